@@ -1,0 +1,248 @@
+"""The in-memory book: the whole platform's state, applying the rules' outcomes.
+
+It is what a scenario run uses, and the reference the DynamoDB store must
+match byte for byte. Balances change only through postings
+(:mod:`functions.rewards.ledger`); per-member counters (released, forfeited,
+withdrawn cash…) are statistics kept beside them for statements and reports.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .decisions import (
+    MemberSnapshot,
+    Pool,
+    check_join,
+    check_member,
+    decide_purchase,
+    decide_transfer,
+    decide_withdraw,
+    point_price,
+)
+from .events import Event, Freeze, Join, Purchase, Settle, Transfer, Unfreeze, Withdraw
+from .ledger import SYSTEM, Bucket, Posting
+from .money import Cents
+from .plan import Plan
+from .report import MemberLine, SettlementRow, Totals
+from .settlement import GrantBalance, SettlementInput, settle
+from .tree import NO_PARENT, team_volumes
+
+
+@dataclass(slots=True)
+class MemberState:
+    name: str
+    parent: int
+    frozen: bool = False
+    released: Cents = 0
+    forfeited: Cents = 0
+    withdrawn_cash: Cents = 0
+    withdrawn_points: Cents = 0
+    spent: Cents = 0
+    transferred_out: Cents = 0
+    transferred_in: Cents = 0
+
+
+@dataclass(slots=True)
+class MemoryBook:
+    """Platform state in memory; every method either applies an event fully or raises."""
+
+    plan: Plan
+    index: dict[str, int] = field(default_factory=dict)
+    members: list[MemberState] = field(default_factory=list)
+    parents: list[int] = field(default_factory=list)
+    personal_volume: list[Cents] = field(default_factory=list)
+    grants: list[list[GrantBalance]] = field(default_factory=list)
+    balances: defaultdict[tuple[str, Bucket], Cents] = field(
+        default_factory=lambda: defaultdict(int)
+    )
+    orders: set[str] = field(default_factory=set)
+    settled_dates: set[str] = field(default_factory=set)
+    circulating: Cents = 0
+    fees: Cents = 0
+
+    # -- snapshots -------------------------------------------------------
+    def snapshot(self, name: str) -> MemberSnapshot | None:
+        position = self.index.get(name)
+        if position is None:
+            return None
+        return MemberSnapshot(
+            name, self.balances[(name, Bucket.AVAILABLE)], self.members[position].frozen
+        )
+
+    def ancestors(self, name: str, generations: int) -> list[str]:
+        found: list[str] = []
+        parent = self.parents[self.index[name]]
+        while parent != NO_PARENT and len(found) < generations:
+            found.append(self.members[parent].name)
+            parent = self.parents[parent]
+        return found
+
+    def pool(self) -> Pool:
+        return Pool(self.balances[(SYSTEM, Bucket.RESERVE)], self.circulating)
+
+    def _apply(self, postings: Iterable[Posting]) -> None:
+        balances = self.balances
+        for posting in postings:
+            balances[(posting.owner, posting.bucket)] += posting.amount
+            if posting.bucket is Bucket.AVAILABLE:
+                self.circulating += posting.amount
+
+    # -- events ----------------------------------------------------------
+    def join(self, event: Join) -> None:
+        check_join(
+            event,
+            member_exists=event.member in self.index,
+            referrer_exists=event.referrer is not None and event.referrer in self.index,
+        )
+        parent = self.index[event.referrer] if event.referrer is not None else NO_PARENT
+        self.index[event.member] = len(self.members)
+        self.members.append(MemberState(event.member, parent))
+        self.parents.append(parent)
+        self.personal_volume.append(0)
+        self.grants.append([])
+
+    def purchase(self, event: Purchase) -> None:
+        generations = len(self.plan.commission.rates) if self.plan.commission else 0
+        outcome = decide_purchase(
+            self.plan,
+            event,
+            buyer=self.snapshot(event.member),
+            order_exists=event.order in self.orders,
+            ancestors=self.ancestors(event.member, generations) if generations else (),
+        )
+        self._apply(outcome.postings)
+        self.orders.add(event.order)
+        position = self.index[event.member]
+        member = self.members[position]
+        self.personal_volume[position] += outcome.cash
+        member.spent += outcome.points_spent
+        member.released += outcome.released
+        if outcome.grant is not None and outcome.grant.locked:
+            self.grants[position].append((outcome.grant.points, outcome.grant.daily))
+
+    def settle(self, event: Settle) -> SettlementRow:
+        if event.date in self.settled_dates:
+            return SettlementRow(event.date, "already_settled")
+        result = settle(self.plan, SettlementInput(self.parents, self.personal_volume, self.grants))
+        for position in result.active():
+            member = self.members[position]
+            released = result.static[position] + result.paid[position]
+            if released:
+                self._apply(
+                    (
+                        Posting(member.name, Bucket.LOCKED, -released),
+                        Posting(member.name, Bucket.AVAILABLE, released),
+                    )
+                )
+            member.released += released
+            member.forfeited += result.forfeited[position]
+            remaining = result.remaining[position]
+            if remaining is not None:
+                self.grants[position] = [
+                    (left, daily)
+                    for left, (_, daily) in zip(remaining, self.grants[position], strict=True)
+                    if left > 0
+                ]
+        self.settled_dates.add(event.date)
+        totals = result.totals()
+        return SettlementRow(
+            event.date,
+            "settled",
+            static=totals.static,
+            share=totals.share,
+            team=totals.team,
+            peer=totals.peer,
+            paid=totals.paid,
+            forfeited=totals.forfeited,
+            members=len(result.active()),
+        )
+
+    def withdraw(self, event: Withdraw) -> None:
+        quote = decide_withdraw(
+            self.plan, event, member=self.snapshot(event.member), pool=self.pool()
+        )
+        self._apply(quote.request_postings())
+        self._apply(quote.approve_postings())
+        member = self.members[self.index[event.member]]
+        member.withdrawn_points += quote.points
+        member.withdrawn_cash += quote.net
+        self.fees += quote.fee
+
+    def transfer(self, event: Transfer) -> None:
+        outcome = decide_transfer(
+            event, sender=self.snapshot(event.sender), recipient=self.snapshot(event.recipient)
+        )
+        self._apply(outcome.postings)
+        self.members[self.index[event.sender]].transferred_out += outcome.points
+        self.members[self.index[event.recipient]].transferred_in += outcome.points
+
+    def freeze(self, event: Freeze) -> None:
+        check_member(self.snapshot(event.member), event.member)
+        self.members[self.index[event.member]].frozen = True
+
+    def unfreeze(self, event: Unfreeze) -> None:
+        check_member(self.snapshot(event.member), event.member)
+        self.members[self.index[event.member]].frozen = False
+
+    # -- reporting -------------------------------------------------------
+    def member_lines(self) -> Iterator[MemberLine]:
+        team = team_volumes(self.parents, self.personal_volume)
+        balances = self.balances
+        for position, member in enumerate(self.members):
+            name = member.name
+            yield MemberLine(
+                name=name,
+                available=balances.get((name, Bucket.AVAILABLE), 0),
+                locked=balances.get((name, Bucket.LOCKED), 0),
+                released=member.released,
+                forfeited=member.forfeited,
+                personal_volume=self.personal_volume[position],
+                team_volume=team[position],
+                level=self.plan.level_name(team[position]),
+                frozen=member.frozen,
+                withdrawn_cash=member.withdrawn_cash,
+                commission=balances.get((name, Bucket.COMMISSION), 0),
+            )
+
+    def totals(self) -> Totals:
+        balances = self.balances
+        return Totals(
+            granted=-balances.get((SYSTEM, Bucket.ISSUANCE), 0),
+            released=sum(member.released for member in self.members),
+            forfeited=sum(member.forfeited for member in self.members),
+            locked=sum(left for grants in self.grants for left, _ in grants),
+            circulating=self.circulating,
+            burned=balances.get((SYSTEM, Bucket.BURNED), 0),
+            reserve=balances.get((SYSTEM, Bucket.RESERVE), 0),
+            price=point_price(self.plan, self.pool()),
+            withdrawn_cash=sum(member.withdrawn_cash for member in self.members),
+            fees=self.fees,
+            commission=sum(
+                amount
+                for (owner, bucket), amount in balances.items()
+                if bucket is Bucket.COMMISSION and owner != SYSTEM
+            ),
+        )
+
+    def apply(self, event: Event, event_id: str) -> SettlementRow | None:
+        """Dispatch one validated event (``event_id`` is unused in memory)."""
+        del event_id
+        match event:
+            case Join():
+                self.join(event)
+            case Purchase():
+                self.purchase(event)
+            case Settle():
+                return self.settle(event)
+            case Withdraw():
+                self.withdraw(event)
+            case Transfer():
+                self.transfer(event)
+            case Freeze():
+                self.freeze(event)
+            case Unfreeze():
+                self.unfreeze(event)
+        return None

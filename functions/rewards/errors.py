@@ -1,0 +1,30 @@
+"""Rejection codes: every refused event carries exactly one, stable forever."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RejectCode(StrEnum):
+    """Codes in the precedence order of RULES.md §6 (first fault wins)."""
+
+    INVALID_EVENT = "invalid_event"
+    INVALID_AMOUNT = "invalid_amount"
+    DUPLICATE_MEMBER = "duplicate_member"
+    UNKNOWN_REFERRER = "unknown_referrer"
+    UNKNOWN_MEMBER = "unknown_member"
+    DUPLICATE_ORDER = "duplicate_order"
+    DEDUCTION_LIMIT = "deduction_limit"
+    FROZEN = "frozen"
+    INSUFFICIENT_POINTS = "insufficient_points"
+    BELOW_MINIMUM = "below_minimum"
+    NO_PRICE = "no_price"
+
+
+class Rejected(Exception):
+    """A business event the rules refuse; nothing may change when this is raised."""
+
+    def __init__(self, code: RejectCode, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message

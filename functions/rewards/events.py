@@ -1,0 +1,148 @@
+"""Business events and their validation (RULES.md §6 steps 1–2).
+
+``parse_event`` turns a decoded JSON value into a typed event or raises
+:class:`Rejected` with ``invalid_event`` (shape, names, dates) before
+``invalid_amount`` (amount and points fields), as the precedence demands.
+Unknown extra keys are ignored so producers can add context fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .errors import RejectCode, Rejected
+from .money import AmountError, Cents, parse_cents
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    member: str
+    referrer: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    member: str
+    order: str
+    amount: Cents
+    points: Cents = 0
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settle:
+    date: str
+
+
+@dataclass(frozen=True, slots=True)
+class Withdraw:
+    member: str
+    points: Cents
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    sender: str
+    recipient: str
+    points: Cents
+
+
+@dataclass(frozen=True, slots=True)
+class Freeze:
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unfreeze:
+    member: str
+
+
+Event = Join | Purchase | Settle | Withdraw | Transfer | Freeze | Unfreeze
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _invalid(message: str) -> Rejected:
+    return Rejected(RejectCode.INVALID_EVENT, message)
+
+
+def _name(raw: Mapping[str, object], key: str, *, required: bool = True) -> str | None:
+    if key not in raw:
+        if required:
+            raise _invalid(f"`{key}` is required")
+        return None
+    value = raw[key]
+    if not isinstance(value, str) or not value:
+        raise _invalid(f"`{key}` must be a non-empty string")
+    return value
+
+
+def _required_name(raw: Mapping[str, object], key: str) -> str:
+    value = _name(raw, key)
+    assert value is not None
+    return value
+
+
+def _quantity(raw: Mapping[str, object], key: str, *, positive: bool, default: bool) -> Cents:
+    if key not in raw and default:
+        return 0
+    try:
+        cents = parse_cents(raw.get(key))
+    except AmountError as exc:
+        raise Rejected(RejectCode.INVALID_AMOUNT, f"`{key}`: {exc}") from None
+    if positive and cents == 0:
+        raise Rejected(RejectCode.INVALID_AMOUNT, f"`{key}` must be greater than zero")
+    return cents
+
+
+def valid_date(value: object) -> str:
+    """Return ``value`` if it is a real calendar date written ``YYYY-MM-DD``."""
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
+        raise _invalid("`date` must be a date written YYYY-MM-DD")
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise _invalid(f"`date` {value!r} is not a calendar date") from None
+    return value
+
+
+def parse_event(raw: object) -> Event:
+    """Validate one decoded event object; raise :class:`Rejected` on the first fault."""
+    if not isinstance(raw, Mapping):
+        raise _invalid("an event must be a JSON object")
+    kind = raw.get("type")
+    if kind == "join":
+        member = _required_name(raw, "member")
+        return Join(member, _name(raw, "referrer", required=False))
+    if kind == "purchase":
+        member = _required_name(raw, "member")
+        order = _required_name(raw, "order")
+        category = raw.get("category")
+        if category is not None and not isinstance(category, str):
+            raise _invalid("`category` must be a string")
+        amount = _quantity(raw, "amount", positive=True, default=False)
+        points = _quantity(raw, "points", positive=False, default=True)
+        return Purchase(member, order, amount, points, category)
+    if kind == "settle":
+        if "date" not in raw:
+            raise _invalid("`date` is required")
+        return Settle(valid_date(raw["date"]))
+    if kind == "withdraw":
+        member = _required_name(raw, "member")
+        return Withdraw(member, _quantity(raw, "points", positive=True, default=False))
+    if kind == "transfer":
+        sender = _required_name(raw, "from")
+        recipient = _required_name(raw, "to")
+        if sender == recipient:
+            raise _invalid("`from` and `to` must be different members")
+        return Transfer(sender, recipient, _quantity(raw, "points", positive=True, default=False))
+    if kind == "freeze":
+        return Freeze(_required_name(raw, "member"))
+    if kind == "unfreeze":
+        return Unfreeze(_required_name(raw, "member"))
+    if not isinstance(kind, str):
+        raise _invalid("`type` must be one of join, purchase, settle, withdraw, transfer, ...")
+    raise _invalid(f"unknown event type {kind[:40]!r}")

@@ -1,0 +1,294 @@
+"""The reward plan: operators' tunable parameters, validated before anything runs.
+
+A plan file is YAML (SCENARIOS.md). Every rate is an exact :class:`Fraction`,
+every threshold an integer of hundredths. Unquoted YAML numbers are read from
+their source text, never through a float, so ``multiplier: 2.5`` is exactly 5/2.
+An invalid plan raises :class:`PlanError` naming the offending key.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from .money import ONE, ZERO_RATE, AmountError, Cents, format_cents, format_rate, mul_floor
+from .money import parse_cents as _parse_cents
+from .money import parse_rate as _parse_rate
+
+
+class PlanError(ValueError):
+    """The plan is refused; ``key`` is the dotted path of the first bad key."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}" if key else message)
+        self.key = key
+        self.message = message
+
+
+def _rate(value: object) -> Fraction:
+    if isinstance(value, Fraction):
+        return value
+    try:
+        return _parse_rate(value)
+    except AmountError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _share(value: object) -> Fraction:
+    rate = _rate(value)
+    if rate > ONE:
+        raise ValueError(f"{format_rate(rate)} is above 1; a share must be between 0 and 1")
+    return rate
+
+
+def _amount(value: object) -> Cents:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    try:
+        return _parse_cents(value)
+    except AmountError as exc:
+        raise ValueError(str(exc)) from None
+
+
+_DECIMAL_SCHEMA = WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?$"})
+Rate = Annotated[Fraction, PlainValidator(_rate), PlainSerializer(format_rate), _DECIMAL_SCHEMA]
+"""Any non-negative decimal (multipliers may exceed 1)."""
+Share = Annotated[Fraction, PlainValidator(_share), PlainSerializer(format_rate), _DECIMAL_SCHEMA]
+"""A decimal between 0 and 1 inclusive."""
+Amount = Annotated[Cents, PlainValidator(_amount), PlainSerializer(format_cents), _DECIMAL_SCHEMA]
+"""A non-negative amount with at most two decimals, held in hundredths."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Tier(_Section):
+    name: str = Field(min_length=1)
+    min: Amount
+    multiplier: Rate
+
+
+class GrantPolicy(_Section):
+    """How many points a purchase's cash amount grants: tiers or one flat ratio."""
+
+    tiers: tuple[Tier, ...] | None = None
+    ratio: Rate | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> GrantPolicy:
+        if self.tiers is not None and self.ratio is not None:
+            raise ValueError("give either tiers or ratio, not both")
+        if self.tiers is None and self.ratio is None:
+            raise ValueError("give tiers or ratio")
+        return self
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers_ordered(cls, tiers: tuple[Tier, ...] | None) -> tuple[Tier, ...] | None:
+        if tiers is not None:
+            _strictly_ascending([tier.min for tier in tiers], "tiers")
+        return tiers
+
+    def points_for(self, cash: Cents) -> tuple[Cents, str | None]:
+        """Points granted for ``cash``, and the tier name that applied (if tiered)."""
+        if self.ratio is not None:
+            return mul_floor(cash, self.ratio), None
+        assert self.tiers is not None
+        position = bisect.bisect_right([tier.min for tier in self.tiers], cash)
+        if position == 0:
+            return 0, None
+        tier = self.tiers[position - 1]
+        return mul_floor(cash, tier.multiplier), tier.name
+
+
+class ReleasePolicy(_Section):
+    mode: Literal["daily", "immediate"] = "immediate"
+    daily_rate: Share | None = None
+
+    @model_validator(mode="after")
+    def _daily_needs_rate(self) -> ReleasePolicy:
+        if self.mode == "daily" and self.daily_rate is None:
+            raise ValueError("daily release needs daily_rate")
+        if self.mode == "immediate" and self.daily_rate is not None:
+            raise ValueError("daily_rate only applies to mode: daily")
+        return self
+
+
+class TeamLevel(_Section):
+    name: str = Field(min_length=1)
+    min: Amount
+    rate: Share
+
+
+class TeamPolicy(_Section):
+    levels: tuple[TeamLevel, ...] = ()
+    peer_rate: Share = ZERO_RATE
+
+    @field_validator("levels")
+    @classmethod
+    def _ordered(cls, levels: tuple[TeamLevel, ...]) -> tuple[TeamLevel, ...]:
+        _strictly_ascending([level.min for level in levels], "levels")
+        return levels
+
+    @cached_property
+    def _mins(self) -> list[Cents]:
+        return [level.min for level in self.levels]
+
+    def level_index(self, team_volume: Cents) -> int:
+        """Index of the highest level with ``min <= team_volume``, or -1."""
+        return bisect.bisect_right(self._mins, team_volume) - 1
+
+
+class Valuation(_Section):
+    mode: Literal["fixed", "reserve"] = "fixed"
+    price: Rate | None = None
+    reserve_rate: Share | None = None
+
+    @model_validator(mode="after")
+    def _mode_fields(self) -> Valuation:
+        if self.mode == "fixed" and self.reserve_rate is not None:
+            raise ValueError("reserve_rate only applies to mode: reserve")
+        if self.mode == "reserve":
+            if self.price is not None:
+                raise ValueError("price only applies to mode: fixed (reserve mode derives it)")
+            if self.reserve_rate is None:
+                raise ValueError("mode: reserve needs reserve_rate")
+        return self
+
+    @property
+    def fixed_price(self) -> Fraction:
+        return self.price if self.price is not None else ONE
+
+
+class WithdrawalPolicy(_Section):
+    fee_rate: Share = ZERO_RATE
+    min_points: Amount = 0
+
+
+class DeductionPolicy(_Section):
+    max_ratio: Share
+
+
+class CommissionPolicy(_Section):
+    rates: tuple[dict[str, Share], ...]
+
+    @model_validator(mode="after")
+    def _categories_named(self) -> CommissionPolicy:
+        for generation in self.rates:
+            for category in generation:
+                if not category:
+                    raise ValueError("a category name must not be empty")
+        return self
+
+    def rate(self, generation: int, category: str | None) -> Fraction:
+        """Rate for generation ``generation`` (1-based); unlisted categories use ``default``."""
+        rates = self.rates[generation - 1]
+        if category is not None and category in rates:
+            return rates[category]
+        return rates.get("default", ZERO_RATE)
+
+
+class Plan(_Section):
+    """A whole reward plan. Absent sections switch their mechanism off."""
+
+    name: str = Field(min_length=1)
+    grant: GrantPolicy | None = None
+    release: ReleasePolicy = ReleasePolicy()
+    share: tuple[Share, ...] = ()
+    team: TeamPolicy | None = None
+    valuation: Valuation = Valuation()
+    withdrawal: WithdrawalPolicy = WithdrawalPolicy()
+    deduction: DeductionPolicy | None = None
+    commission: CommissionPolicy | None = None
+
+    @property
+    def levels(self) -> Sequence[TeamLevel]:
+        return self.team.levels if self.team is not None else ()
+
+    @property
+    def peer_rate(self) -> Fraction:
+        return self.team.peer_rate if self.team is not None else ZERO_RATE
+
+    def level_name(self, team_volume: Cents) -> str | None:
+        if self.team is None:
+            return None
+        index = self.team.level_index(team_volume)
+        return self.team.levels[index].name if index >= 0 else None
+
+    @property
+    def reserve_rate(self) -> Fraction | None:
+        return self.valuation.reserve_rate if self.valuation.mode == "reserve" else None
+
+
+def _strictly_ascending(values: Sequence[Cents], what: str) -> None:
+    for earlier, later in itertools.pairwise(values):
+        if later <= earlier:
+            raise ValueError(
+                f"{what} must be in ascending order of min "
+                f"({format_cents(later)} follows {format_cents(earlier)})"
+            )
+
+
+class _ExactLoader(yaml.SafeLoader):
+    """SafeLoader that keeps numbers as their source text, so no float ever appears."""
+
+
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:float", "tag:yaml.org,2002:int"})
+_ExactLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _NUMBER_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_plan(data: object) -> Plan:
+    """Validate a plan mapping; raise :class:`PlanError` naming the first bad key."""
+    if not isinstance(data, Mapping):
+        raise PlanError("", "a plan must be a mapping with at least `name`")
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = _dotted(error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        raise PlanError(key, message) from None
+
+
+def load_plan_text(text: str) -> Plan:
+    """Parse YAML plan text exactly (numbers kept as decimal text)."""
+    try:
+        data: Any = yaml.load(text, Loader=_ExactLoader)
+    except yaml.YAMLError as exc:
+        raise PlanError("", f"not valid YAML: {exc}") from None
+    return parse_plan(data)
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif item.startswith("function-") or item in {"tagged-union"}:
+            continue
+        else:
+            parts.append(("." if parts else "") + item)
+    return "".join(parts)

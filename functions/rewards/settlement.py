@@ -1,0 +1,284 @@
+"""Daily settlement (RULES.md §4) in time linear in the number of members.
+
+Step 1 releases every open grant. Step 2 computes acceleration without walking
+ancestor chains: one bottom-up pass carries, per member, the static release of
+its downline bucketed by the walk state of RULES.md — the highest level rate
+seen so far (``cur``) and whether the peer bonus was paid at that rate. There
+are at most ``2 × levels + 1`` states, so each member does constant work. The
+share per generation is carried the same way, one running sum per generation.
+Step 3 caps acceleration by each member's remaining locked points.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .money import Cents
+from .plan import Plan
+from .tree import NO_PARENT, bottom_up_order, team_volumes
+
+GrantBalance = tuple[Cents, Cents]
+"""One open grant as ``(remaining, daily)``; lists of them are oldest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementInput:
+    """Everything settlement needs: the tree, personal volumes and open grants."""
+
+    parents: Sequence[int]
+    personal_volume: Sequence[Cents]
+    grants: Sequence[Sequence[GrantBalance]]
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementTotals:
+    static: Cents = 0
+    share: Cents = 0
+    team: Cents = 0
+    peer: Cents = 0
+    paid: Cents = 0
+    forfeited: Cents = 0
+
+
+@dataclass(slots=True)
+class SettlementResult:
+    """Per-member figures of one run, as arrays indexed by member number.
+
+    ``remaining[i]`` is the new ``remaining`` of each of member i's grants (same
+    order as the input), ``None`` for members without open grants. ``share_by_generation``
+    holds the per-generation share for members who earned any, for statements.
+    """
+
+    team_volume: list[Cents]
+    level: list[int]
+    static: list[Cents]
+    share: list[Cents]
+    team: list[Cents]
+    peer: list[Cents]
+    paid: list[Cents]
+    forfeited: list[Cents]
+    remaining: list[tuple[Cents, ...] | None]
+    share_by_generation: dict[int, tuple[Cents, ...]] = field(default_factory=dict)
+
+    def totals(self) -> SettlementTotals:
+        return SettlementTotals(
+            static=sum(self.static),
+            share=sum(self.share),
+            team=sum(self.team),
+            peer=sum(self.peer),
+            paid=sum(self.paid),
+            forfeited=sum(self.forfeited),
+        )
+
+    def active(self) -> list[int]:
+        """Members whose balances or counters this run changes."""
+        return [
+            index
+            for index in range(len(self.static))
+            if self.static[index] or self.paid[index] or self.forfeited[index]
+        ]
+
+
+def settle(plan: Plan, state: SettlementInput) -> SettlementResult:
+    """Run one settlement over the whole membership; pure and O(members + grants)."""
+    parents = state.parents
+    n = len(parents)
+    order = bottom_up_order(parents)
+    team_volume = team_volumes(parents, state.personal_volume, order)
+    level = _levels(plan, team_volume)
+
+    static, remaining, locked_after = _release(state.grants)
+    share, share_by_generation = _share(plan, parents, order, static)
+    team, peer = _differential(plan, parents, order, level, static)
+
+    paid = [0] * n
+    forfeited = [0] * n
+    for index in range(n):
+        accelerated = share[index] + team[index] + peer[index]
+        if not accelerated:
+            continue
+        pay = min(accelerated, locked_after[index])
+        paid[index] = pay
+        forfeited[index] = accelerated - pay
+        if pay:
+            remaining[index] = _consume_oldest_first(remaining[index], pay)
+    return SettlementResult(
+        team_volume=team_volume,
+        level=level,
+        static=static,
+        share=share,
+        team=team,
+        peer=peer,
+        paid=paid,
+        forfeited=forfeited,
+        remaining=remaining,
+        share_by_generation=share_by_generation,
+    )
+
+
+def _levels(plan: Plan, team_volume: Sequence[Cents]) -> list[int]:
+    if plan.team is None or not plan.team.levels:
+        return [-1] * len(team_volume)
+    lowest = plan.team.levels[0].min
+    level_index = plan.team.level_index
+    return [level_index(volume) if volume >= lowest else -1 for volume in team_volume]
+
+
+def _release(
+    grants: Sequence[Sequence[GrantBalance]],
+) -> tuple[list[Cents], list[tuple[Cents, ...] | None], list[Cents]]:
+    """Step 1: ``r = min(daily, remaining)`` on every grant, oldest first."""
+    n = len(grants)
+    static = [0] * n
+    remaining: list[tuple[Cents, ...] | None] = [None] * n
+    locked_after = [0] * n
+    for index, member_grants in enumerate(grants):
+        if not member_grants:
+            continue
+        released = 0
+        left: list[Cents] = []
+        for balance, daily in member_grants:
+            step = daily if daily < balance else balance
+            released += step
+            left.append(balance - step)
+        static[index] = released
+        locked_after[index] = sum(left)
+        remaining[index] = tuple(left)
+    return static, remaining, locked_after
+
+
+def _share(
+    plan: Plan, parents: Sequence[int], order: Sequence[int], static: Sequence[Cents]
+) -> tuple[list[Cents], dict[int, tuple[Cents, ...]]]:
+    """Share: ``Σ_k floor(rate_k × Σ S(v))`` over generation-k descendants v."""
+    n = len(parents)
+    rates = plan.share
+    if not rates:
+        return [0] * n, {}
+    depth = len(rates)
+    # generation[k][u] = Σ S over u's generation-(k+1) descendants
+    generation = [[0] * n for _ in range(depth)]
+    first = generation[0]
+    for index in order:
+        parent = parents[index]
+        if parent == NO_PARENT:
+            continue
+        for k in range(depth - 1, 0, -1):
+            carried = generation[k - 1][index]
+            if carried:
+                generation[k][parent] += carried
+        released = static[index]
+        if released:
+            first[parent] += released
+    share = [0] * n
+    by_generation: dict[int, tuple[Cents, ...]] = {}
+    numerators = [rate.numerator for rate in rates]
+    denominators = [rate.denominator for rate in rates]
+    for index in range(n):
+        if not any(generation[k][index] for k in range(depth)):
+            continue
+        parts = tuple(generation[k][index] * numerators[k] // denominators[k] for k in range(depth))
+        total = sum(parts)
+        if total:
+            share[index] = total
+            by_generation[index] = parts
+    return share, by_generation
+
+
+def _differential(
+    plan: Plan,
+    parents: Sequence[int],
+    order: Sequence[int],
+    level: Sequence[int],
+    static: Sequence[Cents],
+) -> tuple[list[Cents], list[Cents]]:
+    """Team differential and peer bonus for every member in one bottom-up pass.
+
+    A downline release walking up carries the state ``(cur, peer_paid)``. At a
+    member with rate ``r``: ``r > cur`` earns ``(r − cur)`` and resets the
+    state to ``(r, unpaid)``; ``r == cur > 0`` unpaid earns ``peer_rate`` once;
+    otherwise the state passes through. Mass is bucketed by state, encoded as
+    ``rank(cur) * 2 + peer_paid`` with ranks over the distinct level rates.
+    """
+    n = len(parents)
+    team = [0] * n
+    peer = [0] * n
+    if plan.team is None or not plan.team.levels:
+        return team, peer
+    levels = plan.team.levels
+    distinct = sorted({Fraction(0), *(level_.rate for level_ in levels)})
+    denominator = math.lcm(*(rate.denominator for rate in distinct))
+    rate_numerator = [rate.numerator * (denominator // rate.denominator) for rate in distinct]
+    rank_of_level = [distinct.index(level_.rate) for level_ in levels]
+    peer_rate = plan.team.peer_rate
+
+    arriving: list[dict[int, Cents] | None] = [None] * n
+    for index in order:
+        buckets = arriving[index]
+        arriving[index] = None
+        level_index = level[index]
+        rank = rank_of_level[level_index] if level_index >= 0 else 0
+        if buckets is not None and rank > 0:
+            buckets, team_numerator, peer_mass = _pass_member(rank, rate_numerator, buckets)
+            if team_numerator:
+                team[index] = team_numerator // denominator
+            if peer_mass:
+                peer[index] = peer_mass * peer_rate.numerator // peer_rate.denominator
+        released = static[index]
+        if released:
+            if buckets is None:
+                buckets = {0: released}
+            else:
+                buckets[0] = buckets.get(0, 0) + released
+        parent = parents[index]
+        if buckets is None or parent == NO_PARENT:
+            continue
+        into = arriving[parent]
+        if into is None:
+            arriving[parent] = buckets
+            continue
+        if len(into) < len(buckets):
+            into, buckets = buckets, into
+            arriving[parent] = into
+        for state, mass in buckets.items():
+            into[state] = into.get(state, 0) + mass
+    return team, peer
+
+
+def _pass_member(
+    rank: int, rate_numerator: Sequence[int], buckets: dict[int, Cents]
+) -> tuple[dict[int, Cents], int, Cents]:
+    """Apply one member of rank ``rank`` to the arriving buckets (rank > 0)."""
+    passed: dict[int, Cents] = {}
+    team_numerator = 0
+    peer_mass = 0
+    reset = rank << 1
+    for state, mass in buckets.items():
+        current = state >> 1
+        if rank > current:
+            team_numerator += (rate_numerator[rank] - rate_numerator[current]) * mass
+            key = reset
+        elif rank == current and not state & 1:
+            peer_mass += mass
+            key = state | 1
+        else:
+            key = state
+        passed[key] = passed.get(key, 0) + mass
+    return passed, team_numerator, peer_mass
+
+
+def _consume_oldest_first(
+    remaining: tuple[Cents, ...] | None, amount: Cents
+) -> tuple[Cents, ...] | None:
+    assert remaining is not None, "only members with open grants have locked points to pay from"
+    left = list(remaining)
+    for position, balance in enumerate(left):
+        if not amount:
+            break
+        take = balance if balance < amount else amount
+        left[position] = balance - take
+        amount -= take
+    return tuple(left)
