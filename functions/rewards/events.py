@@ -62,7 +62,7 @@ class Unfreeze:
 
 Event = Join | Purchase | Settle | Withdraw | Transfer | Freeze | Unfreeze
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _invalid(message: str) -> Rejected:

@@ -19,8 +19,8 @@ MAX_INTEGER_DIGITS = 15
 """Amounts above 10^15 units are refused: no real order is that big, and it keeps
 every stored number well inside DynamoDB's 38 significant digits."""
 
-_AMOUNT_RE = re.compile(rf"^(\d{{1,{MAX_INTEGER_DIGITS}}})(?:\.(\d{{1,2}}))?$")
-_DECIMAL_RE = re.compile(rf"^(\d{{1,{MAX_INTEGER_DIGITS}}})(?:\.(\d{{1,18}}))?$")
+_AMOUNT_RE = re.compile(rf"([0-9]{{1,{MAX_INTEGER_DIGITS}}})(?:\.([0-9]{{1,2}}))?")
+_DECIMAL_RE = re.compile(rf"([0-9]{{1,{MAX_INTEGER_DIGITS}}})(?:\.([0-9]{{1,18}}))?")
 
 ZERO_RATE = Fraction(0)
 ONE = Fraction(1)
