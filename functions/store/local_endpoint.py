@@ -61,6 +61,7 @@ __all__ = [
     "embedded_endpoint",
     "main",
     "resolve_endpoint",
+    "stop_embedded_endpoint",
     "use_local_credentials",
 ]
 
@@ -403,6 +404,16 @@ def embedded_endpoint() -> str:
             atexit.register(local.stop)
             _embedded = local
         return _embedded.endpoint_url
+
+
+def stop_embedded_endpoint() -> None:
+    """Stop this process's embedded endpoint, if started (its data is lost)."""
+    global _embedded
+    with _embedded_lock:
+        local, _embedded = _embedded, None
+    if local is not None:
+        atexit.unregister(local.stop)
+        local.stop()
 
 
 def _truthy(value: str | None) -> bool:

@@ -18,12 +18,14 @@ server also accepts ``application/json`` bodies and query strings like the real 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import itertools
 import json
 import logging
 import mimetypes
 import re
+import socket
 import struct
 import threading
 import time
@@ -337,6 +339,7 @@ class BotApiServer:
         httpd, self._httpd = self._httpd, None
         if httpd is not None:
             httpd.shutdown()
+            httpd.close_connections()
             httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5.0)
@@ -640,7 +643,7 @@ class BotApiServer:
         if token != self.token:
             return 401, b"Unauthorized", "text/plain"
         with self._cond:
-            stored = self._files_by_path.get(unquote(path))
+            stored = self._files_by_path.get(path)
         if stored is None:
             return 404, b"Not Found", "text/plain"
         return 200, stored.content, stored.content_type
@@ -996,6 +999,29 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     api: BotApiServer
 
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._open_lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Drop keep-alive sockets, which would otherwise outlive ``shutdown()``."""
+        with self._open_lock:
+            open_sockets = list(self._open)
+        for sock in open_sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients (PTB cancelling a long poll on shutdown) drop sockets; that is expected.
         _LOGGER.debug("connection error from %s", client_address, exc_info=True)
@@ -1018,7 +1044,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         api = self.server.api
-        path = urlsplit(self.path).path
+        # PTB percent-encodes file download paths (the token's ':' becomes %3A).
+        path = unquote(urlsplit(self.path).path)
         try:
             body = self._read_body()
             file_match = _FILE_ROUTE_RE.match(path)

@@ -1,0 +1,297 @@
+"""The embedded DynamoDB endpoint and the table definition shared with template.yaml.
+
+These talk to a real HTTP endpoint (moto's server), so they exercise the DynamoDB wire
+protocol and its error shapes exactly as application code will see them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from functions.store.local_endpoint import (
+    ENDPOINT_ENV,
+    LOCAL_ACCESS_KEY_ID,
+    USE_AWS_ENV,
+    LocalDynamoDB,
+    LocalEndpointError,
+    dynamodb_client,
+    resolve_endpoint,
+    stop_embedded_endpoint,
+)
+from functions.store.table_definition import (
+    TEMPLATE_PATH,
+    CfnTag,
+    TableSchemaMismatchError,
+    TemplateError,
+    create_table_kwargs,
+    ensure_table,
+    load_template,
+)
+
+Table = tuple[Any, str]
+
+
+def _sorted(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(items, key=lambda item: sorted(item.items()))
+
+
+def test_endpoint_starts_and_answers(dynamodb_endpoint: str) -> None:
+    # Given the session's local endpoint
+    client = dynamodb_client(dynamodb_endpoint)
+    # When we list tables
+    response = client.list_tables()
+    # Then it answers over HTTP like DynamoDB does
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert isinstance(response["TableNames"], list)
+
+
+def test_ensure_table_builds_the_template_table(dynamodb_table: Table) -> None:
+    # Given a table created by ensure_table from template.yaml
+    client, table_name = dynamodb_table
+    wanted = create_table_kwargs(table_name)
+    # When we describe it over the wire
+    table = client.describe_table(TableName=table_name)["Table"]
+    ttl = client.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+    # Then keys, attributes, index, billing and TTL are the template's
+    assert table["TableStatus"] == "ACTIVE"
+    assert table["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert table["KeySchema"] == wanted["KeySchema"]
+    assert _sorted(table["AttributeDefinitions"]) == _sorted(
+        [dict(d) for d in wanted["AttributeDefinitions"]]
+    )
+    [gsi] = table["GlobalSecondaryIndexes"]
+    assert gsi["IndexName"] == "gsi1"
+    assert gsi["KeySchema"] == [
+        {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+        {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+    ]
+    assert gsi["Projection"] == {"ProjectionType": "ALL"}
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
+
+
+def test_ensure_table_is_idempotent(dynamodb_table: Table) -> None:
+    # Given an existing table holding an item
+    client, table_name = dynamodb_table
+    item = {"pk": {"S": "member#1"}, "sk": {"S": "profile"}}
+    client.put_item(TableName=table_name, Item=item)
+    # When ensure_table runs again (twice)
+    created = [ensure_table(client, table_name), ensure_table(client, table_name)]
+    # Then nothing is created or lost
+    assert created == [False, False]
+    assert client.get_item(TableName=table_name, Key=item)["Item"] == item
+    ttl = client.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+    assert ttl["TimeToLiveStatus"] == "ENABLED"
+
+
+def test_ensure_table_refuses_a_table_with_another_key(dynamodb_endpoint: str) -> None:
+    # Given a table of that name whose primary key is not the template's
+    client = dynamodb_client(dynamodb_endpoint)
+    table_name = "jifen-test-wrong-key"
+    client.create_table(
+        TableName=table_name,
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        # When / Then ensure_table refuses to adopt it
+        with pytest.raises(TableSchemaMismatchError):
+            ensure_table(client, table_name)
+    finally:
+        client.delete_table(TableName=table_name)
+
+
+def test_conditional_put_failure_comes_back_over_the_wire(dynamodb_table: Table) -> None:
+    # Given an item that already exists
+    client, table_name = dynamodb_table
+    item = {"pk": {"S": "member#1"}, "sk": {"S": "profile"}, "points": {"N": "10"}}
+    client.put_item(TableName=table_name, Item=item)
+    # When a put conditioned on its absence is attempted
+    with pytest.raises(client.exceptions.ConditionalCheckFailedException) as failure:
+        client.put_item(
+            TableName=table_name,
+            Item={**item, "points": {"N": "999"}},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    # Then DynamoDB's error code arrives and the item is untouched
+    assert failure.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    stored = client.get_item(TableName=table_name, Key={"pk": item["pk"], "sk": item["sk"]})
+    assert stored["Item"]["points"] == {"N": "10"}
+
+
+def test_transaction_with_failing_condition_is_cancelled_with_reasons(
+    dynamodb_table: Table,
+) -> None:
+    # Given an existing item
+    client, table_name = dynamodb_table
+    existing = {"pk": {"S": "member#1"}, "sk": {"S": "profile"}}
+    fresh = {"pk": {"S": "member#2"}, "sk": {"S": "profile"}}
+    client.put_item(TableName=table_name, Item=existing)
+    # When a transaction writes a fresh item and re-creates the existing one
+    with pytest.raises(client.exceptions.TransactionCanceledException) as failure:
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table_name, "Item": fresh}},
+                {
+                    "Put": {
+                        "TableName": table_name,
+                        "Item": existing,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+    # Then it is cancelled with one reason per item, and nothing was written
+    reasons = failure.value.response["CancellationReasons"]
+    assert [reason["Code"] for reason in reasons] == ["None", "ConditionalCheckFailed"]
+    assert "Item" not in client.get_item(TableName=table_name, Key=fresh)
+
+
+def test_concurrent_requests_are_served_one_at_a_time(
+    dynamodb_endpoint: str, dynamodb_table: Table
+) -> None:
+    # Given 8 threads sharing a client that never retries (so no error can hide)
+    _, table_name = dynamodb_table
+    client = dynamodb_client(dynamodb_endpoint, max_attempts=1)
+    threads, requests = 8, 50
+    start = threading.Barrier(threads)
+    errors: list[BaseException] = []
+    counter_key = {"pk": {"S": "counter"}, "sk": {"S": "hits"}}
+
+    def work(worker: int) -> None:
+        start.wait()
+        for n in range(worker, requests, threads):
+            try:
+                if n % 2:
+                    client.update_item(
+                        TableName=table_name,
+                        Key=counter_key,
+                        UpdateExpression="ADD hits :one",
+                        ExpressionAttributeValues={":one": {"N": "1"}},
+                    )
+                else:
+                    client.put_item(
+                        TableName=table_name,
+                        Item={"pk": {"S": f"item#{n}"}, "sk": {"S": "x"}},
+                    )
+            except Exception as error:
+                errors.append(error)
+
+    # When they all fire their requests at once
+    pool = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=30)
+    # Then every request succeeded and no update was lost
+    assert errors == []
+    counter = client.get_item(TableName=table_name, Key=counter_key)["Item"]
+    assert counter["hits"] == {"N": str(requests // 2)}
+    assert client.scan(TableName=table_name, Select="COUNT")["Count"] == requests // 2 + 1
+
+
+def test_template_passes_cfn_lint() -> None:
+    # Given the cfn-lint installed next to this interpreter
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    if not cfn_lint.exists():
+        found = shutil.which("cfn-lint")
+        if found is None:
+            pytest.skip("cfn-lint is not installed")
+        cfn_lint = Path(found)
+    # When it lints template.yaml
+    result = subprocess.run(
+        [str(cfn_lint), str(TEMPLATE_PATH)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # Then there is no error and no warning
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_template_loader_keeps_intrinsics_as_markers() -> None:
+    # Given template.yaml with its short-form tags
+    # When it is loaded
+    template = load_template()
+    # Then the tags survive as markers instead of breaking the parse
+    table = template["Resources"]["JifenTable"]
+    assert table["Properties"]["TableName"] == CfnTag("!Sub", "jifen-${Stage}")
+    assert template["Outputs"]["JifenTableName"]["Value"] == CfnTag("!Ref", "JifenTable")
+
+
+def test_intrinsics_where_literals_are_needed_are_rejected(tmp_path: Path) -> None:
+    # Given a template whose key schema depends on an intrinsic (sequence- and mapping-tags too)
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  JifenTable:\n"
+        "    Type: AWS::DynamoDB::Table\n"
+        "    Metadata: !If [IsProd, !GetAtt A.B, {Fn: !Base64 {x: 1}}]\n"
+        "    Properties:\n"
+        "      BillingMode: PAY_PER_REQUEST\n"
+        "      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n"
+        "      KeySchema: [{AttributeName: !Ref KeyName, KeyType: HASH}]\n",
+        encoding="utf-8",
+    )
+    # When / Then building create_table arguments names the offending field
+    with pytest.raises(TemplateError, match=r"KeySchema\[0\]\.AttributeName uses !Ref"):
+        create_table_kwargs("t", template)
+
+
+def test_resolve_endpoint_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given no AWS credentials in the environment
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv(USE_AWS_ENV, raising=False)
+
+    # When an endpoint is configured explicitly, Then it wins
+    monkeypatch.setenv(ENDPOINT_ENV, "http://dynamodb.example:8000")
+    assert resolve_endpoint() == "http://dynamodb.example:8000"
+
+    # When real AWS is asked for, Then there is no endpoint override
+    monkeypatch.delenv(ENDPOINT_ENV)
+    monkeypatch.setenv(USE_AWS_ENV, "1")
+    assert resolve_endpoint() is None
+
+    # When neither is set, Then an embedded endpoint starts (once) with dummy credentials
+    monkeypatch.delenv(USE_AWS_ENV)
+    try:
+        url = resolve_endpoint()
+        assert url is not None
+        assert resolve_endpoint() == url
+        assert dynamodb_client(url).list_tables()["ResponseMetadata"]["HTTPStatusCode"] == 200
+        assert os.environ["AWS_DEFAULT_REGION"] == "us-east-1"
+        assert os.environ["AWS_ACCESS_KEY_ID"] == LOCAL_ACCESS_KEY_ID
+    finally:
+        stop_embedded_endpoint()
+
+
+def test_in_process_endpoint_on_a_given_port_and_a_busy_port() -> None:
+    # Given a free port
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # When an in-process endpoint is started on it
+    with LocalDynamoDB(port) as local:
+        # Then it serves there, and a second one on the same port fails cleanly
+        assert local.endpoint_url == f"http://127.0.0.1:{port}"
+        assert dynamodb_client(local.endpoint_url).list_tables()["TableNames"] is not None
+        with pytest.raises(LocalEndpointError, match="cannot listen"):
+            LocalDynamoDB(port).start()
+    # And after stopping, the URL is no longer offered
+    assert not local.running
