@@ -66,4 +66,5 @@ def test_help_explains_the_command() -> None:
     """Given an operator, When they ask for help, Then the formats are explained."""
     done = _jifen("scenario", "--help")
     assert done.returncode == 0
-    assert "JSON Lines" in done.stdout and "exits 2" in done.stdout
+    assert "JSON Lines" in done.stdout
+    assert "exits 2" in done.stdout

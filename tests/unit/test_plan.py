@@ -50,4 +50,5 @@ def test_unquoted_numbers_are_read_exactly() -> None:
     """Given unquoted YAML decimals, When loaded, Then they are exact (never through a float)."""
     plan = load_plan_text("name: x\nrelease: {mode: daily, daily_rate: 0.012}\ngrant: {ratio: 0.1}")
     assert plan.release.daily_rate == Fraction(12, 1000)
-    assert plan.grant is not None and plan.grant.ratio == Fraction(1, 10)
+    assert plan.grant is not None
+    assert plan.grant.ratio == Fraction(1, 10)

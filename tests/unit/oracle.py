@@ -1,0 +1,557 @@
+"""A second, independent reading of RULES.md: a deliberately naive reference engine.
+
+Written from the text of ``/work/shared/spec/RULES.md`` and ``SCENARIOS.md`` alone,
+without looking at the engine's settlement, book or decision code. It favours being
+obviously correct over being fast: settlement walks every ancestor of every releasing
+member one by one, and share walks the generations below each member explicitly.
+
+All quantities are ``int`` hundredths (cents / centi-points); rates are exact
+``Fraction``; no float is ever produced. :func:`run_oracle` returns the same JSON
+document (as a dict) that ``jifen scenario`` prints. Rejection messages are left
+empty: only ``line`` and ``code`` are meant to be compared.
+
+Interpretation choices (the engine made the same ones; they are not contradicted
+by the spec, which is silent on them):
+
+- A withdrawal is settled at once in a scenario: the points are burned, ``net`` leaves
+  the reserve and is counted in the member's ``withdrawn_cash``; the fee stays in the
+  reserve (in ``fixed`` valuation the reserve stays 0 and only ``fees`` grows).
+- Unknown extra event keys are ignored; ``category: null`` is the same as no category.
+- ``transfer`` with ``from == to`` is ``invalid_event`` (it is checked with the other
+  name fields, i.e. before the amount).
+- JSON numbers (and ``NaN``/``Infinity``, which are not JSON at all: ``invalid_event``)
+  are never amounts: an amount must be a string of at most 15 integer digits and at
+  most 2 decimals.
+- Settling an earlier, not yet settled date is allowed; only an exact repeat is
+  ``already_settled``. ``date`` must be ``YYYY-MM-DD`` with ASCII digits and be a real
+  calendar date.
+- Purchase ``points: "0"`` spends nothing, so neither the deduction limit nor the
+  freeze applies to it (a frozen member may still buy with cash).
+- ``level`` is the highest team level whose ``min <= team_volume``; ``team_volume`` is
+  the cash of all descendants (not the member's own purchases).
+- ``locked`` of a member is the sum of its grant records' ``remaining``.
+- ``released`` counts immediate grants as well as settlement releases, so
+  ``granted == released + locked`` always holds.
+- A settlement row's ``share``/``team``/``peer`` are the sums of the per-member floored
+  amounts *before* the cap; ``paid + forfeited`` equals their sum. ``members`` counts the
+  members whose released, paid or forfeited points changed in that run.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+_AMOUNT_TEXT = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,2})?")
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_EVENT_TYPES = ("join", "purchase", "settle", "withdraw", "transfer", "freeze", "unfreeze")
+
+
+class _Rejected(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+# ---------------------------------------------------------------- arithmetic
+
+
+def _floor(value: Fraction) -> int:
+    """Floor of a non-negative exact quantity (already expressed in hundredths)."""
+    assert value >= 0, value
+    return value.numerator // value.denominator
+
+
+def _fmt(cents: int) -> str:
+    assert cents >= 0, cents
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def _plan_rate(text: object) -> Fraction:
+    assert isinstance(text, str), text
+    return Fraction(text)
+
+
+def _plan_cents(text: object) -> int:
+    value = _plan_rate(text) * 100
+    assert value.denominator == 1, text
+    return value.numerator
+
+
+# ---------------------------------------------------------------- the plan
+
+
+@dataclass
+class _Plan:
+    name: str
+    tiers: list[tuple[int, Fraction]]  # (min in cents, multiplier), ascending min
+    ratio: Fraction | None
+    has_grant: bool
+    daily: bool
+    daily_rate: Fraction
+    share: list[Fraction]
+    levels: list[tuple[str, int, Fraction]]  # (name, min in cents, rate), ascending min
+    peer_rate: Fraction
+    reserve_mode: bool
+    price: Fraction
+    reserve_rate: Fraction
+    fee_rate: Fraction
+    min_points: int
+    max_ratio: Fraction | None
+    commission: list[dict[str, Fraction]]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> _Plan:
+        grant = data.get("grant")
+        tiers: list[tuple[int, Fraction]] = []
+        ratio: Fraction | None = None
+        if grant is not None:
+            if grant.get("tiers") is not None:
+                tiers = [(_plan_cents(t["min"]), _plan_rate(t["multiplier"])) for t in grant["tiers"]]
+            if grant.get("ratio") is not None:
+                ratio = _plan_rate(grant["ratio"])
+        release = data.get("release") or {}
+        team = data.get("team") or {}
+        valuation = data.get("valuation") or {}
+        withdrawal = data.get("withdrawal") or {}
+        deduction = data.get("deduction")
+        commission = data.get("commission")
+        return cls(
+            name=data["name"],
+            tiers=tiers,
+            ratio=ratio,
+            has_grant=grant is not None,
+            daily=release.get("mode", "immediate") == "daily",
+            daily_rate=_plan_rate(release.get("daily_rate", "0")),
+            share=[_plan_rate(r) for r in data.get("share") or []],
+            levels=[
+                (lv["name"], _plan_cents(lv["min"]), _plan_rate(lv["rate"]))
+                for lv in team.get("levels") or []
+            ],
+            peer_rate=_plan_rate(team.get("peer_rate", "0")),
+            reserve_mode=valuation.get("mode", "fixed") == "reserve",
+            price=_plan_rate(valuation.get("price", "1")),
+            reserve_rate=_plan_rate(valuation.get("reserve_rate", "0")),
+            fee_rate=_plan_rate(withdrawal.get("fee_rate", "0")),
+            min_points=_plan_cents(withdrawal.get("min_points", "0")),
+            max_ratio=None if deduction is None else _plan_rate(deduction["max_ratio"]),
+            commission=[
+                {cat: _plan_rate(r) for cat, r in gen.items()}
+                for gen in (commission or {}).get("rates") or []
+            ],
+        )
+
+    def grant_for(self, cash: int) -> int:
+        if not self.has_grant:
+            return 0
+        if self.ratio is not None:
+            return _floor(cash * self.ratio)
+        chosen: Fraction | None = None
+        for tier_min, multiplier in self.tiers:
+            if tier_min <= cash:
+                chosen = multiplier  # later tiers have higher mins: the last match wins
+        return 0 if chosen is None else _floor(cash * chosen)
+
+    def level_of(self, team_volume: int) -> tuple[str | None, Fraction]:
+        name: str | None = None
+        rate = Fraction(0)
+        for level_name, level_min, level_rate in self.levels:
+            if level_min <= team_volume:
+                name, rate = level_name, level_rate
+        return name, rate
+
+    def commission_rate(self, generation: int, category: str | None) -> Fraction:
+        rates = self.commission[generation - 1]
+        if category is not None and category in rates:
+            return rates[category]
+        return rates.get("default", Fraction(0))
+
+
+# ---------------------------------------------------------------- members
+
+
+@dataclass
+class _Member:
+    name: str
+    referrer: str | None
+    frozen: bool = False
+    available: int = 0
+    grants: list[list[int]] = field(default_factory=list)  # [remaining, daily], oldest first
+    released: int = 0
+    forfeited: int = 0
+    personal_volume: int = 0
+    team_volume: int = 0
+    withdrawn_cash: int = 0
+    commission: int = 0
+
+    @property
+    def locked(self) -> int:
+        return sum(remaining for remaining, _ in self.grants)
+
+
+# ---------------------------------------------------------------- event fields
+
+
+def _name_field(event: Mapping[str, Any], key: str) -> str:
+    value = event.get(key)
+    if not isinstance(value, str) or value == "":
+        raise _Rejected("invalid_event")
+    return value
+
+
+def _amount_field(event: Mapping[str, Any], key: str, *, positive: bool) -> int:
+    value = event.get(key)
+    if not isinstance(value, str) or _AMOUNT_TEXT.fullmatch(value) is None:
+        raise _Rejected("invalid_amount")
+    whole, _, decimals = value.partition(".")
+    cents = int(whole) * 100 + int(decimals.ljust(2, "0"))
+    if positive and cents == 0:
+        raise _Rejected("invalid_amount")
+    return cents
+
+
+def _date_field(event: Mapping[str, Any]) -> str:
+    value = _name_field(event, "date")
+    if _DATE_TEXT.fullmatch(value) is None:
+        raise _Rejected("invalid_event")
+    try:
+        datetime.date(int(value[0:4]), int(value[5:7]), int(value[8:10]))
+    except ValueError:
+        raise _Rejected("invalid_event") from None
+    return value
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(name)
+
+
+# ---------------------------------------------------------------- the engine
+
+
+class Oracle:
+    """The whole platform state, mutated one event at a time."""
+
+    def __init__(self, plan: Mapping[str, Any]) -> None:
+        self.plan = _Plan.from_dict(plan)
+        self.members: dict[str, _Member] = {}  # in join order
+        self.orders: set[str] = set()
+        self.settled: set[str] = set()
+        self.granted = 0
+        self.burned = 0
+        self.reserve = 0
+        self.withdrawn_cash = 0
+        self.fees = 0
+        self.settlements: list[dict[str, Any]] = []
+        self.rejected: list[dict[str, Any]] = []
+
+    # --- tree helpers -------------------------------------------------------
+
+    def ancestors(self, name: str) -> list[str]:
+        """Referrer first, then its referrer, ... up to the root."""
+        chain: list[str] = []
+        parent = self.members[name].referrer
+        while parent is not None:
+            chain.append(parent)
+            parent = self.members[parent].referrer
+        return chain
+
+    def children(self, name: str) -> list[str]:
+        return [m.name for m in self.members.values() if m.referrer == name]
+
+    def generation(self, name: str, k: int) -> list[str]:
+        """Members exactly ``k`` referral steps below ``name``."""
+        current = [name]
+        for _ in range(k):
+            current = [child for parent in current for child in self.children(parent)]
+        return current
+
+    def _known(self, name: str) -> _Member:
+        if name not in self.members:
+            raise _Rejected("unknown_member")
+        return self.members[name]
+
+    # --- lines --------------------------------------------------------------
+
+    def run_line(self, number: int, text: str) -> None:
+        if not text.strip():
+            return
+        try:
+            try:
+                event = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+            except (ValueError, RecursionError):
+                raise _Rejected("invalid_event") from None
+            self.apply(event)
+        except _Rejected as rejection:
+            self.rejected.append({"line": number, "code": rejection.code, "message": ""})
+
+    def apply(self, event: object) -> None:
+        if not isinstance(event, dict):
+            raise _Rejected("invalid_event")
+        kind = event.get("type")
+        if not isinstance(kind, str) or kind not in _EVENT_TYPES:
+            raise _Rejected("invalid_event")
+        getattr(self, f"_{kind}")(event)
+
+    # --- events -------------------------------------------------------------
+
+    def _join(self, event: dict[str, Any]) -> None:
+        name = _name_field(event, "member")
+        referrer = _name_field(event, "referrer") if "referrer" in event else None
+        if name in self.members:
+            raise _Rejected("duplicate_member")
+        if referrer is not None and referrer not in self.members:
+            raise _Rejected("unknown_referrer")
+        self.members[name] = _Member(name=name, referrer=referrer)
+
+    def _purchase(self, event: dict[str, Any]) -> None:
+        plan = self.plan
+        name = _name_field(event, "member")
+        order = _name_field(event, "order")
+        category = event.get("category")
+        if category is not None and not isinstance(category, str):
+            raise _Rejected("invalid_event")
+        amount = _amount_field(event, "amount", positive=True)
+        points = _amount_field(event, "points", positive=False) if "points" in event else 0
+        member = self._known(name)
+        if order in self.orders:
+            raise _Rejected("duplicate_order")
+        if points > 0:
+            if plan.max_ratio is None or points > _floor(amount * plan.max_ratio):
+                raise _Rejected("deduction_limit")
+            if member.frozen:
+                raise _Rejected("frozen")
+            if points > member.available:
+                raise _Rejected("insufficient_points")
+
+        # 1. deduction: spent points are burned
+        self.orders.add(order)
+        member.available -= points
+        self.burned += points
+        cash = amount - points
+        # 2. volumes
+        member.personal_volume += cash
+        ancestors = self.ancestors(name)
+        for ancestor in ancestors:
+            self.members[ancestor].team_volume += cash
+        # 3. grant
+        grant = plan.grant_for(cash)
+        self.granted += grant
+        if plan.daily:
+            member.grants.append([grant, _floor(cash * plan.daily_rate)])
+        else:
+            member.available += grant
+            member.released += grant
+        # 4. reserve
+        if plan.reserve_mode:
+            self.reserve += _floor(cash * plan.reserve_rate)
+        # 5. commission, generation k = k-th ancestor
+        for k in range(1, len(plan.commission) + 1):
+            if k > len(ancestors):
+                break
+            earned = _floor(cash * plan.commission_rate(k, category))
+            self.members[ancestors[k - 1]].commission += earned
+
+    def _withdraw(self, event: dict[str, Any]) -> None:
+        plan = self.plan
+        name = _name_field(event, "member")
+        points = _amount_field(event, "points", positive=True)
+        member = self._known(name)
+        if member.frozen:
+            raise _Rejected("frozen")
+        if points > member.available:
+            raise _Rejected("insufficient_points")
+        if points < plan.min_points:
+            raise _Rejected("below_minimum")
+        circulating = self.circulating()
+        if plan.reserve_mode:
+            if circulating == 0:
+                raise _Rejected("no_price")
+            gross = _floor(Fraction(points * self.reserve, circulating))
+        else:
+            gross = _floor(points * plan.price)
+        net = _floor(gross * (1 - plan.fee_rate))
+        fee = gross - net
+        member.available -= points
+        self.burned += points
+        member.withdrawn_cash += net
+        self.withdrawn_cash += net
+        self.fees += fee
+        if plan.reserve_mode:
+            self.reserve -= net
+            assert self.reserve >= 0
+
+    def _transfer(self, event: dict[str, Any]) -> None:
+        sender_name = _name_field(event, "from")
+        receiver_name = _name_field(event, "to")
+        if sender_name == receiver_name:
+            raise _Rejected("invalid_event")
+        points = _amount_field(event, "points", positive=True)
+        sender = self._known(sender_name)
+        receiver = self._known(receiver_name)
+        if sender.frozen:
+            raise _Rejected("frozen")
+        if points > sender.available:
+            raise _Rejected("insufficient_points")
+        sender.available -= points
+        receiver.available += points
+
+    def _freeze(self, event: dict[str, Any]) -> None:
+        self._known(_name_field(event, "member")).frozen = True
+
+    def _unfreeze(self, event: dict[str, Any]) -> None:
+        self._known(_name_field(event, "member")).frozen = False
+
+    def _settle(self, event: dict[str, Any]) -> None:
+        date = _date_field(event)
+        if date in self.settled:
+            self.settlements.append(
+                {
+                    "date": date,
+                    "status": "already_settled",
+                    **dict.fromkeys(("static", "share", "team", "peer", "paid", "forfeited"), "0.00"),
+                    "members": 0,
+                }
+            )
+            return
+        self.settled.add(date)
+        plan = self.plan
+        names = list(self.members)
+
+        # Step 1: static release, every grant oldest first
+        static: dict[str, int] = dict.fromkeys(names, 0)
+        for name in names:
+            for grant in self.members[name].grants:
+                released = min(grant[1], grant[0])
+                grant[0] -= released
+                static[name] += released
+
+        # Step 2: levels from team volumes as they stand now
+        rate = {name: plan.level_of(self.members[name].team_volume)[1] for name in names}
+
+        share: dict[str, int] = {}
+        for name in names:
+            total = 0
+            for k, share_rate in enumerate(plan.share, start=1):
+                below = sum(static[v] for v in self.generation(name, k))
+                total += _floor(share_rate * below)
+            share[name] = total
+
+        team_exact: dict[str, Fraction] = dict.fromkeys(names, Fraction(0))
+        peer_exact: dict[str, Fraction] = dict.fromkeys(names, Fraction(0))
+        for v in names:
+            if static[v] <= 0:
+                continue
+            cur = Fraction(0)
+            peer_paid = False
+            for u in self.ancestors(v):
+                if rate[u] > cur:
+                    team_exact[u] += (rate[u] - cur) * static[v]
+                    cur = rate[u]
+                    peer_paid = False
+                elif rate[u] == cur and cur > 0 and not peer_paid:
+                    peer_exact[u] += plan.peer_rate * static[v]
+                    peer_paid = True
+        team = {name: _floor(team_exact[name]) for name in names}
+        peer = {name: _floor(peer_exact[name]) for name in names}
+
+        # Step 3: cap by what is still locked, paid from the oldest grants first
+        paid: dict[str, int] = {}
+        forfeited: dict[str, int] = {}
+        for name in names:
+            member = self.members[name]
+            acc = share[name] + team[name] + peer[name]
+            pay = min(acc, member.locked)
+            paid[name] = pay
+            forfeited[name] = acc - pay
+            left = pay
+            for grant in member.grants:
+                taken = min(left, grant[0])
+                grant[0] -= taken
+                left -= taken
+            assert left == 0
+
+        # Step 4
+        for name in names:
+            member = self.members[name]
+            member.available += static[name] + paid[name]
+            member.released += static[name] + paid[name]
+            member.forfeited += forfeited[name]
+
+        self.settlements.append(
+            {
+                "date": date,
+                "status": "settled",
+                "static": _fmt(sum(static.values())),
+                "share": _fmt(sum(share.values())),
+                "team": _fmt(sum(team.values())),
+                "peer": _fmt(sum(peer.values())),
+                "paid": _fmt(sum(paid.values())),
+                "forfeited": _fmt(sum(forfeited.values())),
+                "members": sum(
+                    1 for n in names if static[n] + paid[n] > 0 or forfeited[n] > 0
+                ),
+            }
+        )
+
+    # --- report -------------------------------------------------------------
+
+    def circulating(self) -> int:
+        return sum(m.available for m in self.members.values())
+
+    def price_text(self) -> str | None:
+        if not self.plan.reserve_mode:
+            return _fmt(_floor(self.plan.price * 100))
+        circulating = self.circulating()
+        if circulating == 0:
+            return None
+        return _fmt(_floor(Fraction(self.reserve * 100, circulating)))
+
+    def report(self) -> dict[str, Any]:
+        members = self.members.values()
+        return {
+            "plan": self.plan.name,
+            "members": {
+                m.name: {
+                    "available": _fmt(m.available),
+                    "locked": _fmt(m.locked),
+                    "released": _fmt(m.released),
+                    "forfeited": _fmt(m.forfeited),
+                    "personal_volume": _fmt(m.personal_volume),
+                    "team_volume": _fmt(m.team_volume),
+                    "level": self.plan.level_of(m.team_volume)[0],
+                    "frozen": m.frozen,
+                    "withdrawn_cash": _fmt(m.withdrawn_cash),
+                    "commission": _fmt(m.commission),
+                }
+                for m in members
+            },
+            "totals": {
+                "granted": _fmt(self.granted),
+                "released": _fmt(sum(m.released for m in members)),
+                "forfeited": _fmt(sum(m.forfeited for m in members)),
+                "locked": _fmt(sum(m.locked for m in members)),
+                "circulating": _fmt(self.circulating()),
+                "burned": _fmt(self.burned),
+                "reserve": _fmt(self.reserve),
+                "price": self.price_text(),
+                "withdrawn_cash": _fmt(self.withdrawn_cash),
+                "fees": _fmt(self.fees),
+                "commission": _fmt(sum(m.commission for m in members)),
+            },
+            "settlements": list(self.settlements),
+            "rejected": list(self.rejected),
+        }
+
+
+def run_oracle(plan: Mapping[str, Any], lines: Iterable[str]) -> dict[str, Any]:
+    """Apply ``lines`` (1-based, blank lines skipped but counted) and return the report."""
+    oracle = Oracle(plan)
+    for number, text in enumerate(lines, start=1):
+        oracle.run_line(number, text)
+    return oracle.report()
