@@ -48,8 +48,8 @@ class SettlementResult:
     """Per-member figures of one run, as arrays indexed by member number.
 
     ``remaining[i]`` is the new ``remaining`` of each of member i's grants (same
-    order as the input), ``None`` for members without open grants. ``share_by_generation``
-    holds the per-generation share for members who earned any, for statements.
+    order as the input), ``None`` for members without open grants.
+    ``share_by_generation[k][i]`` is member i's share from generation k+1, for statements.
     """
 
     team_volume: list[Cents]
@@ -61,7 +61,7 @@ class SettlementResult:
     paid: list[Cents]
     forfeited: list[Cents]
     remaining: list[tuple[Cents, ...] | None]
-    share_by_generation: dict[int, tuple[Cents, ...]] = field(default_factory=dict)
+    share_by_generation: list[list[Cents]] = field(default_factory=list)
 
     def totals(self) -> SettlementTotals:
         return SettlementTotals(
@@ -96,8 +96,8 @@ def settle(plan: Plan, state: SettlementInput) -> SettlementResult:
 
     paid = [0] * n
     forfeited = [0] * n
-    for index in range(n):
-        accelerated = share[index] + team[index] + peer[index]
+    accelerated_all = [a + b + c for a, b, c in zip(share, team, peer, strict=True)]
+    for index, accelerated in enumerate(accelerated_all):
         if not accelerated:
             continue
         pay = min(accelerated, locked_after[index])
@@ -138,6 +138,13 @@ def _release(
     for index, member_grants in enumerate(grants):
         if not member_grants:
             continue
+        if len(member_grants) == 1:  # the common case, kept cheap
+            balance, daily = member_grants[0]
+            step = daily if daily < balance else balance
+            static[index] = step
+            locked_after[index] = balance - step
+            remaining[index] = (balance - step,)
+            continue
         released = 0
         left: list[Cents] = []
         for balance, daily in member_grants:
@@ -152,40 +159,37 @@ def _release(
 
 def _share(
     plan: Plan, parents: Sequence[int], order: Sequence[int], static: Sequence[Cents]
-) -> tuple[list[Cents], dict[int, tuple[Cents, ...]]]:
-    """Share: ``Σ_k floor(rate_k × Σ S(v))`` over generation-k descendants v."""
+) -> tuple[list[Cents], list[list[Cents]]]:
+    """Share: ``Σ_k floor(rate_k × Σ S(v))`` over generation-k descendants v.
+
+    Returns the total per member and the floored part per generation (one
+    list per generation) for statements.
+    """
     n = len(parents)
     rates = plan.share
     if not rates:
-        return [0] * n, {}
-    depth = len(rates)
-    # generation[k][u] = Σ S over u's generation-(k+1) descendants
-    generation = [[0] * n for _ in range(depth)]
-    first = generation[0]
+        return [0] * n, []
+    # below[k][u] = Σ S over u's generation-(k+1) descendants
+    below = [[0] * n for _ in rates]
+    first = below[0]
+    deeper = list(zip(below[1:], below[:-1], strict=True))
     for index in order:
         parent = parents[index]
         if parent == NO_PARENT:
             continue
-        for k in range(depth - 1, 0, -1):
-            carried = generation[k - 1][index]
+        for upper, lower in deeper:
+            carried = lower[index]
             if carried:
-                generation[k][parent] += carried
+                upper[parent] += carried
         released = static[index]
         if released:
             first[parent] += released
-    share = [0] * n
-    by_generation: dict[int, tuple[Cents, ...]] = {}
-    numerators = [rate.numerator for rate in rates]
-    denominators = [rate.denominator for rate in rates]
-    for index in range(n):
-        if not any(generation[k][index] for k in range(depth)):
-            continue
-        parts = tuple(generation[k][index] * numerators[k] // denominators[k] for k in range(depth))
-        total = sum(parts)
-        if total:
-            share[index] = total
-            by_generation[index] = parts
-    return share, by_generation
+    parts = [
+        [mass * rate.numerator // rate.denominator if mass else 0 for mass in masses]
+        for rate, masses in zip(rates, below, strict=True)
+    ]
+    share = parts[0] if len(parts) == 1 else [sum(column) for column in zip(*parts, strict=True)]
+    return share, parts
 
 
 def _differential(
@@ -212,15 +216,15 @@ def _differential(
     distinct = sorted({Fraction(0), *(level_.rate for level_ in levels)})
     denominator = math.lcm(*(rate.denominator for rate in distinct))
     rate_numerator = [rate.numerator * (denominator // rate.denominator) for rate in distinct]
-    rank_of_level = [distinct.index(level_.rate) for level_ in levels]
+    # level -1 (none) reads the trailing 0: rank 0 is "no rate"
+    rank_of_level = [*(distinct.index(level_.rate) for level_ in levels), 0]
     peer_rate = plan.team.peer_rate
 
     arriving: list[dict[int, Cents] | None] = [None] * n
     for index in order:
         buckets = arriving[index]
         arriving[index] = None
-        level_index = level[index]
-        rank = rank_of_level[level_index] if level_index >= 0 else 0
+        rank = rank_of_level[level[index]]
         if buckets is not None and rank > 0:
             buckets, team_numerator, peer_mass = _pass_member(rank, rate_numerator, buckets)
             if team_numerator:

@@ -131,7 +131,7 @@ def _make_moto_server(host: str, port: int) -> BaseWSGIServer:
         # HTTP/1.1 by itself for threaded servers; pin it.)
         protocol_version = "HTTP/1.0"
         # A client that connects and then stalls gets dropped instead of blocking all.
-        timeout = 30
+        timeout = 10
 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             """Request lines are noise here; errors are still logged by werkzeug."""

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from functions.store.local_endpoint import (
     USE_AWS_ENV,
     LocalDynamoDB,
     LocalEndpointError,
+    SerializedWSGIApp,
     dynamodb_client,
     resolve_endpoint,
     stop_embedded_endpoint,
@@ -295,3 +297,51 @@ def test_in_process_endpoint_on_a_given_port_and_a_busy_port() -> None:
             LocalDynamoDB(port).start()
     # And after stopping, the URL is no longer offered
     assert not local.running
+
+
+class _OverlapRecorder:
+    """A slow fake WSGI app recording how many requests were inside it at once."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self.inside = 0
+        self.peak = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        with self._guard:
+            self.inside += 1
+            self.peak = max(self.peak, self.inside)
+        time.sleep(0.02)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        with self._guard:
+            self.inside -= 1
+        return [b"ok"]
+
+
+def _call_from_threads(app: Any, threads: int = 8) -> list[bytes]:
+    start = threading.Barrier(threads)
+    bodies: list[bytes] = []
+
+    def call() -> None:
+        start.wait()
+        bodies.append(b"".join(app({}, lambda status, headers, exc_info=None: None)))
+
+    pool = [threading.Thread(target=call) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=10)
+    return bodies
+
+
+def test_serialized_wsgi_app_lets_one_request_in_at_a_time() -> None:
+    # Given a slow app that 8 simultaneous callers do overlap in (the control)
+    bare = _OverlapRecorder()
+    _call_from_threads(bare)
+    assert bare.peak > 1
+    # When the same kind of app is wrapped the way the endpoint wraps moto
+    guarded = _OverlapRecorder()
+    bodies = _call_from_threads(SerializedWSGIApp(guarded))
+    # Then every request is answered, one at a time
+    assert bodies == [b"ok"] * 8
+    assert guarded.peak == 1
