@@ -113,7 +113,9 @@ class _Plan:
         ratio: Fraction | None = None
         if grant is not None:
             if grant.get("tiers") is not None:
-                tiers = [(_plan_cents(t["min"]), _plan_rate(t["multiplier"])) for t in grant["tiers"]]
+                tiers = [
+                    (_plan_cents(t["min"]), _plan_rate(t["multiplier"])) for t in grant["tiers"]
+                ]
             if grant.get("ratio") is not None:
                 ratio = _plan_rate(grant["ratio"])
         release = data.get("release") or {}
@@ -414,7 +416,9 @@ class Oracle:
                 {
                     "date": date,
                     "status": "already_settled",
-                    **dict.fromkeys(("static", "share", "team", "peer", "paid", "forfeited"), "0.00"),
+                    **dict.fromkeys(
+                        ("static", "share", "team", "peer", "paid", "forfeited"), "0.00"
+                    ),
                     "members": 0,
                 }
             )
@@ -493,9 +497,7 @@ class Oracle:
                 "peer": _fmt(sum(peer.values())),
                 "paid": _fmt(sum(paid.values())),
                 "forfeited": _fmt(sum(forfeited.values())),
-                "members": sum(
-                    1 for n in names if static[n] + paid[n] > 0 or forfeited[n] > 0
-                ),
+                "members": sum(1 for n in names if static[n] + paid[n] > 0 or forfeited[n] > 0),
             }
         )
 
