@@ -88,9 +88,28 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
         print(f"jifen: cannot read events: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     with events:
-        backend = MemoryBook(plan)
+        backend: ScenarioBackend
+        if args.backend == "dynamodb":
+            backend = _dynamodb_backend(plan, args.table)
+        else:
+            backend = MemoryBook(plan)
         run_scenario(plan, (line.rstrip("\n") for line in events), backend, sys.stdout)
     return EXIT_OK
+
+
+def _dynamodb_backend(plan: Plan, table: str | None) -> ScenarioBackend:
+    """A fresh table (unique name unless given) on the configured or embedded endpoint."""
+    import uuid
+
+    from functions.config import StoreSettings
+    from functions.services.ledger import Ledger
+    from functions.services.runtime import open_store
+    from functions.services.scenario_backend import DynamoBackend, sequence_clock
+
+    settings = StoreSettings()
+    settings.table_name = table or f"jifen-scenario-{uuid.uuid4().hex[:10]}"
+    store = open_store(settings)
+    return DynamoBackend(Ledger(store, plan, clock=sequence_clock().__next__))
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -119,6 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scenario.add_argument("plan", metavar="PLAN", help="plan file (YAML)")
     scenario.add_argument("events", metavar="EVENTS", help="events file (JSON Lines) or -")
+    scenario.add_argument(
+        "--backend",
+        choices=("memory", "dynamodb"),
+        default="memory",
+        help=(
+            "memory: the engine's in-memory book (default); dynamodb: the live services on "
+            "DynamoDB (JIFEN_DYNAMODB_ENDPOINT, or an embedded local endpoint) — same output"
+        ),
+    )
+    scenario.add_argument("--table", help="table name for --backend dynamodb (default: fresh)")
     scenario.set_defaults(handler=_cmd_scenario)
 
     demo = commands.add_parser(

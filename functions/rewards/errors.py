@@ -19,6 +19,12 @@ class RejectCode(StrEnum):
     INSUFFICIENT_POINTS = "insufficient_points"
     BELOW_MINIMUM = "below_minimum"
     NO_PRICE = "no_price"
+    # Codes of the live system's own requests (not scenario events):
+    NOT_FOUND = "not_found"
+    NOT_PENDING = "not_pending"
+    ALREADY_REGISTERED = "already_registered"
+    PHONE_TAKEN = "phone_taken"
+    BUSY = "busy"
 
 
 class Rejected(Exception):

@@ -125,6 +125,10 @@ def _make_moto_server(host: str, port: int) -> BaseWSGIServer:
             "the embedded DynamoDB endpoint needs moto[server]: pip install -e '.[store]'"
         ) from error
 
+    from functions.store import moto_speedups
+
+    moto_speedups.apply()
+
     class _Handler(MotoRequestHandler):
         # One request per connection: a keep-alive client must not hold the only
         # serving thread while other clients wait. (werkzeug would switch to

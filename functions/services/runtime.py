@@ -1,0 +1,49 @@
+"""Wiring: settings → endpoint → table → store → ledger. The only place that decides."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from functions.config import PlanSettings, StoreSettings
+from functions.rewards.plan import Plan, load_plan_text
+from functions.store.ledger_store import LedgerStore
+
+from .ledger import Ledger, wall_clock_us
+
+
+def open_store(settings: StoreSettings | None = None) -> LedgerStore:
+    """Connect to the configured endpoint (starting the embedded one if none is set)."""
+    from functions.store.local_endpoint import (
+        dynamodb_client,
+        embedded_endpoint,
+        use_local_credentials,
+    )
+
+    settings = settings or StoreSettings()
+    endpoint: str | None
+    if settings.dynamodb_endpoint:
+        endpoint = settings.dynamodb_endpoint
+    elif settings.use_aws:
+        endpoint = None
+    else:
+        endpoint = embedded_endpoint()
+    if endpoint is not None:
+        use_local_credentials()  # fills dummy credentials only where none are set
+    if settings.create_table and endpoint is not None:
+        from functions.store.table_definition import ensure_table
+
+        ensure_table(dynamodb_client(endpoint, region_name=settings.region), settings.table_name)
+    return LedgerStore(settings.table_name, endpoint, settings.region)
+
+
+def load_configured_plan(settings: PlanSettings | None = None) -> Plan:
+    settings = settings or PlanSettings()
+    return load_plan_text(settings.plan_path.read_text(encoding="utf-8"))
+
+
+def open_ledger(
+    plan: Plan | None = None,
+    store: LedgerStore | None = None,
+    clock: Callable[[], int] = wall_clock_us,
+) -> Ledger:
+    return Ledger(store or open_store(), plan or load_configured_plan(), clock=clock)

@@ -1,0 +1,279 @@
+"""Daily settlement on the store: compute once, persist the results, apply per member.
+
+1. **Compute.** Load every member (join order) with its open grants and
+   personal volume, run the engine's linear :func:`settle` in memory, and write
+   the per-member results as compressed pages (``SETTLE#<date>`` / ``PAGE#n``),
+   then the run record. Members are not touched yet, so a crash here is
+   harmless and a rerun recomputes.
+2. **Apply.** Each page's members get one transaction each (balances, grants,
+   counters, journal entry) conditioned on ``last_settled != date``; then the
+   page is marked applied together with its circulating total. Pages are
+   independent, so they can fan out (Step Functions Distributed Map) and a
+   crash at any write followed by a rerun converges on one clean run's state:
+   the results were fixed before anything was applied.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from functions.rewards.ledger import Bucket, Posting
+from functions.rewards.money import format_cents
+from functions.rewards.report import SettlementRow
+from functions.rewards.settlement import SettlementInput, settle
+from functions.rewards.tree import NO_PARENT
+from functions.store import models as m
+from functions.store.errors import ConflictError, GuardError, UnavailableError
+from functions.store.ledger_store import Commit
+from functions.store.records import GrantRecord, MemberRecord
+
+from .ledger import Ledger
+
+PAGE_SIZE = 1000
+"""Members per page: a page item stays far below DynamoDB's 400 KB item limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberResult:
+    """One member's settlement, as persisted in a page."""
+
+    member: str
+    static: int
+    share: tuple[int, ...]
+    team: int
+    peer: int
+    paid: int
+    forfeited: int
+    releases: tuple[tuple[int, int], ...]  # (grant seq, released) oldest first
+
+    def to_list(self) -> list[Any]:
+        return [
+            self.member,
+            self.static,
+            list(self.share),
+            self.team,
+            self.peer,
+            self.paid,
+            self.forfeited,
+            [list(pair) for pair in self.releases],
+        ]
+
+    @classmethod
+    def from_list(cls, row: Sequence[Any]) -> MemberResult:
+        member, static, share, team, peer, paid, forfeited, releases = row
+        return cls(
+            member,
+            static,
+            tuple(share),
+            team,
+            peer,
+            paid,
+            forfeited,
+            tuple((seq, amount) for seq, amount in releases),
+        )
+
+    def statement(self) -> dict[str, Any]:
+        """Why the member got what they got (bot balance screen, notifications)."""
+        return {
+            "static": format_cents(self.static),
+            "share": [format_cents(part) for part in self.share],
+            "team": format_cents(self.team),
+            "peer": format_cents(self.peer),
+            "paid": format_cents(self.paid),
+            "forfeited": format_cents(self.forfeited),
+        }
+
+
+def encode_page(results: Iterable[MemberResult]) -> bytes:
+    return zlib.compress(json.dumps([row.to_list() for row in results]).encode(), 6)
+
+
+def decode_page(payload: bytes) -> list[MemberResult]:
+    return [MemberResult.from_list(row) for row in json.loads(zlib.decompress(payload))]
+
+
+def compute(
+    ledger: Ledger, members: Sequence[MemberRecord]
+) -> tuple[list[MemberResult], dict[str, int]]:
+    """Run the engine over the loaded membership; return active members' results and totals."""
+    index = {record.member: position for position, record in enumerate(members)}
+    parents = [
+        index.get(record.referrer, NO_PARENT) if record.referrer else NO_PARENT
+        for record in members
+    ]
+    grants = [[(grant.remaining, grant.daily) for grant in record.grants] for record in members]
+    outcome = settle(
+        ledger.plan,
+        SettlementInput(parents, [record.personal_volume for record in members], grants),
+    )
+    results: list[MemberResult] = []
+    for position in outcome.active():
+        record = members[position]
+        remaining = outcome.remaining[position] or ()
+        releases = tuple(
+            (grant.seq, grant.remaining - left)
+            for grant, left in zip(record.grants, remaining, strict=True)
+            if grant.remaining != left
+        )
+        results.append(
+            MemberResult(
+                record.member,
+                outcome.static[position],
+                tuple(parts[position] for parts in outcome.share_by_generation),
+                outcome.team[position],
+                outcome.peer[position],
+                outcome.paid[position],
+                outcome.forfeited[position],
+                releases,
+            )
+        )
+    totals = outcome.totals()
+    summary = {
+        "static": totals.static,
+        "share": totals.share,
+        "team": totals.team,
+        "peer": totals.peer,
+        "paid": totals.paid,
+        "forfeited": totals.forfeited,
+        "members": len(results),
+    }
+    return results, summary
+
+
+def _pages(results: Sequence[MemberResult]) -> Iterator[list[MemberResult]]:
+    for start in range(0, len(results), PAGE_SIZE):
+        yield list(results[start : start + PAGE_SIZE])
+
+
+def prepare_run(ledger: Ledger, date: str) -> m.SettlementRunItem:
+    """Step 1: compute and persist the run (or return the one already persisted)."""
+    store = ledger.store
+    run = store.settlement_run(date)
+    if run is not None:
+        return run
+    results, summary = compute(ledger, list(store.iter_members()))
+    pages = [
+        m.SettlementPageItem(
+            f"SETTLE#{date}",
+            f"PAGE#{number:06d}",
+            date=date,
+            page=number,
+            payload=encode_page(page),
+            applied=False,
+        )
+        for number, page in enumerate(_pages(results))
+    ]
+    store.batch_put(pages)
+    run = m.SettlementRunItem(
+        f"SETTLE#{date}",
+        "RUN",
+        date=date,
+        status="computed",
+        pages=len(pages),
+        totals=json.dumps(summary),
+        created_at=ledger.clock(),
+    )
+    if not store.put_unique(run):  # another worker computed first: theirs stands
+        existing = store.settlement_run(date)
+        assert existing is not None
+        return existing
+    return run
+
+
+def apply_member(
+    ledger: Ledger, date: str, result: MemberResult, record: MemberRecord | None
+) -> bool:
+    """Apply one member's result once; False if it was already applied."""
+    store = ledger.store
+    for attempt in range(ledger.max_attempts):
+        if record is None or attempt:
+            record = store.get_member(result.member)
+        assert record is not None, f"settled member {result.member!r} vanished"
+        if record.last_settled == date:
+            return False
+        released = result.static + result.paid
+        by_seq = dict(result.releases)
+        grants = tuple(
+            GrantRecord(g.seq, g.order, g.points, g.remaining - by_seq.get(g.seq, 0), g.daily)
+            for g in record.grants
+        )
+        assert sum(by_seq.values()) == released, "releases must add up to static + paid"
+        postings = (
+            (
+                Posting(result.member, Bucket.LOCKED, -released),
+                Posting(result.member, Bucket.AVAILABLE, released),
+            )
+            if released
+            else ()
+        )
+        try:
+            store.commit(
+                Commit(
+                    event_key=f"settle:{date}:{result.member}",
+                    kind="settlement",
+                    at=ledger.clock(),
+                    chain=record,
+                    postings=postings,
+                    details={"date": date, **result.statement()},
+                    statistics={
+                        result.member: {"released": released, "forfeited": result.forfeited}
+                    },
+                    sets={
+                        result.member: {
+                            "grants": tuple(g for g in grants if g.remaining > 0),
+                            "last_settled": date,
+                        }
+                    },
+                    unless_settled=date,
+                    defer_circulating=True,
+                )
+            )
+            return True
+        except (ConflictError, GuardError, UnavailableError):
+            ledger.sleep(min(0.2, 0.002 * 2**attempt))
+    raise UnavailableError(f"could not settle {result.member!r} on {date}")
+
+
+def apply_page(ledger: Ledger, page: m.SettlementPageItem) -> int:
+    """Step 2 for one page: every member, then the page's circulating total, once."""
+    if page.applied:
+        return 0
+    results = decode_page(page.payload)
+    loaded = ledger.store.get_members([result.member for result in results])
+    applied = 0
+    for result in results:
+        applied += apply_member(ledger, page.date, result, loaded.get(result.member))
+    released = sum(result.static + result.paid for result in results)
+    ledger.store.apply_page_totals(page, released)
+    return applied
+
+
+def run_settlement(ledger: Ledger, date: str) -> SettlementRow:
+    """Settle ``date`` end to end (single-function path); a finished date is a no-op."""
+    run = ledger.store.settlement_run(date)
+    if run is not None and run.status == "done":
+        return SettlementRow(date, "already_settled")
+    run = prepare_run(ledger, date)
+    for page in ledger.store.settlement_pages(date):
+        apply_page(ledger, page)
+    ledger.store.finish_run(run, int(run.pages))
+    return row_of(date, run)
+
+
+def row_of(date: str, run: m.SettlementRunItem) -> SettlementRow:
+    totals = json.loads(run.totals)
+    return SettlementRow(
+        date,
+        "settled",
+        static=totals["static"],
+        share=totals["share"],
+        team=totals["team"],
+        peer=totals["peer"],
+        paid=totals["paid"],
+        forfeited=totals["forfeited"],
+        members=totals["members"],
+    )

@@ -1,0 +1,698 @@
+"""The DynamoDB ledger store: typed reads and one atomic transaction per event.
+
+``commit`` turns a :class:`Commit` (balanced postings plus the item changes an
+event needs) into a single ``TransactWriteItems``:
+
+* every member the postings touch gets ``ADD`` on its balances, guarded by
+  ``balance >= amount`` for every decrement so nothing goes negative;
+* the member whose chain records the event is version-checked, and the
+  journal entry is put with ``attribute_not_exists`` at ``seq + 1``;
+* platform accounts go to one of :data:`SHARDS` total items, chosen from the
+  event key, so no single item is written by every purchase;
+* unique items (order, idempotency record, claims) are put only if absent.
+
+Cancellation reasons are mapped back to what failed: a version move is a
+:class:`ConflictError` (reload and retry), an existing unique item is
+:class:`AlreadyExistsError`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import heapq
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from functions.rewards.ledger import SYSTEM, Bucket, Posting
+
+from . import models as m
+from .errors import AlreadyExistsError, ConflictError, GuardError, UnavailableError
+from .journal import GENESIS, details_text, encode_postings, entry_hash
+from .records import GrantRecord, JournalEntry, MemberRecord, SystemTotals, WithdrawalRecord
+
+MEMBER_BUCKETS = {
+    Bucket.AVAILABLE: "available",
+    Bucket.LOCKED: "locked",
+    Bucket.WITHDRAWING: "withdrawing",
+    Bucket.COMMISSION: "commission",
+    Bucket.PAYABLE: "payable",
+}
+SYSTEM_BUCKETS = {
+    Bucket.ISSUANCE: "issuance",
+    Bucket.BURNED: "burned",
+    Bucket.SALES: "sales",
+    Bucket.RESERVE: "reserve",
+    Bucket.PLATFORM: "platform",
+    Bucket.PAID_OUT: "paid_out",
+}
+STATISTICS = frozenset(
+    {
+        "released",
+        "forfeited",
+        "withdrawn_cash",
+        "withdrawn_points",
+        "spent",
+        "transferred_out",
+        "transferred_in",
+        "personal_volume",
+        "adjusted",
+        "grant_seq",
+    }
+)
+SETTABLE = frozenset(
+    {
+        "frozen",
+        "grants",
+        "last_settled",
+        "telegram_id",
+        "phone",
+        "invite_code",
+        "language",
+        "display_name",
+    }
+)
+IDEMPOTENCY_TTL_S = 30 * 24 * 3600
+"""Idempotency records outlive any retry or redelivery window by far."""
+
+
+def member_pk(member: str) -> str:
+    return f"M#{member}"
+
+
+def shard_of(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(), "big") % m.SHARDS
+
+
+@dataclass(frozen=True, slots=True)
+class NewMember:
+    """A member created by this commit (join)."""
+
+    member: str
+    referrer: str | None
+    joined_at: int
+    profile: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A unique value (``PHONE#…``, ``TG#…``, ``INVITE#…``) a member takes."""
+
+    key: str
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalChange:
+    """Create a withdrawal request (``record.version == 0``) or move its status."""
+
+    record: WithdrawalRecord
+    new_status: str
+    decided_by: str | None = None
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class Commit:
+    """Everything one event changes; applied all-or-nothing by :meth:`LedgerStore.commit`."""
+
+    event_key: str
+    kind: str
+    at: int
+    chain: MemberRecord | NewMember
+    postings: Sequence[Posting] = ()
+    details: Mapping[str, object] = field(default_factory=dict)
+    statistics: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    sets: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    versions: Mapping[str, int] = field(default_factory=dict)
+    """Other members whose version must not have moved (read-then-decide)."""
+    fees: int = 0
+    order: str | None = None
+    result: Mapping[str, object] | None = None
+    idempotency_key: str | None = None
+    claims: Sequence[Claim] = ()
+    withdrawal: WithdrawalChange | None = None
+    unless_settled: str | None = None
+    """Settlement: refuse (conflict) if the chain member already has this ``last_settled``."""
+    defer_circulating: bool = False
+    """Settlement: circulating is added once per page (``apply_page_totals``), not per member."""
+
+
+_Put = tuple[m.JifenItem, Condition | None, tuple[str, str]]
+_Update = tuple[m.JifenItem, list[Action], Condition | None, bool, tuple[str, str]]
+
+
+def _grant_maps(grants: Sequence[GrantRecord]) -> list[m.GrantMap]:
+    return [
+        m.GrantMap(  # type: ignore[no-untyped-call]
+            seq=grant.seq,
+            order=grant.order,
+            points=grant.points,
+            remaining=grant.remaining,
+            daily=grant.daily,
+        )
+        for grant in grants
+    ]
+
+
+def _member_record(item: m.MemberItem) -> MemberRecord:
+    return MemberRecord(
+        member=item.member,
+        referrer=item.referrer,
+        joined_at=int(item.joined_at),
+        frozen=bool(item.frozen),
+        available=int(item.available),
+        locked=int(item.locked),
+        withdrawing=int(item.withdrawing),
+        commission=int(item.commission),
+        payable=int(item.payable),
+        released=int(item.released),
+        forfeited=int(item.forfeited),
+        withdrawn_cash=int(item.withdrawn_cash),
+        withdrawn_points=int(item.withdrawn_points),
+        spent=int(item.spent),
+        transferred_out=int(item.transferred_out),
+        transferred_in=int(item.transferred_in),
+        personal_volume=int(item.personal_volume),
+        adjusted=int(item.adjusted),
+        grants=tuple(
+            GrantRecord(
+                int(grant.seq),
+                str(grant.order),
+                int(grant.points),
+                int(grant.remaining),
+                int(grant.daily),
+            )
+            for grant in item.grants or []
+        ),
+        grant_seq=int(item.grant_seq),
+        journal_seq=int(item.journal_seq),
+        journal_head=item.journal_head or GENESIS,
+        last_settled=item.last_settled,
+        version=int(item.version or 0),
+        telegram_id=None if item.telegram_id is None else int(item.telegram_id),
+        phone=item.phone,
+        invite_code=item.invite_code,
+        language=item.language,
+        display_name=item.display_name,
+    )
+
+
+def _withdrawal_record(item: m.WithdrawalItem) -> WithdrawalRecord:
+    return WithdrawalRecord(
+        request_id=item.request_id,
+        member=item.member,
+        points=int(item.points),
+        gross=int(item.gross),
+        net=int(item.net),
+        fee=int(item.fee),
+        cash_source=item.cash_source,
+        status=item.status,
+        requested_at=int(item.requested_at),
+        version=int(item.version or 0),
+        decided_by=item.decided_by,
+        reason=item.reason,
+    )
+
+
+class LedgerStore:
+    """The only gateway to the table; services speak records and commits."""
+
+    def __init__(self, table_name: str, host: str | None, region: str = "us-east-1") -> None:
+        m.bind(table_name, host, region)
+        self.table_name = table_name
+        self.host = host
+        self.region = region
+        self.connection = Connection(host=host, region=region, max_retry_attempts=3)
+
+    # -- reads -----------------------------------------------------------
+    def get_member(self, member: str) -> MemberRecord | None:
+        try:
+            item = m.MemberItem.get(member_pk(member), "ACCOUNT", consistent_read=True)
+        except m.MemberItem.DoesNotExist:
+            return None
+        return _member_record(item)
+
+    def get_members(self, members: Sequence[str]) -> dict[str, MemberRecord]:
+        keys = [(member_pk(name), "ACCOUNT") for name in dict.fromkeys(members)]
+        found: dict[str, MemberRecord] = {}
+        for item in m.MemberItem.batch_get(keys, consistent_read=True):
+            record = _member_record(item)
+            found[record.member] = record
+        return found
+
+    def ancestors(self, member: MemberRecord, generations: int) -> list[str]:
+        """Referrer, its referrer, … up to ``generations`` (one read per generation)."""
+        found: list[str] = []
+        referrer = member.referrer
+        while referrer is not None and len(found) < generations:
+            found.append(referrer)
+            parent = self.get_member(referrer)
+            referrer = parent.referrer if parent is not None else None
+        return found
+
+    def system_totals(self) -> SystemTotals:
+        keys = [(f"SYS#{shard:03d}", "TOTALS") for shard in range(m.SHARDS)]
+        sums: dict[str, int] = defaultdict(int)
+        for item in m.SystemTotalsItem.batch_get(keys, consistent_read=True):
+            for name in (*SYSTEM_BUCKETS.values(), "circulating", "fees"):
+                sums[name] += int(getattr(item, name) or 0)
+        return SystemTotals(
+            issuance=sums["issuance"],
+            burned=sums["burned"],
+            sales=sums["sales"],
+            reserve=sums["reserve"],
+            platform=sums["platform"],
+            paid_out=sums["paid_out"],
+            circulating=sums["circulating"],
+            fees=sums["fees"],
+        )
+
+    def stored_result(self, key: str) -> str | None:
+        try:
+            return str(m.IdempotencyItem.get(f"IDEM#{key}", "IDEM", consistent_read=True).result)
+        except m.IdempotencyItem.DoesNotExist:
+            return None
+
+    def get_order(self, order: str) -> tuple[str, str] | None:
+        """``(event_key, result)`` of a recorded order, or None."""
+        try:
+            item = m.OrderItem.get(f"ORDER#{order}", "ORDER", consistent_read=True)
+        except m.OrderItem.DoesNotExist:
+            return None
+        return item.event_key, item.result
+
+    def claim_owner(self, key: str) -> str | None:
+        try:
+            return str(m.ClaimItem.get(key, "CLAIM", consistent_read=True).member)
+        except m.ClaimItem.DoesNotExist:
+            return None
+
+    def iter_members(self) -> Iterator[MemberRecord]:
+        """Every member in join order (merging the per-shard GSI listings)."""
+        listings = [m.JifenItem.gsi1.query(f"MEMBERS#{shard:03d}") for shard in range(m.SHARDS)]
+        keyed = (
+            ((item.gsi1sk, item) for item in listing if isinstance(item, m.MemberItem))
+            for listing in listings
+        )
+        for _, item in heapq.merge(*keyed, key=lambda pair: pair[0]):
+            yield _member_record(item)
+
+    def journal(self, member: str, *, newest_first: bool = False) -> Iterator[JournalEntry]:
+        query = m.JournalItem.query(
+            member_pk(member),
+            m.JournalItem.sk.startswith("J#"),
+            consistent_read=True,
+            scan_index_forward=not newest_first,
+        )
+        for item in query:
+            yield JournalEntry(
+                member=item.member,
+                seq=int(item.seq),
+                event_key=item.event_key,
+                kind=item.entry_kind,
+                postings=item.postings,
+                details=item.details,
+                at=int(item.at),
+                prev_hash=item.prev_hash,
+                hash=item.hash,
+            )
+
+    def journal_page(
+        self, member: str, *, limit: int, before_seq: int | None = None
+    ) -> list[JournalEntry]:
+        """Newest first, ``limit`` entries older than ``before_seq`` (history screens)."""
+        condition = (
+            m.JournalItem.sk.between("J#", f"J#{before_seq - 1:012d}")
+            if before_seq is not None
+            else m.JournalItem.sk.startswith("J#")
+        )
+        items = m.JournalItem.query(
+            member_pk(member), condition, scan_index_forward=False, limit=limit
+        )
+        return [
+            JournalEntry(
+                item.member,
+                int(item.seq),
+                item.event_key,
+                item.entry_kind,
+                item.postings,
+                item.details,
+                int(item.at),
+                item.prev_hash,
+                item.hash,
+            )
+            for item in items
+        ]
+
+    def children(self, member: str, *, limit: int | None = None) -> list[str]:
+        """Direct invitees in join order."""
+        query = m.ReferralEdgeItem.query(
+            member_pk(member), m.ReferralEdgeItem.sk.startswith("CHILD#"), limit=limit
+        )
+        return [item.member for item in query]
+
+    def get_withdrawal(self, request_id: str) -> WithdrawalRecord | None:
+        try:
+            item = m.WithdrawalItem.get(f"W#{request_id}", "W", consistent_read=True)
+        except m.WithdrawalItem.DoesNotExist:
+            return None
+        return _withdrawal_record(item)
+
+    def withdrawals(self, status: str, limit: int = 50) -> list[WithdrawalRecord]:
+        items = m.JifenItem.gsi1.query(f"WQ#{status}", limit=limit)
+        return [_withdrawal_record(item) for item in items if isinstance(item, m.WithdrawalItem)]
+
+    def scan_journal(self) -> Iterator[m.JournalItem]:
+        """Every journal entry (audit only: a full scan)."""
+        for item in m.JifenItem.scan(m.JifenItem.kind == "journal"):
+            if isinstance(item, m.JournalItem):
+                yield item
+
+    # -- the unit of work ------------------------------------------------
+    def commit(self, commit: Commit) -> JournalEntry:
+        """Apply ``commit`` atomically; return the journal entry it appended."""
+        labels: list[tuple[str, str]] = []  # (what, key) in TransactItems order
+        puts: list[tuple[m.JifenItem, Condition | None, tuple[str, str]]] = []
+        updates: list[
+            tuple[m.JifenItem, list[Action], Condition | None, bool, tuple[str, str]]
+        ] = []
+
+        chain = commit.chain
+        chain_member = chain.member
+        seq = 1 if isinstance(chain, NewMember) else chain.journal_seq + 1
+        prev = GENESIS if isinstance(chain, NewMember) else chain.journal_head
+        postings_text = encode_postings(commit.postings)
+        details = details_text(commit.details)
+        digest = entry_hash(
+            prev_hash=prev,
+            member=chain_member,
+            seq=seq,
+            event_key=commit.event_key,
+            kind=commit.kind,
+            postings=postings_text,
+            details=details,
+            at=commit.at,
+        )
+        journal = m.JournalItem(
+            member_pk(chain_member),
+            f"J#{seq:012d}",
+            member=chain_member,
+            seq=seq,
+            event_key=commit.event_key,
+            entry_kind=commit.kind,
+            postings=postings_text,
+            details=details,
+            at=commit.at,
+            prev_hash=prev,
+            hash=digest,
+        )
+        puts.append((journal, m.JifenItem.pk.does_not_exist(), ("journal", chain_member)))
+
+        member_deltas: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        system_deltas: dict[str, int] = defaultdict(int)
+        for posting in commit.postings:
+            if posting.owner == SYSTEM:
+                system_deltas[SYSTEM_BUCKETS[posting.bucket]] += posting.amount
+            else:
+                member_deltas[posting.owner][MEMBER_BUCKETS[posting.bucket]] += posting.amount
+                if posting.bucket is Bucket.AVAILABLE and not commit.defer_circulating:
+                    system_deltas["circulating"] += posting.amount
+        for member, stats in commit.statistics.items():
+            for name, delta in stats.items():
+                assert name in STATISTICS, name
+                member_deltas[member][name] += delta
+        if commit.fees:
+            system_deltas["fees"] += commit.fees
+
+        touched = set(member_deltas) | set(commit.sets) | set(commit.versions) | {chain_member}
+        if isinstance(chain, NewMember):
+            touched.discard(chain_member)
+            new = m.MemberItem(
+                member_pk(chain_member),
+                "ACCOUNT",
+                member=chain_member,
+                referrer=chain.referrer,
+                joined_at=chain.joined_at,
+                journal_seq=1,
+                journal_head=digest,
+                gsi1pk=f"MEMBERS#{shard_of(chain_member):03d}",
+                gsi1sk=f"{chain.joined_at:020d}#{chain_member}",
+            )
+            for name, value in chain.profile.items():
+                assert name in SETTABLE, name
+                setattr(new, name, value)
+            for name, delta in member_deltas.get(chain_member, {}).items():
+                setattr(new, name, delta)
+            puts.append((new, m.JifenItem.pk.does_not_exist(), ("member", chain_member)))
+            if chain.referrer is not None:
+                edge = m.ReferralEdgeItem(
+                    member_pk(chain.referrer),
+                    f"CHILD#{chain.joined_at:020d}#{chain_member}",
+                    member=chain_member,
+                    joined_at=chain.joined_at,
+                )
+                puts.append((edge, None, ("referral", chain_member)))
+        for member in sorted(touched):
+            item = m.MemberItem(member_pk(member), "ACCOUNT")
+            actions: list[Action] = []
+            condition: Condition = m.JifenItem.pk.exists()
+            for name, delta in sorted(member_deltas.get(member, {}).items()):
+                if delta == 0:
+                    continue
+                attribute = getattr(m.MemberItem, name)
+                actions.append(attribute.add(delta))
+                if delta < 0 and name in MEMBER_BUCKETS.values():
+                    condition &= attribute >= -delta
+            for name, value in commit.sets.get(member, {}).items():
+                assert name in SETTABLE, name
+                attribute = getattr(m.MemberItem, name)
+                if name == "grants":
+                    actions.append(attribute.set(_grant_maps(value)))  # type: ignore[arg-type]
+                elif value is None:
+                    actions.append(attribute.remove())
+                else:
+                    actions.append(attribute.set(value))
+            versioned = False
+            if member == chain_member:
+                assert isinstance(chain, MemberRecord)
+                actions.append(m.MemberItem.journal_seq.set(seq))
+                actions.append(m.MemberItem.journal_head.set(digest))
+                item.version = chain.version
+                versioned = True
+                if commit.unless_settled is not None:
+                    condition &= m.MemberItem.last_settled.does_not_exist() | (
+                        m.MemberItem.last_settled != commit.unless_settled
+                    )
+            elif member in commit.versions:
+                item.version = commit.versions[member]
+                versioned = True
+            if actions or versioned:
+                updates.append((item, actions, condition, versioned, ("member", member)))
+
+        if system_deltas and any(system_deltas.values()):
+            shard = shard_of(commit.event_key)
+            totals = m.SystemTotalsItem(f"SYS#{shard:03d}", "TOTALS")
+            actions = [
+                getattr(m.SystemTotalsItem, name).add(delta)
+                for name, delta in sorted(system_deltas.items())
+                if delta
+            ]
+            updates.append((totals, actions, None, False, ("system", str(shard))))
+
+        result_text = json.dumps(commit.result or {}, sort_keys=True)
+        if commit.order is not None:
+            order = m.OrderItem(
+                f"ORDER#{commit.order}",
+                "ORDER",
+                member=chain_member,
+                event_key=commit.event_key,
+                result=result_text,
+                created_at=commit.at,
+            )
+            puts.append((order, m.JifenItem.pk.does_not_exist(), ("order", commit.order)))
+        if commit.idempotency_key is not None:
+            record = m.IdempotencyItem(
+                f"IDEM#{commit.idempotency_key}",
+                "IDEM",
+                result=result_text,
+                created_at=commit.at,
+                expires_at=datetime.timedelta(seconds=IDEMPOTENCY_TTL_S),
+            )
+            puts.append(
+                (record, m.JifenItem.pk.does_not_exist(), ("idempotency", commit.idempotency_key))
+            )
+        for claim in commit.claims:
+            claimed = m.ClaimItem(claim.key, "CLAIM", member=claim.member, created_at=commit.at)
+            puts.append((claimed, m.JifenItem.pk.does_not_exist(), ("claim", claim.key)))
+        if commit.withdrawal is not None:
+            self._withdrawal_ops(commit.withdrawal, commit.at, puts, updates)
+
+        with_token = hashlib.sha256(
+            (commit.event_key + "|" + digest + "|" + result_text).encode()
+        ).hexdigest()[:36]
+        try:
+            with TransactWrite(connection=self.connection, client_request_token=with_token) as tx:
+                for put_item, put_condition, label in puts:
+                    tx.save(put_item, condition=put_condition)
+                    labels.append(label)
+                for target, target_actions, target_condition, versioned, label in updates:
+                    tx.update(
+                        target,
+                        target_actions,
+                        condition=target_condition,
+                        add_version_condition=versioned,
+                    )
+                    labels.append(label)
+        except TransactWriteError as exc:
+            raise self._translate(exc, labels) from exc
+        return JournalEntry(
+            chain_member,
+            seq,
+            commit.event_key,
+            commit.kind,
+            postings_text,
+            details,
+            commit.at,
+            prev,
+            digest,
+        )
+
+    def _withdrawal_ops(
+        self,
+        change: WithdrawalChange,
+        at: int,
+        puts: list[_Put],
+        updates: list[_Update],
+    ) -> None:
+        record = change.record
+        if record.version == 0:
+            item = m.WithdrawalItem(
+                f"W#{record.request_id}",
+                "W",
+                request_id=record.request_id,
+                member=record.member,
+                points=record.points,
+                gross=record.gross,
+                net=record.net,
+                fee=record.fee,
+                cash_source=record.cash_source,
+                status=change.new_status,
+                requested_at=record.requested_at,
+                gsi1pk=f"WQ#{change.new_status}",
+                gsi1sk=f"{record.requested_at:020d}#{record.request_id}",
+            )
+            puts.append((item, m.JifenItem.pk.does_not_exist(), ("withdrawal", record.request_id)))
+            return
+        existing = m.WithdrawalItem(f"W#{record.request_id}", "W")
+        existing.version = record.version
+        actions: list[Action] = [
+            m.WithdrawalItem.status.set(change.new_status),
+            m.WithdrawalItem.decided_at.set(at),
+            m.JifenItem.gsi1pk.set(f"WQ#{change.new_status}"),
+        ]
+        if change.decided_by is not None:
+            actions.append(m.WithdrawalItem.decided_by.set(change.decided_by))
+        if change.reason is not None:
+            actions.append(m.WithdrawalItem.reason.set(change.reason))
+        condition = m.WithdrawalItem.status == record.status
+        updates.append((existing, actions, condition, True, ("withdrawal", record.request_id)))
+
+    @staticmethod
+    def _translate(exc: TransactWriteError, labels: Sequence[tuple[str, str]]) -> Exception:
+        if exc.cause_response_code != "TransactionCanceledException":
+            code = exc.cause_response_code or "unknown"
+            if code in {
+                "ProvisionedThroughputExceededException",
+                "ThrottlingException",
+                "RequestLimitExceeded",
+                "InternalServerError",
+                "TransactionConflict",
+            }:
+                return UnavailableError(code)
+            return exc
+        failed = [
+            (label, reason.code)
+            for label, reason in zip(labels, exc.cancellation_reasons, strict=False)
+            if reason is not None and reason.code not in (None, "None")
+        ]
+        for (what, key), code in failed:
+            if code == "ConditionalCheckFailed" and what in {"order", "idempotency", "claim"}:
+                return AlreadyExistsError(what, key)
+        for (what, _key), code in failed:
+            if code == "ConditionalCheckFailed" and what in {"member", "withdrawal", "journal"}:
+                return ConflictError(f"{what} changed since it was read")
+            if code in {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}:
+                return ConflictError(f"{what}: {code}")
+        if any(what == "member" for (what, _), _ in failed):
+            return GuardError("a balance guard failed")
+        return UnavailableError(f"transaction cancelled: {failed}")
+
+    # -- settlement pages --------------------------------------------------
+    def put_unique(self, item: m.JifenItem) -> bool:
+        """Put ``item`` if its key is free; False when it already existed."""
+        try:
+            item.save(condition=m.JifenItem.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def batch_put(self, items: Sequence[m.JifenItem]) -> None:
+        with m.JifenItem.batch_write() as batch:
+            for item in items:
+                batch.save(item)
+
+    def settlement_run(self, date: str) -> m.SettlementRunItem | None:
+        try:
+            return m.SettlementRunItem.get(f"SETTLE#{date}", "RUN", consistent_read=True)
+        except m.SettlementRunItem.DoesNotExist:
+            return None
+
+    def settlement_pages(self, date: str) -> Iterator[m.SettlementPageItem]:
+        query = m.JifenItem.query(
+            f"SETTLE#{date}", m.JifenItem.sk.startswith("PAGE#"), consistent_read=True
+        )
+        for item in query:
+            if isinstance(item, m.SettlementPageItem):
+                yield item
+
+    def apply_page_totals(self, page: m.SettlementPageItem, circulating: int) -> bool:
+        """Mark a page applied and add its released points to circulating, exactly once."""
+        shard = m.SystemTotalsItem(f"SYS#{shard_of(f'{page.pk}{page.sk}'):03d}", "TOTALS")
+        try:
+            with TransactWrite(connection=self.connection) as tx:
+                tx.update(
+                    page,
+                    [m.SettlementPageItem.applied.set(True)],
+                    condition=m.SettlementPageItem.applied == False,  # noqa: E712
+                )
+                if circulating:
+                    tx.update(shard, [m.SystemTotalsItem.circulating.add(circulating)])
+        except TransactWriteError as exc:
+            if exc.cause_response_code == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def finish_run(self, run: m.SettlementRunItem, pages_applied: int) -> None:
+        run.update(
+            actions=[
+                m.SettlementRunItem.status.set("done"),
+                m.SettlementRunItem.pages_applied.set(pages_applied),
+            ]
+        )
+
+    def raw(self) -> Any:
+        """The botocore client under pynamodb (benchmarks count its requests)."""
+        return self.connection.client

@@ -1,0 +1,97 @@
+"""Plain records the store hands to services (no pynamodb types leak upward)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from functions.rewards.decisions import MemberSnapshot
+from functions.rewards.money import Cents
+
+
+@dataclass(frozen=True, slots=True)
+class GrantRecord:
+    seq: int
+    order: str
+    points: Cents
+    remaining: Cents
+    daily: Cents
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    member: str
+    referrer: str | None
+    joined_at: int
+    frozen: bool
+    available: Cents
+    locked: Cents
+    withdrawing: Cents
+    commission: Cents
+    payable: Cents
+    released: Cents
+    forfeited: Cents
+    withdrawn_cash: Cents
+    withdrawn_points: Cents
+    spent: Cents
+    transferred_out: Cents
+    transferred_in: Cents
+    personal_volume: Cents
+    adjusted: Cents
+    grants: tuple[GrantRecord, ...]
+    grant_seq: int
+    journal_seq: int
+    journal_head: str
+    last_settled: str | None
+    version: int
+    telegram_id: int | None = None
+    phone: str | None = None
+    invite_code: str | None = None
+    language: str | None = None
+    display_name: str | None = None
+
+    def snapshot(self) -> MemberSnapshot:
+        return MemberSnapshot(self.member, self.available, self.frozen)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    member: str
+    seq: int
+    event_key: str
+    kind: str
+    postings: str
+    details: str
+    at: int
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalRecord:
+    request_id: str
+    member: str
+    points: Cents
+    gross: Cents
+    net: Cents
+    fee: Cents
+    cash_source: str
+    status: str
+    requested_at: int
+    version: int
+    decided_by: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SystemTotals:
+    """Platform accounts summed over every shard."""
+
+    issuance: Cents = 0
+    burned: Cents = 0
+    sales: Cents = 0
+    reserve: Cents = 0
+    platform: Cents = 0
+    paid_out: Cents = 0
+    circulating: Cents = 0
+    fees: Cents = 0
+    extra: dict[str, Cents] = field(default_factory=dict)
