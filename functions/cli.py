@@ -158,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=int, default=30)
     demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(handler=_cmd_demo)
+
+    import importlib
+
+    from functions.commands import MODULES
+
+    for name in MODULES:
+        importlib.import_module(name).register(commands)
     return parser
 
 
