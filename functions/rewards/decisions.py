@@ -17,7 +17,7 @@ from fractions import Fraction
 from .errors import RejectCode, Rejected
 from .events import Join, Purchase, Transfer, Withdraw
 from .ledger import SYSTEM, Bucket, Posting, move
-from .money import ONE, Cents, format_cents, mul_floor
+from .money import ONE, Cents, format_cents, format_rate, mul_floor
 from .plan import Plan
 
 
@@ -142,6 +142,16 @@ def decide_purchase(
     ``ancestors`` are the buyer's referrer, its referrer, … at least as many
     generations as the plan pays commission to (more are ignored).
     """
+    if event.rebate is not None and (
+        plan.merchant is None or not plan.merchant.allows(event.rebate)
+    ):
+        raise _reject(
+            RejectCode.INVALID_AMOUNT,
+            "this plan does not take merchant rebates"
+            if plan.merchant is None
+            else f"rebate must be between {format_rate(plan.merchant.min_rebate)} "
+            f"and {format_rate(plan.merchant.max_rebate)}",
+        )
     buyer = _known(buyer, event.member)
     if order_exists:
         raise _reject(RejectCode.DUPLICATE_ORDER, f"order {event.order!r} was already recorded")
@@ -166,7 +176,10 @@ def decide_purchase(
     postings: list[Posting] = move(points, buyer.member, Bucket.AVAILABLE, SYSTEM, Bucket.BURNED)
 
     grant: IssuedGrant | None = None
-    granted, tier = plan.grant.points_for(cash) if plan.grant is not None else (0, None)
+    if event.rebate is not None:
+        granted, tier = mul_floor(cash, event.rebate), None
+    else:
+        granted, tier = plan.grant.points_for(cash) if plan.grant is not None else (0, None)
     if granted > 0:
         locked = plan.release.mode == "daily"
         daily = mul_floor(cash, plan.release.daily_rate) if plan.release.daily_rate else 0

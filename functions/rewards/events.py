@@ -12,9 +12,10 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 
 from .errors import RejectCode, Rejected
-from .money import AmountError, Cents, parse_cents
+from .money import ONE, AmountError, Cents, parse_cents, parse_rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,8 @@ class Purchase:
     amount: Cents
     points: Cents = 0
     category: str | None = None
+    rebate: Fraction | None = None
+    """Merchant order: the merchant's rebate ratio (replaces the plan's grant rule)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,18 @@ def _quantity(raw: Mapping[str, object], key: str, *, positive: bool, default: b
     return cents
 
 
+def _rebate(raw: Mapping[str, object]) -> Fraction | None:
+    if raw.get("rebate") is None:
+        return None
+    try:
+        rebate = parse_rate(raw["rebate"])
+    except AmountError as exc:
+        raise Rejected(RejectCode.INVALID_AMOUNT, f"`rebate`: {exc}") from None
+    if rebate > ONE:
+        raise Rejected(RejectCode.INVALID_AMOUNT, "`rebate` is a ratio between 0 and 1")
+    return rebate
+
+
 def valid_date(value: object) -> str:
     """Return ``value`` if it is a real calendar date written ``YYYY-MM-DD``."""
     if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
@@ -125,7 +140,7 @@ def parse_event(raw: object) -> Event:
             raise _invalid("`category` must be a string")
         amount = _quantity(raw, "amount", positive=True, default=False)
         points = _quantity(raw, "points", positive=False, default=True)
-        return Purchase(member, order, amount, points, category)
+        return Purchase(member, order, amount, points, category, _rebate(raw))
     if kind == "settle":
         if "date" not in raw:
             raise _invalid("`date` is required")

@@ -187,6 +187,27 @@ class DeductionPolicy(_Section):
     max_ratio: Share
 
 
+class MerchantPolicy(_Section):
+    """Seed 000 merchant rebates: a merchant gives up a share of each order as points.
+
+    A merchant order carries its merchant's ``rebate`` ratio, which must lie
+    within ``[min_rebate, max_rebate]``; it replaces ``grant`` for that order
+    (release, reserve and commission apply as usual).
+    """
+
+    min_rebate: Share = Fraction(3, 100)
+    max_rebate: Share = Fraction(20, 100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MerchantPolicy:
+        if self.min_rebate > self.max_rebate:
+            raise ValueError("min_rebate must not exceed max_rebate")
+        return self
+
+    def allows(self, rebate: Fraction) -> bool:
+        return self.min_rebate <= rebate <= self.max_rebate
+
+
 class CommissionPolicy(_Section):
     rates: tuple[dict[str, Share], ...]
 
@@ -218,6 +239,7 @@ class Plan(_Section):
     withdrawal: WithdrawalPolicy = WithdrawalPolicy()
     deduction: DeductionPolicy | None = None
     commission: CommissionPolicy | None = None
+    merchant: MerchantPolicy | None = None
 
     @property
     def levels(self) -> Sequence[TeamLevel]:

@@ -65,3 +65,13 @@ def team_volumes(
         if parent != NO_PARENT:
             team[parent] += team[index] + personal[index]
     return team
+
+
+def team_sizes(parents: Sequence[int], order: Sequence[int] | None = None) -> list[int]:
+    """Number of descendants of every member."""
+    size = [0] * len(parents)
+    for index in order if order is not None else bottom_up_order(parents):
+        parent = parents[index]
+        if parent != NO_PARENT:
+            size[parent] += size[index] + 1
+    return size

@@ -25,7 +25,7 @@ from functions.rewards.ledger import Bucket, Posting
 from functions.rewards.money import format_cents
 from functions.rewards.report import SettlementRow
 from functions.rewards.settlement import SettlementInput, settle
-from functions.rewards.tree import NO_PARENT
+from functions.rewards.tree import NO_PARENT, team_sizes
 from functions.store import models as m
 from functions.store.errors import ConflictError, GuardError, UnavailableError
 from functions.store.ledger_store import Commit
@@ -39,7 +39,11 @@ PAGE_SIZE = 1000
 
 @dataclass(frozen=True, slots=True)
 class MemberResult:
-    """One member's settlement, as persisted in a page."""
+    """One member's settlement, as persisted in a page.
+
+    A member is listed when the run moves its points (static, paid, forfeited)
+    or when its team figures changed; the latter only refreshes statements.
+    """
 
     member: str
     static: int
@@ -49,6 +53,13 @@ class MemberResult:
     paid: int
     forfeited: int
     releases: tuple[tuple[int, int], ...]  # (grant seq, released) oldest first
+    team_volume: int = 0
+    team_size: int = 0
+    level: str | None = None
+
+    @property
+    def moves_points(self) -> bool:
+        return bool(self.static or self.paid or self.forfeited)
 
     def to_list(self) -> list[Any]:
         return [
@@ -60,11 +71,14 @@ class MemberResult:
             self.paid,
             self.forfeited,
             [list(pair) for pair in self.releases],
+            self.team_volume,
+            self.team_size,
+            self.level,
         ]
 
     @classmethod
     def from_list(cls, row: Sequence[Any]) -> MemberResult:
-        member, static, share, team, peer, paid, forfeited, releases = row
+        member, static, share, team, peer, paid, forfeited, releases, volume, size, level = row
         return cls(
             member,
             static,
@@ -74,6 +88,9 @@ class MemberResult:
             paid,
             forfeited,
             tuple((seq, amount) for seq, amount in releases),
+            volume,
+            size,
+            level,
         )
 
     def statement(self) -> dict[str, Any]:
@@ -99,7 +116,7 @@ def decode_page(payload: bytes) -> list[MemberResult]:
 def compute(
     ledger: Ledger, members: Sequence[MemberRecord]
 ) -> tuple[list[MemberResult], dict[str, int]]:
-    """Run the engine over the loaded membership; return active members' results and totals."""
+    """Run the engine over the loaded membership; return the listed members and totals."""
     index = {record.member: position for position, record in enumerate(members)}
     parents = [
         index.get(record.referrer, NO_PARENT) if record.referrer else NO_PARENT
@@ -110,13 +127,23 @@ def compute(
         ledger.plan,
         SettlementInput(parents, [record.personal_volume for record in members], grants),
     )
+    sizes = team_sizes(parents)
+    levels = ledger.plan.levels
+    level_names = [levels[position].name if position >= 0 else None for position in outcome.level]
+    active = set(outcome.active())
     results: list[MemberResult] = []
-    for position in outcome.active():
-        record = members[position]
+    for position, record in enumerate(members):
+        team_changed = (
+            record.team_volume != outcome.team_volume[position]
+            or record.team_size != sizes[position]
+            or record.level != level_names[position]
+        )
+        if position not in active and not team_changed:
+            continue
         remaining = outcome.remaining[position] or ()
         releases = tuple(
             (grant.seq, grant.remaining - left)
-            for grant, left in zip(record.grants, remaining, strict=True)
+            for grant, left in zip(record.grants, remaining, strict=False)
             if grant.remaining != left
         )
         results.append(
@@ -129,6 +156,9 @@ def compute(
                 outcome.paid[position],
                 outcome.forfeited[position],
                 releases,
+                outcome.team_volume[position],
+                sizes[position],
+                level_names[position],
             )
         )
     totals = outcome.totals()
@@ -139,7 +169,7 @@ def compute(
         "peer": totals.peer,
         "paid": totals.paid,
         "forfeited": totals.forfeited,
-        "members": len(results),
+        "members": len(active),
     }
     return results, summary
 
@@ -189,6 +219,9 @@ def apply_member(
 ) -> bool:
     """Apply one member's result once; False if it was already applied."""
     store = ledger.store
+    if not result.moves_points:  # only the team figures changed: not a ledger event
+        store.set_team_figures(result.member, result.team_volume, result.team_size, result.level)
+        return True
     for attempt in range(ledger.max_attempts):
         if record is None or attempt:
             record = store.get_member(result.member)
@@ -226,6 +259,9 @@ def apply_member(
                         result.member: {
                             "grants": tuple(g for g in grants if g.remaining > 0),
                             "last_settled": date,
+                            "team_volume": result.team_volume,
+                            "team_size": result.team_size,
+                            "level": result.level,
                         }
                     },
                     unless_settled=date,

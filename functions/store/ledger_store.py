@@ -74,6 +74,9 @@ SETTABLE = frozenset(
         "frozen",
         "grants",
         "last_settled",
+        "team_volume",
+        "team_size",
+        "level",
         "telegram_id",
         "phone",
         "invite_code",
@@ -199,6 +202,9 @@ def _member_record(item: m.MemberItem) -> MemberRecord:
         journal_head=item.journal_head or GENESIS,
         last_settled=item.last_settled,
         version=int(item.version or 0),
+        team_volume=int(item.team_volume or 0),
+        team_size=int(item.team_size or 0),
+        level=item.level,
         telegram_id=None if item.telegram_id is None else int(item.telegram_id),
         phone=item.phone,
         invite_code=item.invite_code,
@@ -666,6 +672,19 @@ class LedgerStore:
         for item in query:
             if isinstance(item, m.SettlementPageItem):
                 yield item
+
+    def set_team_figures(self, member: str, volume: int, size: int, level: str | None) -> None:
+        """Statement figures only (idempotent SET, no journal): not part of the ledger."""
+        item = m.MemberItem(member_pk(member), "ACCOUNT")
+        item.update(
+            actions=[
+                m.MemberItem.team_volume.set(volume),
+                m.MemberItem.team_size.set(size),
+                m.MemberItem.level.set(level) if level else m.MemberItem.level.remove(),
+            ],
+            condition=m.JifenItem.pk.exists(),
+            add_version_condition=False,
+        )
 
     def apply_page_totals(self, page: m.SettlementPageItem, circulating: int) -> bool:
         """Mark a page applied and add its released points to circulating, exactly once."""

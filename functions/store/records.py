@@ -43,6 +43,9 @@ class MemberRecord:
     journal_head: str
     last_settled: str | None
     version: int
+    team_volume: Cents = 0
+    team_size: int = 0
+    level: str | None = None
     telegram_id: int | None = None
     phone: str | None = None
     invite_code: str | None = None
