@@ -74,7 +74,7 @@ class MemoryBook:
 
     def ancestors(self, name: str, generations: int) -> list[str]:
         found: list[str] = []
-        parent = self.parents[self.index[name]]
+        parent = self.parents[self.index[name]] if name in self.index else NO_PARENT
         while parent != NO_PARENT and len(found) < generations:
             found.append(self.members[parent].name)
             parent = self.parents[parent]

@@ -32,6 +32,12 @@ by the spec, which is silent on them):
 - ``locked`` of a member is the sum of its grant records' ``remaining``.
 - ``released`` counts immediate grants as well as settlement releases, so
   ``granted == released + locked`` always holds.
+- ``referrer: null`` is ``invalid_event`` (a given referrer must be a non-empty string)
+  and ``points: null`` is ``invalid_amount``; only ``category`` treats null as absent.
+- Share is floored per generation, exactly as the formula of RULES.md §4 is written
+  (``Σ_k floor(rate_k × Σ S(v))``). §1 says a sum within one rule component is floored
+  once per member; if share is one component that would be ``floor(Σ_k ...)``. The
+  spec contradicts itself here; the explicit §4 formula is followed (as the engine does).
 - A settlement row's ``share``/``team``/``peer`` are the sums of the per-member floored
   amounts *before* the cap; ``paid + forfeited`` equals their sum. ``members`` counts the
   members whose released, paid or forfeited points changed in that run.
