@@ -254,6 +254,8 @@ def decide_transfer(
     event: Transfer, *, sender: MemberSnapshot | None, recipient: MemberSnapshot | None
 ) -> TransferOutcome:
     """Available points from one member to another, no fee (seed 000 转赠)."""
+    if event.sender == event.recipient:
+        raise _reject(RejectCode.INVALID_EVENT, "`from` and `to` must be different members")
     sender = _known(sender, event.sender)
     _known(recipient, event.recipient)
     if sender.frozen:

@@ -31,7 +31,13 @@ from functions.rewards.events import Join, Purchase, Transfer, Withdraw
 from functions.rewards.ledger import SYSTEM, Bucket, Posting, move
 from functions.rewards.money import format_cents
 from functions.rewards.plan import Plan
-from functions.store.errors import AlreadyExistsError, ConflictError, GuardError, UnavailableError
+from functions.store.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    GuardError,
+    SettlementRunningError,
+    UnavailableError,
+)
 from functions.store.ledger_store import Claim, Commit, LedgerStore, NewMember, WithdrawalChange
 from functions.store.records import GrantRecord, MemberRecord, WithdrawalRecord
 
@@ -245,6 +251,10 @@ class Ledger:
     def _commit_keyed(self, commit: Commit) -> None:
         try:
             self.store.commit(commit)
+        except SettlementRunningError:
+            raise Rejected(
+                RejectCode.BUSY, "the daily settlement is running; try again in a few minutes"
+            ) from None
         except AlreadyExistsError as exc:
             # the same key committed concurrently: the replay at the next attempt returns it
             raise ConflictError(str(exc)) from None
@@ -277,6 +287,7 @@ class Ledger:
             result = _withdrawal_result(record)
             self._commit_keyed(
                 Commit(
+                    gate_must_be_idle=self.plan.valuation.mode == "reserve",
                     event_key=key,
                     kind="withdrawal_requested",
                     at=record.requested_at,

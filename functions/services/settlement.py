@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -118,10 +119,10 @@ def compute(
 ) -> tuple[list[MemberResult], dict[str, int]]:
     """Run the engine over the loaded membership; return the listed members and totals."""
     index = {record.member: position for position, record in enumerate(members)}
-    parents = [
-        index.get(record.referrer, NO_PARENT) if record.referrer else NO_PARENT
-        for record in members
-    ]
+    missing = [r.member for r in members if r.referrer and r.referrer not in index][:5]
+    if missing:  # the listing (a GSI) lags behind a very recent join: try again shortly
+        raise SettlementError(f"referrers of {missing} are not listed yet; retry the run")
+    parents = [index[record.referrer] if record.referrer else NO_PARENT for record in members]
     grants = [[(grant.remaining, grant.daily) for grant in record.grants] for record in members]
     outcome = settle(
         ledger.plan,
@@ -174,43 +175,48 @@ def compute(
     return results, summary
 
 
+class SettlementError(RuntimeError):
+    """The run cannot proceed now (inconsistent listing, or another worker holds it)."""
+
+
 def _pages(results: Sequence[MemberResult]) -> Iterator[list[MemberResult]]:
     for start in range(0, len(results), PAGE_SIZE):
         yield list(results[start : start + PAGE_SIZE])
 
 
 def prepare_run(ledger: Ledger, date: str) -> m.SettlementRunItem:
-    """Step 1: compute and persist the run (or return the one already persisted)."""
+    """Step 1: claim the run, compute it and publish its pages (or return the published run).
+
+    The run record is claimed first (``computing`` with a fresh ``run_id``);
+    pages are written under that id and published by a conditional switch to
+    ``computed``. A run left ``computing`` by a crashed worker is taken over
+    with a new id, so pages of different computations never mix.
+    """
     store = ledger.store
     run = store.settlement_run(date)
-    if run is not None:
+    if run is not None and run.status != "computing":
         return run
+    run_id = uuid.uuid4().hex[:16]
+    if run is None:
+        claimed = store.claim_run(date, run_id, ledger.clock())
+    else:
+        claimed = store.take_over_run(run, run_id)
+    if not claimed:
+        return _published(ledger, date)
     results, summary = compute(ledger, list(store.iter_members()))
-    pages = [
-        m.SettlementPageItem(
-            f"SETTLE#{date}",
-            f"PAGE#{number:06d}",
-            date=date,
-            page=number,
-            payload=encode_page(page),
-            applied=False,
-        )
-        for number, page in enumerate(_pages(results))
-    ]
-    store.batch_put(pages)
-    run = m.SettlementRunItem(
-        f"SETTLE#{date}",
-        "RUN",
-        date=date,
-        status="computed",
-        pages=len(pages),
-        totals=json.dumps(summary),
-        created_at=ledger.clock(),
-    )
-    if not store.put_unique(run):  # another worker computed first: theirs stands
-        existing = store.settlement_run(date)
-        assert existing is not None
-        return existing
+    payloads = [encode_page(page) for page in _pages(results)]
+    store.write_pages(date, run_id, payloads)
+    if not store.mark_run_computed(date, run_id, len(payloads), json.dumps(summary)):
+        return _published(ledger, date)
+    published = store.settlement_run(date)
+    assert published is not None
+    return published
+
+
+def _published(ledger: Ledger, date: str) -> m.SettlementRunItem:
+    run = ledger.store.settlement_run(date)
+    if run is None or run.status == "computing":
+        raise SettlementError(f"another worker is computing the settlement of {date}")
     return run
 
 
@@ -276,27 +282,41 @@ def apply_member(
 
 def apply_page(ledger: Ledger, page: m.SettlementPageItem) -> int:
     """Step 2 for one page: every member, then the page's circulating total, once."""
-    if page.applied:
-        return 0
     results = decode_page(page.payload)
     loaded = ledger.store.get_members([result.member for result in results])
     applied = 0
     for result in results:
         applied += apply_member(ledger, page.date, result, loaded.get(result.member))
     released = sum(result.static + result.paid for result in results)
-    ledger.store.apply_page_totals(page, released)
-    return applied
+    for attempt in range(ledger.max_attempts):
+        try:
+            ledger.store.apply_page_totals(page, released, ledger.clock())
+            return applied
+        except UnavailableError:
+            ledger.sleep(min(0.2, 0.002 * 2**attempt))
+    raise UnavailableError(f"could not record page {page.page} of {page.date}")
 
 
 def run_settlement(ledger: Ledger, date: str) -> SettlementRow:
-    """Settle ``date`` end to end (single-function path); a finished date is a no-op."""
-    run = ledger.store.settlement_run(date)
+    """Settle ``date`` end to end (single-function path); a finished date is a no-op.
+
+    While pages are applied the settlement gate is open, so reserve-valued
+    withdrawals wait for the price to be whole again; a crash leaves it open
+    until a rerun finishes (the alarm on the failed run says why).
+    """
+    store = ledger.store
+    run = store.settlement_run(date)
     if run is not None and run.status == "done":
         return SettlementRow(date, "already_settled")
     run = prepare_run(ledger, date)
-    for page in ledger.store.settlement_pages(date):
-        apply_page(ledger, page)
-    ledger.store.finish_run(run, int(run.pages))
+    if run.status != "done":
+        store.set_gate(date, "applying")
+        applied = store.applied_pages(date, run.run_id)
+        for page in store.settlement_pages(date, run.run_id):
+            if int(page.page) not in applied:
+                apply_page(ledger, page)
+        store.finish_run(run, int(run.pages))
+        store.set_gate(date, "idle")
     return row_of(date, run)
 
 

@@ -26,3 +26,7 @@ class GuardError(StoreError):
 
 class UnavailableError(StoreError):
     """DynamoDB kept throttling or failing after retries; nothing was written."""
+
+
+class SettlementRunningError(StoreError):
+    """The settlement gate is open: prices move until the run finishes."""

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
@@ -36,7 +36,13 @@ from pynamodb.transactions import TransactWrite
 from functions.rewards.ledger import SYSTEM, Bucket, Posting
 
 from . import models as m
-from .errors import AlreadyExistsError, ConflictError, GuardError, UnavailableError
+from .errors import (
+    AlreadyExistsError,
+    ConflictError,
+    GuardError,
+    SettlementRunningError,
+    UnavailableError,
+)
 from .journal import GENESIS, details_text, encode_postings, entry_hash
 from .records import GrantRecord, JournalEntry, MemberRecord, SystemTotals, WithdrawalRecord
 
@@ -146,6 +152,8 @@ class Commit:
     withdrawal: WithdrawalChange | None = None
     unless_settled: str | None = None
     """Settlement: refuse (conflict) if the chain member already has this ``last_settled``."""
+    gate_must_be_idle: bool = False
+    """Reserve-valued withdrawals: refuse while a settlement is applying (price in flux)."""
     defer_circulating: bool = False
     """Settlement: circulating is added once per page (``apply_page_totals``), not per member."""
 
@@ -380,7 +388,7 @@ class LedgerStore:
 
     def scan_journal(self) -> Iterator[m.JournalItem]:
         """Every journal entry (audit only: a full scan)."""
-        for item in m.JifenItem.scan(m.JifenItem.kind == "journal"):
+        for item in m.JifenItem.scan(m.JifenItem.kind == m.JournalItem):
             if isinstance(item, m.JournalItem):
                 yield item
 
@@ -548,6 +556,15 @@ class LedgerStore:
         ).hexdigest()[:36]
         try:
             with TransactWrite(connection=self.connection, client_request_token=with_token) as tx:
+                if commit.gate_must_be_idle:
+                    tx.condition_check(
+                        m.SettlementGateItem,
+                        "SETTLE#GATE",
+                        "GATE",
+                        condition=m.JifenItem.pk.does_not_exist()
+                        | (m.SettlementGateItem.status != "applying"),
+                    )
+                    labels.append(("gate", "GATE"))
                 for put_item, put_condition, label in puts:
                     tx.save(put_item, condition=put_condition)
                     labels.append(label)
@@ -634,6 +651,8 @@ class LedgerStore:
         for (what, key), code in failed:
             if code == "ConditionalCheckFailed" and what in {"order", "idempotency", "claim"}:
                 return AlreadyExistsError(what, key)
+            if code == "ConditionalCheckFailed" and what == "gate":
+                return SettlementRunningError("a settlement is being applied")
         for (what, _key), code in failed:
             if code == "ConditionalCheckFailed" and what in {"member", "withdrawal", "journal"}:
                 return ConflictError(f"{what} changed since it was read")
@@ -665,13 +684,94 @@ class LedgerStore:
         except m.SettlementRunItem.DoesNotExist:
             return None
 
-    def settlement_pages(self, date: str) -> Iterator[m.SettlementPageItem]:
+    def claim_run(self, date: str, run_id: str, at: int) -> bool:
+        """Start computing ``date`` as ``run_id``; False if a run record already exists."""
+        run = m.SettlementRunItem(
+            f"SETTLE#{date}", "RUN", date=date, run_id=run_id, status="computing", created_at=at
+        )
+        return self.put_unique(run)
+
+    def take_over_run(self, run: m.SettlementRunItem, run_id: str) -> bool:
+        """Replace a run stuck in ``computing`` (its worker crashed); False if we lost."""
+        try:
+            run.update(
+                actions=[m.SettlementRunItem.run_id.set(run_id)],
+                condition=(m.SettlementRunItem.run_id == run.run_id)
+                & (m.SettlementRunItem.status == "computing"),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def write_pages(self, date: str, run_id: str, payloads: Sequence[bytes]) -> None:
+        self.batch_put(
+            [
+                m.SettlementPageItem(
+                    f"SETTLE#{date}",
+                    f"PAGE#{run_id}#{number:06d}",
+                    date=date,
+                    run_id=run_id,
+                    page=number,
+                    payload=payload,
+                )
+                for number, payload in enumerate(payloads)
+            ]
+        )
+
+    def mark_run_computed(self, date: str, run_id: str, pages: int, totals: str) -> bool:
+        """Publish the pages of ``run_id``; False if another worker took the run over."""
+        run = m.SettlementRunItem(f"SETTLE#{date}", "RUN")
+        try:
+            run.update(
+                actions=[
+                    m.SettlementRunItem.status.set("computed"),
+                    m.SettlementRunItem.pages.set(pages),
+                    m.SettlementRunItem.totals.set(totals),
+                ],
+                condition=(m.SettlementRunItem.run_id == run_id)
+                & (m.SettlementRunItem.status == "computing"),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def settlement_pages(
+        self, date: str, run_id: str | None = None
+    ) -> Iterator[m.SettlementPageItem]:
+        """The pages of the date's current run (or of ``run_id``), in order."""
+        if run_id is None:
+            run = self.settlement_run(date)
+            if run is None:
+                return
+            run_id = run.run_id
         query = m.JifenItem.query(
-            f"SETTLE#{date}", m.JifenItem.sk.startswith("PAGE#"), consistent_read=True
+            f"SETTLE#{date}", m.JifenItem.sk.startswith(f"PAGE#{run_id}#"), consistent_read=True
         )
         for item in query:
             if isinstance(item, m.SettlementPageItem):
                 yield item
+
+    def get_page(self, date: str, run_id: str, number: int) -> m.SettlementPageItem | None:
+        try:
+            return m.SettlementPageItem.get(
+                f"SETTLE#{date}", f"PAGE#{run_id}#{number:06d}", consistent_read=True
+            )
+        except m.SettlementPageItem.DoesNotExist:
+            return None
+
+    def applied_pages(self, date: str, run_id: str) -> set[int]:
+        query = m.JifenItem.query(
+            f"SETTLE#{date}", m.JifenItem.sk.startswith(f"APPLIED#{run_id}#"), consistent_read=True
+        )
+        return {int(item.sk.rsplit("#", 1)[1]) for item in query}
+
+    def set_gate(self, date: str, status: str) -> None:
+        """Open (``applying``) or close (``idle``) the settlement gate."""
+        m.SettlementGateItem("SETTLE#GATE", "GATE", date=date, status=status).save()
 
     def set_team_figures(self, member: str, volume: int, size: int, level: str | None) -> None:
         """Statement figures only (idempotent SET, no journal): not part of the ledger."""
@@ -686,22 +786,30 @@ class LedgerStore:
             add_version_condition=False,
         )
 
-    def apply_page_totals(self, page: m.SettlementPageItem, circulating: int) -> bool:
-        """Mark a page applied and add its released points to circulating, exactly once."""
+    def apply_page_totals(self, page: m.SettlementPageItem, circulating: int, at: int) -> bool:
+        """Mark a page applied and add its released points to circulating, exactly once.
+
+        False when the page was already applied; other cancellations (a
+        conflicting write on the shard) raise :class:`UnavailableError` so the
+        caller retries instead of losing the total.
+        """
+        marker = m.PageAppliedItem(page.pk, f"APPLIED#{page.run_id}#{int(page.page):06d}", at=at)
         shard = m.SystemTotalsItem(f"SYS#{shard_of(f'{page.pk}{page.sk}'):03d}", "TOTALS")
         try:
             with TransactWrite(connection=self.connection) as tx:
-                tx.update(
-                    page,
-                    [m.SettlementPageItem.applied.set(True)],
-                    condition=m.SettlementPageItem.applied == False,  # noqa: E712
-                )
+                tx.save(marker, condition=m.JifenItem.pk.does_not_exist())
                 if circulating:
                     tx.update(shard, [m.SystemTotalsItem.circulating.add(circulating)])
         except TransactWriteError as exc:
-            if exc.cause_response_code == "TransactionCanceledException":
+            reasons = (
+                exc.cancellation_reasons
+                if exc.cause_response_code == ("TransactionCanceledException")
+                else []
+            )
+            first = reasons[0] if reasons else None
+            if first is not None and first.code == "ConditionalCheckFailed":
                 return False
-            raise
+            raise UnavailableError(f"page totals not applied: {exc.cause_response_code}") from exc
         return True
 
     def finish_run(self, run: m.SettlementRunItem, pages_applied: int) -> None:

@@ -182,24 +182,47 @@ class WithdrawalItem(JifenItem, discriminator="withdrawal"):
 
 
 class SettlementRunItem(JifenItem, discriminator="settlement_run"):
-    """pk ``SETTLE#<date>`` sk ``RUN``: status, page count, totals, shards applied."""
+    """pk ``SETTLE#<date>`` sk ``RUN``: who computes it (``run_id``), status, pages, totals.
+
+    Status goes ``computing`` → ``computed`` (pages written, nothing applied
+    yet) → ``done``. Only pages of the run's current ``run_id`` count, so a
+    worker that crashed (or lost a take-over) mid-compute cannot mix pages in.
+    """
 
     date = UnicodeAttribute()
-    status = UnicodeAttribute()  # computed | done
-    pages = NumberAttribute()
-    totals = UnicodeAttribute()
+    run_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    pages = NumberAttribute(default=0)
+    totals = UnicodeAttribute(default="{}")
     pages_applied = NumberAttribute(default=0)
     created_at = NumberAttribute()
-    version = VersionAttribute()
 
 
 class SettlementPageItem(JifenItem, discriminator="settlement_page"):
-    """pk ``SETTLE#<date>`` sk ``PAGE#<n>``: zlib-compressed per-member results of one page."""
+    """pk ``SETTLE#<date>`` sk ``PAGE#<run_id>#<n>``: compressed per-member results of one page."""
 
     date = UnicodeAttribute()
+    run_id = UnicodeAttribute()
     page = NumberAttribute()
     payload = BinaryAttribute(legacy_encoding=False)
-    applied = BooleanAttribute(default=False)
+
+
+class PageAppliedItem(JifenItem, discriminator="page_applied"):
+    """pk ``SETTLE#<date>`` sk ``APPLIED#<run_id>#<n>``: a small marker, put once per page
+    together with the page's circulating total (cheaper than flagging the big page)."""
+
+    at = NumberAttribute()
+
+
+class SettlementGateItem(JifenItem, discriminator="settlement_gate"):
+    """pk ``SETTLE#GATE`` sk ``GATE``: ``applying`` while a run moves points.
+
+    Reserve-valued withdrawals condition on it being idle, because circulating
+    catches up with members' available points only page by page.
+    """
+
+    date = UnicodeAttribute()
+    status = UnicodeAttribute()
 
 
 class ReferralEdgeItem(JifenItem, discriminator="referral"):
@@ -226,6 +249,8 @@ ALL_MODELS: tuple[type[JifenItem], ...] = (
     WithdrawalItem,
     SettlementRunItem,
     SettlementPageItem,
+    PageAppliedItem,
+    SettlementGateItem,
     ReferralEdgeItem,
     ClaimItem,
 )

@@ -1,0 +1,96 @@
+"""``jifen verify``: audit a live table (balances, totals and hash chains against the journal).
+
+Unlike ``scenario``, this verb never starts the embedded endpoint: a fresh one
+is empty, and an empty table verifying clean would be a false reassurance.
+The endpoint must be named (``JIFEN_DYNAMODB_ENDPOINT``) or AWS chosen
+(``JIFEN_USE_AWS=1``); the table must already exist (it is never created).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+EXIT_CLEAN = 0
+EXIT_MISMATCH = 1
+EXIT_USAGE = 2
+
+
+def register(commands: Any) -> None:
+    """Add ``verify`` to the ``jifen`` sub-commands."""
+    parser = commands.add_parser(
+        "verify",
+        help="recompute every balance from the journal and compare with the stored items",
+        description=(
+            "Audit a Jifen table: every member account, platform account and circulating "
+            "total is recomputed from the journal, every member's hash chain is checked, "
+            "and locked points and statistics are reconciled. Exit 0 when clean, 1 on any "
+            "mismatch, 2 when the table cannot be reached. The endpoint comes from "
+            "JIFEN_DYNAMODB_ENDPOINT, or real AWS with JIFEN_USE_AWS=1."
+        ),
+    )
+    parser.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(handler=run)
+
+
+def _fail(message: str) -> int:
+    print(f"jifen verify: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def run(args: argparse.Namespace) -> int:
+    """Resolve table and endpoint without side effects, then audit and report."""
+    from botocore.exceptions import (  # type: ignore[import-untyped,unused-ignore]
+        BotoCoreError,
+        ClientError,
+    )
+    from pydantic import ValidationError
+
+    from functions.config import StoreSettings
+    from functions.store.local_endpoint import dynamodb_client, use_local_credentials
+
+    try:
+        settings = StoreSettings()
+    except ValidationError as exc:
+        return _fail(f"bad JIFEN_* setting: {exc.errors()[0]['msg']}")
+    table = args.table or ("table_name" in settings.model_fields_set and settings.table_name)
+    if not table:
+        return _fail("name the table: --table NAME or JIFEN_TABLE_NAME")
+    endpoint: str | None
+    if settings.dynamodb_endpoint:
+        endpoint = settings.dynamodb_endpoint
+        use_local_credentials()
+    elif settings.use_aws:
+        endpoint = None
+    else:
+        return _fail(
+            "no DynamoDB to audit: set JIFEN_DYNAMODB_ENDPOINT to a running endpoint, "
+            "or JIFEN_USE_AWS=1 for AWS (an embedded endpoint would start empty)"
+        )
+    where = endpoint or f"AWS {settings.region}"
+    try:
+        dynamodb_client(endpoint, region_name=settings.region).describe_table(TableName=table)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return _fail(f"no table {table!r} at {where}")
+        return _fail(f"cannot read table {table!r} at {where}: {exc}")
+    except BotoCoreError as exc:
+        return _fail(f"cannot reach DynamoDB at {where}: {exc}")
+
+    from pynamodb.exceptions import PynamoDBException
+
+    from functions.services.verify import verify
+    from functions.store.ledger_store import LedgerStore
+
+    try:
+        report = verify(LedgerStore(table, endpoint, settings.region))
+    except (BotoCoreError, ClientError, PynamoDBException) as exc:
+        return _fail(f"reading {table!r} failed: {exc}")
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(report.render())
+    return EXIT_CLEAN if report.ok else EXIT_MISMATCH

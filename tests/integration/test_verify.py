@@ -1,0 +1,388 @@
+"""``jifen verify`` on a real (local) table: a clean history passes, any tampering is caught."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+from functions.cli import main
+from functions.rewards.events import Join, Purchase, Transfer, Withdraw
+from functions.rewards.plan import Plan, load_plan_text
+from functions.services.ledger import Ledger, request_id_for
+from functions.services.settlement import run_settlement
+from functions.services.verify import VerifyReport, verify
+from functions.store.ledger_store import LedgerStore
+from functions.store.local_endpoint import use_local_credentials
+
+Table = tuple[Any, str]
+
+MIXED_PLAN = """
+name: mixed
+grant:
+  tiers:
+    - {name: junior, min: "100", multiplier: "2.5"}
+release: {mode: daily, daily_rate: "0.10"}
+share: ["0.50", "0.30"]
+team:
+  levels:
+    - {name: bronze, min: "500", rate: "0.10"}
+  peer_rate: "0.03"
+valuation: {mode: fixed, price: "0.50"}
+withdrawal: {fee_rate: "0.05", min_points: "1"}
+deduction: {max_ratio: "0.50"}
+commission:
+  rates:
+    - {default: "0.08", digital: "0.03"}
+    - {default: "0.02"}
+"""
+
+
+def _plan() -> Plan:
+    return load_plan_text(MIXED_PLAN)
+
+
+def _cents(text: str) -> int:
+    whole, _, fraction = text.partition(".")
+    return int(whole) * 100 + int(fraction.ljust(2, "0"))
+
+
+def _history(store: LedgerStore) -> Ledger:
+    """Every kind of journal entry the services write, on a plan with commission and deduction."""
+    ledger = Ledger(store, _plan(), clock=itertools.count(1).__next__)
+    for member, referrer in [("A", None), ("B", "A"), ("C", "B"), ("D", "C"), ("E", "A")]:
+        ledger.join(Join(member, referrer), f"join-{member}")
+    for order, (member, amount, category) in enumerate(
+        [("A", "200", None), ("B", "300", "digital"), ("C", "400", None), ("D", "100", None)]
+    ):
+        ledger.purchase(Purchase(member, f"o-{order}", _cents(amount), 0, category), f"p-{order}")
+    ledger.purchase(Purchase("E", "o-e", _cents("150")), "p-e")
+    run_settlement(ledger, "2026-01-01")
+    run_settlement(ledger, "2026-01-02")
+    ledger.purchase(Purchase("C", "o-deduct", _cents("200"), _cents("20")), "p-deduct")
+    ledger.transfer(Transfer("B", "E", _cents("5")), "t-1")
+    ledger.request_withdrawal(Withdraw("A", _cents("10")), "w-paid")
+    ledger.decide_withdrawal(request_id_for("w-paid"), approve=True, operator="ops")
+    ledger.mark_paid(request_id_for("w-paid"), operator="ops", reference="bank-1")
+    ledger.request_withdrawal(Withdraw("B", _cents("5")), "w-rejected")
+    ledger.decide_withdrawal(request_id_for("w-rejected"), approve=False, operator="ops")
+    ledger.request_withdrawal(Withdraw("C", _cents("5")), "w-approved")
+    ledger.decide_withdrawal(request_id_for("w-approved"), approve=True, operator="ops")
+    ledger.request_withdrawal(Withdraw("E", _cents("2")), "w-pending")
+    ledger.set_frozen("D", True, "f-1", operator="ops")
+    ledger.set_frozen("E", True, "f-2", operator="ops")
+    ledger.set_frozen("E", False, "f-3", operator="ops")
+    ledger.adjust("D", _cents("3"), "goodwill", "adj-1", operator="ops")
+    ledger.adjust("A", -_cents("1"), "correction", "adj-2", operator="ops")
+    run_settlement(ledger, "2026-01-03")
+    ledger.purchase(Purchase("D", "o-late", _cents("100")), "p-late")
+    return ledger
+
+
+@pytest.fixture(scope="module")
+def history_items(dynamodb_endpoint: str) -> list[dict[str, Any]]:
+    """The raw items of one history, built once: moto makes each history take seconds."""
+    from functions.store.local_endpoint import dynamodb_client
+    from functions.store.table_definition import ensure_table
+
+    use_local_credentials()
+    client = dynamodb_client(dynamodb_endpoint)
+    table_name = f"jifen-verify-{uuid.uuid4().hex[:12]}"
+    ensure_table(client, table_name)
+    try:
+        _history(LedgerStore(table_name, dynamodb_endpoint))
+        pages = client.get_paginator("scan").paginate(TableName=table_name)
+        return [item for page in pages for item in page["Items"]]
+    finally:
+        client.delete_table(TableName=table_name)
+
+
+@pytest.fixture
+def store(
+    dynamodb_endpoint: str, dynamodb_table: Table, history_items: list[dict[str, Any]]
+) -> LedgerStore:
+    """A fresh table holding a copy of the history."""
+    client, table_name = dynamodb_table
+    for start in range(0, len(history_items), 25):
+        requests = [{"PutRequest": {"Item": item}} for item in history_items[start : start + 25]]
+        client.batch_write_item(RequestItems={table_name: requests})
+    return LedgerStore(table_name, dynamodb_endpoint)
+
+
+def _checks(report: VerifyReport, subject: str) -> set[tuple[str, str]]:
+    return {(m.check, m.account) for m in report.mismatches if m.subject == subject}
+
+
+def _key(member: str, seq: int) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"M#{member}"}, "sk": {"S": f"J#{seq:012d}"}}
+
+
+def _sys(shard: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": shard}, "sk": {"S": "TOTALS"}}
+
+
+def test_a_realistic_history_verifies_clean(store: LedgerStore) -> None:
+    """Given joins, purchases with commission and deduction, three settlements, withdrawals
+    requested/approved/rejected/paid, a transfer, freezes and adjustments,
+    When the table is verified,
+    Then nothing mismatches and every member, entry and chain was counted."""
+    report = verify(store)
+    assert report.ok, report.render()
+    assert report.counts["members"] == 5
+    assert report.counts["chains"] == 5
+    assert report.counts["journal_entries"] == sum(
+        record.journal_seq for record in store.iter_members()
+    )
+    assert report.counts["postings"] > report.counts["journal_entries"]
+    totals = store.system_totals()
+    assert (totals.paid_out > 0, totals.fees > 0, totals.burned > 0) == (True, True, True)
+
+
+def test_scan_order_does_not_matter(store: LedgerStore) -> None:
+    """Given the journal read in an order that interleaves members' entries,
+    When verified,
+    Then the chains are re-read whole and the result is still clean."""
+    interleaved = sorted(store.scan_journal(), key=lambda item: (item.sk, item.pk))
+    report = verify(store, journal=interleaved)
+    assert report.ok, report.render()
+    assert report.counts["chains"] == 5
+
+
+def test_an_altered_posting_is_caught(store: LedgerStore, dynamodb_table: Table) -> None:
+    """Given one settlement entry whose released amount was raised in the raw table,
+    When verified,
+    Then the member's chain breaks and its balances, statistics and the totals mismatch."""
+    client, table_name = dynamodb_table
+    seq = next(e.seq for e in store.journal("B") if e.kind == "settlement")
+    item = client.get_item(TableName=table_name, Key=_key("B", seq))["Item"]
+    postings = json.loads(item["postings"]["S"])
+    postings[1][2] += 100  # the available side only: one altered amount
+    client.update_item(
+        TableName=table_name,
+        Key=_key("B", seq),
+        UpdateExpression="SET postings = :p",
+        ExpressionAttributeValues={":p": {"S": json.dumps(postings, separators=(",", ":"))}},
+    )
+
+    report = verify(store)
+
+    assert not report.ok
+    found = _checks(report, "B")
+    assert ("chain", "journal") in found
+    assert ("balance", "available") in found
+    assert ("statistics", "released") in found
+    assert ("zero_sum", "points") in _checks(report, f"B#{seq}")
+    chain = [m for m in report.mismatches if m.check == "chain"]
+    assert [m.detail for m in chain] == [f"entry {seq} was altered (hash mismatch)"]
+
+
+def test_a_balanced_rewrite_still_breaks_the_chain(
+    store: LedgerStore, dynamodb_table: Table
+) -> None:
+    """Given an entry rewritten consistently (both sides raised, so it still balances),
+    When verified,
+    Then the hash chain still exposes it, with the balance mismatch it causes."""
+    client, table_name = dynamodb_table
+    seq = next(e.seq for e in store.journal("C") if e.kind == "settlement")
+    item = client.get_item(TableName=table_name, Key=_key("C", seq))["Item"]
+    postings = json.loads(item["postings"]["S"])
+    postings[0][2] -= 100
+    postings[1][2] += 100
+    client.update_item(
+        TableName=table_name,
+        Key=_key("C", seq),
+        UpdateExpression="SET postings = :p",
+        ExpressionAttributeValues={":p": {"S": json.dumps(postings, separators=(",", ":"))}},
+    )
+
+    report = verify(store)
+
+    found = _checks(report, "C")
+    assert {("chain", "journal"), ("balance", "available"), ("balance", "locked")} <= found
+    assert not any(m.check == "zero_sum" for m in report.mismatches)
+
+
+def test_a_deleted_entry_is_caught(store: LedgerStore, dynamodb_table: Table) -> None:
+    """Given one of B's entries (its first settlement) deleted from the table,
+    When verified,
+    Then B's chain shows the gap and its balances no longer match."""
+    client, table_name = dynamodb_table
+    seq = next(e.seq for e in store.journal("B") if e.kind == "settlement")
+    client.delete_item(TableName=table_name, Key=_key("B", seq))
+
+    report = verify(store)
+
+    found = _checks(report, "B")
+    assert ("chain", "journal") in found
+    assert ("head", "journal_seq") in found
+    assert ("balance", "available") in found
+    assert any(f"found where {seq} was expected" in m.detail for m in report.mismatches)
+
+
+def test_a_deleted_last_entry_is_caught_by_the_head(
+    store: LedgerStore, dynamodb_table: Table
+) -> None:
+    """Given D's newest entry (a purchase) deleted, which leaves a chain that is valid as far
+    as it goes,
+    When verified,
+    Then the member item's journal_seq/journal_head expose the missing tail."""
+    client, table_name = dynamodb_table
+    last = store.get_member("D")
+    assert last is not None
+    client.delete_item(TableName=table_name, Key=_key("D", last.journal_seq))
+
+    report = verify(store)
+
+    found = _checks(report, "D")
+    assert {("head", "journal_seq"), ("head", "journal_head"), ("balance", "locked")} <= found
+    assert ("chain", "journal") not in found
+
+
+def test_a_changed_balance_is_caught(store: LedgerStore, dynamodb_table: Table) -> None:
+    """Given C's stored available raised by 1.00 in the raw table (journal untouched),
+    When verified,
+    Then C's available, the statistics identity and circulating all mismatch, by that amount."""
+    client, table_name = dynamodb_table
+    before = store.get_member("C")
+    assert before is not None
+    client.update_item(
+        TableName=table_name,
+        Key={"pk": {"S": "M#C"}, "sk": {"S": "ACCOUNT"}},
+        UpdateExpression="ADD available :d",
+        ExpressionAttributeValues={":d": {"N": "100"}},
+    )
+
+    report = verify(store)
+
+    balance = next(m for m in report.mismatches if (m.check, m.subject) == ("balance", "C"))
+    assert (balance.account, _cents(balance.found) - _cents(balance.expected)) == (
+        "available",
+        100,
+    )
+    assert ("statistics", "released") in _checks(report, "C")
+    assert any(m.check == "circulating" for m in report.mismatches)
+    assert ("zero_sum", "points") in _checks(report, "stored")
+    assert not any(m.check == "chain" for m in report.mismatches)
+
+
+def test_a_changed_system_total_is_caught(store: LedgerStore, dynamodb_table: Table) -> None:
+    """Given one shard of the platform totals with its platform cash raised in the raw table,
+    When verified,
+    Then the platform account (the sum over shards) mismatches."""
+    client, table_name = dynamodb_table
+    shard = next(
+        key
+        for key in (f"SYS#{n:03d}" for n in range(32))
+        if "Item" in client.get_item(TableName=table_name, Key=_sys(key))
+    )
+    client.update_item(
+        TableName=table_name,
+        Key=_sys(shard),
+        UpdateExpression="ADD platform :d",
+        ExpressionAttributeValues={":d": {"N": "1"}},
+    )
+
+    report = verify(store)
+
+    assert ("system", "platform") in _checks(report, "@system")
+
+
+def test_a_changed_statistic_is_caught(store: LedgerStore, dynamodb_table: Table) -> None:
+    """Given A's stored transferred_in raised in the raw table (no balance touched),
+    When verified,
+    Then the replayed counter and the released identity both disagree, and nothing else."""
+    client, table_name = dynamodb_table
+    client.update_item(
+        TableName=table_name,
+        Key={"pk": {"S": "M#A"}, "sk": {"S": "ACCOUNT"}},
+        UpdateExpression="ADD transferred_in :d",
+        ExpressionAttributeValues={":d": {"N": "7"}},
+    )
+
+    report = verify(store)
+
+    assert {(m.check, m.subject, m.account) for m in report.mismatches} == {
+        ("statistics", "A", "transferred_in"),
+        ("statistics", "A", "released"),
+    }
+
+
+def test_a_deleted_member_item_is_caught(store: LedgerStore, dynamodb_table: Table) -> None:
+    """Given E's member item deleted while its journal and postings remain,
+    When verified,
+    Then E is reported as missing and circulating no longer adds up."""
+    client, table_name = dynamodb_table
+    client.delete_item(TableName=table_name, Key={"pk": {"S": "M#E"}, "sk": {"S": "ACCOUNT"}})
+
+    report = verify(store)
+
+    assert {m.detail for m in report.mismatches if m.subject == "E"} == {
+        "postings name it",
+        "it has journal entries",
+    }
+    assert any(m.check == "circulating" for m in report.mismatches)
+
+
+def test_cli_exit_codes(
+    store: LedgerStore,
+    dynamodb_endpoint: str,
+    dynamodb_table: Table,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Given the clean history behind JIFEN_DYNAMODB_ENDPOINT,
+    When `jifen verify` runs before and after tampering, and with no endpoint or table,
+    Then it exits 0 when clean, 1 on a mismatch, 2 when it cannot audit."""
+    client, table_name = dynamodb_table
+    monkeypatch.setenv("JIFEN_DYNAMODB_ENDPOINT", dynamodb_endpoint)
+    monkeypatch.delenv("JIFEN_USE_AWS", raising=False)
+    monkeypatch.delenv("JIFEN_TABLE_NAME", raising=False)
+
+    assert main(["verify", "--table", table_name]) == 0
+    assert "OK" in capsys.readouterr().out
+
+    monkeypatch.setenv("JIFEN_TABLE_NAME", table_name)
+    assert main(["verify", "--json"]) == 0
+    clean = json.loads(capsys.readouterr().out)
+    assert (clean["ok"], clean["mismatches"]) == (True, [])
+
+    client.update_item(
+        TableName=table_name,
+        Key={"pk": {"S": "M#A"}, "sk": {"S": "ACCOUNT"}},
+        UpdateExpression="ADD commission :d",
+        ExpressionAttributeValues={":d": {"N": "1"}},
+    )
+    assert main(["verify", "--json"]) == 1
+    dirty = json.loads(capsys.readouterr().out)
+    assert {
+        "check": "balance",
+        "subject": "A",
+        "account": "commission",
+        "expected": clean_commission(store, "A", minus=1),
+        "found": clean_commission(store, "A"),
+        "detail": "",
+    } in dirty["mismatches"]
+    assert main(["verify"]) == 1
+    assert "MISMATCH" in capsys.readouterr().out
+
+    assert main(["verify", "--table", "no-such-table"]) == 2
+    assert "no table" in capsys.readouterr().err
+
+    monkeypatch.delenv("JIFEN_DYNAMODB_ENDPOINT")
+    assert main(["verify"]) == 2
+    assert "JIFEN_DYNAMODB_ENDPOINT" in capsys.readouterr().err
+
+    monkeypatch.delenv("JIFEN_TABLE_NAME")
+    monkeypatch.setenv("JIFEN_DYNAMODB_ENDPOINT", dynamodb_endpoint)
+    assert main(["verify"]) == 2
+    assert "--table" in capsys.readouterr().err
+
+
+def clean_commission(store: LedgerStore, member: str, *, minus: int = 0) -> str:
+    record = store.get_member(member)
+    assert record is not None
+    cents = record.commission - minus
+    return f"{cents // 100}.{cents % 100:02d}"
