@@ -1,0 +1,60 @@
+"""Message catalogs: every user-facing string of the bot, in Chinese and English.
+
+Handlers name a message by key and pass values; :func:`t` picks the member's
+language. Both catalogs must hold the same keys with the same placeholders
+(``tests/unit/test_bot_texts.py`` checks). Texts are plain (no parse mode),
+so names and codes members type can never break formatting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from . import en, zh
+
+LANGUAGES: Final = ("zh", "en")
+DEFAULT_LANGUAGE: Final = "zh"
+CATALOGS: Final[Mapping[str, Mapping[str, str]]] = {"zh": zh.MESSAGES, "en": en.MESSAGES}
+TELEGRAM_TEXT_MAX: Final = 4096
+"""Telegram's limit on a message, counted in UTF-16 code units."""
+
+
+def language_for(code: str | None) -> str:
+    """Our language for a Telegram ``language_code`` (Chinese by default, English otherwise)."""
+    if not code:
+        return DEFAULT_LANGUAGE
+    code = code.lower()
+    if code.startswith("zh"):
+        return "zh"
+    return "en"
+
+
+def supported(language: str | None) -> str | None:
+    return language if language in CATALOGS else None
+
+
+def t(language: str, key: str, /, **values: object) -> str:
+    """The message ``key`` in ``language`` with ``values`` filled in."""
+    catalog = CATALOGS.get(language) or CATALOGS[DEFAULT_LANGUAGE]
+    template = catalog.get(key)
+    if template is None:
+        template = CATALOGS["en"][key]
+    return template.format(**values) if values else template
+
+
+def all_texts(key: str) -> tuple[str, ...]:
+    """``key`` in every language (recognising our own prompts in replies)."""
+    return tuple(catalog[key] for catalog in CATALOGS.values())
+
+
+def clip(text: str, limit: int = TELEGRAM_TEXT_MAX) -> str:
+    """``text`` cut to ``limit`` UTF-16 code units (Telegram's measure), marked with …."""
+    if len(text) <= limit // 2 or len(text.encode("utf-16-le")) // 2 <= limit:
+        return text
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit - 1:
+            return text[:index] + "…"
+    return text

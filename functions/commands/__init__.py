@@ -8,4 +8,8 @@ name so a verb's heavy dependencies load only when it is used.
 
 from __future__ import annotations
 
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = (
+    "functions.commands.verify",
+    "functions.commands.bot",
+    "functions.commands.dev",
+)

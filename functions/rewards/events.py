@@ -72,6 +72,12 @@ def _invalid(message: str) -> Rejected:
     return Rejected(RejectCode.INVALID_EVENT, message)
 
 
+MAX_NAME_CHARS = 200
+"""Names and order ids end up in storage keys (DynamoDB allows 1,024–2,048 bytes)."""
+RESERVED_PREFIX = "@"
+"""Platform accounts are owned by ``@system``; no member or order may start with ``@``."""
+
+
 def _name(raw: Mapping[str, object], key: str, *, required: bool = True) -> str | None:
     if key not in raw:
         if required:
@@ -80,7 +86,21 @@ def _name(raw: Mapping[str, object], key: str, *, required: bool = True) -> str 
     value = raw[key]
     if not isinstance(value, str) or not value:
         raise _invalid(f"`{key}` must be a non-empty string")
+    if len(value) > MAX_NAME_CHARS:
+        raise _invalid(f"`{key}` is longer than {MAX_NAME_CHARS} characters")
+    if value.startswith(RESERVED_PREFIX):
+        raise _invalid(f"`{key}` must not start with {RESERVED_PREFIX!r} (reserved)")
+    if not _encodable(value):
+        raise _invalid(f"`{key}` is not valid Unicode text")
     return value
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates, e.g. JSON "\ud800"
+        return False
+    return True
 
 
 def _required_name(raw: Mapping[str, object], key: str) -> str:
@@ -136,8 +156,12 @@ def parse_event(raw: object) -> Event:
         member = _required_name(raw, "member")
         order = _required_name(raw, "order")
         category = raw.get("category")
-        if category is not None and not isinstance(category, str):
-            raise _invalid("`category` must be a string")
+        if category is not None and (
+            not isinstance(category, str)
+            or len(category) > MAX_NAME_CHARS
+            or not _encodable(category)
+        ):
+            raise _invalid(f"`category` must be a string of at most {MAX_NAME_CHARS} characters")
         amount = _quantity(raw, "amount", positive=True, default=False)
         points = _quantity(raw, "points", positive=False, default=True)
         return Purchase(member, order, amount, points, category, _rebate(raw))

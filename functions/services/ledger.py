@@ -268,6 +268,14 @@ class Ledger:
             if replay is not None:
                 return replay
             member = self.store.get_member(event.member)
+            if (
+                self.plan.valuation.mode == "reserve"
+                and member is not None
+                and (self.store.gate_open())
+            ):
+                raise Rejected(
+                    RejectCode.BUSY, "the daily settlement is running; try again in a few minutes"
+                )
             quote = decide_withdraw(
                 self.plan, event, member=member.snapshot() if member else None, pool=self.pool()
             )

@@ -307,6 +307,7 @@ def run_settlement(ledger: Ledger, date: str) -> SettlementRow:
     store = ledger.store
     run = store.settlement_run(date)
     if run is not None and run.status == "done":
+        store.close_gate(date)  # a crash right after finishing may have left it open
         return SettlementRow(date, "already_settled")
     run = prepare_run(ledger, date)
     if run.status != "done":
@@ -316,7 +317,7 @@ def run_settlement(ledger: Ledger, date: str) -> SettlementRow:
             if int(page.page) not in applied:
                 apply_page(ledger, page)
         store.finish_run(run, int(run.pages))
-        store.set_gate(date, "idle")
+        store.close_gate(date)
     return row_of(date, run)
 
 

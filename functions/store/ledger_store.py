@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
@@ -92,6 +92,19 @@ SETTABLE = frozenset(
 )
 IDEMPOTENCY_TTL_S = 30 * 24 * 3600
 """Idempotency records outlive any retry or redelivery window by far."""
+
+
+_UNREAD_VERSION = 0
+"""Placeholder version on items updated without reading them first (no condition)."""
+
+
+def error_code(exc: PynamoDBException) -> str | None:
+    """DynamoDB's error code, or None when no response came back (timeouts, resets)."""
+    response = getattr(exc.cause, "response", None)
+    if not isinstance(response, dict):
+        return None
+    code = response.get("Error", {}).get("Code")
+    return str(code) if code is not None else None
 
 
 def member_pk(member: str) -> str:
@@ -510,6 +523,12 @@ class LedgerStore:
             elif member in commit.versions:
                 item.version = commit.versions[member]
                 versioned = True
+            else:
+                # Not read first (commission upline, transfer recipient): no version condition,
+                # but the version must still move. pynamodb emits ``ADD version 1`` when the
+                # instance has a version and ``SET version = 1`` when it has none, which would
+                # rewind it and let a stale reader's conditional write through.
+                item.version = _UNREAD_VERSION
             if actions or versioned:
                 updates.append((item, actions, condition, versioned, ("member", member)))
 
@@ -632,16 +651,19 @@ class LedgerStore:
 
     @staticmethod
     def _translate(exc: TransactWriteError, labels: Sequence[tuple[str, str]]) -> Exception:
-        if exc.cause_response_code != "TransactionCanceledException":
-            code = exc.cause_response_code or "unknown"
-            if code in {
+        code = error_code(exc)
+        if code != "TransactionCanceledException":
+            if code is None or code in {
                 "ProvisionedThroughputExceededException",
                 "ThrottlingException",
                 "RequestLimitExceeded",
                 "InternalServerError",
                 "TransactionConflict",
+                "TransactionInProgressException",
             }:
-                return UnavailableError(code)
+                # no answer (timeout, reset) or a transient refusal: the caller retries; the
+                # client request token makes a repeat of a committed transaction a no-op
+                return UnavailableError(code or f"no response: {exc.cause!r}")
             return exc
         failed = [
             (label, reason.code)
@@ -668,7 +690,7 @@ class LedgerStore:
         try:
             item.save(condition=m.JifenItem.pk.does_not_exist())
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return False
             raise
         return True
@@ -700,7 +722,7 @@ class LedgerStore:
                 & (m.SettlementRunItem.status == "computing"),
             )
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return False
             raise
         return True
@@ -734,7 +756,7 @@ class LedgerStore:
                 & (m.SettlementRunItem.status == "computing"),
             )
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return False
             raise
         return True
@@ -773,9 +795,30 @@ class LedgerStore:
         """Open (``applying``) or close (``idle``) the settlement gate."""
         m.SettlementGateItem("SETTLE#GATE", "GATE", date=date, status=status).save()
 
+    def close_gate(self, date: str) -> None:
+        """Close the gate if ``date``'s run opened it (idempotent; other dates untouched)."""
+        gate = m.SettlementGateItem("SETTLE#GATE", "GATE")
+        try:
+            gate.update(
+                actions=[m.SettlementGateItem.status.set("idle")],
+                condition=m.SettlementGateItem.date == date,
+            )
+        except UpdateError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def gate_open(self) -> bool:
+        """True while a settlement is applying (reserve prices are in flux)."""
+        try:
+            gate = m.SettlementGateItem.get("SETTLE#GATE", "GATE", consistent_read=True)
+        except m.SettlementGateItem.DoesNotExist:
+            return False
+        return gate.status == "applying"
+
     def set_team_figures(self, member: str, volume: int, size: int, level: str | None) -> None:
         """Statement figures only (idempotent SET, no journal): not part of the ledger."""
         item = m.MemberItem(member_pk(member), "ACCOUNT")
+        item.version = _UNREAD_VERSION  # ADD 1, never SET 1 (see commit)
         item.update(
             actions=[
                 m.MemberItem.team_volume.set(volume),
@@ -803,13 +846,13 @@ class LedgerStore:
         except TransactWriteError as exc:
             reasons = (
                 exc.cancellation_reasons
-                if exc.cause_response_code == ("TransactionCanceledException")
+                if error_code(exc) == ("TransactionCanceledException")
                 else []
             )
             first = reasons[0] if reasons else None
             if first is not None and first.code == "ConditionalCheckFailed":
                 return False
-            raise UnavailableError(f"page totals not applied: {exc.cause_response_code}") from exc
+            raise UnavailableError(f"page totals not applied: {error_code(exc)}") from exc
         return True
 
     def finish_run(self, run: m.SettlementRunItem, pages_applied: int) -> None:

@@ -1,0 +1,168 @@
+"""What every handler shares: the services, who is talking, and safe ways to answer.
+
+Service calls block on DynamoDB, so while polling handlers run them in a
+worker thread (:func:`call`) and the event loop stays free for other chats;
+the one-update-at-a-time webhook calls them inline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
+
+from telegram import Message, Update, User
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes, filters
+
+from bot.texts import clip, language_for, supported, t
+from functions.rewards.errors import Rejected
+from functions.services.members import Members
+from functions.store.records import MemberRecord
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Context = ContextTypes.DEFAULT_TYPE
+SERVICES_KEY = "jifen"
+RETRY_KEY = "jifen.retry"
+CURRENCY = "CNY"
+"""Telegram Payments currency; amounts go to Telegram in fen (2 decimals), like ours."""
+
+LOGGER = logging.getLogger("bot")
+
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+"""New messages in a private chat: edited messages, channel posts and groups never act."""
+
+
+@dataclass(frozen=True, slots=True)
+class BotServices:
+    """Everything the handlers need, built once per application."""
+
+    members: Members
+    admin_ids: frozenset[int]
+    provider_token: str | None
+    zone: ZoneInfo
+    offload: bool = True
+    """Run service calls in worker threads (polling) rather than inline (webhook)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """The Telegram user behind an update, their member record (if any) and language."""
+
+    user: User
+    member: MemberRecord | None
+    language: str
+
+    @property
+    def operator(self) -> str:
+        """How the journal names an operator acting through the bot."""
+        return f"tg:{self.user.id}"
+
+
+def services(context: Context) -> BotServices:
+    found = context.bot_data.get(SERVICES_KEY)
+    if not isinstance(found, BotServices):
+        raise RuntimeError("build_application() did not install the bot services")
+    return found
+
+
+async def call(context: Context, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a blocking service call: in a worker thread when polling, inline in the webhook.
+
+    Polling serves many chats on one loop, so DynamoDB waits must not block it;
+    a webhook invocation handles exactly one update, where the thread hop is
+    pure overhead.
+    """
+    if services(context).offload:
+        return await asyncio.to_thread(functools.partial(function, *args, **kwargs))
+    return function(*args, **kwargs)
+
+
+async def identify(update: Update, context: Context) -> Who | None:
+    """Load the sender's member record and pick their language (None: no human sender)."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    members = services(context).members
+    member = await call(context, members.by_telegram, user.id)
+    language = supported(member.language) if member is not None else None
+    if member is None:
+        visitor = await call(context, members.visitor, user.id)
+        language = supported(visitor.language) if visitor is not None else None
+    return Who(user, member, language or language_for(user.language_code))
+
+
+def request_retry(context: Context, update: Update) -> None:
+    """Ask the webhook to answer 500 for this update, so Telegram delivers it again.
+
+    For work that must not be lost (a payment not yet recorded); polling cannot
+    redeliver, so there the failure is only logged.
+    """
+    retries = context.bot_data.setdefault(RETRY_KEY, set())
+    retries.add(update.update_id)
+
+
+def retry_requested(bot_data: dict[Any, Any], update_id: int) -> bool:
+    """Whether handling ``update_id`` asked for a redelivery (and forget the request)."""
+    retries = bot_data.get(RETRY_KEY)
+    if not retries or update_id not in retries:
+        return False
+    retries.discard(update_id)
+    return True
+
+
+def update_key(update: Update) -> str:
+    """Idempotency key of a state change caused by this update (redelivery-safe)."""
+    return f"tg:{update.update_id}"
+
+
+def message_key(kind: str, message: Message) -> str:
+    """Idempotency key of a confirmation button: one effect per preview message, however
+    often it is pressed or redelivered."""
+    return f"tg:{kind}:{message.chat.id}:{message.message_id}"
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
+    """Answer in the update's chat (a no-op for updates without a message)."""
+    message = update.effective_message
+    if message is None:
+        return None
+    return await message.reply_text(clip(text), **kwargs)
+
+
+async def edit(message: Message | None, text: str, **kwargs: Any) -> None:
+    """Edit a bot message; an identical repeat (double tap) is not an error."""
+    if message is None:
+        return
+    try:
+        await message.edit_text(clip(text), **kwargs)
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+
+
+async def require_member(update: Update, who: Who | None) -> MemberRecord | None:
+    """The sender's member record, or None after telling them to register first."""
+    if who is None:
+        return None
+    if who.member is None:
+        await reply(update, t(who.language, "register.first"))
+        return None
+    return who.member
+
+
+def pressed_message(update: Update) -> Message | None:
+    """The bot message whose inline button was pressed (None if too old to edit)."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    return message if isinstance(message, Message) else None
+
+
+def rejection(language: str, error: Rejected) -> str:
+    """A member-facing reason for a refused event (one catalog entry per stable code)."""
+    return t(language, f"reject.{error.code.value}")

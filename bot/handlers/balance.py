@@ -1,0 +1,71 @@
+"""/balance: what the member holds, what it is worth, and why it changed last settlement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.context import PRIVATE, Context, call, identify, reply, require_member, services
+from bot.texts import t
+from functions.rewards.money import format_cents
+from functions.services.members import SettlementBreakdown, Statement
+
+
+def render(language: str, statement: Statement) -> str:
+    member = statement.member
+    lines = [
+        t(language, "balance.title"),
+        t(language, "balance.available", points=format_cents(member.available)),
+        t(language, "balance.locked", points=format_cents(member.locked)),
+        t(language, "balance.withdrawing", points=format_cents(member.withdrawing)),
+    ]
+    if statement.price_cents is None or statement.value is None:
+        lines.append(t(language, "balance.no_price"))
+    else:
+        lines.append(
+            t(
+                language,
+                "balance.price",
+                price=format_cents(statement.price_cents),
+                value=format_cents(statement.value),
+            )
+        )
+    if member.frozen:
+        lines.append(t(language, "balance.frozen"))
+    lines.append("")
+    last = statement.last_settlement
+    lines.extend(_why(language, last) if last else [t(language, "balance.no_settlement")])
+    return "\n".join(lines)
+
+
+def _why(language: str, last: SettlementBreakdown) -> list[str]:
+    """The settlement broken down the way RULES.md §4 computes it."""
+    lines = [
+        t(language, "balance.settled_on", date=last.date, points=format_cents(last.released)),
+        t(language, "balance.static", points=format_cents(last.static)),
+    ]
+    for generation, part in enumerate(last.share, start=1):
+        lines.append(t(language, "balance.share", generation=generation, points=format_cents(part)))
+    lines += [
+        t(language, "balance.team", points=format_cents(last.team)),
+        t(language, "balance.peer", points=format_cents(last.peer)),
+        t(language, "balance.paid", points=format_cents(last.paid)),
+        t(language, "balance.forfeited", points=format_cents(last.forfeited)),
+    ]
+    return lines
+
+
+async def balance(update: Update, context: Context) -> None:
+    """Show balances, point value and the last settlement's breakdown."""
+    who = await identify(update, context)
+    member = await require_member(update, who)
+    if who is None or member is None:
+        return
+    statement = await call(context, services(context).members.statement, member)
+    await reply(update, render(who.language, statement))
+
+
+def handlers() -> list[BaseHandler[Update, Context, Any]]:
+    return [CommandHandler("balance", balance, filters=PRIVATE)]

@@ -1,0 +1,108 @@
+"""/history: the member's journal, newest first, paged with inline buttons.
+
+A button carries only the page position (``hist:<before_seq>``), never a
+member id: the page is always read for whoever pressed it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.context import (
+    PRIVATE,
+    Context,
+    call,
+    edit,
+    identify,
+    pressed_message,
+    reply,
+    require_member,
+    services,
+)
+from bot.texts import CATALOGS, t
+from functions.rewards.money import format_cents
+from functions.services.members import HistoryEntry, HistoryPage
+
+CALLBACK = re.compile(r"^hist:([0-9]{1,12})$")
+
+
+def _signed(cents: int) -> str:
+    return ("+" if cents > 0 else "") + format_cents(cents)
+
+
+def _entry(language: str, entry: HistoryEntry, zone: ZoneInfo) -> str:
+    when = dt.datetime.fromtimestamp(entry.at_us / 1_000_000, zone).strftime("%Y-%m-%d %H:%M")
+    kind_key = f"history.kind.{entry.kind}"
+    kind = t(language, kind_key) if kind_key in CATALOGS["en"] else entry.kind
+    moves = [
+        t(language, f"history.{bucket}", points=_signed(amount))
+        for bucket, amount in (
+            ("available", entry.available),
+            ("locked", entry.locked),
+            ("withdrawing", entry.withdrawing),
+        )
+        if amount
+    ]
+    head = t(language, "history.entry", seq=entry.seq, when=when, kind=kind)
+    return head + ("\n    " + " · ".join(moves) if moves else "")
+
+
+def render(
+    language: str, page: HistoryPage, zone: ZoneInfo
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    if not page.entries:
+        return t(language, "history.empty"), None
+    lines = [t(language, "history.title")]
+    lines += [_entry(language, entry, zone) for entry in page.entries]
+    buttons = []
+    if page.newer is not None:
+        buttons.append(
+            InlineKeyboardButton(t(language, "history.newer"), callback_data=f"hist:{page.newer}")
+        )
+    if page.older is not None:
+        buttons.append(
+            InlineKeyboardButton(t(language, "history.older"), callback_data=f"hist:{page.older}")
+        )
+    return "\n".join(lines), InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+async def history(update: Update, context: Context) -> None:
+    """Send the newest page."""
+    who = await identify(update, context)
+    member = await require_member(update, who)
+    if who is None or member is None:
+        return
+    bot = services(context)
+    page = await call(context, bot.members.history, member)
+    text, markup = render(who.language, page, bot.zone)
+    await reply(update, text, reply_markup=markup)
+
+
+async def turn_page(update: Update, context: Context) -> None:
+    """Replace the shown page with the requested one."""
+    query = update.callback_query
+    who = await identify(update, context)
+    if query is None or who is None:
+        return
+    match = CALLBACK.match(query.data or "")
+    if who.member is None or match is None:
+        await query.answer(t(who.language, "button.expired"))
+        return
+    await query.answer()
+    bot = services(context)
+    page = await call(context, bot.members.history, who.member, before_seq=int(match.group(1)))
+    text, markup = render(who.language, page, bot.zone)
+    await edit(pressed_message(update), text, reply_markup=markup)
+
+
+def handlers() -> list[BaseHandler[Update, Context, Any]]:
+    return [
+        CommandHandler("history", history, filters=PRIVATE),
+        CallbackQueryHandler(turn_page, pattern=CALLBACK),
+    ]

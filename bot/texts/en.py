@@ -1,0 +1,235 @@
+"""English messages. Keys and ``{placeholders}`` must match :mod:`bot.texts.zh`."""
+
+from __future__ import annotations
+
+from typing import Final
+
+MESSAGES: Final[dict[str, str]] = {
+    # -- shared words
+    "someone": "a member",
+    "yes": "yes",
+    "no": "no",
+    "button.confirm": "✅ Confirm",
+    "button.cancel": "✖️ Cancel",
+    "button.expired": "This button has expired. Please start again.",
+    "error.generic": "Sorry, something went wrong on our side. Please try again in a moment.",
+    "cancel.nothing": "There is nothing to cancel.",
+    "fallback.unknown_command": "I don't know that command. Send /help to see what I can do.",
+    "fallback.not_understood": "I can't handle that message. Send /help to see what I can do.",
+    "help.commands": (
+        "What I can do:\n"
+        "/balance – your points, their value and why they changed\n"
+        "/history – everything that happened to your account\n"
+        "/team – the members you invited and your team level\n"
+        "/invite – your invite link and QR code\n"
+        "/shop – buy a package\n"
+        "/withdraw – cash out points\n"
+        "/transfer CODE POINTS – give points to another member\n"
+        "/language – 中文 / English"
+    ),
+    "command.balance": "Points, value and the last settlement",
+    "command.history": "Account history",
+    "command.team": "Your team and level",
+    "command.invite": "Invite link and QR code",
+    "command.shop": "Buy a package",
+    "command.withdraw": "Cash out points",
+    "command.transfer": "Give points to a member",
+    "command.language": "中文 / English",
+    "command.help": "What this bot can do",
+    # -- start and registration
+    "start.welcome": "Welcome to Jifen, {name}!",
+    "start.welcome_back": "Welcome back, {name}!",
+    "start.referrer_fixed": (
+        "You are already registered, so your referrer stays as it is (it never changes)."
+    ),
+    "start.invited_by": "You were invited by {name}.",
+    "start.bad_link": (
+        "That invite link looks damaged. You can still register, or ask for a fresh link."
+    ),
+    "start.unknown_code": (
+        "That invite code does not belong to any member. You can still register, "
+        "or ask your friend for their link again."
+    ),
+    "start.share_prompt": (
+        "To register, share your phone number with the button below. "
+        "One phone number can hold one account."
+    ),
+    "start.share_button": "📱 Share my phone number",
+    "register.first": "Please register first: send /start and share your phone number.",
+    "register.not_own": (
+        "That is someone else's contact. Please share your own number with the button."
+    ),
+    "register.already": "You are already registered. Send /help to see what you can do.",
+    "register.phone_taken": (
+        "This phone number is already registered to another Telegram account. "
+        "One phone number can hold only one account; please use that account."
+    ),
+    "register.referrer_gone": (
+        "The invite code you came with is no longer valid, so it was dropped. Open a fresh "
+        "invite link, or share your contact again to register without one."
+    ),
+    "register.bad_phone": "That does not look like a phone number. Please use the button.",
+    "register.done": "You are registered! Your invite code is {code}. Send /invite to share it.",
+    "register.referred_by": "Your referrer: {name}.",
+    # -- invite
+    "invite.caption": "Your personal invite link:\n{link}\n\nForward this QR code or the link.",
+    # -- balance
+    "balance.title": "💰 Your balance",
+    "balance.available": "Available: {points} points",
+    "balance.locked": "Locked (released daily): {points} points",
+    "balance.withdrawing": "Being withdrawn: {points} points",
+    "balance.price": "Point value now: ¥{price} – your available points are worth ¥{value}",
+    "balance.no_price": "Points have no cash value yet (nothing circulates).",
+    "balance.frozen": (
+        "⚠️ Your account is frozen: withdrawals, transfers and paying with points are paused."
+    ),
+    "balance.no_settlement": "No settlement has paid you anything yet.",
+    "balance.settled_on": "Last settlement ({date}): {points} points released",
+    "balance.static": "• Static release: {points}",
+    "balance.share": "• Share, generation {generation}: {points}",
+    "balance.team": "• Team differential: {points}",
+    "balance.peer": "• Peer bonus: {points}",
+    "balance.paid": "• Accelerated release paid from your locked points: {points}",
+    "balance.forfeited": "• Forfeited by the cap (not enough locked points): {points}",
+    # -- history
+    "history.title": "📜 History (newest first)",
+    "history.empty": "Nothing has happened on your account yet.",
+    "history.entry": "#{seq} {when} {kind}",
+    "history.available": "available {points}",
+    "history.locked": "locked {points}",
+    "history.withdrawing": "withdrawing {points}",
+    "history.newer": "« Newer",
+    "history.older": "Older »",
+    "history.kind.join": "Registered",
+    "history.kind.purchase": "Purchase",
+    "history.kind.transfer": "Transfer sent",
+    "history.kind.withdrawal_requested": "Withdrawal requested",
+    "history.kind.withdrawal_approved": "Withdrawal approved",
+    "history.kind.withdrawal_rejected": "Withdrawal rejected",
+    "history.kind.withdrawal_paid": "Withdrawal paid out",
+    "history.kind.settlement": "Daily settlement",
+    "history.kind.adjustment": "Adjustment by an operator",
+    "history.kind.freeze": "Account frozen",
+    "history.kind.unfreeze": "Account unfrozen",
+    # -- team
+    "team.title": "👥 Your team",
+    "team.direct_count": "Members you invited: {count}",
+    "team.invitee": "• {name}",
+    "team.more": "… and {count} more",
+    "team.size": "Team size (all generations): {count}",
+    "team.volume": "Team volume: ¥{amount}",
+    "team.level": "Level: {level}",
+    "team.no_level": "none yet",
+    "team.next": "Next level {level}: ¥{amount} more team volume ({percent}% there)",
+    "team.top": "You are at the highest level.",
+    "team.as_of": "Team figures are updated at each daily settlement.",
+    # -- shop
+    "shop.title": "🛒 Packages (points are granted on the cash you pay):",
+    "shop.package": "• ¥{amount} → {points} points",
+    "shop.buy_button": "Buy ¥{amount} ({points} points)",
+    "shop.deduct_button": "¥{amount}, pay {points} with points",
+    "shop.deduction_note": "Points can pay part of a package (1 point = ¥1).",
+    "shop.empty": "There is nothing to buy right now.",
+    "shop.unavailable": "Payments are not available right now. Please try later.",
+    "shop.invoice_title": "Package ¥{amount}",
+    "shop.invoice_cash": "Package of ¥{amount}; you pay ¥{cash} and get {granted} points.",
+    "shop.invoice_points": (
+        "Package of ¥{amount}: {points} points pay part of it, you pay ¥{cash}. "
+        "Points are granted on the cash."
+    ),
+    "shop.price_label": "Package",
+    "shop.invoice_invalid": "This invoice is no longer valid. Please open /shop again.",
+    "shop.payment_unmatched": (
+        "We received your payment but could not match it to a package. "
+        "An operator will sort it out; no need to pay again."
+    ),
+    "shop.paid": (
+        "✅ Payment received: package ¥{amount}, cash ¥{cash}, points used {points}.\n"
+        "Granted: {granted} points."
+    ),
+    "shop.paid_locked": "They are locked and released at {daily} points a day.",
+    "shop.points_refused": (
+        "Your points could no longer pay (they were spent or your account is frozen), "
+        "so the order counts as the cash you paid."
+    ),
+    # -- withdraw
+    "withdraw.ask": "How many points do you want to withdraw?",
+    "withdraw.available": "Available: {points} points. Reply with a number, or /cancel.",
+    "withdraw.placeholder": "e.g. 100",
+    "withdraw.not_amount": "Please send a number of points, like 100 or 12.50 (or /cancel).",
+    "withdraw.below_minimum": "The minimum withdrawal is {minimum} points.",
+    "withdraw.preview": (
+        "Withdraw {points} points:\nValue: ¥{gross}\nFee: ¥{fee}\nYou receive: ¥{net}\n\nConfirm?"
+    ),
+    "withdraw.cancelled": "Cancelled.",
+    "withdraw.requested": (
+        "Withdrawal requested (no. {request_id}): {points} points for ¥{net} (fee ¥{fee}).\n"
+        "An operator will review it; I will tell you the result."
+    ),
+    "withdraw.approved": (
+        "✅ Your withdrawal no. {request_id} of {points} points was approved. "
+        "¥{net} will be paid out."
+    ),
+    "withdraw.rejected": (
+        "❌ Your withdrawal no. {request_id} of {points} points was rejected; "
+        "the points are back in your available balance."
+    ),
+    # -- transfer
+    "transfer.usage": (
+        "To give points, send /transfer followed by the member's invite code and the points, "
+        "e.g. /transfer AbC123xyz 50"
+    ),
+    "transfer.not_amount": "Please give the points as a number, like 50 or 12.50.",
+    "transfer.unknown_code": "No member has that invite code.",
+    "transfer.self": "You cannot give points to yourself.",
+    "transfer.preview": "Give {points} points to {name} ({code})? This cannot be undone.",
+    "transfer.cancelled": "Transfer cancelled.",
+    "transfer.done": "✅ Sent {points} points.",
+    # -- language
+    "language.name": "English",
+    "language.choose": "Choose your language:",
+    "language.set": "Language set to English.",
+    # -- operators
+    "admin.refused": "Sorry, this command is for operators only.",
+    "admin.not_found": "No member found for {target}.",
+    "admin.queue_empty": "No withdrawals are waiting for review.",
+    "admin.request": (
+        "Withdrawal {request_id}\nMember: {member}\nPoints: {points}\nNet cash: ¥{net} "
+        "(fee ¥{fee})\nRequested: {when}"
+    ),
+    "admin.approve": "✅ Approve",
+    "admin.reject": "❌ Reject",
+    "admin.approved": "Approved {request_id} for {member}.",
+    "admin.rejected": "Rejected {request_id} for {member}.",
+    "admin.freeze_usage": (
+        "Usage: /freeze MEMBER or /unfreeze MEMBER (id, invite code, +phone or Telegram id)"
+    ),
+    "admin.frozen": "{member} is frozen.",
+    "admin.unfrozen": "{member} is no longer frozen.",
+    "admin.adjust_usage": "Usage: /adjust MEMBER +POINTS|-POINTS REASON (the reason is required)",
+    "admin.adjusted": "Adjusted {member} by {delta} points.",
+    "admin.lookup_usage": "Usage: /lookup MEMBER (id, invite code, +phone or Telegram id)",
+    "admin.member": (
+        "Member {member} ({name})\nTelegram: {telegram_id}\nPhone: {phone}\n"
+        "Invite code: {code}\nReferrer: {referrer}\nJoined: {joined}\nFrozen: {frozen}\n"
+        "Available {available} · locked {locked} · withdrawing {withdrawing} · "
+        "payable ¥{payable}\nTeam: {team_size} members, volume ¥{team_volume}, level {level}"
+    ),
+    # -- rejections (one per stable code)
+    "reject.invalid_event": "That request is not valid.",
+    "reject.invalid_amount": "That amount is not valid.",
+    "reject.duplicate_member": "You are already registered.",
+    "reject.unknown_referrer": "That invite code does not belong to any member.",
+    "reject.unknown_member": "No such member. Please register first with /start.",
+    "reject.duplicate_order": "That order was already recorded.",
+    "reject.deduction_limit": "That is more points than may pay for this package.",
+    "reject.frozen": "Your account is frozen, so this is not possible right now.",
+    "reject.insufficient_points": "You do not have enough available points.",
+    "reject.below_minimum": "That is below the minimum withdrawal.",
+    "reject.no_price": "Points have no cash value yet, so they cannot be withdrawn.",
+    "reject.not_found": "That request no longer exists.",
+    "reject.not_pending": "That request was already decided.",
+    "reject.already_registered": "This account is already registered.",
+    "reject.phone_taken": "This phone number is already registered to another account.",
+    "reject.busy": "We are very busy right now. Please try again in a moment.",
+}

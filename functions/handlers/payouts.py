@@ -1,0 +1,46 @@
+"""Lambda entry point of the daily T+1 payout batch.
+
+Scheduled once a day (or invoked with ``{"date": "YYYY-MM-DD"}``): the batch
+of business day D is every approved withdrawal requested before 00:00 of D
+in the configured time zone. The provider writes the report and confirms it;
+reruns reuse the day's report and mark nothing twice
+(:mod:`functions.services.payouts`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic_settings import BaseSettings
+
+from functions.config import PlanSettings, StoreSettings
+from functions.observability import logger, metrics, tracer
+from functions.services.payouts import run_payouts
+
+from . import _runtime
+from ._events import local_midnight_us, scheduled_day
+from ._runtime import PayoutSettings, ScheduleSettings
+
+SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
+    "handler": (StoreSettings, PlanSettings, ScheduleSettings, PayoutSettings),
+}
+"""The settings each entry point reads (template.yaml must set their variables)."""
+
+
+@logger.inject_lambda_context(log_event=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Pay the day's batch: approved requests from before today's local midnight."""
+    zone = _runtime.settings(ScheduleSettings).zone
+    day, _ = scheduled_day(event, zone)
+    logger.append_keys(payout_date=day.isoformat())
+    outcome = run_payouts(
+        _runtime.ledger(), _runtime.payout_provider(), day.isoformat(), local_midnight_us(day, zone)
+    )
+    metrics.add_metric("PayoutRequestsPaid", MetricUnit.Count, outcome.get("paid", 0))
+    metrics.add_metric("PayoutRequestsSkipped", MetricUnit.Count, len(outcome.get("skipped", [])))
+    logger.info("payout batch", extra={"outcome": outcome})
+    return outcome

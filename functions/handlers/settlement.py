@@ -1,0 +1,91 @@
+"""Lambda entry points of the daily settlement.
+
+* :func:`handler` — the daily schedule (or ``{"date": ...}`` to rerun a day):
+  compute and persist the run, then apply it here when it is small, else
+  start the settlement state machine;
+* :func:`apply_pages_handler` — one Distributed Map item: apply a range of
+  pages and enqueue their members' notifications;
+* :func:`finish_handler` — the state machine's last step: mark the run done.
+
+Every step is idempotent per member (``settle:<date>:<member>``), so any of
+them may be retried or rerun at any point. The work is in
+:mod:`functions.services.settlement_fanout`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic_settings import BaseSettings
+
+from functions.config import PlanSettings, StoreSettings
+from functions.observability import logger, metrics, tracer
+from functions.services.settlement_fanout import apply_batch, finish, settle_or_fan_out
+
+from . import _runtime
+from ._events import FinishTask, ShardTask, settlement_date
+from ._runtime import FanoutSettings, NotifySettings, ScheduleSettings
+
+SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
+    "handler": (StoreSettings, PlanSettings, ScheduleSettings, NotifySettings, FanoutSettings),
+    "apply_pages_handler": (StoreSettings, PlanSettings, NotifySettings),
+    "finish_handler": (StoreSettings, PlanSettings),
+}
+"""The settings each entry point reads (template.yaml must set their variables)."""
+
+
+@logger.inject_lambda_context(log_event=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Settle the local day before the scheduled time, or the day the event names."""
+    date = settlement_date(event, _runtime.settings(ScheduleSettings).zone)
+    logger.append_keys(settlement_date=date)
+    outcome = settle_or_fan_out(
+        _runtime.ledger(),
+        date,
+        queue=_runtime.notification_queue(),
+        starter=_runtime.execution_starter(),
+        policy=_runtime.fanout_policy(),
+    )
+    if outcome["status"] == "already_settled":
+        metrics.add_metric("SettlementRunsAlreadyDone", MetricUnit.Count, 1)
+    elif outcome.get("mode") == "inline":
+        metrics.add_metric("SettlementRunsCompleted", MetricUnit.Count, 1)
+        metrics.add_metric("MembersSettled", MetricUnit.Count, outcome["members_applied"])
+    elif outcome.get("mode") == "fan_out":
+        metrics.add_metric("SettlementFanOuts", MetricUnit.Count, 1)
+    logger.info("settlement", extra={"outcome": outcome})
+    return outcome
+
+
+@logger.inject_lambda_context(log_event=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def apply_pages_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Apply one batch of pages (a Distributed Map item) and notify its members."""
+    task = parse(event=event, model=ShardTask)
+    logger.append_keys(settlement_date=task.date, first_page=task.first)
+    outcome = apply_batch(
+        _runtime.ledger(), task.date, task.first, task.count, _runtime.notification_queue()
+    )
+    metrics.add_metric("PagesApplied", MetricUnit.Count, outcome.pages)
+    metrics.add_metric("MembersSettled", MetricUnit.Count, outcome.members_applied)
+    metrics.add_metric("NotificationsEnqueued", MetricUnit.Count, outcome.notifications)
+    return outcome.as_json()
+
+
+@logger.inject_lambda_context(log_event=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def finish_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Mark the run done (fails, and so does the execution, if a page is unapplied)."""
+    task = parse(event=event, model=FinishTask)
+    logger.append_keys(settlement_date=task.date)
+    outcome = finish(_runtime.ledger(), task.date)
+    metrics.add_metric("SettlementRunsCompleted", MetricUnit.Count, 1)
+    logger.info("settlement finished", extra={"outcome": outcome})
+    return outcome

@@ -1,0 +1,451 @@
+"""Member notifications over the Telegram Bot API: rate-limited, sent at most once.
+
+Messages (queued by settlement and withdrawal decisions) are
+``{"kind": "settlement", "date", "member", "statement": {...}}`` and
+``{"kind": "withdrawal", "member", "request_id", "status", "points", "net", ...}``.
+
+Delivery guarantee — **at most once**, with retries wherever non-delivery is certain:
+
+1. the member is looked up (no such member, or no ``telegram_id``: skipped, not
+   a failure); an existing delivery record means "already handled";
+2. the rate limiter grants a slot (or says the wait would outlast the
+   invocation: the item fails and SQS redelivers it later);
+3. the delivery key (``notify:settlement:<date>:<member>``,
+   ``notify:withdrawal:<request_id>:<status>``) is *claimed* — an item put
+   only if absent, state ``sending`` — **before** the request goes out;
+4. Telegram's answer moves the claim to ``sent``; a refusal for good (blocked,
+   chat gone) to ``undeliverable``. When the send certainly did not happen
+   (connection refused, 5xx, 429 beyond the time left) the claim is *released*
+   (deleted) and the item fails, so SQS redelivers and it is sent then.
+   When the request may have reached Telegram but no answer came back, the
+   claim becomes ``unknown`` and is never retried.
+
+So a member never gets the same notice twice. The price: a crash between the
+claim and Telegram's answer (or an unanswered request) loses that one message —
+a settlement notice is informational (the bot shows the balance), a duplicate
+"you earned 36 points" reads like being paid twice. A claim still ``sending``
+and younger than :data:`CLAIM_LEASE_S` may belong to a live sender, so its
+item is retried later rather than dropped; an older one is a crashed sender's
+and counts as handled (logged).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Protocol
+
+import httpx
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from functions.rewards.errors import Rejected
+from functions.rewards.events import valid_date
+from functions.rewards.money import AmountError, parse_cents
+from functions.store.ledger_store import LedgerStore
+from functions.store.ops_store import DeliveryRecord, DeliveryState, NotificationLog
+
+from .notification_texts import Language, language_of, settlement_text, withdrawal_text
+
+NS_PER_S = 1_000_000_000
+CLAIM_LEASE_S = 120
+"""A ``sending`` claim this old belongs to a crashed sender (the function timeout is lower)."""
+SEND_TIMEOUT_S = 10.0
+"""The longest one Telegram request may take; no send starts with less time left."""
+MAX_RETRY_AFTER_ATTEMPTS = 3
+
+
+# -- messages ------------------------------------------------------------------------
+
+
+def _amount(value: str) -> str:
+    try:
+        parse_cents(value)
+    except AmountError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+def _date(value: str) -> str:
+    try:
+        return valid_date(value)
+    except Rejected as exc:
+        raise ValueError(exc.message) from None
+
+
+AmountText = Annotated[str, AfterValidator(_amount)]
+DateText = Annotated[str, AfterValidator(_date)]
+Name = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Statement(_Message):
+    """A member's settlement figures (``MemberResult.statement()``)."""
+
+    static: AmountText
+    share: tuple[AmountText, ...] = ()
+    team: AmountText = "0.00"
+    peer: AmountText = "0.00"
+    paid: AmountText = "0.00"
+    forfeited: AmountText = "0.00"
+
+    @property
+    def empty(self) -> bool:
+        figures = (self.static, self.paid, self.forfeited)
+        return not any(parse_cents(figure) for figure in figures)
+
+
+class SettlementNotice(_Message):
+    kind: Literal["settlement"]
+    date: DateText
+    member: Name
+    statement: Statement
+
+    @property
+    def key(self) -> str:
+        return f"notify:settlement:{self.date}:{self.member}"
+
+    @property
+    def empty(self) -> bool:
+        """Nothing credited or forfeited: no message (members are not told about zeros)."""
+        return self.statement.empty
+
+    def text(self, language: Language) -> str:
+        s = self.statement
+        return settlement_text(
+            language,
+            date=self.date,
+            static=s.static,
+            share=s.share,
+            team=s.team,
+            peer=s.peer,
+            paid=s.paid,
+            forfeited=s.forfeited,
+        )
+
+
+class WithdrawalNotice(_Message):
+    kind: Literal["withdrawal"]
+    member: Name
+    request_id: Name
+    status: Literal["approved", "rejected", "paid"]
+    points: AmountText
+    net: AmountText
+    fee: AmountText = "0.00"
+    reason: str | None = Field(default=None, max_length=500)
+
+    @property
+    def key(self) -> str:
+        return f"notify:withdrawal:{self.request_id}:{self.status}"
+
+    @property
+    def empty(self) -> bool:
+        return False
+
+    def text(self, language: Language) -> str:
+        return withdrawal_text(
+            language,
+            status=self.status,
+            points=self.points,
+            net=self.net,
+            fee=self.fee,
+            reason=self.reason,
+        )
+
+
+Notice = Annotated[SettlementNotice | WithdrawalNotice, Field(discriminator="kind")]
+
+
+# -- rate limiting ---------------------------------------------------------------------
+
+
+class _Gcra:
+    """A token bucket as GCRA: one theoretical arrival time, exact in integer nanoseconds."""
+
+    __slots__ = ("interval_ns", "tat_ns", "tolerance_ns")
+
+    def __init__(self, per_s: int, burst: int = 1) -> None:
+        if per_s < 1 or burst < 1:
+            raise ValueError("rates and bursts are at least 1")
+        self.interval_ns = NS_PER_S // per_s
+        self.tolerance_ns = (burst - 1) * self.interval_ns
+        self.tat_ns: int | None = None
+
+    def delay_ns(self, now_ns: int) -> int:
+        if self.tat_ns is None:
+            return 0
+        return max(0, self.tat_ns - self.tolerance_ns - now_ns)
+
+    def take(self, now_ns: int) -> None:
+        start = now_ns if self.tat_ns is None else max(self.tat_ns, now_ns)
+        self.tat_ns = start + self.interval_ns
+
+    def idle(self, now_ns: int) -> bool:
+        return self.tat_ns is None or self.tat_ns <= now_ns
+
+
+class RateLimiter:
+    """At most ``messages_per_s`` overall and ``chat_messages_per_s`` per chat.
+
+    Both limits are token buckets with a burst of one, so in any second there
+    are at most that many sends. ``pause`` stops everything for a while (a 429
+    answer). The clock and sleep are injectable; state survives warm
+    invocations, so back-to-back batches stay within the limits too.
+    """
+
+    MAX_IDLE_CHATS = 10_000
+
+    def __init__(
+        self,
+        messages_per_s: int = 25,
+        chat_messages_per_s: int = 1,
+        *,
+        clock_ns: Callable[[], int] = time.monotonic_ns,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.clock_ns = clock_ns
+        self.sleep = sleep
+        self._chat_per_s = chat_messages_per_s
+        self._overall = _Gcra(messages_per_s)
+        self._chats: dict[int, _Gcra] = {}
+        self._paused_until_ns = 0
+        self._lock = threading.Lock()
+
+    def now_ns(self) -> int:
+        return self.clock_ns()
+
+    def _wait_ns(self, chat_id: int, now_ns: int) -> int:
+        chat = self._chats.get(chat_id)
+        return max(
+            self._overall.delay_ns(now_ns),
+            chat.delay_ns(now_ns) if chat is not None else 0,
+            self._paused_until_ns - now_ns,
+        )
+
+    def try_acquire(self, chat_id: int) -> int:
+        """Take a slot now and return 0, or return the nanoseconds to wait (nothing taken)."""
+        with self._lock:
+            now = self.clock_ns()
+            wait = self._wait_ns(chat_id, now)
+            if wait > 0:
+                return wait
+            self._overall.take(now)
+            chat = self._chats.get(chat_id)
+            if chat is None:
+                if len(self._chats) >= self.MAX_IDLE_CHATS:
+                    self._chats = {key: g for key, g in self._chats.items() if not g.idle(now)}
+                chat = self._chats[chat_id] = _Gcra(self._chat_per_s)
+            chat.take(now)
+            return 0
+
+    def acquire(self, chat_id: int, *, deadline_ns: int | None = None) -> bool:
+        """Wait for a slot; False (nothing taken) if it would come after ``deadline_ns``."""
+        while True:
+            wait = self.try_acquire(chat_id)
+            if wait == 0:
+                return True
+            if deadline_ns is not None and self.clock_ns() + wait > deadline_ns:
+                return False
+            self.sleep(wait / NS_PER_S)
+
+    def pause(self, seconds: int) -> None:
+        """No sends at all for ``seconds`` (Telegram said ``retry_after``)."""
+        with self._lock:
+            until = self.clock_ns() + seconds * NS_PER_S
+            self._paused_until_ns = max(self._paused_until_ns, until)
+
+
+# -- the Bot API ------------------------------------------------------------------------
+
+
+class TelegramError(Exception):
+    """Base of the send outcomes other than success."""
+
+
+class RetryAfter(TelegramError):
+    """429: wait ``seconds`` before sending again (nothing was delivered)."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"flood control: retry after {seconds}s")
+        self.seconds = seconds
+
+
+class Undeliverable(TelegramError):
+    """Telegram refused for good (403 blocked, 400 chat not found): never retry."""
+
+
+class NotSent(TelegramError):
+    """Certainly not delivered (connection refused, 5xx, token refused): retry later."""
+
+
+class DeliveryUnknown(TelegramError):
+    """The request may have reached Telegram but no answer came back."""
+
+
+class MessageSender(Protocol):
+    def send_message(self, chat_id: int, text: str) -> int | None:
+        """Send plain text to ``chat_id``; the new message's id, or raise a TelegramError."""
+        ...
+
+
+_NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_PARTIAL_WRITE_ERRORS = (httpx.WriteError, httpx.WriteTimeout)
+"""A request whose body was not fully written is not processed by the server."""
+
+
+class TelegramBotApi:
+    """``sendMessage`` over HTTP (httpx); the token never appears in errors or logs."""
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str = "https://api.telegram.org",
+        *,
+        client: httpx.Client | None = None,
+        timeout_s: float = SEND_TIMEOUT_S,
+    ) -> None:
+        self._url = f"{base_url.rstrip('/')}/bot{token}/sendMessage"
+        self._client = client or httpx.Client(
+            timeout=httpx.Timeout(timeout_s, connect=min(3.0, timeout_s))
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def send_message(self, chat_id: int, text: str) -> int | None:
+        payload = {
+            "chat_id": chat_id,
+            "text": text,
+            "link_preview_options": {"is_disabled": True},
+        }
+        try:
+            response = self._client.post(self._url, json=payload)
+        except (*_NOT_SENT_ERRORS, *_PARTIAL_WRITE_ERRORS) as exc:
+            raise NotSent(type(exc).__name__) from None
+        except httpx.TransportError as exc:
+            raise DeliveryUnknown(type(exc).__name__) from None
+        body = _json_object(response)
+        if response.status_code == 200:
+            result = body.get("result")
+            message_id = result.get("message_id") if isinstance(result, dict) else None
+            return message_id if isinstance(message_id, int) else None
+        description = str(body.get("description") or response.reason_phrase)[:200]
+        parameters = body.get("parameters")
+        if response.status_code == 429:
+            retry = parameters.get("retry_after") if isinstance(parameters, dict) else None
+            raise RetryAfter(retry if isinstance(retry, int) and retry > 0 else 1)
+        if response.status_code in (400, 403):
+            raise Undeliverable(f"{response.status_code}: {description}")
+        raise NotSent(f"{response.status_code}: {description}")
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+# -- delivery --------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    DUPLICATE = "duplicate"
+    NO_CHAT = "no_chat"
+    UNKNOWN_MEMBER = "unknown_member"
+    EMPTY = "empty"
+    UNDELIVERABLE = "undeliverable"
+    UNCONFIRMED = "unconfirmed"
+    ABANDONED = "abandoned"
+    """A crashed sender's claim: maybe sent, maybe not; never resent (at most once)."""
+
+
+class RetryLater(Exception):
+    """Not delivered now, nothing claimed: report the item failed so SQS redelivers it."""
+
+
+def wall_clock_s() -> int:
+    return int(time.time())
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Notifier:
+    """Delivers one notice at a time under the rate limits (see the module doc)."""
+
+    store: LedgerStore
+    telegram: MessageSender
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    default_language: Language = "zh"
+    send_budget_ns: int = int(SEND_TIMEOUT_S * NS_PER_S) + NS_PER_S
+    clock_s: Callable[[], int] = wall_clock_s
+    token: Callable[[], str] = new_token
+    log: NotificationLog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log = NotificationLog(self.store)
+
+    def deliver(self, notice: SettlementNotice | WithdrawalNotice, deadline_ns: int) -> Outcome:
+        """Send ``notice`` once or raise :class:`RetryLater` (``deadline_ns``: limiter's clock)."""
+        if notice.empty:
+            return Outcome.EMPTY
+        member = self.store.get_member(notice.member)
+        if member is None:
+            return Outcome.UNKNOWN_MEMBER
+        if member.telegram_id is None:
+            return Outcome.NO_CHAT
+        existing = self.log.get(notice.key)
+        if existing is not None:
+            return self._handled(existing)
+        chat = int(member.telegram_id)
+        text = notice.text(language_of(member.language, self.default_language))
+        claim: DeliveryRecord | None = None
+        for _attempt in range(MAX_RETRY_AFTER_ATTEMPTS):
+            if not self.limiter.acquire(chat, deadline_ns=deadline_ns - self.send_budget_ns):
+                self._release(claim)
+                raise RetryLater("the rate limit leaves no time to send in this invocation")
+            if claim is None:
+                claim = self.log.claim(notice.key, token=self.token(), at_s=self.clock_s())
+                if claim is None:  # someone claimed it since we looked
+                    found = self.log.get(notice.key)
+                    return self._handled(found) if found is not None else Outcome.DUPLICATE
+            try:
+                message_id = self.telegram.send_message(chat, text)
+            except RetryAfter as flood:
+                self.limiter.pause(flood.seconds)
+                continue
+            except Undeliverable as refused:
+                self.log.finish(claim, DeliveryState.UNDELIVERABLE, reason=str(refused))
+                return Outcome.UNDELIVERABLE
+            except NotSent as failure:
+                self._release(claim)
+                raise RetryLater(f"not sent: {failure}") from None
+            except DeliveryUnknown as unknown:
+                self.log.finish(claim, DeliveryState.UNKNOWN, reason=str(unknown))
+                return Outcome.UNCONFIRMED
+            self.log.finish(claim, DeliveryState.SENT, message_id=message_id)
+            return Outcome.SENT
+        self._release(claim)
+        raise RetryLater("Telegram kept asking to slow down")
+
+    def _release(self, claim: DeliveryRecord | None) -> None:
+        if claim is not None:
+            self.log.release(claim)
+
+    def _handled(self, record: DeliveryRecord) -> Outcome:
+        if record.state is not DeliveryState.SENDING:
+            return Outcome.DUPLICATE
+        if self.clock_s() - record.at_s < CLAIM_LEASE_S:
+            raise RetryLater("another sender holds this notice; look again later")
+        return Outcome.ABANDONED

@@ -1,0 +1,327 @@
+"""Settlement beyond one function: page batches, the Step Functions hand-off, notifications.
+
+:mod:`functions.services.settlement` computes a date's results once and
+persists them as pages; this module applies those pages in **batches** that
+may run anywhere and in any order:
+
+* the scheduled function applies a small run itself (``settle_or_fan_out``),
+  and hands a large one to a Step Functions Distributed Map whose items are
+  page ranges (``{"first": 0, "count": 10}``); each item applies its pages
+  with :func:`apply_batch`, which is safe to retry at any point because every
+  member's transaction is conditioned on ``last_settled != date`` and a page's
+  circulating total is added together with its ``applied`` flag;
+* after a page is applied, every member on it whose points moved gets ONE
+  notification message (id ``notify:<date>:<member>``). A retried batch sends
+  its pages' messages again; the sender drops ids it has already delivered, so
+  members hear once;
+* while pages are being applied the settlement gate is ``applying`` (reserve-
+  priced withdrawals wait: circulating catches up page by page); :func:`finish`
+  marks the run done, and closes the gate, only when every page is applied.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from functions.store import models as m
+
+from .ledger import Ledger
+from .settlement import (
+    MemberResult,
+    SettlementError,
+    apply_page,
+    decode_page,
+    prepare_run,
+    row_of,
+)
+
+NOTIFICATION_KIND = "settlement"
+SQS_BATCH_MAX = 10
+"""SendMessageBatch takes at most ten entries."""
+MAX_PAGES_PER_BATCH = 1000
+"""Far above what one function applies within its timeout; guards malformed input."""
+
+
+class NotificationError(RuntimeError):
+    """Messages the queue kept refusing: the batch fails and is retried as a whole."""
+
+
+# -- notifications -----------------------------------------------------------
+
+
+def notification_id(date: str, member: str) -> str:
+    """The sender's deduplication key: one settlement message per member per date."""
+    return f"notify:{date}:{member}"
+
+
+def notification(date: str, result: MemberResult) -> dict[str, Any]:
+    """The message body for one member's settlement (amounts as decimal strings)."""
+    return {
+        "id": notification_id(date, result.member),
+        "kind": NOTIFICATION_KIND,
+        "date": date,
+        "member": result.member,
+        "statement": result.statement(),
+    }
+
+
+class NotificationQueue(Protocol):
+    def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
+        """Enqueue every message (or raise); return how many were sent."""
+        ...
+
+
+class DiscardingQueue:
+    """No queue configured (local runs, the CLI): messages are counted, not sent."""
+
+    def __init__(self) -> None:
+        self.discarded = 0
+
+    def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
+        self.discarded += len(messages)
+        return len(messages)
+
+
+class SqsNotificationQueue:
+    """SQS ``SendMessageBatch`` in tens; entries the service refuses are retried alone."""
+
+    def __init__(
+        self,
+        queue_url: str,
+        client: Any,
+        *,
+        max_attempts: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.queue_url = queue_url
+        self.client = client
+        self.max_attempts = max_attempts
+        self.sleep = sleep
+
+    def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
+        for start in range(0, len(messages), SQS_BATCH_MAX):
+            chunk = messages[start : start + SQS_BATCH_MAX]
+            self._send_chunk(
+                [
+                    {
+                        "Id": str(index),
+                        "MessageBody": json.dumps(body, ensure_ascii=False, sort_keys=True),
+                    }
+                    for index, body in enumerate(chunk)
+                ]
+            )
+        return len(messages)
+
+    def _send_chunk(self, entries: list[dict[str, str]]) -> None:
+        pending = entries
+        for attempt in range(self.max_attempts):
+            response = self.client.send_message_batch(QueueUrl=self.queue_url, Entries=pending)
+            failed = response.get("Failed") or []
+            if any(item.get("SenderFault") for item in failed):
+                # our fault (size, encoding): resending the same bytes cannot succeed
+                raise NotificationError(f"SQS refused messages: {failed}")
+            failed_ids = {item["Id"] for item in failed}
+            pending = [entry for entry in pending if entry["Id"] in failed_ids]
+            if not pending:
+                return
+            self.sleep(min(2.0, 0.1 * 2**attempt))
+        raise NotificationError(f"{len(pending)} messages not accepted after retries")
+
+
+# -- page batches --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    """What one batch did (a retry reports 0 members for pages already applied)."""
+
+    date: str
+    first: int
+    pages: int
+    members_applied: int
+    notifications: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "date": self.date,
+            "first": self.first,
+            "pages": self.pages,
+            "members_applied": self.members_applied,
+            "notifications": self.notifications,
+        }
+
+
+def page_batches(pages: int, pages_per_batch: int) -> list[dict[str, int]]:
+    """The Distributed Map's items: consecutive page ranges covering ``range(pages)``."""
+    if pages_per_batch < 1:
+        raise ValueError("pages_per_batch must be positive")
+    return [
+        {"first": first, "count": min(pages_per_batch, pages - first)}
+        for first in range(0, pages, pages_per_batch)
+    ]
+
+
+def unapplied_pages(ledger: Ledger, run: m.SettlementRunItem) -> list[int]:
+    """Numbers of the run's pages without an applied marker (markers are tiny items)."""
+    applied = ledger.store.applied_pages(run.date, run.run_id)
+    return [number for number in range(int(run.pages)) if number not in applied]
+
+
+def _published_run(ledger: Ledger, date: str) -> m.SettlementRunItem:
+    run = ledger.store.settlement_run(date)
+    if run is None:
+        raise SettlementError(f"no settlement run for {date}: prepare it first")
+    if run.status == "computing":
+        raise SettlementError(f"the settlement of {date} is still being computed")
+    return run
+
+
+def apply_batch(
+    ledger: Ledger, date: str, first: int, count: int, queue: NotificationQueue
+) -> BatchOutcome:
+    """Apply pages ``first … first+count-1`` of the date's run, then notify their members.
+
+    Pages with an applied marker are not applied again, but their messages are
+    sent again: a crash may have come between the marker and the queue.
+    """
+    if first < 0 or not 1 <= count <= MAX_PAGES_PER_BATCH:
+        raise SettlementError(f"bad page range first={first} count={count}")
+    store = ledger.store
+    run = _published_run(ledger, date)
+    if first + count > int(run.pages):
+        raise SettlementError(f"pages {first}..{first + count - 1} beyond the run's {run.pages}")
+    if run.status == "done":  # a late retry: every page was applied and announced
+        return BatchOutcome(date, first, count, 0, 0)
+    store.set_gate(date, "applying")
+    applied_before = store.applied_pages(date, run.run_id)
+    applied = notified = 0
+    for number in range(first, first + count):
+        page = store.get_page(date, run.run_id, number)
+        if page is None:
+            raise SettlementError(f"page {number} of {date} (run {run.run_id}) is missing")
+        if number not in applied_before:
+            applied += apply_page(ledger, page)
+        notified += queue.send(
+            [
+                notification(date, result)
+                for result in decode_page(page.payload)
+                if result.moves_points
+            ]
+        )
+    return BatchOutcome(date, first, count, applied, notified)
+
+
+def finish(ledger: Ledger, date: str) -> dict[str, Any]:
+    """Mark the run done once every page is applied, and close the settlement gate."""
+    store = ledger.store
+    run = _published_run(ledger, date)
+    if run.status != "done":
+        missing = unapplied_pages(ledger, run)
+        if missing:
+            raise SettlementError(f"{date}: {len(missing)} pages not applied, e.g. {missing[:10]}")
+        store.finish_run(run, int(run.pages))
+    store.set_gate(date, "idle")
+    return {**row_of(date, run).as_json(), "pages": int(run.pages)}
+
+
+# -- the scheduled entry -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    arn: str
+    already_running: bool
+
+
+class ExecutionStarter(Protocol):
+    def start(self, date: str, payload: Mapping[str, Any]) -> Execution:
+        """Start the fan-out for ``date`` unless one is already running."""
+        ...
+
+
+class StepFunctionsStarter:
+    """Starts the settlement state machine; a running execution for the date is reused."""
+
+    def __init__(
+        self, state_machine_arn: str, client: Any, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.state_machine_arn = state_machine_arn
+        self.client = client
+        self.clock = clock
+
+    def _running(self) -> Iterator[dict[str, Any]]:
+        paginator = self.client.get_paginator("list_executions")
+        for page in paginator.paginate(
+            stateMachineArn=self.state_machine_arn, statusFilter="RUNNING"
+        ):
+            yield from page.get("executions", [])
+
+    def start(self, date: str, payload: Mapping[str, Any]) -> Execution:
+        prefix = f"settle-{date}"
+        for execution in self._running():
+            if str(execution["name"]).startswith(prefix):
+                return Execution(str(execution["executionArn"]), already_running=True)
+        # A fresh name per attempt: a failed execution's name stays taken for 90 days.
+        response = self.client.start_execution(
+            stateMachineArn=self.state_machine_arn,
+            name=f"{prefix}-{int(self.clock())}",
+            input=json.dumps(payload, sort_keys=True),
+        )
+        return Execution(str(response["executionArn"]), already_running=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FanoutPolicy:
+    """When to apply inline and how to cut the work when not."""
+
+    inline_pages: int = 20
+    pages_per_batch: int = 10
+    max_concurrency: int = 16
+
+
+def settle_or_fan_out(
+    ledger: Ledger,
+    date: str,
+    *,
+    queue: NotificationQueue,
+    starter: ExecutionStarter | None,
+    policy: FanoutPolicy | None = None,
+) -> dict[str, Any]:
+    """Compute and persist ``date``'s run; apply it here if small, else start the fan-out."""
+    policy = policy or FanoutPolicy()
+    existing = ledger.store.settlement_run(date)
+    if existing is not None and existing.status == "done":
+        return {"date": date, "status": "already_settled", "pages": int(existing.pages)}
+    run = prepare_run(ledger, date)
+    pages = int(run.pages)
+    if run.status == "done":  # another worker finished it meanwhile
+        return {"date": date, "status": "already_settled", "pages": pages}
+    ledger.store.set_gate(date, "applying")
+    if starter is None or pages <= policy.inline_pages:
+        members = notified = 0
+        for batch in page_batches(pages, MAX_PAGES_PER_BATCH):
+            outcome = apply_batch(ledger, date, batch["first"], batch["count"], queue)
+            members += outcome.members_applied
+            notified += outcome.notifications
+        return {
+            **finish(ledger, date),
+            "mode": "inline",
+            "members_applied": members,
+            "notifications": notified,
+        }
+    batches = page_batches(pages, policy.pages_per_batch)
+    execution = starter.start(
+        date, {"date": date, "batches": batches, "max_concurrency": policy.max_concurrency}
+    )
+    return {
+        "date": date,
+        "status": "running" if execution.already_running else "started",
+        "mode": "fan_out",
+        "pages": pages,
+        "batches": len(batches),
+        "execution": execution.arn,
+    }

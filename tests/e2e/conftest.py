@@ -1,0 +1,73 @@
+"""Fixtures of the bot's end-to-end tests: a fake Bot API, a fresh table, the running bot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from functions.config import REPO_ROOT
+from functions.rewards.plan import Plan, load_plan_text
+from functions.services.ledger import Ledger
+from functions.store.ledger_store import LedgerStore
+from functions.store.local_endpoint import use_local_credentials
+from tests.support.botapi_server import BotApiServer, User
+
+from .harness import RunningBot, bot_settings
+
+DIVIDEND = load_plan_text((REPO_ROOT / "infra" / "plans" / "dividend.yaml").read_text())
+"""Tiers 3000/9000/27000/51000 (the shop's packages), daily release, fee 5%, minimum 100."""
+VALUE = load_plan_text((REPO_ROOT / "infra" / "plans" / "value.yaml").read_text())
+"""Flat 0.30 ratio (configured packages), reserve valuation, points pay up to half."""
+
+ALICE = User(id=710_000_001, first_name="Alice", last_name="Wong", language_code="en")
+BOB = User(id=710_000_002, first_name="鲍勃", language_code="zh-hans")
+CAROL = User(id=710_000_003, first_name="Carol", language_code="en")
+OPERATOR = User(id=790_000_001, first_name="Ops", language_code="en")
+PHONES = {ALICE.id: "+8613800000001", BOB.id: "8613800000002", CAROL.id: "+85251234567"}
+
+MakeBot = Callable[..., RunningBot]
+
+
+@pytest.fixture
+def server() -> Iterator[BotApiServer]:
+    with BotApiServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def store(dynamodb_table: tuple[Any, str], dynamodb_endpoint: str) -> LedgerStore:
+    use_local_credentials()
+    return LedgerStore(dynamodb_table[1], dynamodb_endpoint)
+
+
+@pytest.fixture
+def make_bot(server: BotApiServer, store: LedgerStore) -> Iterator[MakeBot]:
+    """Start the bot on ``plan``; at the end it stops and must not have logged handler errors."""
+    bots: list[RunningBot] = []
+
+    def make(
+        plan: Plan = DIVIDEND,
+        admins: frozenset[int] = frozenset({OPERATOR.id}),
+        provider_token: str | None = "test-provider-token",
+    ) -> RunningBot:
+        settings = bot_settings(server, admin_ids=admins, provider_token=provider_token)
+        running = RunningBot(server, Ledger(store, plan), settings).start()
+        bots.append(running)
+        return running
+
+    yield make
+    for running in bots:
+        running.stop()
+    for running in bots:
+        assert running.errors == [], f"handlers raised: {running.errors!r}"
+
+
+@pytest.fixture
+def bot(make_bot: MakeBot) -> RunningBot:
+    return make_bot()
+
+
+def member_of(user: User) -> str:
+    return f"tg{user.id}"

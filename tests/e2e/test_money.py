@@ -1,0 +1,269 @@
+"""Withdraw conversation, transfers and the shop with Telegram Payments, end to end."""
+
+from __future__ import annotations
+
+from functions.rewards.events import Purchase
+from functions.store.ledger_store import LedgerStore
+
+from .conftest import ALICE, BOB, PHONES, VALUE, MakeBot, member_of
+from .harness import RunningBot
+
+
+def _funded(bot: RunningBot, points_cents: int = 100_000) -> None:
+    """Alice registered with ``points_cents`` available (an operator's adjustment)."""
+    bot.register(ALICE, PHONES[ALICE.id])
+    bot.ledger.adjust(member_of(ALICE), points_cents, "welcome bonus", "fund-alice", operator="t")
+
+
+def _available(store: LedgerStore, user_id: int) -> tuple[int, int]:
+    record = store.get_member(f"tg{user_id}")
+    assert record is not None
+    return record.available, record.withdrawing
+
+
+# -- withdraw --------------------------------------------------------------------------
+
+
+def test_withdraw_conversation_previews_then_requests_once(
+    bot: RunningBot, store: LedgerStore
+) -> None:
+    """Given 1000 points, when withdrawing 200 and confirming twice, then one request for 190."""
+    _funded(bot)
+
+    question = bot.command(ALICE, "/withdraw")
+    assert question.text.startswith("How many points do you want to withdraw?")
+    assert question.of("sendMessage")[0].params["reply_markup"]["force_reply"] is True
+
+    preview = bot.say(ALICE, "200")
+    assert preview.text.splitlines()[:4] == [
+        "Withdraw 200.00 points:",
+        "Value: ¥200.00",
+        "Fee: ¥10.00",
+        "You receive: ¥190.00",
+    ]
+    confirm = preview.button("wd:ok:")
+    assert confirm == "wd:ok:20000"
+
+    done = bot.press(ALICE, preview.message, confirm)
+    again = bot.press(ALICE, preview.message, confirm)  # a double tap
+
+    assert "Withdrawal requested" in done.texts[0]
+    assert again.texts in ([], [done.texts[0]])
+    assert _available(store, ALICE.id) == (80_000, 20_000)
+    [pending] = store.withdrawals("pending")
+    assert (pending.member, pending.points, pending.net, pending.fee) == (
+        member_of(ALICE),
+        20_000,
+        19_000,
+        1_000,
+    )
+
+
+def test_withdraw_amount_in_the_command_and_cancel(bot: RunningBot, store: LedgerStore) -> None:
+    """Given /withdraw 150, then the preview comes at once; Cancel changes nothing."""
+    _funded(bot)
+
+    preview = bot.command(ALICE, "/withdraw", "150")
+    cancelled = bot.press(ALICE, preview.message, "wd:no")
+
+    assert "Withdraw 150.00 points" in preview.text
+    assert cancelled.texts == ["Cancelled."]
+    assert _available(store, ALICE.id) == (100_000, 0)
+
+
+def test_withdraw_refusals(bot: RunningBot, store: LedgerStore) -> None:
+    """Given 1000 points, then nonsense, too much and too little are refused with reasons."""
+    _funded(bot)
+    bot.command(ALICE, "/withdraw")
+
+    assert "Please send a number of points" in bot.say(ALICE, "lots please").text
+    assert "Please send a number of points" in bot.say(ALICE, "9" * 5000).text
+    assert bot.say(ALICE, "５０００").text == "You do not have enough available points."
+    assert bot.command(ALICE, "/withdraw", "99.99").text == (
+        "The minimum withdrawal is 100.00 points."
+    )
+    assert _available(store, ALICE.id) == (100_000, 0)
+    assert store.withdrawals("pending") == []
+
+
+def test_withdraw_answer_reaching_a_fresh_container_is_understood(
+    bot: RunningBot, make_bot: MakeBot, store: LedgerStore
+) -> None:
+    """Given the question asked by one instance, when another gets the reply, then it previews."""
+    _funded(bot)
+    question = bot.command(ALICE, "/withdraw").message
+    bot.stop()
+    other = make_bot()  # no conversation state in memory
+    reply = bot.server.text_message(ALICE, "120")
+    reply["message"]["reply_to_message"] = question
+
+    preview = other.send(reply)
+
+    assert "Withdraw 120.00 points" in preview.text
+
+
+def test_cancel_leaves_the_conversation(bot: RunningBot) -> None:
+    """Given the amount question, when /cancel, then later numbers are not amounts."""
+    _funded(bot)
+    bot.command(ALICE, "/withdraw")
+
+    assert bot.command(ALICE, "/cancel").text == "Cancelled."
+    assert "can't handle that message" in bot.say(ALICE, "100").text
+    assert bot.command(ALICE, "/cancel").text == "There is nothing to cancel."
+
+
+# -- transfer ----------------------------------------------------------------------------
+
+
+def test_transfer_by_invite_code_with_confirmation(bot: RunningBot, store: LedgerStore) -> None:
+    """Given Alice with 1000 points and Bob, when Alice sends 50 and confirms, then 50 move once."""
+    _funded(bot)
+    bot.register(BOB, PHONES[BOB.id])
+    bob = store.get_member(member_of(BOB))
+    assert bob is not None
+    assert bob.invite_code is not None
+
+    preview = bot.command(ALICE, "/transfer", f"{bob.invite_code} 50")
+    assert preview.text.startswith(f"Give 50.00 points to 鲍勃 ({bob.invite_code})?")
+    confirm = preview.button("tr:ok:")
+    bot.press(ALICE, preview.message, confirm)
+    bot.press(ALICE, preview.message, confirm)  # double tap
+
+    assert _available(store, ALICE.id) == (95_000, 0)
+    assert _available(store, BOB.id) == (5_000, 0)
+
+
+def test_transfer_refusals(bot: RunningBot, store: LedgerStore) -> None:
+    """Given bad arguments, then usage, unknown code, self and overdraft are all refused."""
+    _funded(bot)
+    alice = store.get_member(member_of(ALICE))
+    assert alice is not None
+    assert alice.invite_code is not None
+
+    assert "/transfer AbC123xyz 50" in bot.command(ALICE, "/transfer").text
+    assert bot.command(ALICE, "/transfer", "Nobody_123 5").text == "No member has that invite code."
+    assert bot.command(ALICE, "/transfer", f"{alice.invite_code} 5").text == (
+        "You cannot give points to yourself."
+    )
+    assert "as a number" in bot.command(ALICE, "/transfer", f"{alice.invite_code} -5").text
+    bot.register(BOB, PHONES[BOB.id])
+    bob = store.get_member(member_of(BOB))
+    assert bob is not None
+    preview = bot.command(ALICE, "/transfer", f"{bob.invite_code} 5000")
+    refused = bot.press(ALICE, preview.message, preview.button("tr:ok:"))
+    assert refused.texts == ["You do not have enough available points."]
+    assert _available(store, ALICE.id) == (100_000, 0)
+
+
+# -- shop ----------------------------------------------------------------------------------
+
+
+def test_shop_lists_the_tiers_and_pays_once_per_charge(bot: RunningBot, store: LedgerStore) -> None:
+    """Given the tier plan, when Alice buys the 3000 package, then one grant of 7500 locked."""
+    bot.register(ALICE, PHONES[ALICE.id])
+
+    listing = bot.command(ALICE, "/shop")
+    assert [data for _, data in listing.buttons()] == [
+        "shop:300000:c",
+        "shop:900000:c",
+        "shop:2700000:c",
+        "shop:5100000:c",
+    ]
+    chosen = bot.press(ALICE, listing.message, "shop:300000:c")
+    [invoice] = chosen.of("sendInvoice")
+    assert (invoice.params["currency"], invoice.params["payload"]) == ("CNY", "buy:300000:0")
+    assert invoice.params["prices"] == [{"label": "Package", "amount": 300_000}]
+    assert invoice.params["provider_token"] == "test-provider-token"
+
+    checkout = bot.send(bot.server.pre_checkout_query(ALICE, "buy:300000:0", 300_000, "CNY"))
+    [answer] = checkout.of("answerPreCheckoutQuery")
+    assert answer.params["ok"] is True
+
+    payment = bot.server.successful_payment(ALICE, "buy:300000:0", 300_000, "CNY", "charge-1")
+    receipt = bot.send(payment)
+    repeated = bot.send(
+        bot.server.successful_payment(ALICE, "buy:300000:0", 300_000, "CNY", "charge-1")
+    )
+
+    assert "Granted: 7500.00 points" in receipt.text
+    assert "released at 36.00 points a day" in receipt.text
+    assert "Granted: 7500.00 points" in repeated.text  # the same receipt, not a second grant
+    record = store.get_member(member_of(ALICE))
+    assert record is not None
+    assert (record.locked, record.personal_volume, len(record.grants)) == (750_000, 300_000, 1)
+    assert store.get_order("charge-1") is not None
+
+
+def test_pre_checkout_refuses_tampered_or_unregistered(bot: RunningBot) -> None:
+    """Given invoices that do not match the catalogue or a member, then pre-checkout says no."""
+    bot.register(ALICE, PHONES[ALICE.id])
+    cases = [
+        (ALICE, "buy:123400:0", 123_400, "CNY"),  # not a package
+        (ALICE, "buy:300000:0", 100, "CNY"),  # amount differs from the package
+        (ALICE, "buy:300000:0", 300_000, "USD"),  # wrong currency
+        (ALICE, "garbage", 300_000, "CNY"),
+        (BOB, "buy:300000:0", 300_000, "CNY"),  # not registered
+        (ALICE, "buy:300000:100", 299_900, "CNY"),  # points on a plan without deduction
+    ]
+    for user, payload, total, currency in cases:
+        exchange = bot.send(bot.server.pre_checkout_query(user, payload, total, currency))
+        [answer] = exchange.of("answerPreCheckoutQuery")
+        assert answer.params["ok"] is False, payload
+        assert answer.params["error_message"]
+
+
+def test_shop_part_paid_with_points(make_bot: MakeBot, store: LedgerStore) -> None:
+    """Given the value plan and 60 points, when buying 100 with points, then 50 pay, 50 cash."""
+    bot = make_bot(plan=VALUE)
+    bot.register(ALICE, PHONES[ALICE.id])
+    bot.ledger.purchase(Purchase(member_of(ALICE), "seed", 20_000), "seed")  # 60 points
+    listing = bot.command(ALICE, "/shop")
+    assert "shop:10000:p" in [data for _, data in listing.buttons()]
+
+    chosen = bot.press(ALICE, listing.message, "shop:10000:p")
+    [invoice] = chosen.of("sendInvoice")
+    assert invoice.params["payload"] == "buy:10000:5000"
+    assert invoice.params["prices"] == [{"label": "Package", "amount": 5_000}]
+    ok = bot.send(bot.server.pre_checkout_query(ALICE, "buy:10000:5000", 5_000, "CNY"))
+    assert ok.of("answerPreCheckoutQuery")[0].params["ok"] is True
+    receipt = bot.send(
+        bot.server.successful_payment(ALICE, "buy:10000:5000", 5_000, "CNY", "charge-p")
+    )
+
+    assert "cash ¥50.00, points used 50.00" in receipt.text
+    assert "Granted: 15.00 points" in receipt.text  # 0.30 × the cash
+    record = store.get_member(member_of(ALICE))
+    assert record is not None
+    assert record.available == 6_000 - 5_000 + 1_500
+
+
+def test_points_spent_between_checkout_and_payment_fall_back_to_cash(
+    make_bot: MakeBot, store: LedgerStore
+) -> None:
+    """Given points gone after checkout, when the payment lands, then the cash alone counts."""
+    bot = make_bot(plan=VALUE)
+    bot.register(ALICE, PHONES[ALICE.id])
+    bot.ledger.purchase(Purchase(member_of(ALICE), "seed", 20_000), "seed")  # 60 points
+    bot.ledger.adjust(member_of(ALICE), -5_500, "correction", "spend", operator="t")
+
+    receipt = bot.send(
+        bot.server.successful_payment(ALICE, "buy:10000:5000", 5_000, "CNY", "charge-q")
+    )
+
+    assert "Your points could no longer pay" in receipt.text
+    record = store.get_member(member_of(ALICE))
+    assert record is not None
+    assert record.available == 500 + 1_500
+    assert record.personal_volume == 20_000 + 5_000
+
+
+def test_shop_without_provider_token_says_payments_are_off(make_bot: MakeBot) -> None:
+    """Given no provider token, when a package is chosen, then an alert and no invoice."""
+    bot = make_bot(provider_token=None)
+    bot.register(ALICE, PHONES[ALICE.id])
+    listing = bot.command(ALICE, "/shop")
+
+    exchange = bot.press(ALICE, listing.message, "shop:300000:c")
+
+    assert exchange.of("sendInvoice") == []
+    assert exchange.of("answerCallbackQuery")[0].params["show_alert"] is True

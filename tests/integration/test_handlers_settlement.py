@@ -1,0 +1,420 @@
+"""The settlement Lambda handlers, invoked the way AWS invokes them.
+
+DynamoDB is the session's local endpoint (a moto server in a child process);
+SQS and Step Functions are moto in this process (``mock_aws``), so queue
+messages and started executions can be read back. Events are the samples in
+``infra/events/``: the scheduler's EventBridge-shaped event, a manual rerun,
+and the Distributed Map's item input. Step Functions itself does not run
+here: the tests play its part by invoking the shard and finish handlers with
+exactly the items the state machine would hand them (its ItemSelector).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from pydantic import ValidationError
+
+from functions.config import REPO_ROOT
+from functions.handlers import _runtime
+from functions.handlers import settlement as handlers
+from functions.handlers._events import settlement_date
+from functions.rewards.events import Join, Purchase
+from functions.services import settlement as settlement_service
+from functions.services.ledger import Ledger
+from functions.services.settlement_fanout import SettlementError
+from functions.store import models as m
+from functions.store.ledger_store import Commit, LedgerStore
+from functions.store.records import MemberRecord
+
+# A handler that raises flushes no business metric; Powertools warns about that.
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
+
+EVENTS = REPO_ROOT / "infra" / "events"
+ASL = REPO_ROOT / "infra" / "statemachines" / "settlement.asl.json"
+DATE = "2024-05-01"  # what infra/events/scheduled.json settles (00:30 on 2 May in Shanghai)
+
+
+def event(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+@dataclass
+class FakeContext:
+    """What Powertools reads from the Lambda context."""
+
+    function_name: str = "jifen-test-settlement"
+    memory_limit_in_mb: int = 1024
+    invoked_function_arn: str = (
+        "arn:aws:lambda:us-east-1:123456789012:function:jifen-test-settlement"
+    )
+    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+
+
+CONTEXT: Any = FakeContext()
+
+
+@dataclass
+class Cloud:
+    table: str
+    queue_url: str
+    state_machine_arn: str
+    sqs: Any
+    sfn: Any
+
+    def ledger(self) -> Ledger:
+        return _runtime.ledger()
+
+    def store(self) -> LedgerStore:
+        return _runtime.ledger().store
+
+    def drain(self) -> list[dict[str, Any]]:
+        """Every message now on the queue (received and deleted)."""
+        bodies: list[dict[str, Any]] = []
+        while True:
+            received = self.sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=60
+            ).get("Messages", [])
+            if not received:
+                return bodies
+            for message in received:
+                bodies.append(json.loads(message["Body"]))
+                self.sqs.delete_message(
+                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+
+    def executions(self) -> list[dict[str, Any]]:
+        listed: list[dict[str, Any]] = self.sfn.list_executions(
+            stateMachineArn=self.state_machine_arn
+        )["executions"]
+        return listed
+
+
+@pytest.fixture
+def cloud(
+    dynamodb_endpoint: str,
+    dynamodb_table: tuple[Any, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Cloud]:
+    """A fresh table, queue and state machine, and the environment the template sets."""
+    client, table = dynamodb_table
+    region = client.meta.region_name
+    for name, value in {
+        "AWS_REGION": region,
+        "JIFEN_TABLE_NAME": table,
+        "JIFEN_DYNAMODB_ENDPOINT": dynamodb_endpoint,
+        "JIFEN_CREATE_TABLE": "0",
+        "JIFEN_PLAN_PATH": "infra/plans/dividend.yaml",  # relative, as in the template
+        "JIFEN_TIME_ZONE": "Asia/Shanghai",
+        "JIFEN_SETTLEMENT_PAGES_PER_BATCH": "10",
+        "JIFEN_SETTLEMENT_SHARD_COUNT": "16",
+    }.items():
+        monkeypatch.setenv(name, value)
+    # Small pages, so a dozen members make a multi-page run.
+    monkeypatch.setattr(settlement_service, "PAGE_SIZE", 1)
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name=region)
+        queue_url = sqs.create_queue(QueueName="jifen-test-notifications")["QueueUrl"]
+        sfn = boto3.client("stepfunctions", region_name=region)
+        definition = (
+            ASL.read_text(encoding="utf-8")
+            .replace("${Partition}", "aws")
+            .replace("${ShardFunctionArn}", "arn:aws:lambda:us-east-1:123456789012:function:s")
+            .replace("${FinishFunctionArn}", "arn:aws:lambda:us-east-1:123456789012:function:f")
+        )
+        machine = sfn.create_state_machine(
+            name="jifen-test-settlement",
+            definition=definition,
+            roleArn="arn:aws:iam::123456789012:role/jifen-test-settlement",
+        )["stateMachineArn"]
+        monkeypatch.setenv("JIFEN_NOTIFY_QUEUE_URL", queue_url)
+        monkeypatch.setenv("JIFEN_SETTLEMENT_STATE_MACHINE_ARN", machine)
+        _runtime.reset()
+        try:
+            yield Cloud(table, queue_url, machine, sqs, sfn)
+        finally:
+            _runtime.reset()
+
+
+def seed(ledger: Ledger, count: int = 12) -> list[str]:
+    """``count`` members in a binary referral tree, each with one 3,000 yuan order."""
+    names = [f"m{index:02d}" for index in range(count)]
+    for index, name in enumerate(names):
+        referrer = names[(index - 1) // 2] if index else None
+        ledger.join(Join(name, referrer), f"join:{name}")
+        ledger.purchase(Purchase(name, f"order-{name}", 300_000), f"order:{name}")
+    return names
+
+
+def members(store: LedgerStore, names: list[str]) -> dict[str, MemberRecord]:
+    found = store.get_members(names)
+    assert set(found) == set(names)
+    return found
+
+
+def settlement_entries(store: LedgerStore, member: str, date: str) -> int:
+    return sum(1 for entry in store.journal(member) if entry.event_key == f"settle:{date}:{member}")
+
+
+def assert_settled_once(store: LedgerStore, names: list[str], date: str) -> None:
+    """Each member: settled for ``date``, one journal entry, available == what it released."""
+    for name, record in members(store, names).items():
+        assert record.last_settled == date
+        assert settlement_entries(store, name, date) == 1
+        assert record.available == record.released > 0
+    released = sum(record.released for record in members(store, names).values())
+    assert store.system_totals().circulating == released
+
+
+def gate(store: LedgerStore) -> str | None:
+    """The settlement gate's status (reserve-priced withdrawals wait while ``applying``)."""
+    del store  # the models are bound to the store's table
+    try:
+        return str(m.SettlementGateItem.get("SETTLE#GATE", "GATE", consistent_read=True).status)
+    except m.SettlementGateItem.DoesNotExist:
+        return None
+
+
+def map_items(execution_input: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the Distributed Map's ItemSelector hands each child: date + page range."""
+    return [
+        {"date": execution_input["date"], "first": item["first"], "count": item["count"]}
+        for item in execution_input["batches"]
+    ]
+
+
+# -- which day ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("utc_time", "expected"),
+    [
+        ("2024-05-01T16:30:00Z", "2024-05-01"),  # 00:30 on 2 May in Shanghai
+        ("2024-05-01T16:00:00Z", "2024-05-01"),  # 00:00 on 2 May
+        ("2024-05-01T15:59:59Z", "2024-04-30"),  # 23:59:59 on 1 May: still the 1st locally
+        ("2024-03-01T16:30:00Z", "2024-03-01"),  # across a month end (leap year)
+    ],
+)
+def test_a_scheduled_event_settles_the_local_day_before_its_time(
+    utc_time: str, expected: str
+) -> None:
+    # Given the scheduler's event at a given UTC instant
+    scheduled = {**event("scheduled.json"), "time": utc_time}
+    # When the settlement date is derived in Asia/Shanghai
+    # Then it is the local date before the scheduled local date
+    assert settlement_date(scheduled, _runtime.ScheduleSettings().zone) == expected
+
+
+def test_an_explicit_date_is_settled_as_given() -> None:
+    # Given a manual rerun event
+    # When the date is derived
+    # Then it is the date given, not the day before
+    rerun = event("settlement_rerun.json")
+    assert settlement_date(rerun, _runtime.ScheduleSettings().zone) == rerun["date"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"date": "2024-02-30"}, {"date": "2024-5-1"}, {"date": "２０２４-05-01"}, {"when": "today"}],
+)
+def test_malformed_manual_events_are_refused(bad: dict[str, Any]) -> None:
+    # Given a manual event that does not name a real date in ASCII digits
+    # When it is parsed
+    # Then validation fails before anything is touched
+    with pytest.raises(ValidationError):
+        settlement_date(bad, _runtime.ScheduleSettings().zone)
+
+
+# -- the scheduled handler ----------------------------------------------------------------
+
+
+def test_scheduled_settlement_applies_a_small_run_inline_and_notifies_each_member(
+    cloud: Cloud,
+) -> None:
+    # Given twelve members with one grant each (12 one-member pages, below the inline limit)
+    names = seed(cloud.ledger())
+    # When the daily schedule fires
+    outcome = handlers.handler(event("scheduled.json"), CONTEXT)
+    # Then yesterday (local) is settled right here, once per member
+    assert outcome["status"] == "settled"
+    assert outcome["mode"] == "inline"
+    assert outcome["date"] == DATE
+    assert outcome["pages"] == 12
+    assert outcome["members_applied"] == 12
+    assert_settled_once(cloud.store(), names, DATE)
+    run = cloud.store().settlement_run(DATE)
+    assert run is not None
+    assert run.status == "done"
+    assert gate(cloud.store()) == "idle"
+    # And every member gets exactly one message with its statement (amounts as text)
+    messages = cloud.drain()
+    assert sorted(message["id"] for message in messages) == sorted(
+        f"notify:{DATE}:{name}" for name in names
+    )
+    first = next(message for message in messages if message["member"] == "m00")
+    assert first["kind"] == "settlement"
+    assert first["date"] == DATE
+    assert set(first["statement"]) == {"static", "share", "team", "peer", "paid", "forfeited"}
+    statement = first["statement"]
+    assert all(isinstance(statement[key], str) for key in ("static", "team", "peer", "paid"))
+    assert all(isinstance(part, str) for part in statement["share"])
+    # And nothing was handed to the state machine
+    assert cloud.executions() == []
+
+
+def test_rerunning_a_settled_day_changes_nothing_and_notifies_no_one(cloud: Cloud) -> None:
+    # Given a day already settled by the schedule
+    names = seed(cloud.ledger(), 4)
+    handlers.handler(event("scheduled.json"), CONTEXT)
+    before = members(cloud.store(), names)
+    cloud.drain()
+    # When the schedule fires again, and an operator reruns the day by hand
+    again = handlers.handler(event("scheduled.json"), CONTEXT)
+    manual = handlers.handler(event("settlement_rerun.json"), CONTEXT)
+    # Then both report the day as already settled and change no member
+    assert again == manual == {"date": DATE, "status": "already_settled", "pages": 4}
+    assert members(cloud.store(), names) == before
+    assert cloud.drain() == []
+
+
+def test_a_large_run_fans_out_and_the_map_items_and_finish_step_complete_it(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given twelve pages and an inline limit of one page
+    names = seed(cloud.ledger())
+    monkeypatch.setenv("JIFEN_SETTLEMENT_INLINE_PAGES", "1")
+    _runtime.reset()
+    # When the daily schedule fires
+    outcome = handlers.handler(event("scheduled.json"), CONTEXT)
+    # Then the run is computed and persisted, and the state machine started with its batches
+    assert outcome["status"] == "started"
+    assert outcome["mode"] == "fan_out"
+    assert outcome["pages"] == 12
+    [execution] = cloud.executions()
+    assert execution["executionArn"] == outcome["execution"]
+    assert execution["name"].startswith(f"settle-{DATE}-")
+    started = json.loads(cloud.sfn.describe_execution(executionArn=outcome["execution"])["input"])
+    assert started == {
+        "date": DATE,
+        "batches": [{"first": 0, "count": 10}, {"first": 10, "count": 2}],
+        "max_concurrency": 16,
+    }
+    # And no member is settled yet (the pages are only persisted), but the gate is open
+    assert all(r.last_settled is None for r in members(cloud.store(), names).values())
+    assert gate(cloud.store()) == "applying"
+    # When the schedule fires again while that execution still runs
+    again = handlers.handler(event("scheduled.json"), CONTEXT)
+    # Then the running execution is reported, not a second one started
+    assert again["status"] == "running"
+    assert again["execution"] == outcome["execution"]
+    assert len(cloud.executions()) == 1
+    # When the Distributed Map runs its items (the first is infra/events/settlement_shard.json)
+    items = map_items(started)
+    assert items[0] == event("settlement_shard.json")
+    results = [handlers.apply_pages_handler(item, CONTEXT) for item in items]
+    finished = handlers.finish_handler(event("settlement_finish.json"), CONTEXT)
+    # Then every member is settled once, the run is done, and every member notified once
+    assert [result["members_applied"] for result in results] == [10, 2]
+    assert finished["status"] == "settled"
+    assert finished["members"] == 12
+    assert_settled_once(cloud.store(), names, DATE)
+    run = cloud.store().settlement_run(DATE)
+    assert run is not None
+    assert run.status == "done"
+    assert gate(cloud.store()) == "idle"
+    assert Counter(message["member"] for message in cloud.drain()) == dict.fromkeys(names, 1)
+
+
+def test_a_crash_in_the_middle_of_a_batch_is_retried_without_settling_anyone_twice(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a fanned-out run of twelve one-member pages
+    names = seed(cloud.ledger())
+    monkeypatch.setenv("JIFEN_SETTLEMENT_INLINE_PAGES", "0")
+    _runtime.reset()
+    started = handlers.handler(event("scheduled.json"), CONTEXT)
+    execution_input = json.loads(
+        cloud.sfn.describe_execution(executionArn=started["execution"])["input"]
+    )
+    # And a function that dies (say, a timeout) at its fifth member transaction
+    real_commit: Callable[[LedgerStore, Commit], Any] = LedgerStore.commit
+    settled: list[str] = []
+
+    def dying_commit(store: LedgerStore, commit: Commit) -> Any:
+        if commit.kind == "settlement":
+            if len(settled) == 4:
+                raise RuntimeError("Task timed out after 900.00 seconds")
+            settled.append(commit.event_key)
+        return real_commit(store, commit)
+
+    monkeypatch.setattr(LedgerStore, "commit", dying_commit)
+    first, second = map_items(execution_input)
+    # When the first batch runs and dies in the middle
+    with pytest.raises(RuntimeError, match="timed out"):
+        handlers.apply_pages_handler(first, CONTEXT)
+    # Then four pages are applied and the rest of the batch is untouched
+    states = members(cloud.store(), names)
+    assert sum(record.last_settled == DATE for record in states.values()) == 4
+    # And finishing now is refused: the run has unapplied pages, the gate stays open
+    with pytest.raises(SettlementError, match="not applied"):
+        handlers.finish_handler({"date": DATE}, CONTEXT)
+    assert gate(cloud.store()) == "applying"
+    # When Step Functions retries the batch (the fault is gone), then runs the rest and finishes
+    monkeypatch.setattr(LedgerStore, "commit", real_commit)
+    retried = handlers.apply_pages_handler(first, CONTEXT)
+    rest = handlers.apply_pages_handler(second, CONTEXT)
+    finished = handlers.finish_handler({"date": DATE}, CONTEXT)
+    # Then the retry applies only the six members not yet settled, and nobody twice
+    assert retried["members_applied"] == 6
+    assert rest["members_applied"] == 2
+    assert finished["status"] == "settled"
+    assert_settled_once(cloud.store(), names, DATE)
+    # And the retried pages' notifications are sent again with identical bodies (the
+    # sender dedupes by id), so every member is told, none with different news
+    messages = cloud.drain()
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for message in messages:
+        by_id.setdefault(message["id"], []).append(message)
+    assert set(by_id) == {f"notify:{DATE}:{name}" for name in names}
+    assert all(all(body == bodies[0] for body in bodies) for bodies in by_id.values())
+
+
+def test_a_batch_of_a_run_that_was_never_prepared_fails(cloud: Cloud) -> None:
+    # Given no settlement run for the date
+    seed(cloud.ledger(), 2)
+    # When a map item for it arrives
+    # Then it fails loudly instead of doing nothing
+    with pytest.raises(SettlementError, match="prepare it first"):
+        handlers.apply_pages_handler(event("settlement_shard.json"), CONTEXT)
+
+
+def test_a_map_item_outside_the_run_is_refused(cloud: Cloud) -> None:
+    # Given a prepared run of two pages (left to the state machine)
+    seed(cloud.ledger(), 2)
+    settlement_service.prepare_run(cloud.ledger(), DATE)
+    # When an item names pages past its end, or a malformed range
+    # Then it is refused
+    with pytest.raises(SettlementError, match="beyond"):
+        handlers.apply_pages_handler({"date": DATE, "first": 1, "count": 5}, CONTEXT)
+    with pytest.raises(ValidationError):
+        handlers.apply_pages_handler({"date": DATE, "first": -1, "count": 1}, CONTEXT)
+
+
+def test_events_shipped_in_infra_events_are_valid_json_objects() -> None:
+    # Given the sample events
+    # When each is read
+    # Then each is a JSON object (sam local invoke -e takes them as they are)
+    names = sorted(path.name for path in Path(EVENTS).glob("*.json"))
+    assert {"scheduled.json", "settlement_shard.json", "payouts.json"} <= set(names)
+    for name in names:
+        assert isinstance(event(name), dict)
+    assert event("scheduled.json")["detail-type"] == "Scheduled Event"

@@ -1,0 +1,486 @@
+"""The notification sender: rate limits, Telegram over HTTP, at-most-once delivery.
+
+The rate limiter is tested alone with a fake clock (no network). Everything
+else runs the real handler (or the service) against the local Telegram Bot
+API server (``tests/support/botapi_server.py``) over HTTP and the session's
+local DynamoDB, with SQS events shaped as Lambda receives them.
+
+Members: alice (chat 1001, English), bob (chat 1002, Chinese), carol (no
+Telegram chat yet).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from functions.config import REPO_ROOT
+from functions.handlers import _runtime, notifications
+from functions.rewards.events import Join
+from functions.services.ledger import Ledger
+from functions.services.notifications import (
+    CLAIM_LEASE_S,
+    NS_PER_S,
+    DeliveryUnknown,
+    Notifier,
+    Outcome,
+    RateLimiter,
+    RetryLater,
+    SettlementNotice,
+    TelegramBotApi,
+)
+from functions.store.ledger_store import LedgerStore
+from functions.store.ops_store import DeliveryState, NotificationLog
+from tests.support.botapi_server import BotApiServer, RecordedCall
+
+DATE = "2026-01-01"
+ALICE_CHAT, BOB_CHAT = 1001, 1002
+
+
+# -- the rate limiter, with a fake clock ----------------------------------------------------
+
+
+@dataclass
+class FakeClock:
+    """Monotonic nanoseconds that only move when someone sleeps."""
+
+    now_ns: int = 0
+    slept: list[float] = field(default_factory=list)
+
+    def __call__(self) -> int:
+        return self.now_ns
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now_ns += max(1, round(seconds * NS_PER_S))
+
+
+def limiter(clock: FakeClock) -> RateLimiter:
+    return RateLimiter(25, 1, clock_ns=clock, sleep=clock.sleep)
+
+
+def most_in_one_second(times_ns: list[int]) -> int:
+    """The largest number of events inside any half-open one-second window."""
+    return max(
+        sum(1 for other in times_ns if start <= other < start + NS_PER_S) for start in times_ns
+    )
+
+
+def test_limiter_keeps_under_25_messages_per_second_overall() -> None:
+    # Given a limiter at 25/s and 100 messages to 100 different chats
+    clock = FakeClock()
+    limits = limiter(clock)
+    sent: list[int] = []
+    # When each is sent as soon as the limiter allows
+    for chat in range(100):
+        assert limits.acquire(chat)
+        sent.append(clock.now_ns)
+    # Then no second ever holds more than 25, and they go out evenly every 40 ms
+    assert most_in_one_second(sent) == 25
+    assert sent[:3] == [0, 40_000_000, 80_000_000]
+    assert sent[-1] == 99 * 40_000_000
+
+
+def test_limiter_keeps_one_message_per_second_per_chat() -> None:
+    # Given a limiter and two chats, the first getting three messages in a row
+    clock = FakeClock()
+    limits = limiter(clock)
+    sent: list[tuple[int, int]] = []
+    # When chat 1, 1, 2, 1 are sent
+    for chat in (1, 1, 2, 1):
+        assert limits.acquire(chat)
+        sent.append((chat, clock.now_ns))
+    # Then chat 1 waits a full second between its messages; chat 2 only the 40 ms spacing
+    assert sent == [(1, 0), (1, NS_PER_S), (2, NS_PER_S + 40_000_000), (1, 2 * NS_PER_S)]
+
+
+def test_limiter_refuses_a_wait_beyond_the_deadline_without_taking_a_slot() -> None:
+    # Given chat 7 just got a message
+    clock = FakeClock()
+    limits = limiter(clock)
+    assert limits.acquire(7)
+    # When another for chat 7 must go out within half a second
+    allowed = limits.acquire(7, deadline_ns=NS_PER_S // 2)
+    # Then the limiter says no at once (no sleeping), and nothing was consumed
+    assert not allowed
+    assert clock.slept == []
+    assert limits.acquire(8)
+    assert clock.now_ns == 40_000_000
+
+
+def test_limiter_pause_holds_every_chat() -> None:
+    # Given Telegram asked us to wait 3 s
+    clock = FakeClock()
+    limits = limiter(clock)
+    limits.pause(3)
+    # When any chat wants to send
+    assert limits.acquire(42)
+    # Then it went out only after the pause
+    assert clock.now_ns == 3 * NS_PER_S
+
+
+# -- the handler, with the local Bot API server -----------------------------------------------
+
+
+@dataclass
+class FakeContext:
+    """What Powertools and the handler read from the Lambda context."""
+
+    remaining_ms: int = 60_000
+    function_name: str = "jifen-test-notifications"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = (
+        "arn:aws:lambda:us-east-1:123456789012:function:jifen-test-notifications"
+    )
+    aws_request_id: str = "22222222-2222-2222-2222-222222222222"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+_message_ids = itertools.count(1)
+
+
+def sqs_event(*bodies: dict[str, Any] | str) -> dict[str, Any]:
+    """An SQS batch as Lambda delivers it."""
+    records = []
+    for body in bodies:
+        text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+        number = next(_message_ids)
+        records.append(
+            {
+                "messageId": f"00000000-0000-0000-0000-{number:012d}",
+                "receiptHandle": f"AQEB-receipt-{number}",
+                "body": text,
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1767225600000",
+                    "SenderId": "AROAEXAMPLE:jifen-settlement",
+                    "ApproximateFirstReceiveTimestamp": "1767225600100",
+                },
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(text.encode()).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:jifen-notifications",
+                "awsRegion": "us-east-1",
+            }
+        )
+    return {"Records": records}
+
+
+def settlement(member: str, date: str = DATE, **figures: Any) -> dict[str, Any]:
+    statement = {
+        "static": "36.00",
+        "share": ["18.00", "0.00"],
+        "team": "0.00",
+        "peer": "0.00",
+        "paid": "18.00",
+        "forfeited": "0.00",
+        **figures,
+    }
+    return {
+        "id": f"notify:{date}:{member}",
+        "kind": "settlement",
+        "date": date,
+        "member": member,
+        "statement": statement,
+    }
+
+
+def withdrawal(member: str, status: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "kind": "withdrawal",
+        "member": member,
+        "request_id": "w-77",
+        "status": status,
+        "points": "100.00",
+        "net": "95.00",
+        "fee": "5.00",
+        **fields,
+    }
+
+
+def failed_ids(response: dict[str, Any]) -> list[str]:
+    return [item["itemIdentifier"] for item in response["batchItemFailures"]]
+
+
+def ids(event: dict[str, Any]) -> list[str]:
+    return [record["messageId"] for record in event["Records"]]
+
+
+@dataclass
+class Sender:
+    server: BotApiServer
+    ledger: Ledger
+
+    @property
+    def store(self) -> LedgerStore:
+        return self.ledger.store
+
+    def handle(self, event: dict[str, Any], context: Any | None = None) -> dict[str, Any]:
+        answer = notifications.handler(event, context or FakeContext())
+        return dict(answer)
+
+    def sent(self, chat: int | None = None) -> list[RecordedCall]:
+        return [
+            call
+            for call in self.server.requests("sendMessage")
+            if call.ok and (chat is None or call.params["chat_id"] == chat)
+        ]
+
+    def attempts(self) -> list[RecordedCall]:
+        return self.server.requests("sendMessage")
+
+
+@pytest.fixture(scope="module")
+def botapi() -> Iterator[BotApiServer]:
+    with BotApiServer() as server:
+        yield server
+
+
+@pytest.fixture
+def sender(
+    botapi: BotApiServer,
+    dynamodb_endpoint: str,
+    dynamodb_table: tuple[Any, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Sender]:
+    """Given the environment the template sets, alice (en), bob (zh) and carol (no chat)."""
+    client, table = dynamodb_table
+    for name, value in {
+        "AWS_REGION": client.meta.region_name,
+        "JIFEN_TABLE_NAME": table,
+        "JIFEN_DYNAMODB_ENDPOINT": dynamodb_endpoint,
+        "JIFEN_CREATE_TABLE": "0",
+        "JIFEN_PLAN_PATH": str(REPO_ROOT / "infra" / "plans" / "dividend.yaml"),
+        "JIFEN_BOT_TOKEN": botapi.token,
+        "JIFEN_TELEGRAM_API_URL": botapi.url,
+        "POWERTOOLS_TRACE_DISABLED": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    _runtime.reset()
+    notifications.reset()
+    botapi.clear()
+    ledger = _runtime.ledger()
+    ledger.join(Join("alice"), "j:alice", profile={"telegram_id": ALICE_CHAT, "language": "en"})
+    ledger.join(Join("bob"), "j:bob", profile={"telegram_id": BOB_CHAT, "language": "zh-hans"})
+    ledger.join(Join("carol"), "j:carol")
+    yield Sender(botapi, ledger)
+    _runtime.reset()
+    notifications.reset()
+
+
+def test_settlement_batch_is_sent_localized_and_members_without_chat_are_skipped(
+    sender: Sender,
+) -> None:
+    # Given a settlement batch for alice (English), bob (Chinese) and carol (no Telegram chat)
+    event = sqs_event(settlement("alice"), settlement("bob", team="4.00"), settlement("carol"))
+    # When the sender handles it
+    response = sender.handle(event)
+    # Then alice and bob got one message each, in their language; carol is no failure
+    assert failed_ids(response) == []
+    [to_alice] = sender.sent(ALICE_CHAT)
+    [to_bob] = sender.sent(BOB_CHAT)
+    assert to_alice.params["text"] == (
+        "📊 Points settlement for 2026-01-01\n"
+        "Credited today: 54.00 points\n"
+        "· Daily release: 36.00\n"
+        "· Share rewards: 18.00"
+    )
+    assert to_bob.params["text"] == (
+        "📊 2026-01-01 积分结算\n"
+        "今日到账：54.00 积分\n"
+        "· 静态释放：36.00\n"
+        "· 分享收益：18.00\n"
+        "· 团队收益：4.00"
+    )
+    assert len(sender.attempts()) == 2
+
+
+def test_one_members_failed_send_reports_only_that_item(sender: Sender) -> None:
+    # Given Telegram answers the next sendMessage with a 500
+    sender.server.fail_next("sendMessage", error_code=500)
+    event = sqs_event(settlement("alice"), settlement("bob"))
+    # When the batch (alice first) is handled
+    response = sender.handle(event)
+    # Then only alice's record is reported for redelivery; bob got his message
+    assert failed_ids(response) == [ids(event)[0]]
+    assert sender.sent(ALICE_CHAT) == []
+    assert len(sender.sent(BOB_CHAT)) == 1
+    # And when SQS redelivers the whole batch, alice gets hers and bob nothing more
+    again = sender.handle(sqs_event(settlement("alice"), settlement("bob")))
+    assert failed_ids(again) == []
+    assert len(sender.sent(ALICE_CHAT)) == 1
+    assert len(sender.sent(BOB_CHAT)) == 1
+
+
+def test_429_retry_after_is_honoured(sender: Sender) -> None:
+    # Given Telegram answers the next sendMessage with 429, retry_after 1
+    sender.server.fail_next("sendMessage", error_code=429, retry_after=1)
+    # When alice's notice is handled
+    response = sender.handle(sqs_event(settlement("alice")))
+    # Then the sender waited at least the second asked for, then sent exactly once
+    assert failed_ids(response) == []
+    refused, delivered = sender.attempts()
+    assert refused.error is not None
+    assert refused.error["error_code"] == 429
+    assert delivered.ok
+    assert delivered.at - refused.at >= 1.0
+    assert len(sender.sent(ALICE_CHAT)) == 1
+
+
+def test_429_longer_than_the_time_left_fails_the_item_for_later(sender: Sender) -> None:
+    # Given an invocation with 15 s left and Telegram asking to wait 30 s
+    sender.server.fail_next("sendMessage", error_code=429, retry_after=30)
+    event = sqs_event(settlement("alice"))
+    # When alice's notice is handled
+    response = sender.handle(event, FakeContext(remaining_ms=15_000))
+    # Then the item is reported (SQS redelivers it later) and nothing was sent
+    assert failed_ids(response) == ids(event)
+    assert sender.sent() == []
+    # And the claim was released: a later delivery (limiter reset, as in a new container) sends
+    notifications.reset()
+    assert failed_ids(sender.handle(sqs_event(settlement("alice")))) == []
+    assert len(sender.sent(ALICE_CHAT)) == 1
+
+
+def test_same_member_and_date_is_sent_once(sender: Sender) -> None:
+    # Given the same settlement notice twice in one batch (a retried settlement page)
+    first = sender.handle(sqs_event(settlement("alice"), settlement("alice")))
+    # When it arrives once more in a later batch
+    second = sender.handle(sqs_event(settlement("alice")))
+    # Then alice got exactly one message and nothing was reported failed
+    assert failed_ids(first) == failed_ids(second) == []
+    assert len(sender.sent(ALICE_CHAT)) == 1
+    record = NotificationLog(sender.store).get(f"notify:settlement:{DATE}:alice")
+    assert record is not None
+    assert record.state is DeliveryState.SENT
+    # And the next day is a new notice
+    sender.handle(sqs_event(settlement("alice", date="2026-01-02")))
+    assert len(sender.sent(ALICE_CHAT)) == 2
+
+
+def test_withdrawal_status_updates(sender: Sender) -> None:
+    # Given bob's withdrawal approved, then paid (and the approval redelivered)
+    event = sqs_event(
+        withdrawal("bob", "approved"), withdrawal("bob", "paid"), withdrawal("bob", "approved")
+    )
+    # When they are handled
+    response = sender.handle(event)
+    # Then bob hears of each status once, in Chinese
+    assert failed_ids(response) == []
+    assert [call.params["text"] for call in sender.sent(BOB_CHAT)] == [
+        "✅ 提现已批准：100.00 积分，实付 95.00 元（手续费 5.00 元），将于下一个工作日到账。",
+        "💰 提现已打款：95.00 元。",
+    ]
+
+
+def test_rejected_withdrawal_carries_the_reason(sender: Sender) -> None:
+    sender.handle(sqs_event(withdrawal("alice", "rejected", reason="bank details missing")))
+    [call] = sender.sent(ALICE_CHAT)
+    assert call.params["text"] == (
+        "❌ Withdrawal declined: 100.00 points are back in your account.\n"
+        "Reason: bank details missing"
+    )
+
+
+def test_blocked_bot_is_not_retried(sender: Sender) -> None:
+    # Given alice blocked the bot (Telegram answers 403)
+    sender.server.fail_next("sendMessage", error_code=403)
+    # When her notice is handled, then redelivered
+    first = sender.handle(sqs_event(settlement("alice")))
+    second = sender.handle(sqs_event(settlement("alice")))
+    # Then neither is a failure and Telegram was asked only once
+    assert failed_ids(first) == failed_ids(second) == []
+    assert len(sender.attempts()) == 1
+    record = NotificationLog(sender.store).get(f"notify:settlement:{DATE}:alice")
+    assert record is not None
+    assert record.state is DeliveryState.UNDELIVERABLE
+
+
+def test_bodies_that_are_not_notices_are_reported(sender: Sender) -> None:
+    # Given a batch with garbage, a notice with a float amount and a good one
+    bad_amount = settlement("alice", static=36.5)
+    event = sqs_event("not json", bad_amount, settlement("bob"))
+    # When handled
+    response = sender.handle(event)
+    # Then the two bad records are reported (they end in the dead-letter queue); bob is served
+    assert failed_ids(response) == ids(event)[:2]
+    assert len(sender.sent(BOB_CHAT)) == 1
+    assert sender.sent(ALICE_CHAT) == []
+
+
+def test_unknown_members_and_empty_statements_send_nothing(sender: Sender) -> None:
+    zero: dict[str, Any] = {"static": "0.00", "share": [], "paid": "0.00"}
+    response = sender.handle(sqs_event(settlement("nobody"), settlement("alice", **zero)))
+    assert failed_ids(response) == []
+    assert sender.attempts() == []
+
+
+def test_a_live_claim_defers_and_a_crashed_one_counts_as_sent(sender: Sender) -> None:
+    # Given a sender that claimed alice's notice just now (it may still be sending),
+    # and one that claimed bob's long ago and crashed before recording the outcome
+    log = NotificationLog(sender.store)
+    now = notifications.notifier().clock_s()
+    log.claim(f"notify:settlement:{DATE}:alice", token="other", at_s=now)
+    log.claim(f"notify:settlement:{DATE}:bob", token="crashed", at_s=now - CLAIM_LEASE_S - 1)
+    event = sqs_event(settlement("alice"), settlement("bob"))
+    # When both notices are handled
+    response = sender.handle(event)
+    # Then alice's is retried later (the live sender may fail and release it) and bob's is
+    # treated as handled: at most once, never a second message
+    assert failed_ids(response) == [ids(event)[0]]
+    assert sender.attempts() == []
+    service = Notifier(sender.store, UnansweredTelegram(), limiter(FakeClock()))
+    bob_notice = SettlementNotice.model_validate(settlement("bob"))
+    assert service.deliver(bob_notice, 60 * NS_PER_S) is Outcome.ABANDONED
+
+
+# -- the service, with a fake clock ------------------------------------------------------------
+
+
+class UnansweredTelegram:
+    """A Bot API whose answer never arrives (the connection drops after the request)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def send_message(self, chat_id: int, text: str) -> int | None:
+        self.calls += 1
+        raise DeliveryUnknown("ReadTimeout")
+
+
+def test_unanswered_request_is_never_resent(sender: Sender) -> None:
+    # Given Telegram may have received the request but no answer came back
+    telegram = UnansweredTelegram()
+    clock = FakeClock()
+    service = Notifier(sender.store, telegram, limiter(clock))
+    notice = SettlementNotice.model_validate(settlement("alice"))
+    # When the notice is delivered, then delivered again
+    first = service.deliver(notice, deadline_ns=60 * NS_PER_S)
+    second = service.deliver(notice, deadline_ns=60 * NS_PER_S)
+    # Then it was tried once, recorded as unknown, and not resent (at most once)
+    assert (first, second) == (Outcome.UNCONFIRMED, Outcome.DUPLICATE)
+    assert telegram.calls == 1
+
+
+def test_rate_limit_wait_beyond_the_deadline_defers_without_claiming(sender: Sender) -> None:
+    # Given alice just got a message (her chat is limited to 1/s) and little time is left
+    clock = FakeClock()
+    telegram = TelegramBotApi(sender.server.token, sender.server.url)
+    service = Notifier(sender.store, telegram, limiter(clock), send_budget_ns=0)
+    service.deliver(SettlementNotice.model_validate(settlement("alice")), 60 * NS_PER_S)
+    tomorrow = SettlementNotice.model_validate(settlement("alice", date="2026-01-02"))
+    # When another notice for her must be done within half a second
+    with pytest.raises(RetryLater):
+        service.deliver(tomorrow, deadline_ns=NS_PER_S // 2)
+    # Then nothing was claimed, so a later attempt sends it
+    assert NotificationLog(sender.store).get(tomorrow.key) is None
+    assert service.deliver(tomorrow, deadline_ns=60 * NS_PER_S) is Outcome.SENT
+    assert len(sender.sent(ALICE_CHAT)) == 2

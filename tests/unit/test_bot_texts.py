@@ -1,0 +1,108 @@
+"""The bot's catalogs and pure helpers: parity of languages, phones, amounts, QR PNG bytes."""
+
+from __future__ import annotations
+
+import string
+import zlib
+
+import pytest
+
+from bot.qr import png_bytes
+from bot.texts import CATALOGS, clip, language_for, t
+from functions.rewards.errors import RejectCode, Rejected
+from functions.services.members import (
+    INVITE_CODE_RE,
+    new_invite_code,
+    normalize_phone,
+    parse_points,
+)
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_catalogs_have_the_same_keys_and_placeholders() -> None:
+    """Given zh and en, then every key exists in both with the same placeholders."""
+    zh, en = CATALOGS["zh"], CATALOGS["en"]
+
+    assert set(zh) == set(en)
+    for key in en:
+        assert _placeholders(zh[key]) == _placeholders(en[key]), key
+
+
+def test_every_rejection_code_has_a_text() -> None:
+    """Given the stable rejection codes, then each has a member-facing reason in each language."""
+    for catalog in CATALOGS.values():
+        for code in RejectCode:
+            assert f"reject.{code.value}" in catalog
+
+
+@pytest.mark.parametrize(
+    ("code", "language"),
+    [("zh-hans", "zh"), ("zh-TW", "zh"), ("en", "en"), ("fr", "en"), (None, "zh"), ("", "zh")],
+)
+def test_language_from_telegram_code(code: str | None, language: str) -> None:
+    assert language_for(code) == language
+
+
+def test_t_fills_values_and_falls_back_to_chinese() -> None:
+    assert t("en", "transfer.done", points="1.00") == "✅ Sent 1.00 points."
+    assert t("xx", "yes") == "是"
+
+
+def test_clip_counts_utf16_units() -> None:
+    """Given astral characters (2 UTF-16 units each), then the cut respects Telegram's measure."""
+    clipped = clip("🙂" * 3000)
+
+    assert len(clipped.encode("utf-16-le")) // 2 <= 4096
+    assert clipped.endswith("…")
+    assert clip("short") == "short"
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("8613800000001", "+8613800000001"),
+        ("+86 138-0000-0001", "+8613800000001"),
+        ("0085251234567", "+85251234567"),
+        ("＋８６１３８０００００００１", "+8613800000001"),  # full-width
+        ("12345", None),
+        ("+0123456789", None),
+        ("not a phone", None),
+        ("+١٢٣٤٥٦٧٨٩٠", None),  # Arabic-Indic digits are not E.164 digits
+    ],
+)
+def test_phone_normalisation(raw: str, e164: str | None) -> None:
+    assert normalize_phone(raw) == e164
+
+
+@pytest.mark.parametrize(("text", "cents"), [("100", 10_000), ("１２.５", 1_250), ("+3", 300)])
+def test_points_typed_by_members(text: str, cents: int) -> None:
+    assert parse_points(text) == cents
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "1.234", "1e3", "", "十", "NaN"])
+def test_points_refused(text: str) -> None:
+    with pytest.raises(Rejected) as refused:
+        parse_points(text)
+    assert refused.value.code is RejectCode.INVALID_AMOUNT
+
+
+def test_invite_codes_are_valid_deep_link_payloads_and_distinct() -> None:
+    codes = {new_invite_code() for _ in range(1_000)}
+
+    assert len(codes) == 1_000
+    assert all(INVITE_CODE_RE.fullmatch(code) and len(code) == 12 for code in codes)
+
+
+def test_png_rows_encode_modules_at_scale() -> None:
+    """Given a 2×2 checker, then a 4×4 1-bit PNG whose rows decode back to it."""
+    png = png_bytes([[True, False], [False, True]], scale=2)
+
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    start = png.index(b"IDAT") + 4
+    length = int.from_bytes(png[start - 8 : start - 4], "big")
+    rows = zlib.decompress(png[start : start + length])
+    dark_light, light_dark = 0b0011_0000, 0b1100_0000  # dark is 0; rows padded to a byte
+    assert rows == bytes([0, dark_light, 0, dark_light, 0, light_dark, 0, light_dark])

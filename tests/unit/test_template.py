@@ -1,0 +1,367 @@
+"""template.yaml describes a system that can run: checks that need no AWS account.
+
+* every function's handler imports and is callable (handler modules other
+  engineers are still writing are skipped while they do not exist, and fail
+  once they exist without the attribute);
+* every environment variable a handler's settings read (derived from the
+  pydantic settings classes in the module's ``SETTINGS`` table) is set for
+  that function, globals included;
+* secrets are SSM parameter names, each function may read exactly the
+  parameters it is given, and every function has an error alarm;
+* the state machine's definition, the schedules' input and requirements.txt
+  agree with the code; and cfn-lint finds nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from pydantic import AliasChoices
+from pydantic_settings import BaseSettings
+
+from functions.config import REPO_ROOT
+from functions.handlers._events import ShardTask, settlement_date
+from functions.handlers._runtime import ScheduleSettings
+from functions.services.settlement_fanout import page_batches
+from functions.store.table_definition import CfnTag, load_template
+
+TEMPLATE = load_template()
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+FUNCTIONS = {
+    name: resource
+    for name, resource in RESOURCES.items()
+    if resource["Type"] == "AWS::Serverless::Function"
+}
+GLOBAL_ENV: dict[str, Any] = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+
+WRITTEN_ELSEWHERE = frozenset(
+    {
+        "functions.handlers.telegram_webhook",
+        "functions.handlers.merchant_api",
+        "functions.handlers.notifications",
+    }
+)
+"""Handler modules of other workstreams: skipped until the module exists, checked after."""
+
+NOT_FROM_TEMPLATE = {
+    "AWS_REGION": "set by the Lambda runtime itself",
+    "JIFEN_DYNAMODB_ENDPOINT": "a local endpoint; in AWS the SDK's default endpoint is used",
+}
+"""Variables settings read that the template must not (or need not) set."""
+
+
+def ref(value: Any) -> str | None:
+    """The logical id of a ``!Ref X``, else None."""
+    return str(value.value) if isinstance(value, CfnTag) and value.tag == "!Ref" else None
+
+
+def handler_of(function: str) -> tuple[str, str]:
+    module, _, attribute = FUNCTIONS[function]["Properties"]["Handler"].rpartition(".")
+    return module, attribute
+
+
+def environment_of(function: str) -> dict[str, Any]:
+    own = FUNCTIONS[function]["Properties"].get("Environment", {}).get("Variables", {})
+    return {**GLOBAL_ENV, **own}
+
+
+def import_handler_module(function: str) -> ModuleType:
+    module_name, _ = handler_of(function)
+    if module_name in WRITTEN_ELSEWHERE and importlib.util.find_spec(module_name) is None:
+        pytest.skip(f"{module_name} is not written yet (another workstream)")
+    return importlib.import_module(module_name)
+
+
+def settings_read_by(module: ModuleType, attribute: str) -> tuple[type[BaseSettings], ...]:
+    """The settings classes an entry point reads: its ``SETTINGS`` entry.
+
+    ``SETTINGS`` maps entry point name → classes (or is one tuple for the whole
+    module). A module without it is taken to read every settings class it imports.
+    """
+    declared = getattr(module, "SETTINGS", None)
+    if isinstance(declared, Mapping):
+        assert attribute in declared, f"{module.__name__}.SETTINGS has no entry for {attribute}"
+        return tuple(declared[attribute])
+    if declared is not None:
+        return tuple(declared)
+    return tuple(
+        value
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, BaseSettings) and value is not BaseSettings
+    )
+
+
+def variables_of(kind: type[BaseSettings]) -> dict[str, str]:
+    """Environment variable → field, as pydantic-settings reads them (not local-only ones)."""
+    config = kind.model_config
+    prefix = str(config.get("env_prefix") or "")
+    upper = not config.get("case_sensitive", False)
+    found: dict[str, str] = {}
+    for name, field in kind.model_fields.items():
+        extra = field.json_schema_extra
+        if isinstance(extra, dict) and extra.get("local_only"):
+            continue
+        alias = field.validation_alias
+        if isinstance(alias, str):
+            variable = alias
+        elif isinstance(alias, AliasChoices):
+            variable = str(next(choice for choice in alias.choices if isinstance(choice, str)))
+        else:
+            variable = prefix + name
+        found[variable.upper() if upper else variable] = f"{kind.__name__}.{name}"
+    return found
+
+
+# -- handlers and settings ------------------------------------------------------------
+
+
+def test_the_template_has_every_entry_point() -> None:
+    # Given the template's functions
+    # When their handlers are listed
+    handlers = {FUNCTIONS[name]["Properties"]["Handler"] for name in FUNCTIONS}
+    # Then every entry point of design.md is deployed
+    assert handlers == {
+        "functions.handlers.telegram_webhook.handler",
+        "functions.handlers.merchant_api.handler",
+        "functions.handlers.settlement.handler",
+        "functions.handlers.settlement.apply_pages_handler",
+        "functions.handlers.settlement.finish_handler",
+        "functions.handlers.payouts.handler",
+        "functions.handlers.notifications.handler",
+    }
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_every_function_points_at_a_handler_that_imports(function: str) -> None:
+    # Given a function of the template
+    _, attribute = handler_of(function)
+    # When its handler module is imported
+    module = import_handler_module(function)
+    # Then the handler is there and callable
+    assert callable(getattr(module, attribute, None)), f"{module.__name__} has no {attribute}"
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_every_setting_a_handler_reads_is_set_for_its_function(function: str) -> None:
+    # Given the settings classes the function's handler reads
+    _, attribute = handler_of(function)
+    kinds = settings_read_by(import_handler_module(function), attribute)
+    assert kinds, f"{function}: its handler declares no settings"
+    # When their environment variables are derived from the pydantic models
+    wanted: dict[str, str] = {}
+    for kind in kinds:
+        wanted.update(variables_of(kind))
+    # Then the template sets each of them for that function (globals included)
+    missing = {
+        variable: field
+        for variable, field in wanted.items()
+        if variable not in environment_of(function) and variable not in NOT_FROM_TEMPLATE
+    }
+    assert not missing, f"{function} lacks {missing}"
+
+
+def test_the_settings_derivation_sees_prefixes_aliases_and_local_only_fields() -> None:
+    # Given the store settings (prefix, an alias for the region) and payout settings
+    from functions.config import StoreSettings
+    from functions.handlers._runtime import PayoutSettings
+
+    # When their variables are derived
+    store, payout = variables_of(StoreSettings), variables_of(PayoutSettings)
+    # Then prefixed names and aliases appear, and local-only fields do not
+    assert {"JIFEN_TABLE_NAME", "JIFEN_USE_AWS", "AWS_REGION"} <= set(store)
+    assert set(payout) == {"JIFEN_PAYOUT_BUCKET"}
+
+
+# -- secrets and permissions ------------------------------------------------------------
+
+SECRET_PARAMETERS = sorted(name for name in TEMPLATE["Parameters"] if name.endswith("Parameter"))
+
+
+def test_secrets_are_parameter_names_without_values() -> None:
+    # Given the template's secret parameters
+    # When their definitions are read
+    # Then each names an SSM parameter (leading slash) and carries no default value
+    assert SECRET_PARAMETERS == [
+        "BotTokenParameter",
+        "MerchantKeysParameter",
+        "PaymentProviderTokenParameter",
+        "WebhookSecretParameter",
+    ]
+    for name in SECRET_PARAMETERS:
+        parameter = TEMPLATE["Parameters"][name]
+        assert "Default" not in parameter
+        assert parameter["AllowedPattern"].startswith("^/")
+        assert re.fullmatch(parameter["AllowedPattern"], "/jifen/prod/bot-token")
+        assert not re.fullmatch(parameter["AllowedPattern"], "123456:ABC-secret-token value")
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_each_function_may_read_exactly_the_parameters_it_is_given(function: str) -> None:
+    # Given the SSM parameter names a function receives (JIFEN_*_PARAM variables)
+    given = {
+        ref(value)
+        for variable, value in environment_of(function).items()
+        if variable.endswith("_PARAM")
+    }
+    # When its policies are read
+    readable = {
+        ref(policy["SSMParameterWithSlashPrefixReadPolicy"]["ParameterName"])
+        for policy in FUNCTIONS[function]["Properties"].get("Policies", [])
+        if isinstance(policy, dict) and "SSMParameterWithSlashPrefixReadPolicy" in policy
+    }
+    # Then it may read those parameters and no others
+    assert None not in given
+    assert given == readable
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_every_function_has_an_error_alarm(function: str) -> None:
+    # Given the template's alarms
+    alarms = [r for r in RESOURCES.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    # When those on Lambda errors are collected
+    watched = {
+        ref(dimension["Value"])
+        for alarm in alarms
+        if alarm["Properties"].get("MetricName") == "Errors"
+        for dimension in alarm["Properties"]["Dimensions"]
+    }
+    # Then this function is among them
+    assert function in watched
+
+
+# -- settlement fan-out and schedules ---------------------------------------------------
+
+MACHINE = RESOURCES["SettlementStateMachine"]["Properties"]
+ASL_PATH = REPO_ROOT / MACHINE["DefinitionUri"]
+
+
+def test_the_state_machine_definition_matches_the_handlers_it_calls() -> None:
+    # Given the state machine's definition file and substitutions
+    text = ASL_PATH.read_text(encoding="utf-8")
+    definition = json.loads(text)
+    substitutions = MACHINE["DefinitionSubstitutions"]
+    # When its placeholders and states are read
+    placeholders = set(re.findall(r"\$\{(\w+)\}", text))
+    apply = definition["States"]["ApplyPageBatches"]
+    finish = definition["States"]["FinishRun"]
+    task = apply["ItemProcessor"]["States"]["ApplyPages"]
+    # Then every placeholder is substituted, and nothing else
+    assert placeholders == set(substitutions)
+    # And the pages are a Distributed Map whose concurrency comes from the input
+    assert apply["Type"] == "Map"
+    assert apply["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    assert apply["ItemsPath"] == "$.batches"
+    assert apply["MaxConcurrencyPath"] == "$.max_concurrency"
+    assert apply["Next"] == "FinishRun"
+    # And each item invokes the shard handler, the end invokes the finish handler
+    assert task["Parameters"]["FunctionName"] == "${ShardFunctionArn}"
+    assert finish["Parameters"]["FunctionName"] == "${FinishFunctionArn}"
+    targets = {
+        name: FUNCTIONS[str(value.value).split(".")[0]]["Properties"]["Handler"]
+        for name, value in substitutions.items()
+        if isinstance(value, CfnTag) and value.tag == "!GetAtt"
+    }
+    assert targets == {
+        "ShardFunctionArn": "functions.handlers.settlement.apply_pages_handler",
+        "FinishFunctionArn": "functions.handlers.settlement.finish_handler",
+    }
+
+
+def test_the_execution_input_feeds_the_map_items_the_shard_handler_accepts() -> None:
+    # Given the execution input the settlement function builds (infra/events sample)
+    sample = json.loads((REPO_ROOT / "infra/events/settlement_execution.json").read_text())
+    selector = json.loads(ASL_PATH.read_text())["States"]["ApplyPageBatches"]["ItemSelector"]
+    # When the ItemSelector is applied to each batch the way Step Functions does
+    items = [
+        {
+            key.removesuffix(".$"): (
+                sample["date"] if path == "$.date" else batch[path.rsplit(".", 1)[1]]
+            )
+            for key, path in selector.items()
+        }
+        for batch in sample["batches"]
+    ]
+    # Then the batches are what page_batches makes and every item parses as a shard task
+    assert sample["batches"] == page_batches(23, 10)
+    assert [ShardTask.model_validate(item).first for item in items] == [0, 10, 20]
+    settlement_env = environment_of("SettlementFunction")
+    assert ref(settlement_env["JIFEN_SETTLEMENT_SHARD_COUNT"]) == "SettlementShardCount"
+    assert ref(settlement_env["JIFEN_SETTLEMENT_STATE_MACHINE_ARN"]) == "SettlementStateMachine"
+
+
+@pytest.mark.parametrize("function", ["SettlementFunction", "PayoutFunction"])
+def test_the_schedules_send_an_event_the_handlers_parse(function: str) -> None:
+    # Given the function's daily schedule
+    schedule = FUNCTIONS[function]["Properties"]["Events"]["Daily"]["Properties"]
+    assert schedule["ScheduleExpressionTimezone"] == CfnTag("!Ref", "SettlementTimeZone")
+    # When the scheduler fills in its input at 00:30 on 2 May in Shanghai
+    text = str(schedule["Input"].value)
+    for placeholder, value in {
+        "${AWS::AccountId}": "123456789012",
+        "${AWS::Region}": "ap-east-1",
+        "<aws.scheduler.scheduled-time>": "2024-05-01T16:30:00Z",
+        "<aws.scheduler.execution-id>": "d32c5kddcf5bb8c3",
+        "<aws.scheduler.schedule-arn>": "arn:aws:scheduler:ap-east-1:123456789012:schedule/x/y",
+    }.items():
+        text = text.replace(placeholder, value)
+    # Then the handlers read it as an EventBridge event of that instant
+    assert "${" not in text
+    assert "<aws." not in text
+    zone = ScheduleSettings(time_zone="Asia/Shanghai").zone
+    assert settlement_date(json.loads(text), zone) == "2024-05-01"
+
+
+def test_every_plan_the_template_offers_ships_in_the_package() -> None:
+    # Given the PlanName choices
+    # When the plan files are listed
+    # Then each choice has its file where JIFEN_PLAN_PATH points
+    for name in TEMPLATE["Parameters"]["PlanName"]["AllowedValues"]:
+        assert (REPO_ROOT / "infra" / "plans" / f"{name}.yaml").is_file()
+    assert GLOBAL_ENV["JIFEN_PLAN_PATH"] == CfnTag("!Sub", "infra/plans/${PlanName}.yaml")
+
+
+# -- packaging and lint --------------------------------------------------------------------
+
+
+def _requirement_set(lines: list[str]) -> set[str]:
+    return {re.sub(r"\s+", "", line).lower() for line in lines if line.strip()}
+
+
+def test_requirements_txt_lists_the_runtime_dependencies_of_pyproject() -> None:
+    # Given pyproject's dependencies and its store, bot and aws extras
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    runtime = list(project["dependencies"])
+    for extra in ("store", "bot", "aws"):
+        runtime += project["optional-dependencies"][extra]
+    expected = {r for r in _requirement_set(runtime) if not r.startswith("moto")}
+    # When requirements.txt (what sam build installs) is read
+    lines = (REPO_ROOT / "requirements.txt").read_text().splitlines()
+    requirements = [line for line in lines if line.strip() and not line.startswith("#")]
+    listed = _requirement_set(requirements)
+    assert len(listed) == len(requirements), "a requirement is listed twice"
+    # Then it lists exactly those, and the time-zone database the Lambda image lacks
+    assert any(r.startswith("tzdata") for r in listed)
+    assert {r for r in listed if not r.startswith("tzdata")} == {
+        r for r in expected if not r.startswith("tzdata")
+    }
+
+
+@pytest.mark.slow
+def test_cfn_lint_finds_nothing() -> None:
+    # Given template.yaml
+    lint = pytest.importorskip("cfnlint.api")
+    # When cfn-lint checks it (errors, warnings and informational findings)
+    from cfnlint.config import ManualArgs
+
+    matches = lint.lint_file(Path(REPO_ROOT / "template.yaml"), ManualArgs(include_checks=["I"]))
+    # Then it finds nothing
+    assert [str(match) for match in matches] == []
