@@ -113,9 +113,10 @@ def _dynamodb_backend(plan: Plan, table: str | None) -> ScenarioBackend:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from functions.demo import run_demo
+    from functions.demo import run_demo, run_engine_demo
 
-    return run_demo(members=args.members, days=args.days, seed=args.seed, out=sys.stdout)
+    demo = run_engine_demo if args.engine else run_demo
+    return demo(members=args.members, days=args.days, seed=args.seed, out=sys.stdout)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,11 +153,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="simulate a small community on the dividend plan and summarise it",
+        help="simulate a community through the whole local system and summarise it",
+        description=(
+            "Members join through invite codes (as the bot registers them), buy in the shop "
+            "and through the signed merchant API, every day is settled by the settlement "
+            "Lambda handler on the embedded DynamoDB, withdrawals are requested, approved "
+            "and paid out, and the ledger is audited. --engine runs the pure engine instead."
+        ),
     )
-    demo.add_argument("--members", type=int, default=300)
+    demo.add_argument("--members", type=int, default=200)
     demo.add_argument("--days", type=int, default=30)
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument(
+        "--engine", action="store_true", help="engine only: print the scenario JSON report"
+    )
     demo.set_defaults(handler=_cmd_demo)
 
     import importlib

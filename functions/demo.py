@@ -1,68 +1,347 @@
-"""``jifen demo``: a simulated community on the seed-004 dividend plan, summarised."""
+"""``jifen demo``: a community simulated through the real system, then summarised.
+
+Members join through invite codes exactly as the bot registers them, buy in
+the shop (the Telegram Payments path) and at a merchant (the signed merchant
+API handler), every day is settled by the real settlement Lambda handler on
+the embedded DynamoDB endpoint, withdrawals are requested and approved as the
+bot's member and operator screens do, the T+1 payout batch runs, and
+``jifen verify`` audits the ledger at the end. ``--engine`` runs the same kind
+of history through the pure engine only (fast, prints the scenario JSON).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
 import io
 import json
+import os
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from functions.cli import PLANS_DIR, load_plan, run_scenario
+from functions.cli import PLANS_DIR, REPO_ROOT, load_plan, run_scenario
 from functions.rewards.book import MemoryBook
+from functions.rewards.errors import Rejected
+from functions.rewards.money import format_cents
 from functions.simulation import community_history
+
+DEMO_ZONE = "Asia/Shanghai"
+MERCHANT = "demo-mall"
+PACKAGES_CENTS = (300_000, 300_000, 300_000, 900_000)
+
+
+@dataclass
+class DayFigures:
+    date: str
+    joined: int = 0
+    shop_orders: int = 0
+    merchant_orders: int = 0
+    settled: dict[str, Any] = field(default_factory=dict)
+    withdrawals: int = 0
+    price: str | None = None
 
 
 def run_demo(*, members: int, days: int, seed: int, out: TextIO) -> int:
-    """Run the history through the engine, print the JSON report, then a summary."""
+    """Simulate ``members`` joining over ``days`` settled days; print a summary."""
+    started = time.perf_counter()
+    with _DemoSystem(seed) as system:
+        figures = list(system.simulate(members, days, out))
+        payout = system.pay_out()
+        audit = system.audit()
+        out.write(summarise(system, figures, payout, audit, time.perf_counter() - started))
+    return 0 if audit["ok"] else 1
+
+
+def run_engine_demo(*, members: int, days: int, seed: int, out: TextIO) -> int:
+    """The engine alone on a generated history: print the scenario JSON report."""
     plan = load_plan(PLANS_DIR / "dividend.yaml")
     lines = (json.dumps(event) for event in community_history(members, days, seed))
     buffer = io.StringIO()
     run_scenario(plan, lines, MemoryBook(plan), buffer)
     out.write(buffer.getvalue())
-    out.write(summarise(json.loads(buffer.getvalue())))
     return 0
 
 
-def summarise(report: dict[str, Any]) -> str:
-    """A few lines an operator reads first: size, money, release pace, rejections."""
-    totals = report["totals"]
-    members = report["members"]
-    settled = [row for row in report["settlements"] if row["status"] == "settled"]
+class _DemoSystem:
+    """The local system: embedded DynamoDB, the real handlers, the bot's member services."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.key = uuid.uuid4().hex
+        self.table = f"jifen-demo-{uuid.uuid4().hex[:8]}"
+        self._saved: dict[str, str | None] = {}
+
+    def __enter__(self) -> _DemoSystem:
+        from functions.store.local_endpoint import embedded_endpoint, use_local_credentials
+
+        endpoint = embedded_endpoint()
+        use_local_credentials()
+        self._set_env(
+            {
+                "JIFEN_DYNAMODB_ENDPOINT": endpoint,
+                "JIFEN_TABLE_NAME": self.table,
+                "JIFEN_CREATE_TABLE": "1",
+                "JIFEN_PLAN_PATH": str(PLANS_DIR / "demo.yaml"),
+                "JIFEN_MERCHANT_KEYS": json.dumps({MERCHANT: {"key": self.key, "rebate": "0.10"}}),
+                "JIFEN_TIME_ZONE": DEMO_ZONE,
+                "JIFEN_PAYOUT_DIR": str(REPO_ROOT / "var" / "demo-payouts"),
+                "POWERTOOLS_METRICS_DISABLED": "1",
+                "POWERTOOLS_TRACE_DISABLED": "1",
+                "POWERTOOLS_LOG_LEVEL": "ERROR",
+            }
+        )
+        # imported only now: Powertools reads its settings when first imported
+        from functions.handlers import _runtime, merchant_api
+        from functions.services.members import Members
+        from functions.store.bot_store import BotStore
+
+        _runtime.reset()
+        merchant_api.reset()
+        self.ledger = _runtime.ledger()
+        self.members = Members(self.ledger, BotStore(self.ledger.store))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def _set_env(self, values: dict[str, str]) -> None:
+        for name, value in values.items():
+            self._saved.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+
+    # -- the simulation ------------------------------------------------------
+    def simulate(self, members: int, days: int, out: TextIO) -> Iterator[DayFigures]:
+        start = dt.date(2026, 1, 1)
+        joined: list[tuple[int, str]] = []  # (telegram id, invite code)
+        per_day = max(1, -(-members // max(1, days * 2 // 3)))
+        for day in range(days):
+            date = start + dt.timedelta(days=day)
+            figures = DayFigures(date.isoformat())
+            for _ in range(min(per_day, members - len(joined))):
+                telegram_id = 7_000_000 + len(joined)
+                inviter = self._inviter(joined)
+                code = self._register(telegram_id, inviter)
+                joined.append((telegram_id, code))
+                figures.joined += 1
+                if self.rng.random() < 0.7:
+                    figures.shop_orders += self._shop(telegram_id, day)
+            for telegram_id, _ in self.rng.sample(joined, k=min(len(joined), len(joined) // 12)):
+                figures.merchant_orders += self._merchant_order(telegram_id)
+            figures.settled = self._settle(date)
+            if day >= 5:
+                figures.withdrawals = self._withdrawals(joined, day)
+            figures.price = self.ledger.price()
+            out.write(
+                f"  {figures.date}: +{figures.joined} members, {figures.shop_orders} shop and "
+                f"{figures.merchant_orders} merchant orders, {figures.settled['members']} settled, "
+                f"{figures.withdrawals} withdrawals, price {figures.price}\n"
+            )
+            out.flush()
+            yield figures
+
+    def _inviter(self, joined: list[tuple[int, str]]) -> str | None:
+        if len(joined) < 3 or self.rng.random() < 0.05:
+            return None  # a few members arrive without an invite link
+        # recent and early members both share links; the earliest built the biggest teams
+        pool = joined[: max(3, len(joined) // 4)] if self.rng.random() < 0.5 else joined
+        return self.rng.choice(pool)[1]
+
+    def _register(self, telegram_id: int, invite_code: str | None) -> str:
+        """What /start <code> followed by sharing one's own contact does in the bot."""
+        self.members.remember_visitor(telegram_id, invite_code=invite_code, language="zh")
+        registration = self.members.register(
+            telegram_id=telegram_id,
+            phone=f"+86138{telegram_id:08d}",
+            language="zh",
+            display_name=f"member {telegram_id}",
+            key=f"tg:demo-join-{telegram_id}",
+        )
+        code = registration.member.invite_code
+        assert code is not None
+        return code
+
+    def _shop(self, telegram_id: int, day: int) -> int:
+        """A Telegram Payments checkout: catalogue check, then the successful payment."""
+        member = self.members.by_telegram(telegram_id)
+        assert member is not None
+        amount = self.rng.choice(PACKAGES_CENTS)
+        try:
+            self.members.check_order(member, amount, 0, amount)
+            self.members.pay(member, amount, 0, f"charge-{telegram_id}-{day}")
+        except Rejected:
+            return 0
+        return 1
+
+    def _merchant_order(self, telegram_id: int) -> int:
+        """A signed POST /orders from the partner mall, through the real handler."""
+        from functions.commands.dev import DevContext, http_api_event
+        from functions.handlers import merchant_api
+        from functions.services.members import member_id_for
+
+        body = json.dumps(
+            {
+                "order_id": uuid.uuid4().hex[:12],
+                "member": member_id_for(telegram_id),
+                "amount": f"{self.rng.randint(50, 800)}.{self.rng.randint(0, 99):02d}",
+                "category": "mall",
+            }
+        ).encode()
+        stamp = str(int(time.time()))
+        signature = hmac.new(self.key.encode(), stamp.encode() + b"." + body, hashlib.sha256)
+        headers = [
+            ("content-type", "application/json"),
+            ("x-jifen-merchant", MERCHANT),
+            ("x-jifen-timestamp", stamp),
+            ("x-jifen-signature", signature.hexdigest()),
+        ]
+        event = http_api_event("POST", "/orders", headers, body, source_ip="127.0.0.1")
+        with _quiet():
+            response = merchant_api.handler(event, DevContext("jifen-demo-merchant-api"))
+        return 1 if response["statusCode"] in (200, 201) else 0
+
+    def _settle(self, date: dt.date) -> dict[str, Any]:
+        """The scheduled settlement Lambda, fired at 00:30 local the next morning."""
+        from functions.commands.dev import DevContext
+        from functions.handlers import settlement
+
+        fire = dt.datetime.combine(
+            date + dt.timedelta(days=1), dt.time(0, 30), tzinfo=_zone()
+        ).astimezone(dt.UTC)
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.scheduler",
+            "account": "000000000000",
+            "time": fire.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": "us-east-1",
+            "resources": ["arn:aws:scheduler:us-east-1:000000000000:schedule/default/jifen"],
+            "detail": {},
+        }
+        with _quiet():
+            outcome: dict[str, Any] = settlement.handler(
+                event, DevContext("jifen-demo-settlement", remaining_ms=900_000)
+            )
+        run = self.ledger.store.settlement_run(date.isoformat())
+        totals = json.loads(run.totals) if run is not None else {}
+        return {**totals, "members": totals.get("members", 0), "status": outcome["status"]}
+
+    def _withdrawals(self, joined: list[tuple[int, str]], day: int) -> int:
+        """Members ask to cash out; the operator approves most and rejects the odd one."""
+        done = 0
+        for telegram_id, _ in self.rng.sample(joined, k=min(len(joined), 4)):
+            member = self.members.by_telegram(telegram_id)
+            if member is None or member.available < 5_000:
+                continue
+            points = min(member.available, self.rng.choice((5_000, 10_000, 20_000)))
+            try:
+                request = self.members.withdraw(member, points, f"tg:demo-wd-{telegram_id}-{day}")
+            except Rejected:
+                continue
+            approve = self.rng.random() < 0.9
+            self.members.decide_withdrawal(request["request_id"], approve=approve, operator="ops")
+            done += 1
+        return done
+
+    def pay_out(self) -> dict[str, Any]:
+        """Tomorrow morning's T+1 payout batch (manual provider: a CSV report)."""
+        from functions.commands.dev import DevContext
+        from functions.handlers import payouts
+
+        tomorrow = dt.datetime.now(_zone()) + dt.timedelta(days=1)
+        fire = tomorrow.replace(hour=9, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.scheduler",
+            "account": "000000000000",
+            "time": fire.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": "us-east-1",
+            "resources": [],
+            "detail": {},
+        }
+        with _quiet():
+            result: dict[str, Any] = payouts.handler(event, DevContext("jifen-demo-payouts"))
+        return result
+
+    def audit(self) -> dict[str, Any]:
+        from functions.services.verify import verify
+
+        report = verify(self.ledger.store)
+        counts = report.counts
+        summary = (
+            f"{counts.get('journal_entries', 0)} journal entries in {counts.get('chains', 0)} "
+            f"hash chains, {len(report.mismatches)} mismatches"
+        )
+        return {"ok": report.ok, "summary": summary}
+
+
+def _quiet() -> contextlib.AbstractContextManager[Any]:
+    """Keep the handlers' CloudWatch metric lines (EMF JSON on stdout) out of the summary."""
+    return contextlib.redirect_stdout(io.StringIO())
+
+
+def _zone() -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(DEMO_ZONE)
+
+
+def summarise(
+    system: _DemoSystem,
+    days: list[DayFigures],
+    payout: dict[str, Any],
+    audit: dict[str, Any],
+    seconds: float,
+) -> str:
+    """What an operator reads first: community, money, the pool and price, releases per day."""
+    store = system.ledger.store
+    records = list(store.iter_members())
+    totals = store.system_totals()
     levels: dict[str, int] = {}
-    for member in members.values():
-        if member["level"]:
-            levels[member["level"]] = levels.get(member["level"], 0) + 1
-    codes: dict[str, int] = {}
-    for row in report["rejected"]:
-        codes[row["code"]] = codes.get(row["code"], 0) + 1
-    volume = sum(_cents(member["personal_volume"]) for member in members.values())
+    for record in records:
+        if record.level:
+            levels[record.level] = levels.get(record.level, 0) + 1
+    referred = sum(1 for record in records if record.referrer)
     lines = [
         "",
-        f"== Jifen demo: plan {report['plan']!r} ==",
-        f"members            {len(members)}",
-        f"sales (cash)       {_yuan(volume)}",
-        f"points granted     {totals['granted']}",
-        f"released           {totals['released']}   locked {totals['locked']}",
-        f"circulating        {totals['circulating']}   price {totals['price']}",
-        f"withdrawn (net)    {totals['withdrawn_cash']}   fees {totals['fees']}",
-        f"forfeited by cap   {totals['forfeited']}",
-        f"team levels        {', '.join(f'{k} {v}' for k, v in sorted(levels.items())) or '-'}",
-        f"rejected events    {sum(codes.values())} "
-        f"({', '.join(f'{k} {v}' for k, v in sorted(codes.items())) or 'none'})",
-        "releases per day   (static + accelerated paid)",
+        f"== Jifen demo: plan {system.ledger.plan.name!r}, {len(days)} days, "
+        f"{seconds:.0f} s on the embedded DynamoDB ==",
+        f"members             {len(records)} ({referred} through invite links)",
+        "team levels         "
+        + (", ".join(f"{name} {count}" for name, count in sorted(levels.items())) or "-"),
+        f"sales (cash)        {format_cents(-totals.sales)}",
+        f"points granted      {format_cents(-totals.issuance)}",
+        f"  released          {format_cents(sum(r.released for r in records))}",
+        f"  still locked      {format_cents(sum(r.locked for r in records))}",
+        f"  forfeited by cap  {format_cents(sum(r.forfeited for r in records))}",
+        f"circulating         {format_cents(totals.circulating)}",
+        f"reserve pool        {format_cents(totals.reserve)}"
+        f"   (withdrawal fees kept: {format_cents(totals.fees)})",
+        f"point price         {system.ledger.price()}",
+        f"withdrawn (net)     {format_cents(sum(r.withdrawn_cash for r in records))}, "
+        f"payout batch: {payout.get('paid', 0)} requests, {payout.get('net_total', '0.00')} net "
+        f"(manual provider report {payout.get('reference') or '-'})",
+        f"ledger audit        {'balanced' if audit['ok'] else 'MISMATCH'}: {audit['summary']}",
+        "releases per day    static + share/team/peer paid (forfeited) → price after",
     ]
-    for row in settled:
-        static, paid = _cents(row["static"]), _cents(row["paid"])
+    for day in days:
+        settled = day.settled
+        static, paid = settled.get("static", 0), settled.get("paid", 0)
         lines.append(
-            f"  {row['date']}  {_yuan(static + paid):>12}  "
-            f"= static {row['static']} + share/team/peer {row['paid']}"
+            f"  {day.date}  {format_cents(static + paid):>12} = {format_cents(static):>10} + "
+            f"{format_cents(paid):>10} ({format_cents(settled.get('forfeited', 0))})"
+            f"  → {day.price}"
         )
     return "\n".join(lines) + "\n"
-
-
-def _cents(text: str) -> int:
-    whole, _, fraction = text.partition(".")
-    return int(whole) * 100 + int(fraction or "0")
-
-
-def _yuan(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
