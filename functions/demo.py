@@ -90,7 +90,8 @@ class _DemoSystem:
                 "JIFEN_PLAN_PATH": str(PLANS_DIR / "demo.yaml"),
                 "JIFEN_MERCHANT_KEYS": json.dumps({MERCHANT: {"key": self.key, "rebate": "0.10"}}),
                 "JIFEN_TIME_ZONE": DEMO_ZONE,
-                "JIFEN_PAYOUT_DIR": str(REPO_ROOT / "var" / "demo-payouts"),
+                # one folder per run: reports are keyed by date, and each run has its own table
+                "JIFEN_PAYOUT_DIR": str(REPO_ROOT / "var" / "demo-payouts" / self.table),
                 "POWERTOOLS_METRICS_DISABLED": "1",
                 "POWERTOOLS_TRACE_DISABLED": "1",
                 "POWERTOOLS_LOG_LEVEL": "ERROR",
@@ -214,20 +215,9 @@ class _DemoSystem:
         from functions.commands.dev import DevContext
         from functions.handlers import settlement
 
-        fire = dt.datetime.combine(
-            date + dt.timedelta(days=1), dt.time(0, 30), tzinfo=_zone()
-        ).astimezone(dt.UTC)
-        event = {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.scheduler",
-            "account": "000000000000",
-            "time": fire.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": "us-east-1",
-            "resources": ["arn:aws:scheduler:us-east-1:000000000000:schedule/default/jifen"],
-            "detail": {},
-        }
+        event = _scheduled_event(
+            dt.datetime.combine(date + dt.timedelta(days=1), dt.time(0, 30), tzinfo=_zone())
+        )
         with _quiet():
             outcome: dict[str, Any] = settlement.handler(
                 event, DevContext("jifen-demo-settlement", remaining_ms=900_000)
@@ -259,18 +249,7 @@ class _DemoSystem:
         from functions.handlers import payouts
 
         tomorrow = dt.datetime.now(_zone()) + dt.timedelta(days=1)
-        fire = tomorrow.replace(hour=9, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
-        event = {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.scheduler",
-            "account": "000000000000",
-            "time": fire.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": "us-east-1",
-            "resources": [],
-            "detail": {},
-        }
+        event = _scheduled_event(tomorrow.replace(hour=9, minute=0, second=0, microsecond=0))
         with _quiet():
             result: dict[str, Any] = payouts.handler(event, DevContext("jifen-demo-payouts"))
         return result
@@ -285,6 +264,21 @@ class _DemoSystem:
             f"hash chains, {len(report.mismatches)} mismatches"
         )
         return {"ok": report.ok, "summary": summary}
+
+
+def _scheduled_event(fire: dt.datetime) -> dict[str, Any]:
+    """What EventBridge Scheduler hands a function at ``fire`` (a zone-aware time)."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.scheduler",
+        "account": "000000000000",
+        "time": fire.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": ["arn:aws:scheduler:us-east-1:000000000000:schedule/default/jifen"],
+        "detail": {},
+    }
 
 
 def _quiet() -> contextlib.AbstractContextManager[Any]:

@@ -35,21 +35,10 @@ from typing import Any
 from functions.rewards.ledger import ASSET_OF, SYSTEM, Asset, Bucket, Posting, imbalance
 from functions.rewards.money import AmountError, Cents, format_cents, parse_cents
 from functions.store.journal import chain_breaks, decode_postings
-from functions.store.ledger_store import MEMBER_BUCKETS, SYSTEM_BUCKETS, LedgerStore
+from functions.store.ledger_store import MEMBER_BUCKETS, STATISTICS, SYSTEM_BUCKETS, LedgerStore
 from functions.store.records import MemberRecord
 
-REPLAYED_STATISTICS = (
-    "released",
-    "forfeited",
-    "withdrawn_cash",
-    "withdrawn_points",
-    "spent",
-    "transferred_out",
-    "transferred_in",
-    "personal_volume",
-    "adjusted",
-    "grant_seq",
-)
+REPLAYED_STATISTICS = tuple(sorted(STATISTICS))
 """Member counters the journal determines; each is recomputed and compared."""
 
 KNOWN_KINDS = frozenset(
