@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
@@ -161,6 +162,41 @@ def pressed_message(update: Update) -> Message | None:
     query = update.callback_query
     message = query.message if query is not None else None
     return message if isinstance(message, Message) else None
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """A pressed "confirm" button of a preview: who pressed it, its data and the preview."""
+
+    who: Who
+    member: MemberRecord
+    match: re.Match[str]
+    message: Message
+
+
+async def confirmed(
+    update: Update, context: Context, pattern: re.Pattern[str], cancelled: str
+) -> Confirmed | None:
+    """Answer a confirm/cancel press; None when nothing is left to do.
+
+    The button's data must match ``pattern``, whose first group is empty for
+    "cancel" (the preview then says ``cancelled``, a catalog key); an expired or
+    foreign button is answered with ``button.expired``.
+    """
+    query = update.callback_query
+    who = await identify(update, context)
+    if query is None or who is None:
+        return None
+    match = pattern.match(query.data or "")
+    message = pressed_message(update)
+    if match is None or who.member is None or message is None:
+        await query.answer(t(who.language, "button.expired"))
+        return None
+    await query.answer()
+    if match.group(1) is None:
+        await edit(message, t(who.language, cancelled))
+        return None
+    return Confirmed(who, who.member, match, message)
 
 
 def rejection(language: str, error: Rejected) -> str:

@@ -17,10 +17,10 @@ from bot.context import (
     PRIVATE,
     Context,
     call,
+    confirmed,
     edit,
     identify,
     message_key,
-    pressed_message,
     rejection,
     reply,
     require_member,
@@ -85,32 +85,23 @@ async def transfer(update: Update, context: Context) -> None:
 
 async def confirm(update: Update, context: Context) -> None:
     """Move the points shown in the preview (once per preview message)."""
-    query = update.callback_query
-    who = await identify(update, context)
-    if query is None or who is None:
+    pressed = await confirmed(update, context, CALLBACK, "transfer.cancelled")
+    if pressed is None:
         return
-    match = CALLBACK.match(query.data or "")
-    message = pressed_message(update)
-    if match is None or who.member is None or message is None:
-        await query.answer(t(who.language, "button.expired"))
-        return
-    await query.answer()
-    if match.group(1) is None:
-        await edit(message, t(who.language, "transfer.cancelled"))
-        return
+    language = pressed.who.language
     try:
         result = await call(
             context,
             services(context).members.transfer,
-            who.member,
-            match.group(1),
-            int(match.group(2)),
-            message_key("tr", message),
+            pressed.member,
+            pressed.match.group(1),
+            int(pressed.match.group(2)),
+            message_key("tr", pressed.message),
         )
     except Rejected as error:
-        await edit(message, rejection(who.language, error))
+        await edit(pressed.message, rejection(language, error))
         return
-    await edit(message, t(who.language, "transfer.done", points=result["points"]))
+    await edit(pressed.message, t(language, "transfer.done", points=result["points"]))
 
 
 def handlers() -> list[BaseHandler[Update, Context, Any]]:

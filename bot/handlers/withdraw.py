@@ -30,10 +30,10 @@ from bot.context import (
     Context,
     Who,
     call,
+    confirmed,
     edit,
     identify,
     message_key,
-    pressed_message,
     rejection,
     reply,
     require_member,
@@ -150,34 +150,25 @@ async def cancel(update: Update, context: Context) -> object:
 
 async def confirm(update: Update, context: Context) -> None:
     """Request the withdrawal shown in the preview (once per preview message)."""
-    query = update.callback_query
-    who = await identify(update, context)
-    if query is None or who is None:
+    pressed = await confirmed(update, context, CALLBACK, "withdraw.cancelled")
+    if pressed is None:
         return
-    match = CALLBACK.match(query.data or "")
-    message = pressed_message(update)
-    if match is None or who.member is None or message is None:
-        await query.answer(t(who.language, "button.expired"))
-        return
-    await query.answer()
-    if match.group(1) is None:
-        await edit(message, t(who.language, "withdraw.cancelled"))
-        return
+    language = pressed.who.language
     try:
         result = await call(
             context,
             services(context).members.withdraw,
-            who.member,
-            int(match.group(1)),
-            message_key("wd", message),
+            pressed.member,
+            int(pressed.match.group(1)),
+            message_key("wd", pressed.message),
         )
     except Rejected as error:
-        await edit(message, rejection(who.language, error))
+        await edit(pressed.message, rejection(language, error))
         return
     await edit(
-        message,
+        pressed.message,
         t(
-            who.language,
+            language,
             "withdraw.requested",
             request_id=result["request_id"],
             points=result["points"],
