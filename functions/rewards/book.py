@@ -127,7 +127,8 @@ class MemoryBook:
         if event.date in self.settled_dates:
             return SettlementRow(event.date, "already_settled")
         result = settle(self.plan, SettlementInput(self.parents, self.personal_volume, self.grants))
-        for position in result.active():
+        active = result.active()
+        for position in active:
             member = self.members[position]
             released = result.static[position] + result.paid[position]
             if released:
@@ -157,7 +158,7 @@ class MemoryBook:
             peer=totals.peer,
             paid=totals.paid,
             forfeited=totals.forfeited,
-            members=len(result.active()),
+            members=len(active),
         )
 
     def withdraw(self, event: Withdraw) -> None:
