@@ -234,6 +234,20 @@ def _member_record(item: m.MemberItem) -> MemberRecord:
     )
 
 
+def _journal_entry(item: m.JournalItem) -> JournalEntry:
+    return JournalEntry(
+        member=item.member,
+        seq=int(item.seq),
+        event_key=item.event_key,
+        kind=item.entry_kind,
+        postings=item.postings,
+        details=item.details,
+        at=int(item.at),
+        prev_hash=item.prev_hash,
+        hash=item.hash,
+    )
+
+
 def _withdrawal_record(item: m.WithdrawalItem) -> WithdrawalRecord:
     return WithdrawalRecord(
         request_id=item.request_id,
@@ -342,17 +356,7 @@ class LedgerStore:
             scan_index_forward=not newest_first,
         )
         for item in query:
-            yield JournalEntry(
-                member=item.member,
-                seq=int(item.seq),
-                event_key=item.event_key,
-                kind=item.entry_kind,
-                postings=item.postings,
-                details=item.details,
-                at=int(item.at),
-                prev_hash=item.prev_hash,
-                hash=item.hash,
-            )
+            yield _journal_entry(item)
 
     def journal_page(
         self, member: str, *, limit: int, before_seq: int | None = None
@@ -366,20 +370,7 @@ class LedgerStore:
         items = m.JournalItem.query(
             member_pk(member), condition, scan_index_forward=False, limit=limit
         )
-        return [
-            JournalEntry(
-                item.member,
-                int(item.seq),
-                item.event_key,
-                item.entry_kind,
-                item.postings,
-                item.details,
-                int(item.at),
-                item.prev_hash,
-                item.hash,
-            )
-            for item in items
-        ]
+        return [_journal_entry(item) for item in items]
 
     def children(self, member: str, *, limit: int | None = None) -> list[str]:
         """Direct invitees in join order."""

@@ -17,15 +17,12 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import pynamodb.connection.base as pynamodb_base
-import pytest
 from botocore.exceptions import ClientError
 
 from functions.rewards.ledger import SYSTEM, imbalance
@@ -41,30 +38,6 @@ from functions.store.table_definition import ensure_table
 Item = dict[str, Any]
 VOLATILE = frozenset({"expires_at"})
 """Attributes derived from the wall clock (idempotency TTL): left out of dumps."""
-
-
-@contextlib.contextmanager
-def shared_botocore_sessions() -> Iterator[None]:
-    """Test speed-up: one botocore session per thread for every pynamodb connection.
-
-    pynamodb gives each connection its own session, and each model class (eleven of
-    them) its own connection, which every new :class:`LedgerStore` resets; building a
-    session's first client loads the DynamoDB service model (~0.15-0.4 s here). Reusing
-    the session changes no behaviour: every client still gets its own copy of the event
-    hooks, which the fault injection relies on.
-    """
-    local = threading.local()
-    original = pynamodb_base.get_session  # type: ignore[attr-defined]
-
-    def per_thread() -> Any:
-        session = getattr(local, "session", None)
-        if session is None:
-            session = local.session = original()
-        return session
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pynamodb_base, "get_session", per_thread)
-        yield
 
 
 def no_sleep(_seconds: float) -> None:

@@ -30,7 +30,7 @@ from functions.rewards.scenario import ScenarioBackend
 from functions.services.ledger import Ledger
 from functions.services.scenario_backend import DynamoBackend
 
-from .ledger_state import Tables, assert_books_balance, ledger_state, shared_botocore_sessions
+from .ledger_state import Tables, assert_books_balance, ledger_state
 
 PLANS_DIR = Path(__file__).resolve().parents[2] / "infra" / "plans"
 EVENTS_PER_SCENARIO = 40
@@ -228,19 +228,6 @@ def _report(plan: Plan, lines: list[str], backend: ScenarioBackend) -> str:
     out = io.StringIO()
     run_scenario(plan, iter(lines), backend, out)
     return out.getvalue()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _fast_clients() -> Iterator[None]:
-    with shared_botocore_sessions():
-        yield
-
-
-@pytest.fixture
-def tables(dynamodb_endpoint: str) -> Iterator[Tables]:
-    made = Tables(dynamodb_endpoint)
-    yield made
-    made.drop_all()
 
 
 @pytest.mark.parametrize(("preset", "musts", "seed"), list(_scenarios()))

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
-
-import pytest
 
 from functions.rewards.errors import Rejected
 from functions.rewards.events import Join, Purchase, Transfer, Withdraw
@@ -25,7 +23,6 @@ from .ledger_state import (
     Tables,
     assert_books_balance,
     ledger_state,
-    shared_botocore_sessions,
     table_dump,
 )
 
@@ -43,19 +40,6 @@ REQUEST = 1_000
 """Every request moves 10.00 points: 24 of them ask for 240.00."""
 RECIPIENTS = ("R0", "R1", "R2", "R3")
 Outcome = tuple[str, Any]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _fast_clients() -> Iterator[None]:
-    with shared_botocore_sessions():
-        yield
-
-
-@pytest.fixture
-def tables(dynamodb_endpoint: str) -> Iterator[Tables]:
-    made = Tables(dynamodb_endpoint)
-    yield made
-    made.drop_all()
 
 
 def _funded_table(tables: Tables) -> str:

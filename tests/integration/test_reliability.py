@@ -47,7 +47,6 @@ from .ledger_state import (
     ledger_for,
     ledger_state,
     request_body,
-    shared_botocore_sessions,
     table_dump,
     touches_settlement_page,
 )
@@ -134,12 +133,6 @@ def full_history(ledger: Ledger) -> list[Any]:
 
 
 # -- fixtures --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _fast_clients() -> Iterator[None]:
-    with shared_botocore_sessions():
-        yield
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -13,7 +13,6 @@ commission to two generations of uplines.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +34,6 @@ from .ledger_state import (
     ledger_for,
     ledger_state,
     postings_of,
-    shared_botocore_sessions,
     table_dump,
 )
 
@@ -97,19 +95,6 @@ class World:
         before = self.dump()
         assert call(*args, **kwargs) == first
         assert self.dump() == before, "a replayed call changed stored items"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _fast_clients() -> Iterator[None]:
-    with shared_botocore_sessions():
-        yield
-
-
-@pytest.fixture
-def tables(dynamodb_endpoint: str) -> Iterator[Tables]:
-    made = Tables(dynamodb_endpoint)
-    yield made
-    made.drop_all()
 
 
 @pytest.fixture
