@@ -35,6 +35,8 @@ from functions.store import models as m
 from functions.store.ledger_store import Commit, LedgerStore
 from functions.store.records import MemberRecord
 
+from .lambda_env import set_handler_environment
+
 # A handler that raises flushes no business metric; Powertools warns about that.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
 
@@ -106,19 +108,15 @@ def cloud(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Cloud]:
     """A fresh table, queue and state machine, and the environment the template sets."""
-    client, table = dynamodb_table
-    region = client.meta.region_name
-    for name, value in {
-        "AWS_REGION": region,
-        "JIFEN_TABLE_NAME": table,
-        "JIFEN_DYNAMODB_ENDPOINT": dynamodb_endpoint,
-        "JIFEN_CREATE_TABLE": "0",
-        "JIFEN_PLAN_PATH": "infra/plans/dividend.yaml",  # relative, as in the template
-        "JIFEN_TIME_ZONE": "Asia/Shanghai",
-        "JIFEN_SETTLEMENT_PAGES_PER_BATCH": "10",
-        "JIFEN_SETTLEMENT_SHARD_COUNT": "16",
-    }.items():
-        monkeypatch.setenv(name, value)
+    table = dynamodb_table[1]
+    region = set_handler_environment(
+        monkeypatch,
+        dynamodb_endpoint,
+        dynamodb_table,
+        "infra/plans/dividend.yaml",
+        JIFEN_SETTLEMENT_PAGES_PER_BATCH="10",
+        JIFEN_SETTLEMENT_SHARD_COUNT="16",
+    )
     # Small pages, so a dozen members make a multi-page run.
     monkeypatch.setattr(settlement_service, "PAGE_SIZE", 1)
     with mock_aws():

@@ -37,6 +37,8 @@ from functions.services.payouts import (
 )
 from functions.store.ledger_store import LedgerStore
 
+from .lambda_env import set_handler_environment
+
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
 
 EVENTS = REPO_ROOT / "infra" / "events"
@@ -126,18 +128,13 @@ def world(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[World]:
     """The value plan, a payout bucket, and five requests around the 2 May cut-off."""
-    client, table = dynamodb_table
-    region = client.meta.region_name
-    for name, value in {
-        "AWS_REGION": region,
-        "JIFEN_TABLE_NAME": table,
-        "JIFEN_DYNAMODB_ENDPOINT": dynamodb_endpoint,
-        "JIFEN_CREATE_TABLE": "0",
-        "JIFEN_PLAN_PATH": "infra/plans/value.yaml",
-        "JIFEN_TIME_ZONE": "Asia/Shanghai",
-        "JIFEN_PAYOUT_BUCKET": BUCKET,
-    }.items():
-        monkeypatch.setenv(name, value)
+    region = set_handler_environment(
+        monkeypatch,
+        dynamodb_endpoint,
+        dynamodb_table,
+        "infra/plans/value.yaml",
+        JIFEN_PAYOUT_BUCKET=BUCKET,
+    )
     with mock_aws():
         s3 = boto3.client("s3", region_name=region)
         s3.create_bucket(Bucket=BUCKET)
