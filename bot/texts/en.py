@@ -232,4 +232,5 @@ MESSAGES: Final[dict[str, str]] = {
     "reject.already_registered": "This account is already registered.",
     "reject.phone_taken": "This phone number is already registered to another account.",
     "reject.busy": "We are very busy right now. Please try again in a moment.",
+    "reject.settlement_out_of_order": "That settlement date comes before the last one settled.",
 }

@@ -201,4 +201,5 @@ MESSAGES: Final[dict[str, str]] = {
     "reject.already_registered": "该账户已注册。",
     "reject.phone_taken": "该手机号已注册了另一个账户。",
     "reject.busy": "系统繁忙，请稍后再试。",
+    "reject.settlement_out_of_order": "该结算日期早于最近一次已结算的日期。",
 }

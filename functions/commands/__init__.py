@@ -10,6 +10,7 @@ from __future__ import annotations
 
 MODULES: tuple[str, ...] = (
     "functions.commands.verify",
+    "functions.commands.settlement",
     "functions.commands.bot",
     "functions.commands.dev",
 )

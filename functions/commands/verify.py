@@ -1,9 +1,7 @@
 """``jifen verify``: audit a live table (balances, totals and hash chains against the journal).
 
-Unlike ``scenario``, this verb never starts the embedded endpoint: a fresh one
-is empty, and an empty table verifying clean would be a false reassurance.
-The endpoint must be named (``JIFEN_DYNAMODB_ENDPOINT``) or AWS chosen
-(``JIFEN_USE_AWS=1``); the table must already exist (it is never created).
+Unlike ``scenario``, this verb never starts the embedded endpoint
+(:mod:`functions.commands.existing_table` says why).
 """
 
 from __future__ import annotations
@@ -47,38 +45,13 @@ def run(args: argparse.Namespace) -> int:
         BotoCoreError,
         ClientError,
     )
-    from pydantic import ValidationError
 
-    from functions.config import StoreSettings
-    from functions.store.local_endpoint import dynamodb_client, use_local_credentials
+    from .existing_table import TargetError, resolve
 
     try:
-        settings = StoreSettings()
-    except ValidationError as exc:
-        return _fail(f"bad JIFEN_* setting: {exc.errors()[0]['msg']}")
-    table = args.table or ("table_name" in settings.model_fields_set and settings.table_name)
-    if not table:
-        return _fail("name the table: --table NAME or JIFEN_TABLE_NAME")
-    endpoint: str | None
-    if settings.dynamodb_endpoint:
-        endpoint = settings.dynamodb_endpoint
-        use_local_credentials()
-    elif settings.use_aws:
-        endpoint = None
-    else:
-        return _fail(
-            "no DynamoDB to audit: set JIFEN_DYNAMODB_ENDPOINT to a running endpoint, "
-            "or JIFEN_USE_AWS=1 for AWS (an embedded endpoint would start empty)"
-        )
-    where = endpoint or f"AWS {settings.region}"
-    try:
-        dynamodb_client(endpoint, region_name=settings.region).describe_table(TableName=table)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-            return _fail(f"no table {table!r} at {where}")
-        return _fail(f"cannot read table {table!r} at {where}: {exc}")
-    except BotoCoreError as exc:
-        return _fail(f"cannot reach DynamoDB at {where}: {exc}")
+        target = resolve(args.table)
+    except TargetError as exc:
+        return _fail(str(exc))
 
     from pynamodb.exceptions import PynamoDBException
 
@@ -86,9 +59,9 @@ def run(args: argparse.Namespace) -> int:
     from functions.store.ledger_store import LedgerStore
 
     try:
-        report = verify(LedgerStore(table, endpoint, settings.region))
+        report = verify(LedgerStore(target.table, target.endpoint, target.region))
     except (BotoCoreError, ClientError, PynamoDBException) as exc:
-        return _fail(f"reading {table!r} failed: {exc}")
+        return _fail(f"reading {target.table!r} failed: {exc}")
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:

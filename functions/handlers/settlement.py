@@ -23,10 +23,15 @@ from pydantic_settings import BaseSettings
 
 from functions.config import PlanSettings, StoreSettings
 from functions.observability import logger, metrics, tracer
-from functions.services.settlement_fanout import apply_batch, finish, settle_or_fan_out
+from functions.services.settlement_fanout import (
+    apply_batch,
+    finish,
+    settle_or_fan_out,
+    settle_scheduled,
+)
 
 from . import _runtime
-from ._events import FinishTask, ShardTask, settlement_date
+from ._events import FinishTask, ShardTask, scheduled_day, settlement_date
 from ._runtime import FanoutSettings, NotifySettings, ScheduleSettings
 
 SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
@@ -41,18 +46,34 @@ SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Settle the local day before the scheduled time, or the day the event names."""
-    date = settlement_date(event, _runtime.settings(ScheduleSettings).zone)
+    """Settle the local day before the scheduled time (catching up missed days first), or
+    exactly the day the event names; dates are settled in order."""
+    zone = _runtime.settings(ScheduleSettings).zone
+    date = settlement_date(event, zone)
+    _, explicit = scheduled_day(event, zone)
     logger.append_keys(settlement_date=date)
-    outcome = settle_or_fan_out(
-        _runtime.ledger(),
-        date,
-        queue=_runtime.notification_queue(),
-        starter=_runtime.execution_starter(),
-        policy=_runtime.fanout_policy(),
-    )
-    if outcome["status"] == "already_settled":
+    ledger = _runtime.ledger()
+    options: dict[str, Any] = {
+        "queue": _runtime.notification_queue(),
+        "starter": _runtime.execution_starter(),
+        "policy": _runtime.fanout_policy(),
+    }
+    if explicit:
+        outcome = settle_or_fan_out(ledger, date, **options)
+    else:
+        outcome = settle_scheduled(
+            ledger,
+            date,
+            **options,
+            time_left_s=lambda: context.get_remaining_time_in_millis() / 1000,
+            time_budget_s=CATCH_UP_RESERVE_S,
+        )
+    status = outcome["status"]
+    if status == "already_settled":
         metrics.add_metric("SettlementRunsAlreadyDone", MetricUnit.Count, 1)
+    elif status in {"blocked", "refused", "behind"}:
+        metrics.add_metric("SettlementRunsBlocked", MetricUnit.Count, 1)
+        logger.warning("settlement not run", extra={"outcome": outcome})
     elif outcome.get("mode") == "inline":
         metrics.add_metric("SettlementRunsCompleted", MetricUnit.Count, 1)
         metrics.add_metric("MembersSettled", MetricUnit.Count, outcome["members_applied"])
@@ -60,6 +81,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric("SettlementFanOuts", MetricUnit.Count, 1)
     logger.info("settlement", extra={"outcome": outcome})
     return outcome
+
+
+CATCH_UP_RESERVE_S = 450.0
+"""A catch-up starts another day only while this much of the invocation is left."""
 
 
 @logger.inject_lambda_context(log_event=True)

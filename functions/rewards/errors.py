@@ -25,6 +25,7 @@ class RejectCode(StrEnum):
     ALREADY_REGISTERED = "already_registered"
     PHONE_TAKEN = "phone_taken"
     BUSY = "busy"
+    SETTLEMENT_OUT_OF_ORDER = "settlement_out_of_order"
 
 
 class Rejected(Exception):

@@ -271,7 +271,7 @@ class Ledger:
             if (
                 self.plan.valuation.mode == "reserve"
                 and member is not None
-                and (self.store.gate_open())
+                and self.store.open_settlement() is not None
             ):
                 raise Rejected(
                     RejectCode.BUSY, "the daily settlement is running; try again in a few minutes"
@@ -295,7 +295,7 @@ class Ledger:
             result = _withdrawal_result(record)
             self._commit_keyed(
                 Commit(
-                    gate_must_be_idle=self.plan.valuation.mode == "reserve",
+                    no_settlement_open=self.plan.valuation.mode == "reserve",
                     event_key=key,
                     kind="withdrawal_requested",
                     at=record.requested_at,

@@ -1,16 +1,23 @@
-"""Daily settlement on the store: compute once, persist the results, apply per member.
+"""Daily settlement on the store: claim in date order, compute once, apply per member.
 
+0. **Claim.** Dates are settled strictly in order. One transaction creates the
+   date's run record and moves the settlement sequence (``SETTLE#SEQ``) from the
+   previous run, which must be ``done``, to this one (``open``) with the next
+   sequence number. While a run is open no other date can be claimed (it is
+   *blocked by* the open date) and reserve-valued withdrawals wait.
 1. **Compute.** Load every member (join order) with its open grants and
    personal volume, run the engine's linear :func:`settle` in memory, and write
    the per-member results as compressed pages (``SETTLE#<date>`` / ``PAGE#n``),
-   then the run record. Members are not touched yet, so a crash here is
-   harmless and a rerun recomputes.
+   then publish them on the run record. Members are not touched yet, so a crash
+   here is harmless and a rerun recomputes.
 2. **Apply.** Each page's members get one transaction each (balances, grants,
-   counters, journal entry) conditioned on ``last_settled != date``; then the
-   page is marked applied together with its circulating total. Pages are
-   independent, so they can fan out (Step Functions Distributed Map) and a
-   crash at any write followed by a rerun converges on one clean run's state:
-   the results were fixed before anything was applied.
+   counters, journal entry) conditioned on the member's ``settled_seq`` being
+   older than the run's sequence number; then the page is marked applied
+   together with its circulating total. Pages are independent, so they can fan
+   out (Step Functions Distributed Map) and a crash at any write followed by a
+   rerun converges on one clean run's state: the results were fixed before
+   anything was applied.
+3. **Finish.** The run is marked done and the sequence closed in one transaction.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.ledger import Bucket, Posting
 from functions.rewards.money import format_cents
 from functions.rewards.report import SettlementRow
@@ -29,7 +37,7 @@ from functions.rewards.settlement import SettlementInput, settle
 from functions.rewards.tree import NO_PARENT, team_sizes
 from functions.store import models as m
 from functions.store.errors import ConflictError, GuardError, UnavailableError
-from functions.store.ledger_store import Commit
+from functions.store.ledger_store import RUN_COMPUTING, RUN_DONE, Commit
 from functions.store.records import GrantRecord, MemberRecord
 
 from .ledger import Ledger
@@ -179,30 +187,90 @@ class SettlementError(RuntimeError):
     """The run cannot proceed now (inconsistent listing, or another worker holds it)."""
 
 
+class SettlementBlocked(SettlementError):
+    """An earlier date's run is unfinished: dates are settled strictly in order."""
+
+    def __init__(self, date: str, blocked_by: str) -> None:
+        super().__init__(
+            f"the settlement of {blocked_by} is unfinished; {date} waits until it is done"
+        )
+        self.date = date
+        self.blocked_by = blocked_by
+
+
 def _pages(results: Sequence[MemberResult]) -> Iterator[list[MemberResult]]:
     for start in range(0, len(results), PAGE_SIZE):
         yield list(results[start : start + PAGE_SIZE])
 
 
-def prepare_run(ledger: Ledger, date: str) -> m.SettlementRunItem:
-    """Step 1: claim the run, compute it and publish its pages (or return the published run).
+CLAIM_ATTEMPTS = 5
+"""Claims lost to a concurrent claimer before giving up (each loss means progress elsewhere)."""
 
-    The run record is claimed first (``computing`` with a fresh ``run_id``);
-    pages are written under that id and published by a conditional switch to
-    ``computed``. A run left ``computing`` by a crashed worker is taken over
-    with a new id, so pages of different computations never mix.
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """The run of a date, and whether this call created it (so its ``run_id`` is ours)."""
+
+    run: m.SettlementRunItem
+    fresh: bool
+
+
+def claim_run(ledger: Ledger, date: str) -> Claimed | None:
+    """The run of ``date``: claimed now as the next in the sequence, or the one already open.
+
+    Returns None when ``date`` is already settled. Raises :class:`SettlementBlocked`
+    while another date's run is unfinished, and ``Rejected(settlement_out_of_order)``
+    for a date before the last claimed one that was never settled (docs/rules-decisions.md).
     """
     store = ledger.store
-    run = store.settlement_run(date)
-    if run is not None and run.status != "computing":
-        return run
-    run_id = uuid.uuid4().hex[:16]
-    if run is None:
-        claimed = store.claim_run(date, run_id, ledger.clock())
-    else:
-        claimed = store.take_over_run(run, run_id)
-    if not claimed:
-        return _published(ledger, date)
+    for _ in range(CLAIM_ATTEMPTS):
+        run = store.settlement_run(date)
+        if run is not None and run.status == RUN_DONE:
+            return None
+        sequence = store.settlement_sequence()
+        if sequence is not None and sequence.open:
+            if sequence.date != date:
+                raise SettlementBlocked(date, sequence.date)
+            if run is None:
+                raise SettlementError(f"the sequence names {date} but it has no run record")
+            return Claimed(run, fresh=False)
+        if sequence is not None and date <= sequence.date:
+            raise Rejected(
+                RejectCode.SETTLEMENT_OUT_OF_ORDER,
+                f"{date} is not after {sequence.date}, the last date settled; "
+                "settlement dates are applied in order",
+            )
+        if run is not None:
+            raise SettlementError(f"{date} has a run record the sequence does not name")
+        if store.open_run(date, _new_run_id(), ledger.clock(), sequence):
+            claimed = store.settlement_run(date)
+            assert claimed is not None, "a claimed run has a record"
+            return Claimed(claimed, fresh=True)
+    raise SettlementError(f"could not claim the settlement of {date}: too much contention")
+
+
+def _new_run_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def prepare_run(ledger: Ledger, date: str) -> m.SettlementRunItem | None:
+    """Step 1: claim the run, compute it and publish its pages (or return the published run).
+
+    None when the date is already settled. The run record is created ``computing``
+    with a fresh ``run_id`` when the run is claimed; pages are written under that id
+    and published by a conditional switch to ``computed``. A run found ``computing``
+    (its worker crashed, or is slower) is taken over with a new id, so pages of
+    different computations never mix.
+    """
+    store = ledger.store
+    claimed = claim_run(ledger, date)
+    if claimed is None or claimed.run.status != RUN_COMPUTING:
+        return None if claimed is None else claimed.run
+    run_id = claimed.run.run_id
+    if not claimed.fresh:
+        run_id = _new_run_id()
+        if not store.take_over_run(claimed.run, run_id):
+            return _published(ledger, date)
     results, summary = compute(ledger, list(store.iter_members()))
     payloads = [encode_page(page) for page in _pages(results)]
     store.write_pages(date, run_id, payloads)
@@ -215,16 +283,22 @@ def prepare_run(ledger: Ledger, date: str) -> m.SettlementRunItem:
 
 def _published(ledger: Ledger, date: str) -> m.SettlementRunItem:
     run = ledger.store.settlement_run(date)
-    if run is None or run.status == "computing":
+    if run is None or run.status == RUN_COMPUTING:
         raise SettlementError(f"another worker is computing the settlement of {date}")
     return run
 
 
 def apply_member(
-    ledger: Ledger, date: str, result: MemberResult, record: MemberRecord | None
+    ledger: Ledger, run: m.SettlementRunItem, result: MemberResult, record: MemberRecord | None
 ) -> bool:
-    """Apply one member's result once; False if it was already applied."""
+    """Apply one member's result of ``run`` once; False if it was already applied.
+
+    The guard is the run's sequence number, not its date: the member item records
+    the last run applied to it (``settled_seq``) and the transaction requires it to
+    be older, so no retry, rerun or overlapping worker can settle a member twice.
+    """
     store = ledger.store
+    date, run_seq = run.date, int(run.run_seq)
     if not result.moves_points:  # only the team figures changed: not a ledger event
         store.set_team_figures(result.member, result.team_volume, result.team_size, result.level)
         return True
@@ -232,7 +306,7 @@ def apply_member(
         if record is None or attempt:
             record = store.get_member(result.member)
         assert record is not None, f"settled member {result.member!r} vanished"
-        if record.last_settled == date:
+        if record.settled_seq >= run_seq:
             return False
         released = result.static + result.paid
         by_seq = dict(result.releases)
@@ -270,7 +344,7 @@ def apply_member(
                             "level": result.level,
                         }
                     },
-                    unless_settled=date,
+                    settlement_seq=run_seq,
                     defer_circulating=True,
                 )
             )
@@ -280,13 +354,13 @@ def apply_member(
     raise UnavailableError(f"could not settle {result.member!r} on {date}")
 
 
-def apply_page(ledger: Ledger, page: m.SettlementPageItem) -> int:
+def apply_page(ledger: Ledger, run: m.SettlementRunItem, page: m.SettlementPageItem) -> int:
     """Step 2 for one page: every member, then the page's circulating total, once."""
     results = decode_page(page.payload)
     loaded = ledger.store.get_members([result.member for result in results])
     applied = 0
     for result in results:
-        applied += apply_member(ledger, page.date, result, loaded.get(result.member))
+        applied += apply_member(ledger, run, result, loaded.get(result.member))
     released = sum(result.static + result.paid for result in results)
     for attempt in range(ledger.max_attempts):
         try:
@@ -300,24 +374,20 @@ def apply_page(ledger: Ledger, page: m.SettlementPageItem) -> int:
 def run_settlement(ledger: Ledger, date: str) -> SettlementRow:
     """Settle ``date`` end to end (single-function path); a finished date is a no-op.
 
-    While pages are applied the settlement gate is open, so reserve-valued
-    withdrawals wait for the price to be whole again; a crash leaves it open
-    until a rerun finishes (the alarm on the failed run says why).
+    Dates are settled in order: while an earlier date's run is unfinished this
+    raises :class:`SettlementBlocked` and touches nothing. While the run is open,
+    reserve-valued withdrawals wait (the price is whole again when it is done).
     """
-    store = ledger.store
-    run = store.settlement_run(date)
-    if run is not None and run.status == "done":
-        store.close_gate(date)  # a crash right after finishing may have left it open
-        return SettlementRow(date, "already_settled")
     run = prepare_run(ledger, date)
-    if run.status != "done":
-        store.set_gate(date, "applying")
+    if run is None:
+        return SettlementRow(date, "already_settled")
+    if run.status != RUN_DONE:
+        store = ledger.store
         applied = store.applied_pages(date, run.run_id)
         for page in store.settlement_pages(date, run.run_id):
             if int(page.page) not in applied:
-                apply_page(ledger, page)
-        store.finish_run(run, int(run.pages))
-        store.close_gate(date)
+                apply_page(ledger, run, page)
+        store.finish_run(run)
     return row_of(date, run)
 
 

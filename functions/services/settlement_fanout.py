@@ -14,24 +14,32 @@ may run anywhere and in any order:
   notification message (id ``notify:<date>:<member>``). A retried batch sends
   its pages' messages again; the sender drops ids it has already delivered, so
   members hear once;
-* while pages are being applied the settlement gate is ``applying`` (reserve-
-  priced withdrawals wait: circulating catches up page by page); :func:`finish`
-  marks the run done, and closes the gate, only when every page is applied.
+* while the run is open (claimed, not yet done) reserve-priced withdrawals
+  wait: circulating catches up page by page; :func:`finish` marks the run done,
+  and closes the settlement sequence for the next date, only when every page is
+  applied;
+* dates are settled in order: the scheduled entry (:func:`settle_scheduled`)
+  settles the next date due, catching up days that were never settled, and
+  answers ``blocked`` (with the unfinished date) while another date's run is open.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from functions.rewards.errors import Rejected
 from functions.store import models as m
+from functions.store.ledger_store import RUN_COMPUTING, RUN_DONE
 
 from .ledger import Ledger
 from .settlement import (
     MemberResult,
+    SettlementBlocked,
     SettlementError,
     apply_page,
     decode_page,
@@ -175,7 +183,7 @@ def _published_run(ledger: Ledger, date: str) -> m.SettlementRunItem:
     run = ledger.store.settlement_run(date)
     if run is None:
         raise SettlementError(f"no settlement run for {date}: prepare it first")
-    if run.status == "computing":
+    if run.status == RUN_COMPUTING:
         raise SettlementError(f"the settlement of {date} is still being computed")
     return run
 
@@ -194,9 +202,8 @@ def apply_batch(
     run = _published_run(ledger, date)
     if first + count > int(run.pages):
         raise SettlementError(f"pages {first}..{first + count - 1} beyond the run's {run.pages}")
-    if run.status == "done":  # a late retry: every page was applied and announced
+    if run.status == RUN_DONE:  # a late retry: every page was applied and announced
         return BatchOutcome(date, first, count, 0, 0)
-    store.set_gate(date, "applying")
     applied_before = store.applied_pages(date, run.run_id)
     applied = notified = 0
     for number in range(first, first + count):
@@ -204,7 +211,7 @@ def apply_batch(
         if page is None:
             raise SettlementError(f"page {number} of {date} (run {run.run_id}) is missing")
         if number not in applied_before:
-            applied += apply_page(ledger, page)
+            applied += apply_page(ledger, run, page)
         notified += queue.send(
             [
                 notification(date, result)
@@ -216,15 +223,13 @@ def apply_batch(
 
 
 def finish(ledger: Ledger, date: str) -> dict[str, Any]:
-    """Mark the run done once every page is applied, and close the settlement gate."""
-    store = ledger.store
+    """Mark the run done once every page is applied (closing it for the next date)."""
     run = _published_run(ledger, date)
-    if run.status != "done":
+    if run.status != RUN_DONE:
         missing = unapplied_pages(ledger, run)
         if missing:
             raise SettlementError(f"{date}: {len(missing)} pages not applied, e.g. {missing[:10]}")
-        store.finish_run(run, int(run.pages))
-    store.set_gate(date, "idle")
+        ledger.store.finish_run(run)
     return {**row_of(date, run).as_json(), "pages": int(run.pages)}
 
 
@@ -291,16 +296,30 @@ def settle_or_fan_out(
     starter: ExecutionStarter | None,
     policy: FanoutPolicy | None = None,
 ) -> dict[str, Any]:
-    """Compute and persist ``date``'s run; apply it here if small, else start the fan-out."""
+    """Compute and persist ``date``'s run; apply it here if small, else start the fan-out.
+
+    Answers ``blocked`` (nothing done) while another date's run is unfinished, and
+    ``refused`` with a stable code for a date before the last one settled.
+    """
     policy = policy or FanoutPolicy()
     existing = ledger.store.settlement_run(date)
-    if existing is not None and existing.status == "done":
+    if existing is not None and existing.status == RUN_DONE:
         return {"date": date, "status": "already_settled", "pages": int(existing.pages)}
-    run = prepare_run(ledger, date)
+    try:
+        run = prepare_run(ledger, date)
+    except SettlementBlocked as blocked:
+        return {"date": date, "status": "blocked", "blocked_by": blocked.blocked_by}
+    except Rejected as refused:
+        return {
+            "date": date,
+            "status": "refused",
+            "code": refused.code.value,
+            "message": refused.message,
+        }
+    if run is None or run.status == RUN_DONE:  # another worker finished it meanwhile
+        done = ledger.store.settlement_run(date)
+        return {"date": date, "status": "already_settled", "pages": int(done.pages if done else 0)}
     pages = int(run.pages)
-    if run.status == "done":  # another worker finished it meanwhile
-        return {"date": date, "status": "already_settled", "pages": pages}
-    ledger.store.set_gate(date, "applying")
     if starter is None or pages <= policy.inline_pages:
         members = notified = 0
         for batch in page_batches(pages, MAX_PAGES_PER_BATCH):
@@ -325,3 +344,47 @@ def settle_or_fan_out(
         "batches": len(batches),
         "execution": execution.arn,
     }
+
+
+def next_day(date: str) -> str:
+    return (dt.date.fromisoformat(date) + dt.timedelta(days=1)).isoformat()
+
+
+def settle_scheduled(
+    ledger: Ledger,
+    target: str,
+    *,
+    queue: NotificationQueue,
+    starter: ExecutionStarter | None,
+    policy: FanoutPolicy | None = None,
+    time_left_s: Callable[[], float] | None = None,
+    time_budget_s: float = 0.0,
+) -> dict[str, Any]:
+    """The schedule's run: settle every date due up to ``target``, oldest first.
+
+    Normally that is ``target`` alone. When days were never settled (the schedule
+    was off, or an unfinished run held them back until an operator finished it)
+    they are caught up first, one run each, in order; a new day is started only
+    while ``time_left_s()`` exceeds ``time_budget_s``, and the next tick goes on.
+    A run of another date left unfinished answers ``blocked`` with that date.
+    The answer is the last date's outcome; after a catch-up it also lists the dates
+    settled first (``caught_up``) and the ``target``, and is ``behind`` (naming the
+    ``next`` date) when time ran out before the target.
+    """
+    sequence = ledger.store.settlement_sequence()
+    date = target
+    if sequence is not None and not sequence.open and sequence.date < target:
+        date = next_day(sequence.date)
+    caught_up: list[str] = []
+    while True:
+        outcome = settle_or_fan_out(ledger, date, queue=queue, starter=starter, policy=policy)
+        if date >= target or outcome["status"] != "settled":
+            break
+        caught_up.append(date)
+        date = next_day(date)
+        if time_left_s is not None and time_left_s() <= time_budget_s:
+            outcome = {"date": target, "status": "behind", "next": date}
+            break
+    if caught_up:
+        outcome = {**outcome, "target": target, "caught_up": caught_up}
+    return outcome

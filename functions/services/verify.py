@@ -13,6 +13,8 @@ This module replays the evidence and checks that the two still tell one story:
 * postings balance per asset, per entry and overall, and so do the stored balances;
 * every member's hash chain is intact and its ``journal_seq``/``journal_head``
   point at its last entry; ``frozen`` and ``last_settled`` agree with it;
+* every member is settled at most once per date, dates in increasing order
+  (check ``settlement``);
 * ``locked`` is the sum of the open grants' ``remaining``;
 * the statistics replay from the journal and satisfy
   ``released = available + withdrawing + withdrawn_points + spent
@@ -145,6 +147,8 @@ class _ChainState:
     last_seq: int = 0
     head: str = ""
     problems: list[str] = field(default_factory=list)
+    settlements: list[str] = field(default_factory=list)
+    """Problems with the member's settlement dates (settled twice, or out of order)."""
     frozen: bool | None = None
     last_settled: str | None = None
 
@@ -352,6 +356,13 @@ class _Auditor:
                 state.frozen = kind == "freeze"
             elif kind == "settlement":
                 date = _details(entry).get("date")
+                if isinstance(date, str) and state.last_settled is not None:
+                    if date == state.last_settled:
+                        state.settlements.append(f"settled twice for {date} (entry {entry['seq']})")
+                    elif date < state.last_settled:
+                        state.settlements.append(
+                            f"settled for {date} after {state.last_settled} (entry {entry['seq']})"
+                        )
                 state.last_settled = date if isinstance(date, str) else None
         if group:
             state.last_seq = int(str(group[-1]["seq"]))
@@ -399,6 +410,8 @@ class _Auditor:
         state = self.evidence.chains.get(name, _ChainState())
         for problem in state.problems:
             report.add("chain", name, "journal", "", "", problem)
+        for problem in state.settlements:
+            report.add("settlement", name, "journal", "each date once, in order", "", problem)
         if record.journal_seq != state.last_seq or state.entries != state.last_seq:
             report.add(
                 "head",

@@ -44,7 +44,14 @@ from .errors import (
     UnavailableError,
 )
 from .journal import GENESIS, details_text, encode_postings, entry_hash
-from .records import GrantRecord, JournalEntry, MemberRecord, SystemTotals, WithdrawalRecord
+from .records import (
+    GrantRecord,
+    JournalEntry,
+    MemberRecord,
+    SettlementSequence,
+    SystemTotals,
+    WithdrawalRecord,
+)
 
 MEMBER_BUCKETS = {
     Bucket.AVAILABLE: "available",
@@ -107,6 +114,12 @@ def error_code(exc: PynamoDBException) -> str | None:
     return str(code) if code is not None else None
 
 
+SEQUENCE_KEY = ("SETTLE#SEQ", "SEQ")
+"""The settlement sequence item: which run was claimed last and whether it is done."""
+RUN_COMPUTING, RUN_COMPUTED, RUN_DONE = "computing", "computed", "done"
+SEQUENCE_OPEN = "open"
+
+
 def member_pk(member: str) -> str:
     return f"M#{member}"
 
@@ -163,10 +176,11 @@ class Commit:
     idempotency_key: str | None = None
     claims: Sequence[Claim] = ()
     withdrawal: WithdrawalChange | None = None
-    unless_settled: str | None = None
-    """Settlement: refuse (conflict) if the chain member already has this ``last_settled``."""
-    gate_must_be_idle: bool = False
-    """Reserve-valued withdrawals: refuse while a settlement is applying (price in flux)."""
+    settlement_seq: int | None = None
+    """Settlement run: refuse (conflict) if the chain member was already settled by this run
+    or a later one, and record the run on it (``settled_seq``)."""
+    no_settlement_open: bool = False
+    """Reserve-valued withdrawals: refuse while any settlement run is unfinished."""
     defer_circulating: bool = False
     """Settlement: circulating is added once per page (``apply_page_totals``), not per member."""
 
@@ -223,6 +237,7 @@ def _member_record(item: m.MemberItem) -> MemberRecord:
         journal_head=item.journal_head or GENESIS,
         last_settled=item.last_settled,
         version=int(item.version or 0),
+        settled_seq=int(item.settled_seq or 0),
         team_volume=int(item.team_volume or 0),
         team_size=int(item.team_size or 0),
         level=item.level,
@@ -507,10 +522,11 @@ class LedgerStore:
                 actions.append(m.MemberItem.journal_head.set(digest))
                 item.version = chain.version
                 versioned = True
-                if commit.unless_settled is not None:
-                    condition &= m.MemberItem.last_settled.does_not_exist() | (
-                        m.MemberItem.last_settled != commit.unless_settled
+                if commit.settlement_seq is not None:
+                    condition &= m.MemberItem.settled_seq.does_not_exist() | (
+                        m.MemberItem.settled_seq < commit.settlement_seq
                     )
+                    actions.append(m.MemberItem.settled_seq.set(commit.settlement_seq))
             elif member in commit.versions:
                 item.version = commit.versions[member]
                 versioned = True
@@ -566,15 +582,14 @@ class LedgerStore:
         ).hexdigest()[:36]
         try:
             with TransactWrite(connection=self.connection, client_request_token=with_token) as tx:
-                if commit.gate_must_be_idle:
+                if commit.no_settlement_open:
                     tx.condition_check(
-                        m.SettlementGateItem,
-                        "SETTLE#GATE",
-                        "GATE",
+                        m.SettlementSequenceItem,
+                        *SEQUENCE_KEY,
                         condition=m.JifenItem.pk.does_not_exist()
-                        | (m.SettlementGateItem.status != "applying"),
+                        | (m.SettlementSequenceItem.status == RUN_DONE),
                     )
-                    labels.append(("gate", "GATE"))
+                    labels.append(("gate", "SEQ"))
                 for put_item, put_condition, label in puts:
                     tx.save(put_item, condition=put_condition)
                     labels.append(label)
@@ -665,7 +680,7 @@ class LedgerStore:
             if code == "ConditionalCheckFailed" and what in {"order", "idempotency", "claim"}:
                 return AlreadyExistsError(what, key)
             if code == "ConditionalCheckFailed" and what == "gate":
-                return SettlementRunningError("a settlement is being applied")
+                return SettlementRunningError("a settlement run is unfinished")
         for (what, _key), code in failed:
             if code == "ConditionalCheckFailed" and what in {"member", "withdrawal", "journal"}:
                 return ConflictError(f"{what} changed since it was read")
@@ -697,12 +712,57 @@ class LedgerStore:
         except m.SettlementRunItem.DoesNotExist:
             return None
 
-    def claim_run(self, date: str, run_id: str, at: int) -> bool:
-        """Start computing ``date`` as ``run_id``; False if a run record already exists."""
+    def settlement_sequence(self) -> SettlementSequence | None:
+        """The last claimed run (strongly consistent), or None before the first run."""
+        try:
+            item = m.SettlementSequenceItem.get(*SEQUENCE_KEY, consistent_read=True)
+        except m.SettlementSequenceItem.DoesNotExist:
+            return None
+        return SettlementSequence(int(item.seq), item.date, item.status)
+
+    def open_run(
+        self, date: str, run_id: str, at: int, previous: SettlementSequence | None
+    ) -> bool:
+        """Claim ``date`` as the next run, atomically with moving the sequence past ``previous``.
+
+        One transaction: the sequence goes from ``previous`` (which must be ``done``;
+        None: no run yet) to ``(previous.seq + 1, date, open)``, and the run record is
+        created ``computing`` as ``run_id`` with that sequence number. False when
+        another worker moved the sequence first or the run record already exists.
+        """
+        seq = 1 if previous is None else previous.seq + 1
         run = m.SettlementRunItem(
-            f"SETTLE#{date}", "RUN", date=date, run_id=run_id, status="computing", created_at=at
+            f"SETTLE#{date}",
+            "RUN",
+            date=date,
+            run_id=run_id,
+            run_seq=seq,
+            status=RUN_COMPUTING,
+            created_at=at,
         )
-        return self.put_unique(run)
+        sequence = m.SettlementSequenceItem(*SEQUENCE_KEY)
+        try:
+            with TransactWrite(connection=self.connection) as tx:
+                tx.save(run, condition=m.JifenItem.pk.does_not_exist())
+                if previous is None:
+                    sequence.seq, sequence.date, sequence.status = seq, date, SEQUENCE_OPEN
+                    tx.save(sequence, condition=m.JifenItem.pk.does_not_exist())
+                else:
+                    tx.update(
+                        sequence,
+                        [
+                            m.SettlementSequenceItem.seq.set(seq),
+                            m.SettlementSequenceItem.date.set(date),
+                            m.SettlementSequenceItem.status.set(SEQUENCE_OPEN),
+                        ],
+                        condition=(m.SettlementSequenceItem.seq == previous.seq)
+                        & (m.SettlementSequenceItem.status == RUN_DONE),
+                    )
+        except TransactWriteError as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                return False
+            raise UnavailableError(f"run not claimed: {error_code(exc)}") from exc
+        return True
 
     def take_over_run(self, run: m.SettlementRunItem, run_id: str) -> bool:
         """Replace a run stuck in ``computing`` (its worker crashed); False if we lost."""
@@ -710,7 +770,7 @@ class LedgerStore:
             run.update(
                 actions=[m.SettlementRunItem.run_id.set(run_id)],
                 condition=(m.SettlementRunItem.run_id == run.run_id)
-                & (m.SettlementRunItem.status == "computing"),
+                & (m.SettlementRunItem.status == RUN_COMPUTING),
             )
         except UpdateError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
@@ -739,12 +799,12 @@ class LedgerStore:
         try:
             run.update(
                 actions=[
-                    m.SettlementRunItem.status.set("computed"),
+                    m.SettlementRunItem.status.set(RUN_COMPUTED),
                     m.SettlementRunItem.pages.set(pages),
                     m.SettlementRunItem.totals.set(totals),
                 ],
                 condition=(m.SettlementRunItem.run_id == run_id)
-                & (m.SettlementRunItem.status == "computing"),
+                & (m.SettlementRunItem.status == RUN_COMPUTING),
             )
         except UpdateError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
@@ -782,29 +842,10 @@ class LedgerStore:
         )
         return {int(item.sk.rsplit("#", 1)[1]) for item in query}
 
-    def set_gate(self, date: str, status: str) -> None:
-        """Open (``applying``) or close (``idle``) the settlement gate."""
-        m.SettlementGateItem("SETTLE#GATE", "GATE", date=date, status=status).save()
-
-    def close_gate(self, date: str) -> None:
-        """Close the gate if ``date``'s run opened it (idempotent; other dates untouched)."""
-        gate = m.SettlementGateItem("SETTLE#GATE", "GATE")
-        try:
-            gate.update(
-                actions=[m.SettlementGateItem.status.set("idle")],
-                condition=m.SettlementGateItem.date == date,
-            )
-        except UpdateError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
-
-    def gate_open(self) -> bool:
-        """True while a settlement is applying (reserve prices are in flux)."""
-        try:
-            gate = m.SettlementGateItem.get("SETTLE#GATE", "GATE", consistent_read=True)
-        except m.SettlementGateItem.DoesNotExist:
-            return False
-        return gate.status == "applying"
+    def open_settlement(self) -> str | None:
+        """The date of the unfinished settlement run, if any (reserve prices are in flux)."""
+        sequence = self.settlement_sequence()
+        return sequence.date if sequence is not None and sequence.open else None
 
     def set_team_figures(self, member: str, volume: int, size: int, level: str | None) -> None:
         """Statement figures only (idempotent SET, no journal): not part of the ledger."""
@@ -846,13 +887,37 @@ class LedgerStore:
             raise UnavailableError(f"page totals not applied: {error_code(exc)}") from exc
         return True
 
-    def finish_run(self, run: m.SettlementRunItem, pages_applied: int) -> None:
-        run.update(
-            actions=[
-                m.SettlementRunItem.status.set("done"),
-                m.SettlementRunItem.pages_applied.set(pages_applied),
-            ]
-        )
+    def finish_run(self, run: m.SettlementRunItem) -> None:
+        """Mark ``run`` done and close the sequence in one transaction (idempotent).
+
+        The sequence is closed only if it still names this run, so finishing one date
+        can never close another date's run.
+        """
+        sequence = m.SettlementSequenceItem(*SEQUENCE_KEY)
+        record = m.SettlementRunItem(run.pk, run.sk)
+        try:
+            with TransactWrite(connection=self.connection) as tx:
+                tx.update(
+                    record,
+                    [
+                        m.SettlementRunItem.status.set(RUN_DONE),
+                        m.SettlementRunItem.pages_applied.set(int(run.pages)),
+                    ],
+                    condition=(m.SettlementRunItem.run_id == run.run_id)
+                    & (m.SettlementRunItem.status == RUN_COMPUTED),
+                )
+                tx.update(
+                    sequence,
+                    [m.SettlementSequenceItem.status.set(RUN_DONE)],
+                    condition=(m.SettlementSequenceItem.seq == run.run_seq)
+                    & (m.SettlementSequenceItem.date == run.date),
+                )
+        except TransactWriteError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise UnavailableError(f"run not finished: {error_code(exc)}") from exc
+            current = self.settlement_run(run.date)
+            if current is None or current.status != RUN_DONE:
+                raise UnavailableError(f"run of {run.date} could not be finished") from exc
 
     def raw(self) -> Any:
         """The botocore client under pynamodb (benchmarks count its requests)."""

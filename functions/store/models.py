@@ -120,6 +120,8 @@ class MemberItem(JifenItem, discriminator="member"):
     journal_seq = NumberAttribute(default=0)
     journal_head = UnicodeAttribute(default="")
     last_settled = UnicodeAttribute(null=True)
+    settled_seq = NumberAttribute(null=True)
+    """Sequence number of the last settlement run applied to this member (the guard)."""
     # team figures as of the last settlement (statements; never used by the rules)
     team_volume = NumberAttribute(default=0)
     team_size = NumberAttribute(default=0)
@@ -213,6 +215,7 @@ class SettlementRunItem(JifenItem, discriminator="settlement_run"):
 
     date = UnicodeAttribute()
     run_id = UnicodeAttribute()
+    run_seq = NumberAttribute()
     status = UnicodeAttribute()
     pages = NumberAttribute(default=0)
     totals = UnicodeAttribute(default="{}")
@@ -236,13 +239,17 @@ class PageAppliedItem(JifenItem, discriminator="page_applied"):
     at = NumberAttribute()
 
 
-class SettlementGateItem(JifenItem, discriminator="settlement_gate"):
-    """pk ``SETTLE#GATE`` sk ``GATE``: ``applying`` while a run moves points.
+class SettlementSequenceItem(JifenItem, discriminator="settlement_sequence"):
+    """pk ``SETTLE#SEQ`` sk ``SEQ``: the last claimed run (``seq``, ``date``) and whether it
+    is still ``open`` or ``done``.
 
-    Reserve-valued withdrawals condition on it being idle, because circulating
-    catches up with members' available points only page by page.
+    Runs are claimed in date order by moving this item (seq + 1) in the same
+    transaction that creates the run record, and only while the previous run is
+    ``done``: two dates can never be in flight at once. While a run is ``open``
+    reserve-valued withdrawals condition on it (circulating lags until the run ends).
     """
 
+    seq = NumberAttribute()
     date = UnicodeAttribute()
     status = UnicodeAttribute()
 
@@ -272,7 +279,7 @@ ALL_MODELS: tuple[type[JifenItem], ...] = (
     SettlementRunItem,
     SettlementPageItem,
     PageAppliedItem,
-    SettlementGateItem,
+    SettlementSequenceItem,
     ReferralEdgeItem,
     ClaimItem,
 )

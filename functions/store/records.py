@@ -43,6 +43,8 @@ class MemberRecord:
     journal_head: str
     last_settled: str | None
     version: int
+    settled_seq: int = 0
+    """Sequence number of the last settlement run applied to the member (0: none)."""
     team_volume: Cents = 0
     team_size: int = 0
     level: str | None = None
@@ -98,3 +100,16 @@ class SystemTotals:
     circulating: Cents = 0
     fees: Cents = 0
     extra: dict[str, Cents] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementSequence:
+    """The last claimed settlement run: its sequence number, date, and ``open``/``done``."""
+
+    seq: int
+    date: str
+    status: str
+
+    @property
+    def open(self) -> bool:
+        return self.status != "done"

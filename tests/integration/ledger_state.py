@@ -319,4 +319,14 @@ class Faults:
         self.close()
 
 
+def touches_settlement_sequence(body: dict[str, Any]) -> bool:
+    """True for the transactions that claim or finish a settlement run."""
+    for entry in body.get("TransactItems", []):
+        for operation in entry.values():
+            key = operation.get("Key") or operation.get("Item") or {}
+            if key.get("pk", {}).get("S", "") == "SETTLE#SEQ":
+                return True
+    return False
+
+
 WRITES = frozenset({"TransactWriteItems", "BatchWriteItem", "PutItem", "UpdateItem", "DeleteItem"})

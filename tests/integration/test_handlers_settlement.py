@@ -31,7 +31,6 @@ from functions.rewards.events import Join, Purchase
 from functions.services import settlement as settlement_service
 from functions.services.ledger import Ledger
 from functions.services.settlement_fanout import SettlementError
-from functions.store import models as m
 from functions.store.ledger_store import Commit, LedgerStore
 from functions.store.records import MemberRecord
 
@@ -174,12 +173,10 @@ def assert_settled_once(store: LedgerStore, names: list[str], date: str) -> None
 
 
 def gate(store: LedgerStore) -> str | None:
-    """The settlement gate's status (reserve-priced withdrawals wait while ``applying``)."""
-    del store  # the models are bound to the store's table
-    try:
-        return str(m.SettlementGateItem.get("SETTLE#GATE", "GATE", consistent_read=True).status)
-    except m.SettlementGateItem.DoesNotExist:
-        return None
+    """The settlement sequence's status: ``open`` while a run is unfinished (reserve-priced
+    withdrawals wait), ``done`` once it finished, None before the first run."""
+    sequence = store.settlement_sequence()
+    return None if sequence is None else sequence.status
 
 
 def map_items(execution_input: dict[str, Any]) -> list[dict[str, Any]]:
@@ -252,7 +249,7 @@ def test_scheduled_settlement_applies_a_small_run_inline_and_notifies_each_membe
     run = cloud.store().settlement_run(DATE)
     assert run is not None
     assert run.status == "done"
-    assert gate(cloud.store()) == "idle"
+    assert gate(cloud.store()) == "done"
     # And every member gets exactly one message with its statement (amounts as text)
     messages = cloud.drain()
     assert sorted(message["id"] for message in messages) == sorted(
@@ -306,9 +303,9 @@ def test_a_large_run_fans_out_and_the_map_items_and_finish_step_complete_it(
         "batches": [{"first": 0, "count": 10}, {"first": 10, "count": 2}],
         "max_concurrency": 16,
     }
-    # And no member is settled yet (the pages are only persisted), but the gate is open
+    # And no member is settled yet (the pages are only persisted), but the run is open
     assert all(r.last_settled is None for r in members(cloud.store(), names).values())
-    assert gate(cloud.store()) == "applying"
+    assert gate(cloud.store()) == "open"
     # When the schedule fires again while that execution still runs
     again = handlers.handler(event("scheduled.json"), CONTEXT)
     # Then the running execution is reported, not a second one started
@@ -328,7 +325,7 @@ def test_a_large_run_fans_out_and_the_map_items_and_finish_step_complete_it(
     run = cloud.store().settlement_run(DATE)
     assert run is not None
     assert run.status == "done"
-    assert gate(cloud.store()) == "idle"
+    assert gate(cloud.store()) == "done"
     assert Counter(message["member"] for message in cloud.drain()) == dict.fromkeys(names, 1)
 
 
@@ -362,10 +359,10 @@ def test_a_crash_in_the_middle_of_a_batch_is_retried_without_settling_anyone_twi
     # Then four pages are applied and the rest of the batch is untouched
     states = members(cloud.store(), names)
     assert sum(record.last_settled == DATE for record in states.values()) == 4
-    # And finishing now is refused: the run has unapplied pages, the gate stays open
+    # And finishing now is refused: the run has unapplied pages, it stays open
     with pytest.raises(SettlementError, match="not applied"):
         handlers.finish_handler({"date": DATE}, CONTEXT)
-    assert gate(cloud.store()) == "applying"
+    assert gate(cloud.store()) == "open"
     # When Step Functions retries the batch (the fault is gone), then runs the rest and finishes
     monkeypatch.setattr(LedgerStore, "commit", real_commit)
     retried = handlers.apply_pages_handler(first, CONTEXT)

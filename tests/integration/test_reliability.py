@@ -49,27 +49,27 @@ from .ledger_state import (
     request_body,
     table_dump,
     touches_settlement_page,
+    touches_settlement_sequence,
 )
 
-PLAN = parse_plan(
-    {
-        "name": "reliability",
-        "grant": {"ratio": "2"},
-        "release": {"mode": "daily", "daily_rate": "0.05"},
-        "share": ["0.50", "0.30"],
-        "team": {
-            "levels": [
-                {"name": "L1", "min": "500", "rate": "0.10"},
-                {"name": "L2", "min": "2000", "rate": "0.20"},
-            ],
-            "peer_rate": "0.03",
-        },
-        "valuation": {"mode": "reserve", "reserve_rate": "0.09"},
-        "withdrawal": {"fee_rate": "0.20", "min_points": "1"},
-        "deduction": {"max_ratio": "0.50"},
-        "commission": {"rates": [{"default": "0.08", "digital": "0.03"}, {"default": "0.02"}]},
-    }
-)
+PLAN_DATA: dict[str, Any] = {
+    "name": "reliability",
+    "grant": {"ratio": "2"},
+    "release": {"mode": "daily", "daily_rate": "0.05"},
+    "share": ["0.50", "0.30"],
+    "team": {
+        "levels": [
+            {"name": "L1", "min": "500", "rate": "0.10"},
+            {"name": "L2", "min": "2000", "rate": "0.20"},
+        ],
+        "peer_rate": "0.03",
+    },
+    "valuation": {"mode": "reserve", "reserve_rate": "0.09"},
+    "withdrawal": {"fee_rate": "0.20", "min_points": "1"},
+    "deduction": {"max_ratio": "0.50"},
+    "commission": {"rates": [{"default": "0.08", "digital": "0.03"}, {"default": "0.02"}]},
+}
+PLAN = parse_plan(PLAN_DATA)
 PAGE_SIZE = 2
 """Five members over three settlement pages, so crashes fall between pages too."""
 MEMBERS = (("A", None), ("B", "A"), ("C", "B"), ("D", "B"), ("E", "C"))
@@ -230,7 +230,9 @@ class Crasher:
 
     ``decide(phase, kind, n)`` sees every write: ``phase`` is ``before``/``after``
     the request, ``kind`` is ``member`` (a member's transaction), ``page`` (a page's
-    totals transaction) or the operation name, and ``n`` counts writes of that kind.
+    totals transaction), ``run`` (claiming or finishing a run: the transactions that
+    move the settlement sequence) or the operation name, and ``n`` counts writes of
+    that kind.
     """
 
     def __init__(self, decide: Callable[[str, str, int], bool]) -> None:
@@ -250,7 +252,11 @@ class Crasher:
             return
         kind = model.name
         if kind == "TransactWriteItems":
-            kind = "page" if touches_settlement_page(request_body(params)) else "member"
+            body = request_body(params)
+            if touches_settlement_sequence(body):
+                kind = "run"
+            else:
+                kind = "page" if touches_settlement_page(body) else "member"
         self.counts[kind] += 1
         self._current = kind
         self._maybe("before")
@@ -448,21 +454,21 @@ def test_page_writes_left_unprocessed_fail_the_run_and_a_rerun_recovers(
 
 CRASH_POINTS: dict[str, tuple[str, str, int | None]] = {
     # name: (before/after the request, kind of write, which one of that kind; None: any).
-    # A clean run writes: claim (PutItem 1), pages (BatchWriteItem), publish (UpdateItem
-    # 1), gate open (PutItem 2), members 1-2, page 1, members 3-4, page 2, member 5,
-    # page 3, finish (UpdateItem 2), gate closed (PutItem 3).
+    # A clean run writes: claim (run 1: the sequence moved and the run record created),
+    # pages (BatchWriteItem), publish (UpdateItem 1), members 1-2, page 1, members 3-4,
+    # page 2, member 5, page 3, finish (run 2: run done and sequence closed).
+    "claimed-but-response-lost": ("after", "run", 1),
     "after-claim-before-pages": ("before", "BatchWriteItem", None),
     "after-pages-before-publish": ("before", "UpdateItem", 1),
-    "after-publish-before-gate": ("before", "PutItem", 2),
+    "after-publish-before-members": ("before", "member", 1),
     "between-two-members-of-a-page": ("after", "member", 1),
     "after-members-before-page-totals": ("before", "page", 1),
     "between-pages": ("after", "page", 1),
     "last-page-totals-lost": ("after", "page", 3),
-    "before-finish": ("before", "UpdateItem", 2),
+    "before-finish": ("before", "run", 2),
 }
-GATE_CRASH_POINTS: dict[str, tuple[str, str, int | None]] = {
-    "after-finish": ("after", "UpdateItem", 2),
-    "before-closing-gate": ("before", "UpdateItem", 3),
+FINISHED_CRASH_POINTS: dict[str, tuple[str, str, int | None]] = {
+    "finished-but-response-lost": ("after", "run", 2),
 }
 
 
@@ -475,7 +481,7 @@ def crash_at(phase: str, kind: str, number: int | None) -> Callable[[str, str, i
 
 def _crash_params() -> Iterator[Any]:
     yield from CRASH_POINTS.items()
-    for name, point in GATE_CRASH_POINTS.items():
+    for name, point in FINISHED_CRASH_POINTS.items():
         yield pytest.param(
             name,
             point,
@@ -504,7 +510,7 @@ def test_settlement_rerun_after_a_crash_equals_a_clean_run(
     rerun = module_tables.store(table)
     row = run_settlement(ledger_on(rerun), FIRST_DAY).as_json()
     assert table_dump(module_tables.client, table) == clean_dump
-    assert row["status"] == "already_settled" if name in GATE_CRASH_POINTS else row == clean_row
+    assert row["status"] == "already_settled" if name in FINISHED_CRASH_POINTS else row == clean_row
 
 
 CHAOS_KINDS = frozenset({"BatchWriteItem", "member", "page"})
@@ -641,18 +647,19 @@ def test_a_withdrawal_during_the_first_settlement_is_busy_not_no_price(
     assert refused.value.code == "busy"
 
 
-def test_a_crash_between_finishing_and_closing_the_gate_does_not_block_withdrawals(
+def test_a_finished_run_whose_answer_was_lost_does_not_block_withdrawals(
     module_tables: Tables, before_settlement: str
 ) -> None:
-    """Given the first settlement crashed right after marking its run done, before it
-    closed the settlement gate, and was then run again
+    """Given the first settlement finished (run done and sequence closed in one
+    transaction) but the function died before it heard the answer, and was run again
     When a member asks for a reserve-priced withdrawal
     Then it is accepted (the settlement is over)."""
     table = module_tables.clone(before_settlement)
     store = module_tables.store(table)
-    with install(store, Crasher(crash_at("after", "UpdateItem", 2))), pytest.raises(Crash):
+    with install(store, Crasher(crash_at("after", "run", 2))), pytest.raises(Crash):
         run_settlement(ledger_on(store), FIRST_DAY)
     store = module_tables.store(table)
+    assert store.open_settlement() is None
     assert run_settlement(ledger_on(store), FIRST_DAY).status == "already_settled"
     quote = ledger_on(store).request_withdrawal(Withdraw("A", 1_000), "w-A")
     assert quote["status"] == "pending"
