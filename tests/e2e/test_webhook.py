@@ -435,7 +435,7 @@ def test_busy_payment_whose_release_fails_is_recorded_once_the_lease_expires(
     from functions.rewards.errors import RejectCode, Rejected
     from functions.services.members import Members
 
-    monkeypatch.setattr(telegram_webhook, "LEASE_MARGIN_MS", 100)
+    monkeypatch.setattr(telegram_webhook, "LEASE_MARGIN_MS", 100, raising=False)
     register(server, ALICE, 90)
     payment = numbered(
         server.successful_payment(ALICE, "buy:300000:0", 300_000, "CNY", "charge-stuck"), 92
