@@ -24,8 +24,9 @@ warm invocation runs ``process_update`` on that same loop — never
 ``asyncio.run`` per call, which would close the loop under PTB's client.
 
 Imports are deliberately light: PTB, pydantic, the store and Powertools'
-idempotency utility (boto3) load on the first authentic request, so a cold container answers a forged request without
-loading them (and ``bench/webhook.py`` holds the module's import to budget).
+idempotency utility (boto3) load on the first authentic request, so a cold
+container answers a forged request without loading them (and
+``bench/webhook.py`` holds the module's import to budget).
 Where the init phase runs ahead of any request (provisioned concurrency,
 SnapStart), the heavy modules are imported during init instead, since then
 nobody waits for them.
@@ -36,7 +37,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import hashlib
 import hmac
 import importlib
 import json
@@ -64,7 +64,7 @@ SECRET_MAX_AGE_S = 300
 LEASE_PK = "WEBHOOK#updates"
 """Partition of every update lease (Powertools needs one static ``pk`` on a pk/sk table)."""
 LEASE_PREFIX = "tg-update"
-"""Sort keys are ``tg-update#<md5 of the update_id's JSON>`` (see :func:`lease_key`)."""
+"""Sort keys are ``tg-update#<md5 hex of the update_id in decimal>`` (Powertools' key)."""
 LEASE_MARGIN_MS = 2_000
 """How long a lease outlives its invocation's deadline: clock skew between containers."""
 DEFAULT_TIMEOUT_MS = 25_000
@@ -98,12 +98,6 @@ class _Runtime:
     lease_config: IdempotencyConfig
     apply: Callable[..., Any]
     """``apply(update=..., deadline_s=..., ran=[])``: process one update under its lease."""
-
-
-def lease_key(update_id: int) -> tuple[str, str]:
-    """``(pk, sk)`` of an update's lease item, as Powertools derives it (for operators)."""
-    digest = hashlib.md5(json.dumps(update_id).encode(), usedforsecurity=False).hexdigest()
-    return LEASE_PK, f"{LEASE_PREFIX}#{digest}"
 
 
 class _Deadline:
@@ -158,7 +152,7 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
         LOGGER.info("update %s is being processed elsewhere; Telegram will retry", update_id)
         return _response(500, "in_progress")
     except Exception:
-        LOGGER.exception("update %s failed; released for Telegram's retry", update_id)
+        LOGGER.exception("update %s failed; lease released (or expiring) for a retry", update_id)
         return _response(500, "error")
     if not ran:
         LOGGER.info("update %s already processed; acknowledged again", update_id)
@@ -217,18 +211,19 @@ def _leased_apply(
         expires_after_seconds=UPDATE_LEASE_TTL_S,
     )
 
-    @idempotent_function(
-        data_keyword_argument="update",
-        persistence_store=persistence,
-        config=config,
-        key_prefix=LEASE_PREFIX,
-    )
     def apply(*, update: dict[str, Any], deadline_s: float, ran: list[int]) -> dict[str, Any]:
         ran.append(update["update_id"])
         _event_loop().run_until_complete(_process(application, update, deadline_s))
         return {"update_id": update["update_id"]}
 
-    return apply, config
+    leased: Callable[..., Any] = idempotent_function(
+        apply,
+        data_keyword_argument="update",
+        persistence_store=persistence,
+        config=config,
+        key_prefix=LEASE_PREFIX,
+    )
+    return leased, config
 
 
 def _response(status: int, outcome: str) -> dict[str, Any]:

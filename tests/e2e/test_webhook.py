@@ -132,7 +132,7 @@ def register(server: BotApiServer, user: User, first_update_id: int) -> None:
 
 
 def receipts(server: BotApiServer) -> list[str]:
-    """"Payment received" messages that reached the (fake) Bot API."""
+    """The "payment received" messages that reached the (fake) Bot API."""
     return [
         str(sent.params["text"])
         for sent in server.requests("sendMessage")
