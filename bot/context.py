@@ -8,10 +8,12 @@ the one-update-at-a-time webhook calls them inline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
@@ -30,6 +32,10 @@ T = TypeVar("T")
 Context = ContextTypes.DEFAULT_TYPE
 SERVICES_KEY = "jifen"
 RETRY_KEY = "jifen.retry"
+DEADLINE_KEY = "jifen.deadline"
+"""The webhook invocation's deadline (epoch seconds) while it processes an update."""
+NOTICE_LEASE_S = 60.0
+"""A notice's sending lease where no invocation deadline is known (polling)."""
 CURRENCY = "CNY"
 """Telegram Payments currency; amounts go to Telegram in fen (2 decimals), like ours."""
 
@@ -114,6 +120,36 @@ def retry_requested(bot_data: dict[Any, Any], update_id: int) -> bool:
     if not retries or update_id not in retries:
         return False
     retries.discard(update_id)
+    return True
+
+
+async def notify_once(context: Context, key: str, send: Callable[[], Awaitable[object]]) -> bool:
+    """Send a member notice once per ``key``; False (nothing sent) when it already was.
+
+    The notice is claimed under a lease that ends with this invocation, sent,
+    then recorded as sent. A second update with the same key (a repeated
+    payment message, a second press of an approval) finds it sent, or held by
+    a sender still running, and sends nothing. If the process dies after
+    claiming, the lease expires with it and the redelivery sends; if it dies
+    between sending and recording, the redelivery sends a second time (the only
+    duplicate left). A failed send releases the claim and raises.
+    """
+    store = services(context).members.bot_store
+    deadline = context.bot_data.get(DEADLINE_KEY)
+    until = deadline if isinstance(deadline, float) else time.time() + NOTICE_LEASE_S
+    if not await call(context, store.claim_notice, key, until):
+        LOGGER.info("notice %s already sent (or being sent); not repeated", key)
+        return False
+    try:
+        await send()
+    except BaseException:
+        with contextlib.suppress(Exception):  # best effort: the lease expires anyway
+            await call(context, store.release_notice, key)
+        raise
+    try:
+        await call(context, store.notice_sent, key)
+    except Exception:  # sent: only a redelivery after the lease could repeat it
+        LOGGER.warning("notice %s sent but not recorded", key, exc_info=True)
     return True
 
 

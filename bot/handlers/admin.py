@@ -3,7 +3,8 @@
 Only Telegram user ids in ``JIFEN_ADMIN_IDS`` may use them; everyone else is
 refused before anything is read or changed, buttons included. The journal
 names the operator as ``tg:<user id>``. Deciding a withdrawal tells the
-member in their own language.
+member in their own language, once per request and decision however often
+(and from however many ``/queue`` lists) the button is pressed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bot.context import (
     call,
     edit,
     identify,
+    notify_once,
     pressed_message,
     rejection,
     reply,
@@ -127,21 +129,23 @@ async def decide(update: Update, context: Context) -> None:
     except Rejected as error:
         await query.answer(rejection(who.language, error), show_alert=True)
         return
+    # The member first: a redelivery after a crash may find the query too old to answer.
+    await _notify(context, member, result, approve)
     await query.answer()
     status_key = "admin.approved" if approve else "admin.rejected"
     await edit(
         pressed_message(update),
         t(who.language, status_key, request_id=result["request_id"], member=result["member"]),
     )
-    await _notify(context, member, result, approve)
 
 
 async def _notify(
     context: Context, member: MemberRecord | None, result: Result, approved: bool
 ) -> None:
-    """Tell the member the decision; a blocked bot or a gone chat is only logged."""
+    """Tell the member the decision, once; a blocked bot or a gone chat is only logged."""
     if member is None or member.telegram_id is None:
         return
+    telegram_id = member.telegram_id
     language = supported(member.language) or DEFAULT_LANGUAGE
     key = "withdraw.approved" if approved else "withdraw.rejected"
     text = t(
@@ -151,8 +155,13 @@ async def _notify(
         points=result["points"],
         net=result["net"],
     )
+    status = "approved" if approved else "rejected"
     try:
-        await context.bot.send_message(member.telegram_id, text)
+        await notify_once(
+            context,
+            f"withdrawal:{result['request_id']}:{status}",
+            lambda: context.bot.send_message(telegram_id, text),
+        )
     except TelegramError as exc:
         LOGGER.warning("could not tell %s about %s: %s", member.member, result["request_id"], exc)
 

@@ -4,7 +4,9 @@ The invoice payload ``buy:<amount>:<points>`` (hundredths) names the package
 and the points offered; pre-checkout checks it against the catalogue and the
 member's state *now*, and the successful payment becomes one purchase whose
 order id and idempotency key are Telegram's charge id, so a repeated payment
-message never grants twice.
+message never grants twice. The "payment received" message is a notice keyed
+by the charge id too (:func:`~bot.context.notify_once`): sent once, even when
+the update is processed again after a crash that followed the purchase.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -29,6 +32,7 @@ from bot.context import (
     Context,
     call,
     identify,
+    notify_once,
     rejection,
     reply,
     request_retry,
@@ -221,7 +225,19 @@ async def paid(update: Update, context: Context) -> None:
         lines.append(t(who.language, "shop.paid_locked", daily=result["daily"]))
     if outcome.points_refused is not None:
         lines.append(t(who.language, "shop.points_refused"))
-    await reply(update, "\n".join(lines))
+    try:
+        await notify_once(
+            context,
+            f"paid:{payment.telegram_payment_charge_id}",
+            lambda: reply(update, "\n".join(lines)),
+        )
+    except TelegramError:
+        raise
+    except Exception:
+        # The notice could not be claimed (the store failed): have Telegram redeliver, so
+        # the member still hears about the purchase, which the retry replays.
+        request_retry(context, update)
+        raise
 
 
 def handlers() -> list[BaseHandler[Update, Context, Any]]:

@@ -2,12 +2,20 @@
 
 Per request: the ``X-Telegram-Bot-Api-Secret-Token`` header is compared in
 constant time with the configured secret (wrong or missing: 403, nothing
-read or written); the body's ``update_id`` is claimed once in the table
-(a redelivery: 200, not applied again); the update goes through
-``Application.process_update``. Anything processed or deliberately ignored
-(malformed, duplicate) answers 200 so Telegram stops retrying; only an
-unexpected failure, or a handler asking for it (a payment it could not record
-yet), answers 500, after releasing the claim so Telegram's retry runs.
+read or written); the update goes through ``Application.process_update``
+under a **lease** on its ``update_id`` (Powertools idempotency on the single
+table): the lease is taken *in progress* until a little after this
+invocation's own deadline and becomes *completed* only once the update was
+fully processed. A redelivery of a completed update answers 200
+``duplicate``; one that finds the lease still held answers 500
+``in_progress`` (Telegram tries again later); one that finds it expired —
+the invocation holding it was killed — runs the update again, and the
+ledger's own keys (charge id, update id) keep that exactly-once. Anything
+processed or deliberately ignored (malformed, duplicate) answers 200 so
+Telegram stops retrying; an unexpected failure, or a handler asking for it
+(a payment it could not record yet), answers 500 after the lease is released
+(deleted) so Telegram's retry runs; if even the release fails, the lease's
+expiry lets the retry run.
 
 PTB is asyncio and its HTTP client belongs to the event loop that opened it,
 so the container keeps **one** loop for its whole life: the Application is
@@ -15,9 +23,10 @@ built and initialized on it once (on the first authentic request) and every
 warm invocation runs ``process_update`` on that same loop — never
 ``asyncio.run`` per call, which would close the loop under PTB's client.
 
-Imports are deliberately light: PTB, pydantic and the store load on the first
-authentic request, so a cold container answers a forged request without
-loading them (and ``bench/webhook.py`` holds the module's import to budget).
+Imports are deliberately light: PTB, pydantic, the store and Powertools'
+idempotency utility (boto3) load on the first authentic request, so a cold
+container answers a forged request without loading them (and
+``bench/webhook.py`` holds the module's import to budget).
 Where the init phase runs ahead of any request (provisioned concurrency,
 SnapStart), the heavy modules are imported during init instead, since then
 nobody waits for them.
@@ -33,12 +42,15 @@ import importlib
 import json
 import os
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import Logger
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
     from pydantic_settings import BaseSettings
 
     from bot.application import JifenApplication
@@ -49,6 +61,17 @@ SECRET_HEADER = "x-telegram-bot-api-secret-token"
 SECRET_MAX_AGE_S = 300
 """How long a secret read from SSM is trusted before it is read again (rotation)."""
 
+LEASE_PK = "WEBHOOK#updates"
+"""Partition of every update lease (Powertools needs one static ``pk`` on a pk/sk table)."""
+LEASE_PREFIX = "tg-update"
+"""Sort keys are ``tg-update#<md5 hex of the update_id in decimal>`` (Powertools' key)."""
+LEASE_MARGIN_MS = 2_000
+"""How long a lease outlives its invocation's deadline: clock skew between containers."""
+DEFAULT_TIMEOUT_MS = 25_000
+"""The template's timeout, for a context that cannot say how much time is left."""
+UPDATE_LEASE_TTL_S = 7 * 24 * 3600
+"""How long a completed update is remembered (Telegram gives up within a day)."""
+
 LOGGER = Logger()
 """Structured logs with the invocation's request id (Powertools; cheap to import)."""
 _lock = threading.Lock()
@@ -58,15 +81,40 @@ _settings: BotSettings | None = None
 
 
 AHEAD_OF_TIME_INITIALIZATION = frozenset({"provisioned-concurrency", "snap-start"})
-HEAVY_MODULES = ("bot.application", "functions.services.runtime", "telegram")
+HEAVY_MODULES = (
+    "bot.application",
+    "functions.services.runtime",
+    "telegram",
+    "aws_lambda_powertools.utilities.idempotency",
+)
 
 
 @dataclass(slots=True)
 class _Runtime:
-    """What a container builds once: the initialized Application and the dedupe store."""
+    """What a container builds once: the Application, the bot's store and the leased apply."""
 
     application: JifenApplication
     bot_store: BotStore
+    lease_config: IdempotencyConfig
+    apply: Callable[..., Any]
+    """``apply(update=..., deadline_s=..., ran=[])``: process one update under its lease."""
+
+
+class _Deadline:
+    """What Powertools reads of the Lambda context: time left, plus :data:`LEASE_MARGIN_MS`.
+
+    The in-progress lease is stamped ``now + remaining``, so it ends a little
+    after the invocation's own deadline (Lambda has stopped it by then).
+    """
+
+    def __init__(self, context: object) -> None:
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        left_ms = remaining() if callable(remaining) else DEFAULT_TIMEOUT_MS
+        self.deadline_s = time.time() + int(left_ms) / 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        left_s = self.deadline_s - time.time()
+        return max(0, int(left_s * 1000)) + LEASE_MARGIN_MS
 
 
 def __getattr__(name: str) -> Any:
@@ -83,23 +131,32 @@ def __getattr__(name: str) -> Any:
 
 @LOGGER.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
-    """One webhook call: authenticate, dedupe, process; 200 unless something broke."""
+    """One webhook call: authenticate, lease, process; 200 unless something broke."""
     if not _authentic(event):
         return _response(403, "forbidden")
     update = _update_of(event)
     if update is None:
         return _response(200, "ignored")
     runtime = _runtime_once()
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+    )
+
     update_id = int(update["update_id"])
-    if not runtime.bot_store.claim_update(update_id):
+    deadline = _Deadline(context)
+    runtime.lease_config.register_lambda_context(deadline)  # type: ignore[arg-type]
+    ran: list[int] = []
+    try:
+        runtime.apply(update=update, deadline_s=deadline.deadline_s, ran=ran)
+    except IdempotencyAlreadyInProgressError:
+        LOGGER.info("update %s is being processed elsewhere; Telegram will retry", update_id)
+        return _response(500, "in_progress")
+    except Exception:
+        LOGGER.exception("update %s failed; lease released (or expiring) for a retry", update_id)
+        return _response(500, "error")
+    if not ran:
         LOGGER.info("update %s already processed; acknowledged again", update_id)
         return _response(200, "duplicate")
-    try:
-        _event_loop().run_until_complete(_process(runtime.application, update))
-    except Exception:
-        LOGGER.exception("update %s failed; released for Telegram's retry", update_id)
-        runtime.bot_store.release_update(update_id)
-        return _response(500, "error")
     return _response(200, "ok")
 
 
@@ -107,15 +164,66 @@ class RetryRequested(Exception):
     """A handler could not finish work that must not be lost; Telegram should redeliver."""
 
 
-async def _process(application: JifenApplication, data: dict[str, Any]) -> None:
+async def _process(application: JifenApplication, data: dict[str, Any], deadline_s: float) -> None:
     from telegram import Update
 
-    from bot.context import retry_requested
+    from bot.context import DEADLINE_KEY, retry_requested
 
     update = Update.de_json(data, application.bot)
-    await application.process_update(update)
+    application.bot_data[DEADLINE_KEY] = deadline_s
+    try:
+        await application.process_update(update)
+    finally:
+        application.bot_data.pop(DEADLINE_KEY, None)
     if retry_requested(application.bot_data, update.update_id):
         raise RetryRequested(f"update {update.update_id}")
+
+
+def _leased_apply(
+    application: JifenApplication, store: BotStore
+) -> tuple[Callable[..., Any], IdempotencyConfig]:
+    """The update processor wrapped in Powertools' idempotency, on the ledger's table.
+
+    Keyed by ``update_id`` alone; the record is ``INPROGRESS`` until the
+    deadline registered per invocation (plus the margin), ``COMPLETED`` for
+    :data:`UPDATE_LEASE_TTL_S` after success, deleted when processing raised.
+    """
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    from functions.store.local_endpoint import dynamodb_client
+
+    ledger_store = store.store
+    persistence = DynamoDBPersistenceLayer(
+        table_name=ledger_store.table_name,
+        key_attr="pk",
+        sort_key_attr="sk",
+        static_pk_value=LEASE_PK,
+        expiry_attr="expires_at",
+        boto3_client=dynamodb_client(ledger_store.host, region_name=ledger_store.region),
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="update_id",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=UPDATE_LEASE_TTL_S,
+    )
+
+    def apply(*, update: dict[str, Any], deadline_s: float, ran: list[int]) -> dict[str, Any]:
+        ran.append(update["update_id"])
+        _event_loop().run_until_complete(_process(application, update, deadline_s))
+        return {"update_id": update["update_id"]}
+
+    leased: Callable[..., Any] = idempotent_function(
+        apply,
+        data_keyword_argument="update",
+        persistence_store=persistence,
+        config=config,
+        key_prefix=LEASE_PREFIX,
+    )
+    return leased, config
 
 
 def _response(status: int, outcome: str) -> dict[str, Any]:
@@ -238,8 +346,9 @@ def _build() -> _Runtime:
     )
     bot_store = BotStore(ledger.store)
     application = build_application(ledger, resolved_settings(_bot_settings()), bot_store=bot_store)
+    apply, config = _leased_apply(application, bot_store)
     _event_loop().run_until_complete(application.initialize())
-    return _Runtime(application, bot_store)
+    return _Runtime(application, bot_store, config, apply)
 
 
 def reset() -> None:

@@ -8,10 +8,15 @@ None of it is ledger state, so none of it is journaled or version-checked:
   (from the ``/start`` deep link) and chosen language, carried from ``/start``
   to the contact message — possibly handled by another Lambda container;
 * the member's ``language``, set in place without touching the item's
-  version, so a language switch never makes a concurrent ledger write retry.
+  version, so a language switch never makes a concurrent ledger write retry;
+* ``IDEM#tg-notice:<key>``: a member notice ("payment received", "your
+  withdrawal was approved") that was sent, or is being sent under a lease, so
+  a repeated update or a second press does not tell the member twice.
 
-All three reuse :class:`~functions.store.models.IdempotencyItem`'s shape
-(a small text value with a TTL) rather than adding an item kind.
+All of them reuse :class:`~functions.store.models.IdempotencyItem`'s shape
+(a small text value with a TTL) rather than adding an item kind. (The
+webhook no longer uses the update claim: its lease is Powertools'
+idempotency record, see ``functions/handlers/telegram_webhook.py``.)
 """
 
 from __future__ import annotations
@@ -23,15 +28,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from . import models as m
-from .ledger_store import LedgerStore, member_pk
+from .ledger_store import LedgerStore, error_code, member_pk
 
 UPDATE_TTL_S = 7 * 24 * 3600
 """Telegram stops redelivering an update after at most a day; a week is ample."""
 VISITOR_TTL_S = 30 * 24 * 3600
 """A deep link clicked a month ago no longer decides who referred a newcomer."""
+NOTICE_TTL_S = 30 * 24 * 3600
+"""How long a sent notice is remembered: longer than any redelivery or stale button."""
+NOTICE_SENDING = json.dumps({"state": "sending"})
+NOTICE_SENT = json.dumps({"state": "sent"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +74,52 @@ class BotStore:
     def release_update(self, update_id: int) -> None:
         """Forget a claim whose processing failed, so Telegram's retry is processed."""
         m.IdempotencyItem(f"IDEM#tg-update:{update_id}", "IDEM").delete()
+
+    # -- member notices --------------------------------------------------------
+    def claim_notice(self, key: str, until_s: float) -> bool:
+        """Take the right to send notice ``key`` until ``until_s`` (epoch seconds).
+
+        False when the notice was sent, or another sender holds an unexpired
+        lease on it. ``expires_at`` is the lease's end while sending and the
+        TTL once sent, so one condition covers both: free if absent or ended
+        (``expires_at <= now``, in whole seconds, the TTL attribute's unit). The
+        end is rounded down, so the lease never outlives ``until_s``: a webhook
+        redelivery that found the update's lease expired finds this one expired too.
+        """
+        now = datetime.datetime.fromtimestamp(self.clock_s(), datetime.UTC)
+        item = m.IdempotencyItem(
+            _notice_pk(key),
+            "IDEM",
+            result=NOTICE_SENDING,
+            created_at=int(self.clock_s() * 1_000_000),
+            expires_at=datetime.datetime.fromtimestamp(int(until_s), datetime.UTC),
+        )
+        try:
+            item.save(
+                condition=m.JifenItem.pk.does_not_exist() | (m.IdempotencyItem.expires_at <= now)
+            )
+        except PutError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def notice_sent(self, key: str) -> None:
+        """Record that notice ``key`` reached Telegram (kept :data:`NOTICE_TTL_S`)."""
+        m.IdempotencyItem(
+            _notice_pk(key),
+            "IDEM",
+            result=NOTICE_SENT,
+            created_at=int(self.clock_s() * 1_000_000),
+            expires_at=datetime.timedelta(seconds=NOTICE_TTL_S),
+        ).save()
+
+    def release_notice(self, key: str) -> None:
+        """Give up a claimed notice that could not be sent (never forgets a sent one)."""
+        with contextlib.suppress(DeleteError):  # already sent, or gone: nothing to release
+            m.IdempotencyItem(_notice_pk(key), "IDEM").delete(
+                condition=m.IdempotencyItem.result == NOTICE_SENDING
+            )
 
     # -- visitors ------------------------------------------------------------
     def visitor(self, telegram_id: int) -> Visitor | None:
@@ -120,3 +175,7 @@ class BotStore:
                 return False
             raise
         return True
+
+
+def _notice_pk(key: str) -> str:
+    return f"IDEM#tg-notice:{key}"

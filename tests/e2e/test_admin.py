@@ -104,6 +104,39 @@ def test_operator_approves_and_member_is_notified(bot: RunningBot, store: Ledger
     assert bot.command(OPERATOR, "/queue").text == "No withdrawals are waiting for review."
 
 
+def test_approval_pressed_again_or_from_another_queue_list_notifies_once(
+    bot: RunningBot, store: LedgerStore
+) -> None:
+    """Given Alice's request shown in two /queue lists, when the operator presses approve in
+    the first list twice and then in the second, then it is approved once and Alice is told
+    once."""
+    _member_with_points(bot, store, ALICE)
+    preview = bot.command(ALICE, "/withdraw", "200")
+    bot.press(ALICE, preview.message, preview.button("wd:ok:"))
+    first_list = bot.command(OPERATOR, "/queue")
+    second_list = bot.command(OPERATOR, "/queue")
+
+    presses = [
+        bot.press(OPERATOR, first_list.message, first_list.button("adm:ok:")),
+        bot.press(OPERATOR, first_list.message, first_list.button("adm:ok:")),
+        bot.press(OPERATOR, second_list.message, second_list.button("adm:ok:")),
+    ]
+
+    notices = [
+        sent
+        for press in presses
+        for sent in press.of("sendMessage")
+        if sent.params["chat_id"] == ALICE.id
+    ]
+    assert len(notices) == 1
+    assert "was approved" in notices[0].params["text"]
+    for press in presses:
+        [edit] = press.of("editMessageText")
+        assert edit.params["text"].startswith("Approved")
+    kinds = [entry.kind for entry in store.journal(member_of(ALICE))]
+    assert kinds.count("withdrawal_approved") == 1
+
+
 def test_operator_rejects_and_member_gets_points_back(bot: RunningBot, store: LedgerStore) -> None:
     """Given a pending request, when rejected, then points return and the member is told in 中文."""
     _member_with_points(bot, store, BOB)

@@ -1,23 +1,32 @@
-"""The Lambda webhook entry point with HTTP API v2 events: secret, dedupe, warm reuse, failure."""
+"""The Lambda webhook entry point with HTTP API v2 events: secret, lease, warm reuse, failure."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
+from functions.config import REPO_ROOT
 from functions.handlers import telegram_webhook
 from functions.store.ledger_store import LedgerStore
-from tests.support.botapi_server import BotApiServer
+from tests.support.botapi_server import BotApiError, BotApiServer, User
 
 from .conftest import ALICE, OPERATOR, PHONES, member_of
 
 SECRET = "webhook-secret_0123456789"
+GIVE_UP_S = 15.0
+"""Longest a test waits for a lease to expire or a child container to get somewhere."""
 
 
 @dataclass
@@ -26,6 +35,10 @@ class LambdaContext:
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:jifen-tg"
     aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+    remaining_ms: int = 25_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
 
 
 @pytest.fixture
@@ -72,19 +85,65 @@ def event(update: dict[str, Any], secret: str | None = SECRET, **extra: Any) -> 
     }
 
 
-def call(request: dict[str, Any]) -> dict[str, Any]:
-    response: dict[str, Any] = telegram_webhook.handler(request, LambdaContext())
+def call(request: dict[str, Any], context: LambdaContext | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = telegram_webhook.handler(request, context or LambdaContext())
     return response
+
+
+def invoke(request: dict[str, Any], context: LambdaContext | None = None) -> dict[str, Any]:
+    """:func:`call` as Telegram sees it: an exception escaping the handler is a 500."""
+    try:
+        return call(request, context)
+    except Exception:
+        return {"statusCode": 500, "body": json.dumps({"outcome": "raised"})}
+
+
+def outcome(response: dict[str, Any]) -> str:
+    return str(json.loads(response["body"])["outcome"])
 
 
 def numbered(update: dict[str, Any], update_id: int) -> dict[str, Any]:
     return {"update_id": update_id, **update}
 
 
+def lease(dynamodb_table: tuple[Any, str], update_id: int) -> dict[str, Any] | None:
+    """The update's lease item as docs/storage.md describes it (DynamoDB JSON), or None."""
+    client, table = dynamodb_table
+    digest = hashlib.md5(str(update_id).encode(), usedforsecurity=False).hexdigest()
+    key = {"pk": {"S": "WEBHOOK#updates"}, "sk": {"S": f"tg-update#{digest}"}}
+    found = client.get_item(TableName=table, Key=key, ConsistentRead=True)
+    item: dict[str, Any] | None = found.get("Item")
+    return item
+
+
+def redeliver_until_run(request: dict[str, Any]) -> list[str]:
+    """Telegram's retries: redeliver every 0.1 s while the answer is ``in_progress``."""
+    give_up = time.monotonic() + GIVE_UP_S
+    answers = [outcome(invoke(request))]
+    while answers[-1] == "in_progress" and time.monotonic() < give_up:
+        time.sleep(0.1)
+        answers.append(outcome(invoke(request)))
+    return answers
+
+
+def register(server: BotApiServer, user: User, first_update_id: int) -> None:
+    call(event(numbered(server.command(user, "/start"), first_update_id)))
+    call(event(numbered(server.contact_message(user, PHONES[user.id]), first_update_id + 1)))
+
+
+def receipts(server: BotApiServer) -> list[str]:
+    """The "payment received" messages that reached the (fake) Bot API."""
+    return [
+        str(sent.params["text"])
+        for sent in server.requests("sendMessage")
+        if sent.ok and "Payment received" in str(sent.params.get("text"))
+    ]
+
+
 @pytest.mark.usefixtures("webhook")
 @pytest.mark.parametrize("secret", ["wrong", "", None, SECRET + "x", SECRET[:-1]])
 def test_wrong_or_missing_secret_is_403_and_does_nothing(
-    server: BotApiServer, store: LedgerStore, secret: str | None
+    server: BotApiServer, dynamodb_table: tuple[Any, str], secret: str | None
 ) -> None:
     """Given a forged request, then 403, no Bot API call and no update claimed."""
     update = numbered(server.command(ALICE, "/start"), 1)
@@ -93,12 +152,12 @@ def test_wrong_or_missing_secret_is_403_and_does_nothing(
 
     assert response["statusCode"] == 403
     assert server.requests() == []
-    assert store.stored_result("tg-update:1") is None
+    assert lease(dynamodb_table, 1) is None
 
 
 @pytest.mark.usefixtures("webhook")
 def test_update_is_processed_once_and_a_redelivery_is_acknowledged(
-    server: BotApiServer, store: LedgerStore
+    server: BotApiServer, store: LedgerStore, dynamodb_table: tuple[Any, str]
 ) -> None:
     """Given an operator's /adjust, when Telegram redelivers it, then 200 and applied once."""
     call(event(numbered(server.command(ALICE, "/start"), 10)))
@@ -116,6 +175,11 @@ def test_update_is_processed_once_and_a_redelivery_is_acknowledged(
     assert record is not None
     assert record.available == 1_000
     assert [entry.kind for entry in store.journal(member_of(ALICE))] == ["join", "adjustment"]
+    done = lease(dynamodb_table, 12)
+    assert done is not None
+    assert done["status"] == {"S": "COMPLETED"}
+    kept_s = int(done["expires_at"]["N"]) - time.time()
+    assert telegram_webhook.UPDATE_LEASE_TTL_S - 60 < kept_s <= telegram_webhook.UPDATE_LEASE_TTL_S
 
 
 @pytest.mark.usefixtures("webhook")
@@ -152,10 +216,10 @@ def test_bodies_that_are_not_updates_are_ignored_with_200(server: BotApiServer, 
 
 
 @pytest.mark.usefixtures("webhook")
-def test_failure_releases_the_claim_so_the_retry_is_processed(
-    server: BotApiServer, store: LedgerStore, monkeypatch: pytest.MonkeyPatch
+def test_failure_releases_the_lease_so_the_retry_is_processed(
+    server: BotApiServer, dynamodb_table: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Given processing blows up, then 500 and the claim is gone; the retry is handled."""
+    """Given processing blows up, then 500 and the lease is gone; the retry is handled."""
     update = numbered(server.command(ALICE, "/help"), 40)
     call(event(numbered(server.command(ALICE, "/help"), 39)))  # build the runtime first
 
@@ -165,10 +229,14 @@ def test_failure_releases_the_claim_so_the_retry_is_processed(
     with monkeypatch.context() as patch:
         patch.setattr(telegram_webhook, "_process", explode)
         failed = call(event(update))
+    released = lease(dynamodb_table, 40)
     retried = call(event(update))
 
     assert failed["statusCode"] == 500
-    assert store.stored_result("tg-update:40") is not None  # claimed again by the retry
+    assert released is None
+    done = lease(dynamodb_table, 40)
+    assert done is not None
+    assert done["status"] == {"S": "COMPLETED"}
     assert json.loads(retried["body"]) == {"outcome": "ok"}
     assert len(server.requests("sendMessage")) == 2
 
@@ -284,3 +352,160 @@ def test_heavy_imports_wait_for_a_request_unless_init_runs_ahead(
     )
 
     assert completed.stdout.strip() == str(heavy)
+
+
+# -- the lease: a killed or failed invocation does not lose its update -----------------
+
+
+@pytest.mark.usefixtures("webhook")
+def test_container_killed_after_the_purchase_is_redelivered_once_the_lease_expires(
+    server: BotApiServer,
+    store: LedgerStore,
+    dynamodb_table: tuple[Any, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Given a container SIGKILLed after recording Alice's purchase, while telling her so,
+    when Telegram redelivers the payment, then 500 ``in_progress`` while the lease lasts,
+    then the update runs again: one purchase, one "payment received", then ``duplicate``."""
+    register(server, ALICE, 80)
+    payment = numbered(
+        server.successful_payment(ALICE, "buy:300000:0", 300_000, "CNY", "charge-killed"), 83
+    )
+    reached, release = threading.Event(), threading.Event()
+
+    def hang(params: dict[str, Any]) -> Any:
+        reached.set()  # the purchase is committed; the receipt is on its way
+        release.wait(GIVE_UP_S)
+        raise BotApiError(502, "Bad Gateway")  # nobody is left to read it
+
+    with tempfile.TemporaryFile("w+") as errors:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.webhook_child"],
+            cwd=REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+        try:
+            warm = numbered(server.command(ALICE, "/help"), 82)
+            _ask(child, {"event": event(warm), "remaining_ms": 25_000}, errors)
+            server.set_result("sendMessage", hang)
+            _send(child, {"event": event(payment), "remaining_ms": 2_000, "lease_margin_ms": 200})
+            assert reached.wait(GIVE_UP_S), _stderr(errors)
+            child.kill()  # SIGKILL, as Lambda does at the timeout
+        finally:
+            child.kill()
+            child.wait(GIVE_UP_S)
+            release.set()
+            server.clear_result("sendMessage")
+    held = lease(dynamodb_table, 83)
+
+    answers = redeliver_until_run(event(payment))
+    ran_at_ms = time.time() * 1000
+    again = call(event(payment))
+
+    assert answers[0] == "in_progress"
+    assert answers[-1] == "ok"
+    assert outcome(again) == "duplicate"
+    assert held is not None
+    assert held["status"] == {"S": "INPROGRESS"}
+    assert ran_at_ms >= int(held["in_progress_expiration"]["N"])
+    journal = store.journal(member_of(ALICE))
+    assert [entry.kind for entry in journal].count("purchase") == 1
+    record = store.get_member(member_of(ALICE))
+    assert record is not None
+    assert (record.locked, len(record.grants)) == (750_000, 1)
+    assert len(receipts(server)) == 1
+
+
+@pytest.mark.usefixtures("webhook")
+def test_busy_payment_whose_release_fails_is_recorded_once_the_lease_expires(
+    server: BotApiServer,
+    store: LedgerStore,
+    dynamodb_table: tuple[Any, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Given the ledger busy and DynamoDB refusing to delete anything (so the update's
+    lease cannot be released), when Telegram redelivers, then ``in_progress`` until the
+    lease of the failed invocation expires, then the purchase is recorded and receipted."""
+    from botocore.client import BaseClient  # type: ignore[import-untyped,unused-ignore]
+    from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
+
+    from functions.rewards.errors import RejectCode, Rejected
+    from functions.services.members import Members
+
+    monkeypatch.setattr(telegram_webhook, "LEASE_MARGIN_MS", 100, raising=False)
+    register(server, ALICE, 90)
+    payment = numbered(
+        server.successful_payment(ALICE, "buy:300000:0", 300_000, "CNY", "charge-stuck"), 92
+    )
+    real_call = BaseClient._make_api_call
+
+    def unavailable_for_deletes(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "DeleteItem":
+            error = {"Error": {"Code": "ServiceUnavailable", "Message": "injected"}}
+            raise ClientError(error, operation)
+        return real_call(client, operation, params)
+
+    def busy(self: Members, *args: Any) -> Any:
+        raise Rejected(RejectCode.BUSY, "contention")
+
+    with monkeypatch.context() as fault:
+        fault.setattr(Members, "pay", busy)
+        fault.setattr(BaseClient, "_make_api_call", unavailable_for_deletes)
+        first = invoke(event(payment), LambdaContext(remaining_ms=1_000))
+    held = lease(dynamodb_table, 92)
+
+    answers = redeliver_until_run(event(payment))
+
+    assert first["statusCode"] == 500
+    assert answers[0] == "in_progress"
+    assert answers[-1] == "ok"
+    assert held is not None
+    assert held["status"] == {"S": "INPROGRESS"}
+    assert store.get_order("charge-stuck") is not None
+    record = store.get_member(member_of(ALICE))
+    assert record is not None
+    assert (record.locked, len(record.grants)) == (750_000, 1)
+    assert len(receipts(server)) == 1
+
+
+@pytest.mark.usefixtures("webhook")
+def test_a_payment_seen_again_under_another_update_is_not_receipted_twice(
+    server: BotApiServer, store: LedgerStore
+) -> None:
+    """Given Alice's payment processed, when the same payment message comes again as a new
+    update, then it is acknowledged but neither granted nor receipted a second time."""
+    register(server, ALICE, 100)
+    paid = server.successful_payment(ALICE, "buy:300000:0", 300_000, "CNY", "charge-twice")
+
+    first = call(event(numbered(paid, 102)))
+    second = call(event(numbered(paid, 103)))
+
+    assert (outcome(first), outcome(second)) == ("ok", "ok")
+    assert len(receipts(server)) == 1
+    record = store.get_member(member_of(ALICE))
+    assert record is not None
+    assert (record.locked, len(record.grants)) == (750_000, 1)
+
+
+def _send(child: subprocess.Popen[str], request: dict[str, Any]) -> None:
+    assert child.stdin is not None
+    child.stdin.write(json.dumps(request) + "\n")
+    child.stdin.flush()
+
+
+def _ask(child: subprocess.Popen[str], request: dict[str, Any], errors: IO[str]) -> Any:
+    """One invocation in the child container; its answer (skipping the handler's logs)."""
+    _send(child, request)
+    assert child.stdout is not None
+    for line in child.stdout:
+        if line.startswith("RESPONSE "):
+            return json.loads(line.removeprefix("RESPONSE "))
+    raise AssertionError(f"the child container died: {_stderr(errors)}")
+
+
+def _stderr(errors: IO[str]) -> str:
+    errors.seek(0)
+    return errors.read()[-3000:]

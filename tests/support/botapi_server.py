@@ -490,6 +490,11 @@ class BotApiServer:
         with self._cond:
             self._custom_results[method.lower()] = result
 
+    def clear_result(self, method: str) -> None:
+        """Undo :meth:`set_result`: ``method`` is answered by the fake's own model again."""
+        with self._cond:
+            self._custom_results.pop(method.lower(), None)
+
     def add_file(
         self, content: bytes, filename: str = "file.bin", content_type: str | None = None
     ) -> str:
