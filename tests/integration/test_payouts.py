@@ -239,7 +239,7 @@ def test_a_crash_between_report_and_confirmation_is_finished_by_the_rerun(
     with pytest.raises(RuntimeError):
         handlers.handler(event("payouts.json"), CONTEXT)
     report = world.report()
-    assert [world.status("bo"), world.status("al")] == ["paid", "approved"]
+    assert [world.status("bo"), world.status("al")] == ["paid", "batched"]
     # And meanwhile an operator approves the pending request from before the cut-off
     world.seeding_ledger().decide_withdrawal(world.requests["di"], approve=True, operator="ops:bo")
     # When the day is rerun
@@ -289,7 +289,7 @@ def test_confirming_requests_that_are_not_payable_skips_them_with_a_reason(
     provider = ManualPayoutProvider(_runtime.ledger(), DirectoryReportStore(tmp_path))
     ids = [world.requests["di"], world.requests["ed"], "nope"]
     # When they are confirmed as paid
-    confirmation = provider.confirm(ids, "manual:test")
+    confirmation = provider.confirm(ids, "manual:test", batch="2024-05-02")
     # Then none is paid, each with its reason
     assert confirmation.paid == ()
     assert confirmation.skipped == (
