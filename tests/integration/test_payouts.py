@@ -38,6 +38,7 @@ from functions.services.payouts import (
     ManualPayoutProvider,
     PayoutBatch,
     PayoutLine,
+    S3ReportStore,
     read_report,
     render_report,
 )
@@ -440,8 +441,6 @@ class Pause:
 
 def pause_after_report(monkeypatch: pytest.MonkeyPatch, pause: Pause) -> None:
     """``pause.thread`` stops right after it wrote a report."""
-    from functions.services.payouts import S3ReportStore
-
     write = S3ReportStore.write
 
     def write_then_pause(store: S3ReportStore, key: str, body: bytes) -> None:
