@@ -1,10 +1,11 @@
 """Lambda entry point of the daily T+1 payout batch.
 
 Scheduled once a day (or invoked with ``{"date": "YYYY-MM-DD"}``): the batch
-of business day D is every approved withdrawal requested before 00:00 of D
-in the configured time zone. The provider writes the report and confirms it;
-reruns reuse the day's report and mark nothing twice
-(:mod:`functions.services.payouts`).
+of business day D claims every approved withdrawal requested before 00:00 of D
+in the configured time zone that no other batch claimed. The provider writes
+the report of exactly those claims and confirms it; reruns rebuild the same
+report and mark nothing twice, and each run finishes earlier batches' requests
+still unconfirmed (:mod:`functions.services.payouts`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcome = run_payouts(
         _runtime.ledger(), _runtime.payout_provider(), day.isoformat(), local_midnight_us(day, zone)
     )
-    metrics.add_metric("PayoutRequestsPaid", MetricUnit.Count, outcome.get("paid", 0))
-    metrics.add_metric("PayoutRequestsSkipped", MetricUnit.Count, len(outcome.get("skipped", [])))
+    earlier = outcome.get("earlier", [])
+    paid = outcome.get("paid", 0) + sum(batch["paid"] for batch in earlier)
+    skipped = len(outcome.get("skipped", [])) + sum(len(batch["skipped"]) for batch in earlier)
+    metrics.add_metric("PayoutRequestsPaid", MetricUnit.Count, paid)
+    metrics.add_metric("PayoutRequestsSkipped", MetricUnit.Count, skipped)
     logger.info("payout batch", extra={"outcome": outcome})
     return outcome

@@ -38,8 +38,15 @@ from functions.store.errors import (
     SettlementRunningError,
     UnavailableError,
 )
-from functions.store.ledger_store import Claim, Commit, LedgerStore, NewMember, WithdrawalChange
-from functions.store.records import GrantRecord, MemberRecord, WithdrawalRecord
+from functions.store.ledger_store import (
+    BatchClaim,
+    Claim,
+    Commit,
+    LedgerStore,
+    NewMember,
+    WithdrawalChange,
+)
+from functions.store.records import GrantRecord, MemberRecord, WithdrawalRecord, WithdrawalStatus
 
 T = TypeVar("T")
 Result = dict[str, Any]
@@ -352,20 +359,33 @@ class Ledger:
 
         return self._retrying(attempt)
 
-    def mark_paid(self, request_id: str, *, operator: str, reference: str) -> Result:
-        """The operator paid the net cash: it leaves the member's payable account."""
+    def mark_paid(
+        self, request_id: str, *, operator: str, reference: str, batch: str | None = None
+    ) -> Result:
+        """The operator paid the net cash: it leaves the member's payable account.
+
+        ``batch`` is the business date of the payout batch that paid it: the request
+        must then be ``batched`` in exactly that batch. Without it (paid by hand) the
+        request must be ``approved``: a batched request is listed in its batch's
+        report, so only that batch may mark it paid (else finance could pay it twice).
+        """
 
         def attempt() -> Result:
             record = self.store.get_withdrawal(request_id)
             if record is None:
                 raise Rejected(RejectCode.NOT_FOUND, f"no withdrawal request {request_id!r}")
-            if record.status == "paid":
+            if record.status == WithdrawalStatus.PAID:
                 return _withdrawal_result(record)
-            if record.status != "approved":
-                raise Rejected(RejectCode.NOT_PENDING, f"the request is {record.status}")
+            payable = WithdrawalStatus.APPROVED if batch is None else WithdrawalStatus.BATCHED
+            if record.status != payable or record.batch != batch:
+                where = f" in the payout batch of {record.batch}" if record.batch else ""
+                raise Rejected(RejectCode.NOT_PENDING, f"the request is {record.status}{where}")
             member = self.member(record.member)
-            paid = WithdrawalRecord(**{**_fields(record), "status": "paid"})
+            paid = WithdrawalRecord(**{**_fields(record), "status": WithdrawalStatus.PAID.value})
             result = _withdrawal_result(paid)
+            details: dict[str, object] = {**result, "operator": operator, "reference": reference}
+            if batch is not None:
+                details["batch"] = batch
             self.store.commit(
                 Commit(
                     event_key=f"withdrawal:{request_id}:paid",
@@ -373,11 +393,30 @@ class Ledger:
                     at=self.clock(),
                     chain=member,
                     postings=_quote(record).payout_postings(),
-                    details={**result, "operator": operator, "reference": reference},
+                    details=details,
                     withdrawal=WithdrawalChange(record, "paid", operator, reference),
                 )
             )
             return result
+
+        return self._retrying(attempt)
+
+    def claim_for_payout(self, batch: str, request_id: str) -> BatchClaim:
+        """Claim an ``approved`` request for day ``batch``'s payout batch (one transaction).
+
+        Reads the request strongly first, so the claim is conditioned on its current
+        version; anything but ``approved`` is :attr:`BatchClaim.TAKEN`.
+        """
+
+        def attempt() -> BatchClaim:
+            record = self.store.get_withdrawal(request_id)
+            if record is None or record.status != WithdrawalStatus.APPROVED:
+                return BatchClaim.TAKEN
+            outcome = self.store.claim_for_payout(batch, record, self.clock())
+            if outcome is BatchClaim.TAKEN:
+                # moved between our read and the write: read again (it may still be approved)
+                raise ConflictError(f"withdrawal {request_id} changed since it was read")
+            return outcome
 
         return self._retrying(attempt)
 

@@ -25,6 +25,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -48,9 +49,12 @@ from .records import (
     GrantRecord,
     JournalEntry,
     MemberRecord,
+    PayoutBatchRecord,
+    PayoutClaimRecord,
     SettlementSequence,
     SystemTotals,
     WithdrawalRecord,
+    WithdrawalStatus,
 )
 
 MEMBER_BUCKETS = {
@@ -118,6 +122,23 @@ SEQUENCE_KEY = ("SETTLE#SEQ", "SEQ")
 """The settlement sequence item: which run was claimed last and whether it is done."""
 RUN_COMPUTING, RUN_COMPUTED, RUN_DONE = "computing", "computed", "done"
 SEQUENCE_OPEN = "open"
+
+
+class BatchStatus(StrEnum):
+    """A payout batch header's status: claims are accepted only while ``claiming``."""
+
+    CLAIMING = "claiming"
+    SEALED = "sealed"
+
+
+class BatchClaim(StrEnum):
+    """What became of one attempt to claim a request for a payout batch."""
+
+    CLAIMED = "claimed"
+    TAKEN = "taken"
+    """The request is no longer ``approved`` (another batch, or a run of this one, has it)."""
+    SEALED = "sealed"
+    """The batch was sealed meanwhile: it accepts no more claims."""
 
 
 def member_pk(member: str) -> str:
@@ -277,6 +298,7 @@ def _withdrawal_record(item: m.WithdrawalItem) -> WithdrawalRecord:
         version=int(item.version or 0),
         decided_by=item.decided_by,
         reason=item.reason,
+        batch=item.batch,
     )
 
 
@@ -918,6 +940,149 @@ class LedgerStore:
             current = self.settlement_run(run.date)
             if current is None or current.status != RUN_DONE:
                 raise UnavailableError(f"run of {run.date} could not be finished") from exc
+
+    # -- payout batches ----------------------------------------------------
+    def withdrawals_before(
+        self, status: str, before_us: int, limit: int | None = None
+    ) -> list[WithdrawalRecord]:
+        """Requests in queue ``WQ#<status>`` made before ``before_us``, oldest first (GSI)."""
+        items = m.JifenItem.gsi1.query(
+            f"WQ#{status}", m.JifenItem.gsi1sk < f"{before_us:020d}", limit=limit
+        )
+        return [_withdrawal_record(item) for item in items if isinstance(item, m.WithdrawalItem)]
+
+    def iter_withdrawals(self, status: str) -> Iterator[WithdrawalRecord]:
+        """Every request in queue ``WQ#<status>``, oldest first (GSI, all pages)."""
+        for item in m.JifenItem.gsi1.query(f"WQ#{status}"):
+            if isinstance(item, m.WithdrawalItem):
+                yield _withdrawal_record(item)
+
+    def payout_batch(self, date: str) -> PayoutBatchRecord | None:
+        try:
+            item = m.PayoutBatchItem.get(f"PAYOUT#{date}", "BATCH", consistent_read=True)
+        except m.PayoutBatchItem.DoesNotExist:
+            return None
+        return PayoutBatchRecord(
+            date=item.date,
+            status=item.status,
+            cutoff_us=int(item.cutoff),
+            opened_at=int(item.opened_at),
+            sealed_at=None if item.sealed_at is None else int(item.sealed_at),
+        )
+
+    def open_payout_batch(self, date: str, cutoff_us: int, at: int) -> PayoutBatchRecord:
+        """The day's batch header, created ``claiming`` if absent (a concurrent opener may win)."""
+        self.put_unique(
+            m.PayoutBatchItem(
+                f"PAYOUT#{date}",
+                "BATCH",
+                date=date,
+                status=BatchStatus.CLAIMING.value,
+                cutoff=cutoff_us,
+                opened_at=at,
+            )
+        )
+        opened = self.payout_batch(date)
+        assert opened is not None, f"payout batch {date} vanished after it was opened"
+        return opened
+
+    def seal_payout_batch(self, date: str, at: int) -> None:
+        """``claiming`` → ``sealed`` (idempotent): from now on the batch's claims are fixed."""
+        header = m.PayoutBatchItem(f"PAYOUT#{date}", "BATCH")
+        try:
+            header.update(
+                actions=[
+                    m.PayoutBatchItem.status.set(BatchStatus.SEALED.value),
+                    m.PayoutBatchItem.sealed_at.set(at),
+                ],
+                condition=m.PayoutBatchItem.status == BatchStatus.CLAIMING.value,
+            )
+        except UpdateError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            sealed = self.payout_batch(date)
+            if sealed is None or sealed.status != BatchStatus.SEALED:
+                raise
+
+    def claim_for_payout(self, date: str, record: WithdrawalRecord, at: int) -> BatchClaim:
+        """Move ``record`` ``approved`` → ``batched`` into day ``date``'s batch, atomically.
+
+        One transaction: the header must still be ``claiming``, the claim item must be
+        new, and the request must still be ``approved`` at the version read. So a
+        request belongs to at most one batch, and no claim lands after a seal.
+        """
+        pk = f"PAYOUT#{date}"
+        claim = m.PayoutClaimItem(
+            pk,
+            f"CLAIM#{record.requested_at:020d}#{record.request_id}",
+            request_id=record.request_id,
+            member=record.member,
+            net=record.net,
+            gross=record.gross,
+            fee=record.fee,
+            points=record.points,
+            cash_source=record.cash_source,
+            requested_at=record.requested_at,
+            approved_by=record.decided_by,
+            claimed_at=at,
+        )
+        request = m.WithdrawalItem(f"W#{record.request_id}", "W")
+        request.version = record.version
+        try:
+            with TransactWrite(connection=self.connection) as tx:
+                # pynamodb sends condition checks, then puts, then updates: the labels'
+                # order below is the order of the cancellation reasons
+                tx.condition_check(
+                    m.PayoutBatchItem,
+                    pk,
+                    "BATCH",
+                    condition=m.PayoutBatchItem.status == BatchStatus.CLAIMING.value,
+                )
+                tx.save(claim, condition=m.JifenItem.pk.does_not_exist())
+                tx.update(
+                    request,
+                    [
+                        m.WithdrawalItem.status.set(WithdrawalStatus.BATCHED.value),
+                        m.WithdrawalItem.batch.set(date),
+                        m.JifenItem.gsi1pk.set(f"WQ#{WithdrawalStatus.BATCHED.value}"),
+                    ],
+                    condition=m.WithdrawalItem.status == WithdrawalStatus.APPROVED.value,
+                    add_version_condition=True,
+                )
+        except TransactWriteError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise self._translate(exc, ()) from exc
+            codes = [None if reason is None else reason.code for reason in exc.cancellation_reasons]
+            header_code, claim_code, request_code = [*codes, None, None, None][:3]
+            if header_code == "ConditionalCheckFailed":
+                return BatchClaim.SEALED
+            if "ConditionalCheckFailed" in (claim_code, request_code):
+                return BatchClaim.TAKEN
+            raise UnavailableError(f"payout claim cancelled: {codes}") from exc
+        return BatchClaim.CLAIMED
+
+    def payout_claims(self, date: str) -> list[PayoutClaimRecord]:
+        """Day ``date``'s claims in report order (strongly consistent Query of its partition)."""
+        query = m.JifenItem.query(
+            f"PAYOUT#{date}", m.JifenItem.sk.startswith("CLAIM#"), consistent_read=True
+        )
+        return [
+            PayoutClaimRecord(
+                date=date,
+                request_id=item.request_id,
+                member=item.member,
+                net=int(item.net),
+                gross=int(item.gross),
+                fee=int(item.fee),
+                points=int(item.points),
+                cash_source=item.cash_source,
+                requested_at=int(item.requested_at),
+                approved_by=item.approved_by,
+                claimed_at=int(item.claimed_at),
+            )
+            for item in query
+            if isinstance(item, m.PayoutClaimItem)
+        ]
 
     def raw(self) -> Any:
         """The botocore client under pynamodb (benchmarks count its requests)."""

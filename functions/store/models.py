@@ -202,6 +202,7 @@ class WithdrawalItem(JifenItem, discriminator="withdrawal"):
     decided_at = NumberAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)
     reason = UnicodeAttribute(null=True)
+    batch = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -254,6 +255,39 @@ class SettlementSequenceItem(JifenItem, discriminator="settlement_sequence"):
     status = UnicodeAttribute()
 
 
+class PayoutBatchItem(JifenItem, discriminator="payout_batch"):
+    """pk ``PAYOUT#<date>`` sk ``BATCH``: the day's payout batch, ``claiming`` → ``sealed``.
+
+    Claims are conditioned on ``claiming``; once sealed the batch's claims (and
+    so its report) can never change.
+    """
+
+    date = UnicodeAttribute()
+    status = UnicodeAttribute()
+    cutoff = NumberAttribute()
+    opened_at = NumberAttribute()
+    sealed_at = NumberAttribute(null=True)
+
+
+class PayoutClaimItem(JifenItem, discriminator="payout_claim"):
+    """pk ``PAYOUT#<date>`` sk ``CLAIM#<requested_at>#<id>``: a request in the day's batch.
+
+    Put in the same transaction that moves the request ``approved`` → ``batched``;
+    a strongly consistent Query of the partition lists the batch in report order.
+    """
+
+    request_id = UnicodeAttribute()
+    member = UnicodeAttribute()
+    net = NumberAttribute()
+    gross = NumberAttribute()
+    fee = NumberAttribute()
+    points = NumberAttribute()
+    cash_source = UnicodeAttribute()
+    requested_at = NumberAttribute()
+    approved_by = UnicodeAttribute(null=True)
+    claimed_at = NumberAttribute()
+
+
 class ReferralEdgeItem(JifenItem, discriminator="referral"):
     """pk ``M#<referrer>`` sk ``CHILD#<joined_at>#<member>``: a direct invitee, in join order."""
 
@@ -282,6 +316,8 @@ ALL_MODELS: tuple[type[JifenItem], ...] = (
     SettlementSequenceItem,
     ReferralEdgeItem,
     ClaimItem,
+    PayoutBatchItem,
+    PayoutClaimItem,
 )
 
 

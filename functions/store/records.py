@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from functions.rewards.decisions import MemberSnapshot
 from functions.rewards.money import Cents
@@ -71,6 +72,20 @@ class JournalEntry:
     hash: str
 
 
+class WithdrawalStatus(StrEnum):
+    """A withdrawal request's status, as stored (``status`` and the ``WQ#<status>`` queue).
+
+    ``pending`` → ``approved`` → ``batched`` (claimed by exactly one day's payout
+    batch) → ``paid``; or ``pending`` → ``rejected``.
+    """
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    BATCHED = "batched"
+    PAID = "paid"
+    REJECTED = "rejected"
+
+
 @dataclass(frozen=True, slots=True)
 class WithdrawalRecord:
     request_id: str
@@ -85,6 +100,40 @@ class WithdrawalRecord:
     version: int
     decided_by: str | None = None
     reason: str | None = None
+    batch: str | None = None
+    """The business date of the payout batch that claimed it (``batched`` and after)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutBatchRecord:
+    """Day ``date``'s payout batch header: ``claiming`` until sealed, then fixed forever."""
+
+    date: str
+    status: str
+    cutoff_us: int
+    opened_at: int
+    sealed_at: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutClaimRecord:
+    """One request claimed by a batch, with everything its report line shows.
+
+    The report is rendered from these alone, so a rerun reproduces it byte for
+    byte whatever happened to the request since.
+    """
+
+    date: str
+    request_id: str
+    member: str
+    net: Cents
+    gross: Cents
+    fee: Cents
+    points: Cents
+    cash_source: str
+    requested_at: int
+    approved_by: str | None
+    claimed_at: int
 
 
 @dataclass(frozen=True, slots=True)
