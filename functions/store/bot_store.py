@@ -11,7 +11,10 @@ None of it is ledger state, so none of it is journaled or version-checked:
   version, so a language switch never makes a concurrent ledger write retry.
 
 All three reuse :class:`~functions.store.models.IdempotencyItem`'s shape
-(a small text value with a TTL) rather than adding an item kind.
+(a small text value with a TTL) rather than adding an item kind. The first two
+keep the ``tg-update:``/``tg-visitor:`` prefixes listed in
+``models.NON_LEDGER_IDEMPOTENCY``: they name no journal entry, and ``jifen
+verify`` leaves them alone.
 """
 
 from __future__ import annotations

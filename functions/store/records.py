@@ -67,6 +67,7 @@ class JournalEntry:
     at: int
     prev_hash: str
     hash: str
+    key_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import uuid
@@ -385,4 +386,162 @@ def clean_commission(store: LedgerStore, member: str, *, minus: int = 0) -> str:
     record = store.get_member(member)
     assert record is not None
     cents = record.commission - minus
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+# -- forgeries by someone who can write the table (but holds no chain key) -------------------
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def _published_rehash(item: dict[str, Any], prev_hash: str) -> str:
+    """The hash an attacker computes from the documented entry format, without any key."""
+    body: dict[str, object] = {
+        "member": item["member"]["S"],
+        "seq": int(item["seq"]["N"]),
+        "event_key": item["event_key"]["S"],
+        "kind": item["entry_kind"]["S"],
+        "postings": item["postings"]["S"],
+        "details": item["details"]["S"],
+        "at": int(item["at"]["N"]),
+    }
+    if "key_id" in item:
+        body["key_id"] = item["key_id"]["S"]
+    return hashlib.sha256((prev_hash + "\n" + _canonical(body)).encode("utf-8")).hexdigest()
+
+
+def _rewrite_chain_from(client: Any, table_name: str, member: str, seq: int) -> None:
+    """Re-hash ``member``'s entries from ``seq`` on and point the member's head at the last."""
+    pages = client.get_paginator("query").paginate(
+        TableName=table_name,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :j)",
+        ExpressionAttributeValues={":pk": {"S": f"M#{member}"}, ":j": {"S": "J#"}},
+    )
+    items = sorted(
+        (item for page in pages for item in page["Items"]), key=lambda i: int(i["seq"]["N"])
+    )
+    prev = items[seq - 2]["hash"]["S"] if seq > 1 else ""
+    for item in items[seq - 1 :]:
+        digest = _published_rehash(item, prev)
+        client.update_item(
+            TableName=table_name,
+            Key={"pk": item["pk"], "sk": item["sk"]},
+            UpdateExpression="SET prev_hash = :p, #h = :h",
+            ExpressionAttributeNames={"#h": "hash"},
+            ExpressionAttributeValues={":p": {"S": prev}, ":h": {"S": digest}},
+        )
+        prev = digest
+    client.update_item(
+        TableName=table_name,
+        Key={"pk": {"S": f"M#{member}"}, "sk": {"S": "ACCOUNT"}},
+        UpdateExpression="SET journal_head = :h",
+        ExpressionAttributeValues={":h": {"S": prev}},
+    )
+
+
+def test_forgery_rewritten_and_rehashed_history_is_caught(
+    store: LedgerStore, dynamodb_table: Table
+) -> None:
+    """Given D's 3.00 goodwill adjustment rewritten in the raw table as 1003.00 (1000.00 points
+    minted), every later entry of D re-hashed with the published algorithm, D's head, balance
+    and statistics and the platform totals raised to match, so every sum agrees,
+    When verified,
+    Then the keyed chain exposes the rewritten entry (nobody without the key can re-hash)."""
+    client, table_name = dynamodb_table
+    seq = next(e.seq for e in store.journal("D") if e.event_key == "adj-1")
+    minted = 100_000
+    postings = [["@system", "issuance", -(300 + minted)], ["D", "available", 300 + minted]]
+    details = json.loads(next(e.details for e in store.journal("D") if e.seq == seq))
+    details["delta"] = "1003.00"
+    client.update_item(
+        TableName=table_name,
+        Key=_key("D", seq),
+        UpdateExpression="SET postings = :p, details = :d",
+        ExpressionAttributeValues={
+            ":p": {"S": json.dumps(postings, separators=(",", ":"))},
+            ":d": {"S": _canonical(details)},
+        },
+    )
+    _rewrite_chain_from(client, table_name, "D", seq)
+    client.update_item(
+        TableName=table_name,
+        Key={"pk": {"S": "M#D"}, "sk": {"S": "ACCOUNT"}},
+        UpdateExpression="ADD available :m, adjusted :m",
+        ExpressionAttributeValues={":m": {"N": str(minted)}},
+    )
+    client.update_item(
+        TableName=table_name,
+        Key=_sys("SYS#000"),
+        UpdateExpression="ADD issuance :burn, circulating :m",
+        ExpressionAttributeValues={":burn": {"N": str(-minted)}, ":m": {"N": str(minted)}},
+    )
+    forged = store.get_member("D")
+    assert forged is not None
+    assert forged.available >= minted
+
+    report = verify(store)
+
+    assert not report.ok
+    assert {(m.check, m.subject) for m in report.mismatches} == {("chain", "D")}
+    assert f"entry {seq} was altered (hash mismatch)" in {m.detail for m in report.mismatches}
+
+
+def test_forgery_raised_net_of_an_approved_withdrawal_is_caught(
+    store: LedgerStore, dynamodb_table: Table
+) -> None:
+    """Given the approved withdrawal of C whose item's net was raised in the raw table to 24.25
+    (the next payout report would pay it),
+    When verified,
+    Then the item disagrees with the journal entry that created it, on net only."""
+    client, table_name = dynamodb_table
+    request_id = request_id_for("w-approved")
+    before = store.get_withdrawal(request_id)
+    assert before is not None
+    assert before.status == "approved"
+    client.update_item(
+        TableName=table_name,
+        Key={"pk": {"S": f"W#{request_id}"}, "sk": {"S": "W"}},
+        UpdateExpression="SET net = :n",
+        ExpressionAttributeValues={":n": {"N": "2425"}},
+    )
+
+    report = verify(store)
+
+    assert not report.ok
+    assert [(m.check, m.subject, m.account, m.found) for m in report.mismatches] == [
+        ("withdrawal", request_id, "net", "24.25")
+    ]
+    assert report.mismatches[0].expected == clean_cents(before.net)
+
+
+def test_forgery_deleted_idempotency_record_and_replay_is_caught(
+    store: LedgerStore, dynamodb_table: Table
+) -> None:
+    """Given a 10.00 transfer from C to E, then its idempotency record deleted in the raw table
+    and the very same request sent again (so 10.00 moves twice, books still balanced),
+    When verified,
+    Then the two entries sharing one event key, and the entry left without its record,
+    are reported."""
+    client, table_name = dynamodb_table
+    ledger = Ledger(store, _plan(), clock=itertools.count(10_000).__next__)
+    ledger.transfer(Transfer("C", "E", _cents("10")), "t-twice")
+    client.delete_item(
+        TableName=table_name, Key={"pk": {"S": "IDEM#t-twice"}, "sk": {"S": "IDEM"}}
+    )
+    ledger.transfer(Transfer("C", "E", _cents("10")), "t-twice")
+    twice = [e for e in store.journal("C") if e.event_key == "t-twice"]
+    assert len(twice) == 2
+
+    report = verify(store)
+
+    assert not report.ok
+    checks = {(m.check, m.subject) for m in report.mismatches}
+    assert ("event_key", "t-twice") in checks
+    assert ("idempotency", f"C#{twice[0].seq}") in checks
+    assert {m.check for m in report.mismatches} == {"event_key", "idempotency"}
+
+
+def clean_cents(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
