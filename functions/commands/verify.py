@@ -1,5 +1,11 @@
 """``jifen verify``: audit a live table (balances, totals and hash chains against the journal).
 
+The chains are HMACs, so the audit needs the chain keyring the writers used:
+``JIFEN_CHAIN_KEY_PARAM`` (or ``--chain-key-param``) names the SSM SecureString
+in AWS; against a local endpoint the local key file is used
+(``JIFEN_CHAIN_KEY_FILE``, default ``var/chain-keys.json``). Without a keyring
+it cannot audit (exit 2).
+
 Unlike ``scenario``, this verb never starts the embedded endpoint: a fresh one
 is empty, and an empty table verifying clean would be a false reassurance.
 The endpoint must be named (``JIFEN_DYNAMODB_ENDPOINT``) or AWS chosen
@@ -26,12 +32,18 @@ def register(commands: Any) -> None:
         description=(
             "Audit a Jifen table: every member account, platform account and circulating "
             "total is recomputed from the journal, every member's hash chain is checked, "
-            "and locked points and statistics are reconciled. Exit 0 when clean, 1 on any "
-            "mismatch, 2 when the table cannot be reached. The endpoint comes from "
-            "JIFEN_DYNAMODB_ENDPOINT, or real AWS with JIFEN_USE_AWS=1."
+            "and locked points and statistics are reconciled; withdrawal requests, "
+            "idempotency records and orders are paired with the entries that made them. "
+            "Exit 0 when clean, 1 on any mismatch, 2 when the table or the chain key cannot "
+            "be read. The endpoint comes from JIFEN_DYNAMODB_ENDPOINT, or real AWS with "
+            "JIFEN_USE_AWS=1."
         ),
     )
     parser.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
+    parser.add_argument(
+        "--chain-key-param",
+        help="SSM SecureString holding the chain keyring (default: JIFEN_CHAIN_KEY_PARAM)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=run)
 
@@ -49,11 +61,14 @@ def run(args: argparse.Namespace) -> int:
     )
     from pydantic import ValidationError
 
-    from functions.config import StoreSettings
+    from functions.config import ChainKeySettings, StoreSettings
+    from functions.services.runtime import chain_keyring
+    from functions.store.keyring import KeyringError
     from functions.store.local_endpoint import dynamodb_client, use_local_credentials
 
     try:
         settings = StoreSettings()
+        chain = ChainKeySettings()
     except ValidationError as exc:
         return _fail(f"bad JIFEN_* setting: {exc.errors()[0]['msg']}")
     table = args.table or ("table_name" in settings.model_fields_set and settings.table_name)
@@ -70,6 +85,15 @@ def run(args: argparse.Namespace) -> int:
             "no DynamoDB to audit: set JIFEN_DYNAMODB_ENDPOINT to a running endpoint, "
             "or JIFEN_USE_AWS=1 for AWS (an embedded endpoint would start empty)"
         )
+    if args.chain_key_param:
+        chain = chain.model_copy(update={"chain_key_param": args.chain_key_param})
+    keyring = chain_keyring(chain, endpoint, settings.region, create_local=False)
+    try:
+        keyring.key_set()
+    except KeyringError as exc:
+        return _fail(f"cannot verify the chains: {exc}")
+    except (BotoCoreError, ClientError) as exc:
+        return _fail(f"cannot read the chain keyring ({keyring.source}): {exc}")
     where = endpoint or f"AWS {settings.region}"
     try:
         dynamodb_client(endpoint, region_name=settings.region).describe_table(TableName=table)
@@ -86,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     from functions.store.ledger_store import LedgerStore
 
     try:
-        report = verify(LedgerStore(table, endpoint, settings.region))
+        report = verify(LedgerStore(table, endpoint, settings.region, keyring))
     except (BotoCoreError, ClientError, PynamoDBException) as exc:
         return _fail(f"reading {table!r} failed: {exc}")
     if args.json:

@@ -146,13 +146,16 @@ class Keyring:
         return cls(lambda: text, "given")
 
     @classmethod
-    def local_file(cls, path: Path | None = None) -> Keyring:
-        """The local key file, created with one fresh key (mode 0600) when absent."""
+    def local_file(cls, path: Path | None = None, *, create: bool = True) -> Keyring:
+        """The local key file, created with one fresh key (mode 0600) when absent, unless
+        ``create`` is False (the audit: a new key would only make every entry look forged)."""
         where = path or default_key_file()
         cache: list[str] = []
 
         def load() -> str:
             if not cache:
+                if not create and not where.exists():
+                    raise KeyringError(f"no chain key file at {where} (the writers' keyring)")
                 cache.append(_read_or_create(where))
             return cache[0]
 

@@ -16,6 +16,7 @@ from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger, request_id_for
 from functions.services.settlement import run_settlement
 from functions.services.verify import VerifyReport, verify
+from functions.store.keyring import Keyring
 from functions.store.ledger_store import LedgerStore
 from functions.store.local_endpoint import use_local_credentials
 
@@ -527,9 +528,7 @@ def test_forgery_deleted_idempotency_record_and_replay_is_caught(
     client, table_name = dynamodb_table
     ledger = Ledger(store, _plan(), clock=itertools.count(10_000).__next__)
     ledger.transfer(Transfer("C", "E", _cents("10")), "t-twice")
-    client.delete_item(
-        TableName=table_name, Key={"pk": {"S": "IDEM#t-twice"}, "sk": {"S": "IDEM"}}
-    )
+    client.delete_item(TableName=table_name, Key={"pk": {"S": "IDEM#t-twice"}, "sk": {"S": "IDEM"}})
     ledger.transfer(Transfer("C", "E", _cents("10")), "t-twice")
     twice = [e for e in store.journal("C") if e.event_key == "t-twice"]
     assert len(twice) == 2
@@ -545,3 +544,132 @@ def test_forgery_deleted_idempotency_record_and_replay_is_caught(
 
 def clean_cents(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
+
+
+def test_other_item_forgeries_are_caught_and_legitimate_extras_are_not(
+    store: LedgerStore, dynamodb_table: Table
+) -> None:
+    """Given, in the raw table: the approved request moved to `batched` (legitimate: no entry of
+    its own), the pending request marked approved, an order pointed at another purchase's key,
+    an idempotency record naming no entry, and the bot's and notifier's own records,
+    When verified,
+    Then exactly the three forgeries are reported, each under its check."""
+    client, table_name = dynamodb_table
+
+    def set_item(pk: str, sk: str, name: str, value: str) -> None:
+        client.update_item(
+            TableName=table_name,
+            Key={"pk": {"S": pk}, "sk": {"S": sk}},
+            UpdateExpression="SET #n = :v",
+            ExpressionAttributeNames={"#n": name},
+            ExpressionAttributeValues={":v": {"S": value}},
+        )
+
+    approved, pending = request_id_for("w-approved"), request_id_for("w-pending")
+    set_item(f"W#{approved}", "W", "status", "batched")
+    set_item(f"W#{pending}", "W", "status", "approved")
+    set_item("ORDER#o-late", "ORDER", "event_key", "p-0")
+    for key in ("forged", "tg-update:7", "notify:settlement:2026-01-01:A"):
+        client.put_item(
+            TableName=table_name,
+            Item={
+                "pk": {"S": f"IDEM#{key}"},
+                "sk": {"S": "IDEM"},
+                "kind": {"S": "idempotency"},
+                "result": {"S": "{}"},
+                "created_at": {"N": "1"},
+            },
+        )
+
+    report = verify(store)
+
+    late = next(e for e in store.journal("D") if e.event_key == "p-late")
+    assert {(m.check, m.subject, m.account) for m in report.mismatches} == {
+        ("withdrawal", pending, "status"),
+        ("order", "o-late", "order"),
+        ("order", "o-late", "member"),
+        ("order", f"D#{late.seq}", "item"),
+        ("idempotency", "forged", "entry"),
+    }
+
+
+def _keys(*ids: str) -> dict[str, bytes]:
+    return {key_id: hashlib.sha256(key_id.encode()).digest() for key_id in ids}
+
+
+def test_rotation_keeps_old_entries_verifiable(
+    dynamodb_endpoint: str, dynamodb_table: Table
+) -> None:
+    """Given entries MACed under k1, then the keyring rotated to k2 (k1 kept) and more entries,
+    When verified with both keys,
+    Then everything is clean, each chain spans both keys, and no key is in the table;
+    When verified with a keyring that lost k1,
+    Then exactly the k1 entries are reported as unverifiable, and nothing else."""
+    client, table_name = dynamodb_table
+    keys = _keys("k1", "k2")
+    store = LedgerStore(table_name, dynamodb_endpoint, keyring=Keyring.of(keys, "k1"))
+    clock = itertools.count(1).__next__
+    ledger = Ledger(store, _plan(), clock=clock)
+    ledger.join(Join("A", None), "j-a")
+    ledger.join(Join("B", "A"), "j-b")
+    ledger.purchase(Purchase("B", "o-1", _cents("200")), "p-1")
+    ledger.adjust("A", _cents("50"), "welcome", "adj-a", operator="ops")
+    under_k1 = [e.member for name in "AB" for e in store.journal(name)]
+
+    store = LedgerStore(table_name, dynamodb_endpoint, keyring=Keyring.of(keys, "k2"))
+    ledger = Ledger(store, _plan(), clock=clock)
+    ledger.transfer(Transfer("A", "B", _cents("20")), "t-1")
+    ledger.purchase(Purchase("B", "o-2", _cents("100")), "p-2")
+
+    report = verify(store)
+    assert report.ok, report.render()
+    assert {e.key_id for e in store.journal("A")} == {"k1", "k2"}
+    assert {e.key_id for e in store.journal("B")} == {"k1", "k2"}
+    raw = json.dumps(client.scan(TableName=table_name)["Items"])
+    assert not any(key.hex() in raw for key in keys.values())
+
+    lost_k1 = LedgerStore(
+        table_name, dynamodb_endpoint, keyring=Keyring.of({"k2": keys["k2"]}, "k2")
+    )
+    report = verify(lost_k1)
+    assert {m.check for m in report.mismatches} == {"chain_key"}
+    assert sorted(m.subject for m in report.mismatches) == sorted(under_k1)
+    assert all("'k1'" in m.detail for m in report.mismatches)
+
+
+def test_cli_needs_the_writers_chain_key(
+    store: LedgerStore,
+    dynamodb_endpoint: str,
+    dynamodb_table: Table,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Any,
+) -> None:
+    """Given the clean history behind JIFEN_DYNAMODB_ENDPOINT,
+    When `jifen verify` runs with another key file, with a missing one, and against AWS with
+    no chain key parameter,
+    Then another key makes every chain fail (exit 1), and no key at all cannot audit (exit 2)
+    without creating a key file."""
+    _, table_name = dynamodb_table
+    monkeypatch.setenv("JIFEN_DYNAMODB_ENDPOINT", dynamodb_endpoint)
+    monkeypatch.delenv("JIFEN_USE_AWS", raising=False)
+    monkeypatch.delenv("JIFEN_CHAIN_KEY_PARAM", raising=False)
+    other = tmp_path / "other-keys.json"
+    other.write_text(Keyring.of(_keys("k1"), "k1").key_set().to_text())
+
+    monkeypatch.setenv("JIFEN_CHAIN_KEY_FILE", str(other))
+    assert main(["verify", "--table", table_name, "--json"]) == 1
+    found = json.loads(capsys.readouterr().out)["mismatches"]
+    assert {m["check"] for m in found} == {"chain"}
+    assert {m["subject"] for m in found} == {"A", "B", "C", "D", "E"}
+
+    missing = tmp_path / "none.json"
+    monkeypatch.setenv("JIFEN_CHAIN_KEY_FILE", str(missing))
+    assert main(["verify", "--table", table_name]) == 2
+    assert "no chain key file" in capsys.readouterr().err
+    assert not missing.exists()
+
+    monkeypatch.delenv("JIFEN_DYNAMODB_ENDPOINT")
+    monkeypatch.setenv("JIFEN_USE_AWS", "1")
+    assert main(["verify", "--table", table_name]) == 2
+    assert "JIFEN_CHAIN_KEY_PARAM" in capsys.readouterr().err
