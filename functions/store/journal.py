@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from functions.rewards.ledger import Bucket, Posting
 
-from .keyring import Keyring, default_keyring
+from .keyring import Keyring
 
 GENESIS = ""
 
@@ -137,5 +137,5 @@ def chain_breaks(
     entries: Sequence[Mapping[str, object]], keyring: Keyring | None = None
 ) -> list[str]:
     """:func:`chain_problems` as text; without ``keyring``, the local key file's (tests)."""
-    keys = keyring if keyring is not None else default_keyring("local")
+    keys = keyring if keyring is not None else Keyring.local_file()
     return [problem.detail for problem in chain_problems(entries, keys)]
