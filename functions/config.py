@@ -24,6 +24,21 @@ class StoreSettings(BaseSettings):
     """Create the table from template.yaml when missing (local use; off in AWS)."""
 
 
+class ChainKeySettings(BaseSettings):
+    """The journal chain's keyring (``functions/store/keyring.py``), never in the table.
+
+    In AWS a SecureString in SSM named by ``JIFEN_CHAIN_KEY_PARAM`` holds the keyring
+    JSON ``{"current": id, "keys": {id: hex}}``; every function that writes the journal
+    reads it. Locally the keyring is a file (``JIFEN_CHAIN_KEY_FILE``, default
+    ``var/chain-keys.json``), created with a fresh key on first use.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="JIFEN_", extra="ignore")
+
+    chain_key_param: str | None = None
+    chain_key_file: Path | None = Field(default=None, json_schema_extra={"local_only": True})
+
+
 class PlanSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JIFEN_", extra="ignore")
 

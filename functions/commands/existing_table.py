@@ -26,16 +26,12 @@ class Target:
         return self.endpoint or f"AWS {self.region}"
 
 
-def resolve(table: str | None) -> Target:
-    """The table (``table`` or ``JIFEN_TABLE_NAME``) at the configured endpoint; must exist."""
-    from botocore.exceptions import (  # type: ignore[import-untyped,unused-ignore]
-        BotoCoreError,
-        ClientError,
-    )
+def locate(table: str | None) -> Target:
+    """The table (``table`` or ``JIFEN_TABLE_NAME``) at the configured endpoint (no I/O)."""
     from pydantic import ValidationError
 
     from functions.config import StoreSettings
-    from functions.store.local_endpoint import dynamodb_client, use_local_credentials
+    from functions.store.local_endpoint import use_local_credentials
 
     try:
         settings = StoreSettings()
@@ -55,9 +51,21 @@ def resolve(table: str | None) -> Target:
             "no DynamoDB to read: set JIFEN_DYNAMODB_ENDPOINT to a running endpoint, "
             "or JIFEN_USE_AWS=1 for AWS (an embedded endpoint would start empty)"
         )
-    target = Target(name, endpoint, settings.region)
+    return Target(name, endpoint, settings.region)
+
+
+def check_exists(target: Target) -> Target:
+    """``target``, once DynamoDB confirmed the table exists."""
+    from botocore.exceptions import (  # type: ignore[import-untyped,unused-ignore]
+        BotoCoreError,
+        ClientError,
+    )
+
+    from functions.store.local_endpoint import dynamodb_client
+
+    name = target.table
     try:
-        dynamodb_client(endpoint, region_name=settings.region).describe_table(TableName=name)
+        dynamodb_client(target.endpoint, region_name=target.region).describe_table(TableName=name)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
             raise TargetError(f"no table {name!r} at {target.where}") from None
@@ -65,3 +73,8 @@ def resolve(table: str | None) -> Target:
     except BotoCoreError as exc:
         raise TargetError(f"cannot reach DynamoDB at {target.where}: {exc}") from None
     return target
+
+
+def resolve(table: str | None) -> Target:
+    """:func:`locate`, then :func:`check_exists`."""
+    return check_exists(locate(table))

@@ -31,7 +31,8 @@ def register(commands: Any) -> None:
             "of DATE, or settle DATE if it is the next date; exit 1 when it is blocked by "
             "another date or refused. The table comes from --table or JIFEN_TABLE_NAME, the "
             "endpoint from JIFEN_DYNAMODB_ENDPOINT (or AWS with JIFEN_USE_AWS=1), the plan "
-            "from JIFEN_PLAN_PATH, notifications go to JIFEN_NOTIFY_QUEUE_URL when set."
+            "from JIFEN_PLAN_PATH, the chain key from JIFEN_CHAIN_KEY_PARAM (AWS) or the local "
+            "key file; notifications go to JIFEN_NOTIFY_QUEUE_URL when set."
         ),
     )
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -100,14 +101,16 @@ def _run(args: argparse.Namespace) -> int:
         target = resolve(args.table)
     except TargetError as exc:
         return _fail(str(exc))
+    from functions.config import ChainKeySettings
     from functions.handlers import _runtime
     from functions.services.ledger import Ledger
-    from functions.services.runtime import load_configured_plan
+    from functions.services.runtime import chain_keyring, load_configured_plan
     from functions.services.settlement_fanout import settle_or_fan_out
     from functions.store.ledger_store import LedgerStore
 
+    keyring = chain_keyring(ChainKeySettings(), target.endpoint, target.region)
     ledger = Ledger(
-        LedgerStore(target.table, target.endpoint, target.region),
+        LedgerStore(target.table, target.endpoint, target.region, keyring),
         load_configured_plan(),
     )
     outcome = settle_or_fan_out(

@@ -1,5 +1,11 @@
 """``jifen verify``: audit a live table (balances, totals and hash chains against the journal).
 
+The chains are HMACs, so the audit needs the chain keyring the writers used:
+``JIFEN_CHAIN_KEY_PARAM`` (or ``--chain-key-param``) names the SSM SecureString
+in AWS; against a local endpoint the local key file is used
+(``JIFEN_CHAIN_KEY_FILE``, default ``var/chain-keys.json``). Without a keyring
+it cannot audit (exit 2).
+
 Unlike ``scenario``, this verb never starts the embedded endpoint
 (:mod:`functions.commands.existing_table` says why).
 """
@@ -24,12 +30,18 @@ def register(commands: Any) -> None:
         description=(
             "Audit a Jifen table: every member account, platform account and circulating "
             "total is recomputed from the journal, every member's hash chain is checked, "
-            "and locked points and statistics are reconciled. Exit 0 when clean, 1 on any "
-            "mismatch, 2 when the table cannot be reached. The endpoint comes from "
-            "JIFEN_DYNAMODB_ENDPOINT, or real AWS with JIFEN_USE_AWS=1."
+            "and locked points and statistics are reconciled; withdrawal requests, "
+            "idempotency records and orders are paired with the entries that made them. "
+            "Exit 0 when clean, 1 on any mismatch, 2 when the table or the chain key cannot "
+            "be read. The endpoint comes from JIFEN_DYNAMODB_ENDPOINT, or real AWS with "
+            "JIFEN_USE_AWS=1."
         ),
     )
     parser.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
+    parser.add_argument(
+        "--chain-key-param",
+        help="SSM SecureString holding the chain keyring (default: JIFEN_CHAIN_KEY_PARAM)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=run)
 
@@ -40,16 +52,37 @@ def _fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Resolve table and endpoint without side effects, then audit and report."""
+    """Resolve table, endpoint and chain keyring without side effects, then audit and report."""
     from botocore.exceptions import (  # type: ignore[import-untyped,unused-ignore]
         BotoCoreError,
         ClientError,
     )
+    from pydantic import ValidationError
 
-    from .existing_table import TargetError, resolve
+    from functions.config import ChainKeySettings
+    from functions.services.runtime import chain_keyring
+    from functions.store.keyring import KeyringError
+
+    from .existing_table import TargetError, check_exists, locate
 
     try:
-        target = resolve(args.table)
+        target = locate(args.table)
+        chain = ChainKeySettings()
+    except TargetError as exc:
+        return _fail(str(exc))
+    except ValidationError as exc:
+        return _fail(f"bad JIFEN_* setting: {exc.errors()[0]['msg']}")
+    if args.chain_key_param:
+        chain = chain.model_copy(update={"chain_key_param": args.chain_key_param})
+    keyring = chain_keyring(chain, target.endpoint, target.region, create_local=False)
+    try:
+        keyring.key_set()
+    except KeyringError as exc:
+        return _fail(f"cannot verify the chains: {exc}")
+    except (BotoCoreError, ClientError) as exc:
+        return _fail(f"cannot read the chain keyring ({keyring.source}): {exc}")
+    try:
+        check_exists(target)
     except TargetError as exc:
         return _fail(str(exc))
 
@@ -59,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     from functions.store.ledger_store import LedgerStore
 
     try:
-        report = verify(LedgerStore(target.table, target.endpoint, target.region))
+        report = verify(LedgerStore(target.table, target.endpoint, target.region, keyring))
     except (BotoCoreError, ClientError, PynamoDBException) as exc:
         return _fail(f"reading {target.table!r} failed: {exc}")
     if args.json:

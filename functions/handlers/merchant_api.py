@@ -56,7 +56,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
-from functions.config import MerchantApiSettings, PlanSettings, StoreSettings
+from functions.config import ChainKeySettings, MerchantApiSettings, PlanSettings, StoreSettings
 from functions.observability import logger, metrics, tracer
 from functions.rewards.plan import Plan
 from functions.services.merchant import (
@@ -72,7 +72,7 @@ from functions.services.merchant import (
 from . import _runtime
 
 SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
-    "handler": (StoreSettings, PlanSettings, MerchantApiSettings),
+    "handler": (StoreSettings, PlanSettings, MerchantApiSettings, ChainKeySettings),
 }
 """The settings each entry point reads (template.yaml must set their variables)."""
 

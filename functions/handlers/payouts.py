@@ -16,7 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic_settings import BaseSettings
 
-from functions.config import PlanSettings, StoreSettings
+from functions.config import ChainKeySettings, PlanSettings, StoreSettings
 from functions.observability import logger, metrics, tracer
 from functions.services.payouts import run_payouts
 
@@ -25,7 +25,7 @@ from ._events import local_midnight_us, scheduled_day
 from ._runtime import PayoutSettings, ScheduleSettings
 
 SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
-    "handler": (StoreSettings, PlanSettings, ScheduleSettings, PayoutSettings),
+    "handler": (StoreSettings, PlanSettings, ScheduleSettings, PayoutSettings, ChainKeySettings),
 }
 """The settings each entry point reads (template.yaml must set their variables)."""
 

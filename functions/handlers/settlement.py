@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic_settings import BaseSettings
 
-from functions.config import PlanSettings, StoreSettings
+from functions.config import ChainKeySettings, PlanSettings, StoreSettings
 from functions.observability import logger, metrics, tracer
 from functions.services.settlement_fanout import (
     apply_batch,
@@ -35,8 +35,15 @@ from ._events import FinishTask, ShardTask, scheduled_day, settlement_date
 from ._runtime import FanoutSettings, NotifySettings, ScheduleSettings
 
 SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
-    "handler": (StoreSettings, PlanSettings, ScheduleSettings, NotifySettings, FanoutSettings),
-    "apply_pages_handler": (StoreSettings, PlanSettings, NotifySettings),
+    "handler": (
+        StoreSettings,
+        PlanSettings,
+        ScheduleSettings,
+        NotifySettings,
+        FanoutSettings,
+        ChainKeySettings,
+    ),
+    "apply_pages_handler": (StoreSettings, PlanSettings, NotifySettings, ChainKeySettings),
     "finish_handler": (StoreSettings, PlanSettings),
 }
 """The settings each entry point reads (template.yaml must set their variables)."""

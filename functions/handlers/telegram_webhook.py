@@ -120,10 +120,10 @@ class _Deadline:
 def __getattr__(name: str) -> Any:
     """``SETTINGS``: the settings classes this entry point reads (loaded on demand)."""
     if name == "SETTINGS":
-        from functions.config import BotSettings, PlanSettings, StoreSettings
+        from functions.config import BotSettings, ChainKeySettings, PlanSettings, StoreSettings
 
         table: dict[str, tuple[type[BaseSettings], ...]] = {
-            "handler": (StoreSettings, PlanSettings, BotSettings)
+            "handler": (StoreSettings, PlanSettings, BotSettings, ChainKeySettings)
         }
         return table
     raise AttributeError(name)

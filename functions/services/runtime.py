@@ -4,15 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from functions.config import PlanSettings, StoreSettings
+from functions.config import ChainKeySettings, PlanSettings, StoreSettings
 from functions.rewards.plan import Plan, load_plan_text
+from functions.store.keyring import Keyring, default_keyring, ssm_fetcher
 from functions.store.ledger_store import LedgerStore
 
 from .ledger import Ledger, wall_clock_us
 
 
-def open_store(settings: StoreSettings | None = None) -> LedgerStore:
-    """Connect to the configured endpoint (starting the embedded one if none is set)."""
+def chain_keyring(
+    config: ChainKeySettings, endpoint: str | None, region: str, *, create_local: bool = True
+) -> Keyring:
+    """SSM when a parameter is named; else the local key file (made on first use unless
+    ``create_local`` is False), or none at all for AWS."""
+    if config.chain_key_param:
+        return Keyring.ssm(config.chain_key_param, ssm_fetcher(region))
+    if endpoint is None:
+        return default_keyring(None)  # refuses to MAC: AWS without JIFEN_CHAIN_KEY_PARAM
+    return Keyring.local_file(config.chain_key_file, create=create_local)
+
+
+def open_store(
+    settings: StoreSettings | None = None, keyring: Keyring | None = None
+) -> LedgerStore:
+    """Connect to the configured endpoint (starting the embedded one if none is set);
+    the chain keyring comes from :class:`ChainKeySettings` unless given."""
     from functions.store.local_endpoint import (
         dynamodb_client,
         embedded_endpoint,
@@ -33,7 +49,9 @@ def open_store(settings: StoreSettings | None = None) -> LedgerStore:
         from functions.store.table_definition import ensure_table
 
         ensure_table(dynamodb_client(endpoint, region_name=settings.region), settings.table_name)
-    return LedgerStore(settings.table_name, endpoint, settings.region)
+    if keyring is None:
+        keyring = chain_keyring(ChainKeySettings(), endpoint, settings.region)
+    return LedgerStore(settings.table_name, endpoint, settings.region, keyring)
 
 
 def load_configured_plan(settings: PlanSettings | None = None) -> Plan:

@@ -18,10 +18,44 @@ This module replays the evidence and checks that the two still tell one story:
 * ``locked`` is the sum of the open grants' ``remaining``;
 * the statistics replay from the journal and satisfy
   ``released = available + withdrawing + withdrawn_points + spent
-  + transferred_out - transferred_in - adjusted``.
+  + transferred_out - transferred_in - adjusted``;
+* the items a table writer could forge without touching a balance agree with
+  the (keyed) journal: withdrawal requests, idempotency records and orders.
+
+Each mismatch carries a stable check name (``Mismatch.check``):
+
+``balance``, ``member``, ``system``, ``circulating``, ``zero_sum``, ``posting``,
+``grants``, ``statistics``, ``state``, ``head``
+    balances, totals and counters against the replayed postings (above);
+``chain``
+    a member's chain is broken or forged: a gap, a wrong link, an entry with no
+    key id, or an HMAC that does not verify under the key the entry names;
+``chain_key``
+    an entry names a chain key the keyring lacks: it cannot be verified (an
+    old key dropped from the keyring, or an entry under an invented key id);
+``withdrawal``
+    a ``W#`` item disagrees with the ``withdrawal_requested`` entry that created
+    it (member, points, gross, net, fee, cash_source, requested_at) or with the
+    status its decision entries give (pending, approved — or ``batched`` —,
+    rejected, paid); or an item has no entry, or an entry no item;
+``idempotency``
+    a ledger ``IDEM#`` record names no existing entry of its own event key, a
+    record is neither the ledger's nor a known non-ledger prefix
+    (``models.NON_LEDGER_IDEMPOTENCY``), or an entry of a kind in
+    :data:`IDEMPOTENCY_KEYED_KINDS` lacks the record that names it;
+``event_key``
+    two journal entries share an event key (a request applied twice, e.g. after
+    its idempotency record was deleted);
+``order``
+    an ``ORDER#`` item disagrees with the purchase entry holding its event key,
+    or a purchase entry has no order item;
+``settlement``
+    a member holds two settlement entries for one date, or dates out of order.
 
 Reads: one scan of journal items (streamed; one member's entries are contiguous
-in a DynamoDB scan), the member listing, and one BatchGet of the system shards.
+in a DynamoDB scan), one scan of withdrawal, idempotency and order items, the
+member listing, and one BatchGet of the system shards. Memory grows with the
+number of entries (one small reference per entry, for the pairings above).
 Run it on a quiet table: writes racing the scan show up as mismatches that a
 second run no longer reports.
 """
@@ -36,7 +70,8 @@ from typing import Any
 
 from functions.rewards.ledger import ASSET_OF, SYSTEM, Asset, Bucket, Posting, imbalance
 from functions.rewards.money import AmountError, Cents, format_cents, parse_cents
-from functions.store.journal import chain_breaks, decode_postings
+from functions.store import models as m
+from functions.store.journal import ChainProblem, chain_problems, decode_postings
 from functions.store.ledger_store import MEMBER_BUCKETS, STATISTICS, SYSTEM_BUCKETS, LedgerStore
 from functions.store.records import MemberRecord
 
@@ -59,6 +94,20 @@ KNOWN_KINDS = frozenset(
     }
 )
 """Entry kinds whose effect on the statistics this audit knows."""
+
+IDEMPOTENCY_KEYED_KINDS = frozenset(
+    {"join", "transfer", "withdrawal_requested", "freeze", "unfreeze", "adjustment"}
+)
+"""Entry kinds the services commit with an ``IDEM#<event key>`` record."""
+
+WITHDRAWAL_DECISIONS = {
+    "withdrawal_approved": "approved",
+    "withdrawal_rejected": "rejected",
+    "withdrawal_paid": "paid",
+}
+ALSO_ACCEPTED = {"approved": frozenset({"batched"})}
+"""Item statuses that carry no journal entry of their own: ``batched`` (in a payout batch)
+is still ``approved`` as far as the journal is concerned."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +168,9 @@ class VerifyReport:
             f"{c.get('open_grants', 0)} open grants), {c.get('journal_entries', 0)} journal "
             f"entries ({c.get('postings', 0)} postings) in {c.get('chains', 0)} chains, "
             f"{c.get('system_accounts', 0)} platform accounts",
+            f"paired {c.get('withdrawals', 0)} withdrawal requests, "
+            f"{c.get('idempotency_records', 0)} idempotency records and {c.get('orders', 0)} "
+            "orders with their entries",
         ]
         lines += [f"note: {note}" for note in self.notes]
         if self.ok:
@@ -146,7 +198,7 @@ class _ChainState:
     entries: int = 0
     last_seq: int = 0
     head: str = ""
-    problems: list[str] = field(default_factory=list)
+    problems: list[ChainProblem] = field(default_factory=list)
     settlements: list[str] = field(default_factory=list)
     """Problems with the member's settlement dates (settled twice, or out of order)."""
     frozen: bool | None = None
@@ -170,6 +222,33 @@ class _Evidence:
     unknown_kinds: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     entries: int = 0
     postings: int = 0
+    by_event_key: dict[str, list[_EntryRef]] = field(default_factory=lambda: defaultdict(list))
+    by_position: dict[tuple[str, int], _EntryRef] = field(default_factory=dict)
+    requested: dict[str, _Requested] = field(default_factory=dict)
+    decisions: dict[str, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
+
+
+@dataclass(frozen=True, slots=True)
+class _EntryRef:
+    """Where an entry is and what it is, for pairing items with entries."""
+
+    owner: str
+    seq: int
+    event_key: str
+    kind: str
+    order: str | None = None
+
+    @property
+    def subject(self) -> str:
+        return f"{self.owner}#{self.seq}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Requested:
+    """What a ``withdrawal_requested`` entry says its item must hold."""
+
+    entry: _EntryRef
+    fields: dict[str, str]
 
 
 def _entry_map(item: Any) -> dict[str, object]:
@@ -184,6 +263,7 @@ def _entry_map(item: Any) -> dict[str, object]:
         "at": int(item.at),
         "prev_hash": item.prev_hash,
         "hash": item.hash,
+        "key_id": item.key_id or "",
         "pk": item.pk,
         "sk": item.sk,
     }
@@ -203,6 +283,21 @@ def _amount(details: Mapping[str, Any], name: str) -> Cents:
         return parse_cents(raw)
     except AmountError:
         return 0
+
+
+_WITHDRAWAL_AMOUNTS = ("points", "gross", "net", "fee")
+
+
+def _cash_source(entry: Mapping[str, object]) -> str:
+    """The platform account a withdrawal request set its net cash aside from (its postings)."""
+    try:
+        postings = decode_postings(str(entry["postings"]))
+    except (ValueError, TypeError, KeyError):
+        return ""
+    for posting in postings:
+        if posting.owner == SYSTEM and posting.bucket in (Bucket.RESERVE, Bucket.PLATFORM):
+            return posting.bucket.value
+    return ""
 
 
 def _owner(entry: Mapping[str, object]) -> str:
@@ -233,6 +328,7 @@ class _Auditor:
         for item in items:
             entry = _entry_map(item)
             self._post(entry)
+            self._index(entry)
             owner = _owner(entry)
             if owner != current:
                 if current is not None:
@@ -256,6 +352,7 @@ class _Auditor:
                     "at": e.at,
                     "prev_hash": e.prev_hash,
                     "hash": e.hash,
+                    "key_id": e.key_id,
                     "pk": f"M#{owner}",
                     "sk": f"J#{e.seq:012d}",
                 }
@@ -302,6 +399,37 @@ class _Auditor:
             valid.append(posting)
         self._replay_statistics(entry, valid)
 
+    def _index(self, entry: Mapping[str, object]) -> None:
+        """Remember where the entry is and what it created or decided, for the item checks."""
+        ev = self.evidence
+        kind = str(entry["kind"])
+        paired = kind == "purchase" or kind.startswith("withdrawal_")
+        details = _details(entry) if paired else {}
+        order = details.get("order") if kind == "purchase" else None
+        ref = _EntryRef(
+            _owner(entry),
+            int(str(entry["seq"])),
+            str(entry["event_key"]),
+            kind,
+            order if isinstance(order, str) else None,
+        )
+        ev.by_event_key[ref.event_key].append(ref)
+        ev.by_position[(ref.owner, ref.seq)] = ref
+        request_id = details.get("request_id")
+        if not isinstance(request_id, str):
+            return
+        if kind == "withdrawal_requested":
+            fields = {
+                "request_id": request_id,
+                "member": ref.owner,
+                **{name: format_cents(_amount(details, name)) for name in _WITHDRAWAL_AMOUNTS},
+                "cash_source": _cash_source(entry),
+                "requested_at": str(entry["at"]),
+            }
+            ev.requested[request_id] = _Requested(ref, fields)
+        elif kind in WITHDRAWAL_DECISIONS:
+            ev.decisions[request_id].append((ref.seq, WITHDRAWAL_DECISIONS[kind]))
+
     def _replay_statistics(self, entry: Mapping[str, object], postings: list[Posting]) -> None:
         """Each kind's effect on the counters, exactly as services/ledger.py and settlement.py
         record them (postings first; details only where no posting carries the figure)."""
@@ -345,12 +473,17 @@ class _Auditor:
         """Check one member's chain (entries in ``seq`` order) and note its final state."""
         group.sort(key=lambda entry: int(str(entry["seq"])))
         state = _ChainState(entries=len(group))
-        state.problems = chain_breaks(group)
+        state.problems = chain_problems(group, self.store.keyring)
         for entry in group:
+            seq = int(str(entry["seq"]))
             if entry["member"] != owner:
-                state.problems.append(f"entry {entry['seq']} names member {entry['member']!r}")
-            if entry["sk"] != f"J#{int(str(entry['seq'])):012d}":
-                state.problems.append(f"entry {entry['seq']} is stored under {entry['sk']}")
+                state.problems.append(
+                    ChainProblem(seq, "chain", f"entry {seq} names member {entry['member']!r}")
+                )
+            if entry["sk"] != f"J#{seq:012d}":
+                state.problems.append(
+                    ChainProblem(seq, "chain", f"entry {seq} is stored under {entry['sk']}")
+                )
             kind = entry["kind"]
             if kind in {"freeze", "unfreeze"}:
                 state.frozen = kind == "freeze"
@@ -409,9 +542,9 @@ class _Auditor:
         name = record.member
         state = self.evidence.chains.get(name, _ChainState())
         for problem in state.problems:
-            report.add("chain", name, "journal", "", "", problem)
-        for problem in state.settlements:
-            report.add("settlement", name, "journal", "each date once, in order", "", problem)
+            report.add(problem.check, name, "journal", "", "", problem.detail)
+        for settlement in state.settlements:
+            report.add("settlement", name, "journal", "each date once, in order", "", settlement)
         if record.journal_seq != state.last_seq or state.entries != state.last_seq:
             report.add(
                 "head",
@@ -536,6 +669,202 @@ class _Auditor:
                     "its pages are applied; verify again after it finishes"
                 )
 
+    # -- items a writer could forge without touching a balance ----------------
+    def check_records(self, items: Iterable[Any]) -> None:
+        """Withdrawal, idempotency and order items against the entries indexed from the scan."""
+        seen_withdrawals: set[str] = set()
+        records: dict[str, tuple[str, int]] = {}
+        orders: dict[str, str] = {}
+        other_records = 0
+        for item in items:
+            if isinstance(item, m.WithdrawalItem):
+                seen_withdrawals.add(self._check_withdrawal(item))
+            elif isinstance(item, m.IdempotencyItem):
+                position = self._check_record(item)
+                if position is None:
+                    other_records += 1
+                else:
+                    records[item.pk.removeprefix("IDEM#")] = position
+            elif isinstance(item, m.OrderItem):
+                orders[item.pk.removeprefix("ORDER#")] = self._check_order(item)
+        self._check_unmatched_withdrawals(seen_withdrawals)
+        self._check_entries_have_records(records, orders)
+        self._check_event_keys()
+        self.report.counts.update(
+            withdrawals=len(seen_withdrawals),
+            idempotency_records=len(records),
+            other_records=other_records,
+            orders=len(orders),
+        )
+
+    def _check_withdrawal(self, item: m.WithdrawalItem) -> str:
+        """One ``W#`` item against its request entry and decision entries; returns its id."""
+        report = self.report
+        request_id = item.pk.removeprefix("W#")
+        requested = self.evidence.requested.get(request_id)
+        if requested is None:
+            report.add(
+                "withdrawal",
+                request_id,
+                "item",
+                "a withdrawal_requested entry",
+                "none",
+                "no journal entry created this request",
+            )
+            return request_id
+        found = {
+            "request_id": item.request_id,
+            "member": item.member,
+            **{name: format_cents(int(getattr(item, name))) for name in _WITHDRAWAL_AMOUNTS},
+            "cash_source": item.cash_source,
+            "requested_at": str(int(item.requested_at)),
+        }
+        for name, expected in requested.fields.items():
+            if found[name] != expected:
+                report.add(
+                    "withdrawal",
+                    request_id,
+                    name,
+                    expected,
+                    found[name],
+                    f"created by {requested.entry.subject}",
+                )
+        status = "pending"
+        for _seq, decided in sorted(self.evidence.decisions.get(request_id, [])):
+            status = decided
+        if item.status != status and item.status not in ALSO_ACCEPTED.get(status, ()):
+            report.add(
+                "withdrawal", request_id, "status", status, item.status, "as the journal decided"
+            )
+        return request_id
+
+    def _check_unmatched_withdrawals(self, seen: set[str]) -> None:
+        ev = self.evidence
+        for request_id in sorted(set(ev.requested) - seen):
+            subject = ev.requested[request_id].entry.subject
+            self.report.add(
+                "withdrawal",
+                request_id,
+                "item",
+                "a withdrawal item",
+                "none",
+                f"requested by {subject}",
+            )
+        for request_id in sorted(set(ev.decisions) - set(ev.requested)):
+            self.report.add(
+                "withdrawal",
+                request_id,
+                "entry",
+                "a withdrawal_requested entry",
+                "none",
+                "decided in the journal but never requested",
+            )
+
+    def _check_record(self, item: m.IdempotencyItem) -> tuple[str, int] | None:
+        """A ledger record's entry position (checked), or None for other stores' records."""
+        key = item.pk.removeprefix("IDEM#")
+        if item.entry_member is None or item.entry_seq is None:
+            if not key.startswith(m.NON_LEDGER_IDEMPOTENCY):
+                self.report.add(
+                    "idempotency",
+                    key,
+                    "entry",
+                    "the entry it names",
+                    "none",
+                    "a record that names no journal entry",
+                )
+            return None
+        position = (str(item.entry_member), int(item.entry_seq))
+        ref = self.evidence.by_position.get(position)
+        named = f"{position[0]}#{position[1]}"
+        if ref is None:
+            self.report.add(
+                "idempotency", key, "entry", named, "none", "the entry it names does not exist"
+            )
+        elif ref.event_key != key or ref.kind not in IDEMPOTENCY_KEYED_KINDS:
+            self.report.add(
+                "idempotency",
+                key,
+                "entry",
+                f"a keyed entry of event {key}",
+                f"{ref.kind} {ref.event_key}",
+                f"{named} belongs to another event",
+            )
+        return position
+
+    def _check_order(self, item: m.OrderItem) -> str:
+        """One ``ORDER#`` item against the purchase entry of its event key; returns that key."""
+        order = item.pk.removeprefix("ORDER#")
+        purchases = [
+            ref
+            for ref in self.evidence.by_event_key.get(item.event_key, [])
+            if ref.kind == "purchase"
+        ]
+        if not purchases:
+            self.report.add(
+                "order",
+                order,
+                "event_key",
+                "a purchase entry's key",
+                item.event_key,
+                "no purchase entry holds the order's event key",
+            )
+            return str(item.event_key)
+        ref = purchases[0]
+        if ref.order != order:
+            self.report.add(
+                "order",
+                order,
+                "order",
+                order,
+                str(ref.order),
+                f"{ref.subject} bought another order",
+            )
+        if item.member != ref.owner:
+            self.report.add("order", order, "member", ref.owner, item.member, ref.subject)
+        return str(item.event_key)
+
+    def _check_entries_have_records(
+        self, records: Mapping[str, tuple[str, int]], orders: Mapping[str, str]
+    ) -> None:
+        """Every keyed entry has the record naming it; every purchase has its order item."""
+        report = self.report
+        for key, refs in self.evidence.by_event_key.items():
+            for ref in refs:
+                if ref.kind in IDEMPOTENCY_KEYED_KINDS:
+                    position = records.get(key)
+                    if position != (ref.owner, ref.seq):
+                        report.add(
+                            "idempotency",
+                            ref.subject,
+                            "record",
+                            f"IDEM#{key} naming it",
+                            "none" if position is None else f"names {position[0]}#{position[1]}",
+                            f"a {ref.kind} entry",
+                        )
+                elif ref.kind == "purchase" and orders.get(str(ref.order)) != key:
+                    report.add(
+                        "order",
+                        ref.subject,
+                        "item",
+                        f"ORDER#{ref.order} of event {key}",
+                        "none" if ref.order not in orders else orders[str(ref.order)],
+                        "a purchase entry",
+                    )
+
+    def _check_event_keys(self) -> None:
+        """An event key names one entry: a second one is a request applied twice."""
+        for key, refs in sorted(self.evidence.by_event_key.items()):
+            if len(refs) > 1:
+                self.report.add(
+                    "event_key",
+                    key,
+                    "entries",
+                    "1",
+                    str(len(refs)),
+                    ", ".join(ref.subject for ref in refs),
+                )
+
     def check_assets(self) -> None:
         """Postings sum to zero per asset; so must the stored balances (members + platform)."""
         for asset in Asset:
@@ -561,12 +890,15 @@ def verify(
     *,
     journal: Iterable[Any] | None = None,
     members: Iterable[MemberRecord] | None = None,
+    records: Iterable[Any] | None = None,
 ) -> VerifyReport:
-    """Audit the whole table behind ``store``; ``journal``/``members`` replace its reads (tests)."""
+    """Audit the whole table behind ``store`` (chains under ``store.keyring``);
+    ``journal``/``members``/``records`` replace its reads (tests)."""
     report = VerifyReport(table=store.table_name)
     auditor = _Auditor(store, report)
     auditor.read_journal(store.scan_journal() if journal is None else journal)
     ev = auditor.evidence
+    auditor.check_records(store.scan_audit_records() if records is None else records)
     available = auditor.check_members(store.iter_members() if members is None else members)
     auditor.check_system(available)
     auditor.check_assets()

@@ -14,9 +14,12 @@ None of it is ledger state, so none of it is journaled or version-checked:
   a repeated update or a second press does not tell the member twice.
 
 All of them reuse :class:`~functions.store.models.IdempotencyItem`'s shape
-(a small text value with a TTL) rather than adding an item kind. (The
-webhook no longer uses the update claim: its lease is Powertools'
-idempotency record, see ``functions/handlers/telegram_webhook.py``.)
+(a small text value with a TTL) rather than adding an item kind, and keep the
+prefixes listed in ``models.NON_LEDGER_IDEMPOTENCY`` (``tg-update:``,
+``tg-visitor:``, ``tg-notice:``): they name no journal entry, and ``jifen
+verify`` leaves them alone. (The webhook no longer uses the update claim: its
+lease is Powertools' idempotency record, see
+``functions/handlers/telegram_webhook.py``.)
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ event needs) into a single ``TransactWriteItems``:
   journal entry is put with ``attribute_not_exists`` at ``seq + 1``;
 * platform accounts go to one of :data:`SHARDS` total items, chosen from the
   event key, so no single item is written by every purchase;
-* unique items (order, idempotency record, claims) are put only if absent.
+* unique items (order, idempotency record, claims) are put only if absent;
+* the entry's hash is an HMAC under the store's :class:`Keyring` (its current
+  key, whose id the entry records), so only a holder of the key can chain entries.
 
 Cancellation reasons are mapped back to what failed: a version move is a
 :class:`ConflictError` (reload and retry), an existing unique item is
@@ -18,7 +20,6 @@ Cancellation reasons are mapped back to what failed: a version move is a
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import heapq
 import json
@@ -44,7 +45,8 @@ from .errors import (
     SettlementRunningError,
     UnavailableError,
 )
-from .journal import GENESIS, details_text, encode_postings, entry_hash
+from .journal import GENESIS, details_text, encode_postings, entry_mac
+from .keyring import Keyring, default_keyring
 from .records import (
     GrantRecord,
     JournalEntry,
@@ -102,7 +104,9 @@ SETTABLE = frozenset(
     }
 )
 IDEMPOTENCY_TTL_S = 30 * 24 * 3600
-"""Idempotency records outlive any retry or redelivery window by far."""
+"""TTL of the notification log's records (ops_store). The ledger's own idempotency records
+never expire: ``jifen verify`` pairs each with its journal entry, and an expired record
+would let a replayed key commit twice."""
 
 
 _UNREAD_VERSION = 0
@@ -281,6 +285,7 @@ def _journal_entry(item: m.JournalItem) -> JournalEntry:
         at=int(item.at),
         prev_hash=item.prev_hash,
         hash=item.hash,
+        key_id=item.key_id or "",
     )
 
 
@@ -305,11 +310,20 @@ def _withdrawal_record(item: m.WithdrawalItem) -> WithdrawalRecord:
 class LedgerStore:
     """The only gateway to the table; services speak records and commits."""
 
-    def __init__(self, table_name: str, host: str | None, region: str = "us-east-1") -> None:
+    def __init__(
+        self,
+        table_name: str,
+        host: str | None,
+        region: str = "us-east-1",
+        keyring: Keyring | None = None,
+    ) -> None:
+        """``keyring`` defaults to the local key file for a local endpoint, and to none at
+        all for real AWS (commits then fail: the key must come from SSM, see runtime)."""
         m.bind(table_name, host, region)
         self.table_name = table_name
         self.host = host
         self.region = region
+        self.keyring = keyring if keyring is not None else default_keyring(host)
         self.connection = Connection(host=host, region=region, max_retry_attempts=3)
 
     # -- reads -----------------------------------------------------------
@@ -433,6 +447,14 @@ class LedgerStore:
             if isinstance(item, m.JournalItem):
                 yield item
 
+    def scan_audit_records(self) -> Iterator[m.JifenItem]:
+        """Every withdrawal, idempotency record and order (audit only: a full scan)."""
+        kinds = (m.WithdrawalItem, m.IdempotencyItem, m.OrderItem)
+        condition = m.JifenItem.kind.is_in(*kinds)
+        for item in m.JifenItem.scan(condition):
+            if isinstance(item, kinds):
+                yield item
+
     # -- the unit of work ------------------------------------------------
     def commit(self, commit: Commit) -> JournalEntry:
         """Apply ``commit`` atomically; return the journal entry it appended."""
@@ -448,7 +470,10 @@ class LedgerStore:
         prev = GENESIS if isinstance(chain, NewMember) else chain.journal_head
         postings_text = encode_postings(commit.postings)
         details = details_text(commit.details)
-        digest = entry_hash(
+        key_id, key = self.keyring.current()
+        digest = entry_mac(
+            key,
+            key_id=key_id,
             prev_hash=prev,
             member=chain_member,
             seq=seq,
@@ -470,6 +495,7 @@ class LedgerStore:
             at=commit.at,
             prev_hash=prev,
             hash=digest,
+            key_id=key_id,
         )
         puts.append((journal, m.JifenItem.pk.does_not_exist(), ("journal", chain_member)))
 
@@ -588,7 +614,8 @@ class LedgerStore:
                 "IDEM",
                 result=result_text,
                 created_at=commit.at,
-                expires_at=datetime.timedelta(seconds=IDEMPOTENCY_TTL_S),
+                entry_member=chain_member,
+                entry_seq=seq,
             )
             puts.append(
                 (record, m.JifenItem.pk.does_not_exist(), ("idempotency", commit.idempotency_key))
@@ -635,6 +662,7 @@ class LedgerStore:
             commit.at,
             prev,
             digest,
+            key_id,
         )
 
     def _withdrawal_ops(

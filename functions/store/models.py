@@ -162,18 +162,32 @@ class OrderItem(JifenItem, discriminator="order"):
 
 
 class IdempotencyItem(JifenItem, discriminator="idempotency"):
-    """pk ``IDEM#<key>`` sk ``IDEM``: the first result of a keyed event; expires by TTL."""
+    """pk ``IDEM#<key>`` sk ``IDEM``: the first result of a keyed event.
+
+    A ledger record names the journal entry it belongs to (``entry_member``,
+    ``entry_seq``) and never expires, so ``jifen verify`` can pair records and
+    entries both ways. Other stores reuse the shape without those two attributes
+    and with a TTL, under their own key prefixes (:data:`NON_LEDGER_IDEMPOTENCY`).
+    """
 
     result = UnicodeAttribute()
     created_at = NumberAttribute()
     expires_at = TTLAttribute(null=True)
+    entry_member = UnicodeAttribute(null=True)
+    entry_seq = NumberAttribute(null=True)
+
+
+NON_LEDGER_IDEMPOTENCY = ("tg-update:", "tg-visitor:", "tg-notice:", "notify:")
+"""Key prefixes of the idempotency-shaped records that are not the ledger's (bot update
+dedupe, visitors and member notices in bot_store.py, the notification log in ops_store.py)."""
 
 
 class JournalItem(JifenItem, discriminator="journal"):
     """pk ``M#<member>`` sk ``J#<seq>``: an append-only, hash-chained journal entry.
 
     ``postings`` is canonical JSON ``[[owner, bucket, amount], ...]`` summing to
-    zero per asset; ``hash = sha256(prev_hash + canonical body)``.
+    zero per asset; ``hash = HMAC-SHA256(chain key, prev_hash + canonical body)``,
+    the key named by ``key_id`` (never stored in the table).
     """
 
     member = UnicodeAttribute()
@@ -185,6 +199,7 @@ class JournalItem(JifenItem, discriminator="journal"):
     at = NumberAttribute()
     prev_hash = UnicodeAttribute()
     hash = UnicodeAttribute()
+    key_id = UnicodeAttribute(null=True)
 
 
 class WithdrawalItem(JifenItem, discriminator="withdrawal"):

@@ -8,8 +8,10 @@ certainly did not happen, so a redelivery may try again. Every change is
 conditioned on the item still holding the claimant's exact text, so a late
 writer can never overwrite or delete someone else's claim.
 
-The items expire with the ledger's idempotency TTL (30 days, far beyond SQS's
-14-day retention, so no message can outlive its record).
+The items expire after ``IDEMPOTENCY_TTL_S`` (30 days, far beyond SQS's 14-day
+retention, so no message can outlive its record). Their ``notify:`` prefix is listed
+in ``models.NON_LEDGER_IDEMPOTENCY``: unlike the ledger's records (which never
+expire), they name no journal entry, and ``jifen verify`` leaves them alone.
 """
 
 from __future__ import annotations

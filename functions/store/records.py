@@ -70,6 +70,7 @@ class JournalEntry:
     at: int
     prev_hash: str
     hash: str
+    key_id: str = ""
 
 
 class WithdrawalStatus(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import uuid
@@ -15,6 +16,7 @@ from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger, request_id_for
 from functions.services.settlement import run_settlement
 from functions.services.verify import VerifyReport, verify
+from functions.store.keyring import Keyring
 from functions.store.ledger_store import LedgerStore
 from functions.store.local_endpoint import use_local_credentials
 
@@ -386,3 +388,288 @@ def clean_commission(store: LedgerStore, member: str, *, minus: int = 0) -> str:
     assert record is not None
     cents = record.commission - minus
     return f"{cents // 100}.{cents % 100:02d}"
+
+
+# -- forgeries by someone who can write the table (but holds no chain key) -------------------
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def _published_rehash(item: dict[str, Any], prev_hash: str) -> str:
+    """The hash an attacker computes from the documented entry format, without any key."""
+    body: dict[str, object] = {
+        "member": item["member"]["S"],
+        "seq": int(item["seq"]["N"]),
+        "event_key": item["event_key"]["S"],
+        "kind": item["entry_kind"]["S"],
+        "postings": item["postings"]["S"],
+        "details": item["details"]["S"],
+        "at": int(item["at"]["N"]),
+    }
+    if "key_id" in item:
+        body["key_id"] = item["key_id"]["S"]
+    return hashlib.sha256((prev_hash + "\n" + _canonical(body)).encode("utf-8")).hexdigest()
+
+
+def _rewrite_chain_from(client: Any, table_name: str, member: str, seq: int) -> None:
+    """Re-hash ``member``'s entries from ``seq`` on and point the member's head at the last."""
+    pages = client.get_paginator("query").paginate(
+        TableName=table_name,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :j)",
+        ExpressionAttributeValues={":pk": {"S": f"M#{member}"}, ":j": {"S": "J#"}},
+    )
+    items = sorted(
+        (item for page in pages for item in page["Items"]), key=lambda i: int(i["seq"]["N"])
+    )
+    prev = items[seq - 2]["hash"]["S"] if seq > 1 else ""
+    for item in items[seq - 1 :]:
+        digest = _published_rehash(item, prev)
+        client.update_item(
+            TableName=table_name,
+            Key={"pk": item["pk"], "sk": item["sk"]},
+            UpdateExpression="SET prev_hash = :p, #h = :h",
+            ExpressionAttributeNames={"#h": "hash"},
+            ExpressionAttributeValues={":p": {"S": prev}, ":h": {"S": digest}},
+        )
+        prev = digest
+    client.update_item(
+        TableName=table_name,
+        Key={"pk": {"S": f"M#{member}"}, "sk": {"S": "ACCOUNT"}},
+        UpdateExpression="SET journal_head = :h",
+        ExpressionAttributeValues={":h": {"S": prev}},
+    )
+
+
+def test_forgery_rewritten_and_rehashed_history_is_caught(
+    store: LedgerStore, dynamodb_table: Table
+) -> None:
+    """Given D's 3.00 goodwill adjustment rewritten in the raw table as 1003.00 (1000.00 points
+    minted), every later entry of D re-hashed with the published algorithm, D's head, balance
+    and statistics and the platform totals raised to match, so every sum agrees,
+    When verified,
+    Then the keyed chain exposes the rewritten entry (nobody without the key can re-hash)."""
+    client, table_name = dynamodb_table
+    seq = next(e.seq for e in store.journal("D") if e.event_key == "adj-1")
+    minted = 100_000
+    postings = [["@system", "issuance", -(300 + minted)], ["D", "available", 300 + minted]]
+    details = json.loads(next(e.details for e in store.journal("D") if e.seq == seq))
+    details["delta"] = "1003.00"
+    client.update_item(
+        TableName=table_name,
+        Key=_key("D", seq),
+        UpdateExpression="SET postings = :p, details = :d",
+        ExpressionAttributeValues={
+            ":p": {"S": json.dumps(postings, separators=(",", ":"))},
+            ":d": {"S": _canonical(details)},
+        },
+    )
+    _rewrite_chain_from(client, table_name, "D", seq)
+    client.update_item(
+        TableName=table_name,
+        Key={"pk": {"S": "M#D"}, "sk": {"S": "ACCOUNT"}},
+        UpdateExpression="ADD available :m, adjusted :m",
+        ExpressionAttributeValues={":m": {"N": str(minted)}},
+    )
+    client.update_item(
+        TableName=table_name,
+        Key=_sys("SYS#000"),
+        UpdateExpression="ADD issuance :burn, circulating :m",
+        ExpressionAttributeValues={":burn": {"N": str(-minted)}, ":m": {"N": str(minted)}},
+    )
+    forged = store.get_member("D")
+    assert forged is not None
+    assert forged.available >= minted
+
+    report = verify(store)
+
+    assert not report.ok
+    assert {(m.check, m.subject) for m in report.mismatches} == {("chain", "D")}
+    assert f"entry {seq} was altered (hash mismatch)" in {m.detail for m in report.mismatches}
+
+
+def test_forgery_raised_net_of_an_approved_withdrawal_is_caught(
+    store: LedgerStore, dynamodb_table: Table
+) -> None:
+    """Given the approved withdrawal of C whose item's net was raised in the raw table to 24.25
+    (the next payout report would pay it),
+    When verified,
+    Then the item disagrees with the journal entry that created it, on net only."""
+    client, table_name = dynamodb_table
+    request_id = request_id_for("w-approved")
+    before = store.get_withdrawal(request_id)
+    assert before is not None
+    assert before.status == "approved"
+    client.update_item(
+        TableName=table_name,
+        Key={"pk": {"S": f"W#{request_id}"}, "sk": {"S": "W"}},
+        UpdateExpression="SET net = :n",
+        ExpressionAttributeValues={":n": {"N": "2425"}},
+    )
+
+    report = verify(store)
+
+    assert not report.ok
+    assert [(m.check, m.subject, m.account, m.found) for m in report.mismatches] == [
+        ("withdrawal", request_id, "net", "24.25")
+    ]
+    assert report.mismatches[0].expected == clean_cents(before.net)
+
+
+def test_forgery_deleted_idempotency_record_and_replay_is_caught(
+    store: LedgerStore, dynamodb_table: Table
+) -> None:
+    """Given a 10.00 transfer from C to E, then its idempotency record deleted in the raw table
+    and the very same request sent again (so 10.00 moves twice, books still balanced),
+    When verified,
+    Then the two entries sharing one event key, and the entry left without its record,
+    are reported."""
+    client, table_name = dynamodb_table
+    ledger = Ledger(store, _plan(), clock=itertools.count(10_000).__next__)
+    ledger.transfer(Transfer("C", "E", _cents("10")), "t-twice")
+    client.delete_item(TableName=table_name, Key={"pk": {"S": "IDEM#t-twice"}, "sk": {"S": "IDEM"}})
+    ledger.transfer(Transfer("C", "E", _cents("10")), "t-twice")
+    twice = [e for e in store.journal("C") if e.event_key == "t-twice"]
+    assert len(twice) == 2
+
+    report = verify(store)
+
+    assert not report.ok
+    checks = {(m.check, m.subject) for m in report.mismatches}
+    assert ("event_key", "t-twice") in checks
+    assert ("idempotency", f"C#{twice[0].seq}") in checks
+    assert {m.check for m in report.mismatches} == {"event_key", "idempotency"}
+
+
+def clean_cents(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def test_other_item_forgeries_are_caught_and_legitimate_extras_are_not(
+    store: LedgerStore, dynamodb_table: Table
+) -> None:
+    """Given, in the raw table: the approved request moved to `batched` (legitimate: no entry of
+    its own), the pending request marked approved, an order pointed at another purchase's key,
+    an idempotency record naming no entry, and the bot's and notifier's own records,
+    When verified,
+    Then exactly the three forgeries are reported, each under its check."""
+    client, table_name = dynamodb_table
+
+    def set_item(pk: str, sk: str, name: str, value: str) -> None:
+        client.update_item(
+            TableName=table_name,
+            Key={"pk": {"S": pk}, "sk": {"S": sk}},
+            UpdateExpression="SET #n = :v",
+            ExpressionAttributeNames={"#n": name},
+            ExpressionAttributeValues={":v": {"S": value}},
+        )
+
+    approved, pending = request_id_for("w-approved"), request_id_for("w-pending")
+    set_item(f"W#{approved}", "W", "status", "batched")
+    set_item(f"W#{pending}", "W", "status", "approved")
+    set_item("ORDER#o-late", "ORDER", "event_key", "p-0")
+    for key in ("forged", "tg-update:7", "notify:settlement:2026-01-01:A"):
+        client.put_item(
+            TableName=table_name,
+            Item={
+                "pk": {"S": f"IDEM#{key}"},
+                "sk": {"S": "IDEM"},
+                "kind": {"S": "idempotency"},
+                "result": {"S": "{}"},
+                "created_at": {"N": "1"},
+            },
+        )
+
+    report = verify(store)
+
+    late = next(e for e in store.journal("D") if e.event_key == "p-late")
+    assert {(m.check, m.subject, m.account) for m in report.mismatches} == {
+        ("withdrawal", pending, "status"),
+        ("order", "o-late", "order"),
+        ("order", "o-late", "member"),
+        ("order", f"D#{late.seq}", "item"),
+        ("idempotency", "forged", "entry"),
+    }
+
+
+def _keys(*ids: str) -> dict[str, bytes]:
+    return {key_id: hashlib.sha256(key_id.encode()).digest() for key_id in ids}
+
+
+def test_rotation_keeps_old_entries_verifiable(
+    dynamodb_endpoint: str, dynamodb_table: Table
+) -> None:
+    """Given entries MACed under k1, then the keyring rotated to k2 (k1 kept) and more entries,
+    When verified with both keys,
+    Then everything is clean, each chain spans both keys, and no key is in the table;
+    When verified with a keyring that lost k1,
+    Then exactly the k1 entries are reported as unverifiable, and nothing else."""
+    client, table_name = dynamodb_table
+    keys = _keys("k1", "k2")
+    store = LedgerStore(table_name, dynamodb_endpoint, keyring=Keyring.of(keys, "k1"))
+    clock = itertools.count(1).__next__
+    ledger = Ledger(store, _plan(), clock=clock)
+    ledger.join(Join("A", None), "j-a")
+    ledger.join(Join("B", "A"), "j-b")
+    ledger.purchase(Purchase("B", "o-1", _cents("200")), "p-1")
+    ledger.adjust("A", _cents("50"), "welcome", "adj-a", operator="ops")
+    under_k1 = [e.member for name in "AB" for e in store.journal(name)]
+
+    store = LedgerStore(table_name, dynamodb_endpoint, keyring=Keyring.of(keys, "k2"))
+    ledger = Ledger(store, _plan(), clock=clock)
+    ledger.transfer(Transfer("A", "B", _cents("20")), "t-1")
+    ledger.purchase(Purchase("B", "o-2", _cents("100")), "p-2")
+
+    report = verify(store)
+    assert report.ok, report.render()
+    assert {e.key_id for e in store.journal("A")} == {"k1", "k2"}
+    assert {e.key_id for e in store.journal("B")} == {"k1", "k2"}
+    raw = json.dumps(client.scan(TableName=table_name)["Items"])
+    assert not any(key.hex() in raw for key in keys.values())
+
+    lost_k1 = LedgerStore(
+        table_name, dynamodb_endpoint, keyring=Keyring.of({"k2": keys["k2"]}, "k2")
+    )
+    report = verify(lost_k1)
+    assert {m.check for m in report.mismatches} == {"chain_key"}
+    assert sorted(m.subject for m in report.mismatches) == sorted(under_k1)
+    assert all("'k1'" in m.detail for m in report.mismatches)
+
+
+def test_cli_needs_the_writers_chain_key(
+    store: LedgerStore,
+    dynamodb_endpoint: str,
+    dynamodb_table: Table,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Any,
+) -> None:
+    """Given the clean history behind JIFEN_DYNAMODB_ENDPOINT,
+    When `jifen verify` runs with another key file, with a missing one, and against AWS with
+    no chain key parameter,
+    Then another key makes every chain fail (exit 1), and no key at all cannot audit (exit 2)
+    without creating a key file."""
+    _, table_name = dynamodb_table
+    monkeypatch.setenv("JIFEN_DYNAMODB_ENDPOINT", dynamodb_endpoint)
+    monkeypatch.delenv("JIFEN_USE_AWS", raising=False)
+    monkeypatch.delenv("JIFEN_CHAIN_KEY_PARAM", raising=False)
+    other = tmp_path / "other-keys.json"
+    other.write_text(Keyring.of(_keys("k1"), "k1").key_set().to_text())
+
+    monkeypatch.setenv("JIFEN_CHAIN_KEY_FILE", str(other))
+    assert main(["verify", "--table", table_name, "--json"]) == 1
+    found = json.loads(capsys.readouterr().out)["mismatches"]
+    assert {m["check"] for m in found} == {"chain"}
+    assert {m["subject"] for m in found} == {"A", "B", "C", "D", "E"}
+
+    missing = tmp_path / "none.json"
+    monkeypatch.setenv("JIFEN_CHAIN_KEY_FILE", str(missing))
+    assert main(["verify", "--table", table_name]) == 2
+    assert "no chain key file" in capsys.readouterr().err
+    assert not missing.exists()
+
+    monkeypatch.delenv("JIFEN_DYNAMODB_ENDPOINT")
+    monkeypatch.setenv("JIFEN_USE_AWS", "1")
+    assert main(["verify", "--table", table_name]) == 2
+    assert "JIFEN_CHAIN_KEY_PARAM" in capsys.readouterr().err

@@ -192,6 +192,7 @@ def test_secrets_are_parameter_names_without_values() -> None:
     # Then each names an SSM parameter (leading slash) and carries no default value
     assert SECRET_PARAMETERS == [
         "BotTokenParameter",
+        "ChainKeyParameter",
         "MerchantKeysParameter",
         "PaymentProviderTokenParameter",
         "WebhookSecretParameter",
