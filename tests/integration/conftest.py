@@ -15,3 +15,11 @@ def tables(dynamodb_endpoint: str) -> Iterator[Tables]:
     made = Tables(dynamodb_endpoint)
     yield made
     made.drop_all()
+
+
+@pytest.fixture(scope="module")
+def module_tables(dynamodb_endpoint: str) -> Iterator[Tables]:
+    """Tables shared by one module's cases (an expensive setup is built once, then cloned)."""
+    made = Tables(dynamodb_endpoint)
+    yield made
+    made.drop_all()

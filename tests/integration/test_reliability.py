@@ -143,13 +143,6 @@ def small_pages() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def module_tables(dynamodb_endpoint: str) -> Iterator[Tables]:
-    made = Tables(dynamodb_endpoint)
-    yield made
-    made.drop_all()
-
-
-@pytest.fixture(scope="module")
 def clean_history(module_tables: Tables) -> tuple[list[Any], Dump]:
     """The full history without faults: its results and every stored item."""
     table = module_tables.create()

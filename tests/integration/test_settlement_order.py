@@ -65,13 +65,6 @@ def small_pages() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def module_tables(dynamodb_endpoint: str) -> Iterator[Tables]:
-    made = Tables(dynamodb_endpoint)
-    yield made
-    made.drop_all()
-
-
-@pytest.fixture(scope="module")
 def day_0_settled(module_tables: Tables) -> str:
     """Five members with grants, the day before DAY_1 settled cleanly (cloned by each case)."""
     table = module_tables.create()
