@@ -1,8 +1,7 @@
 """Store cost benchmark: DynamoDB requests and write units per purchase and per settlement.
 
 Every request the store sends to the embedded endpoint is counted by a botocore
-``before-call``/``after-call`` hook on each client the store uses (its own for
-transactions, one per pynamodb model for the rest). Write units are priced as
+``before-call``/``after-call`` hook on the one client its table uses. Write units are priced as
 DynamoDB prices them: an item's size is the sum of its attribute names and
 values (numbers ~1 byte per two significant digits + 1, lists/maps 3 bytes + 1
 per element); one write costs ``ceil(size / 1 KB)`` units, twice that inside a
@@ -45,13 +44,13 @@ from functions.rewards.events import Purchase
 from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger
 from functions.services.settlement import run_settlement
-from functions.store import models as m
-from functions.store.ledger_store import LedgerStore, member_pk, shard_of
-from functions.store.local_endpoint import (
-    LocalDynamoDB,
-    dynamodb_client,
-    use_local_credentials,
-)
+from functions.store.dynamodb_table import DynamoTable, dynamodb_client, encode_item
+from functions.store.items import Kind, grant_maps, keyed, member_key, shard_of
+from functions.store.ledger_store import LedgerStore
+from functions.store.local_endpoint import LocalDynamoDB, use_local_credentials
+from functions.store.records import GrantRecord
+from functions.store.storage import dynamodb_ledger
+from functions.store.table import Item
 from functions.store.table_definition import ensure_table
 
 KB = 1024
@@ -169,19 +168,18 @@ class Meter:
 
     def attach(self, store: LedgerStore) -> None:
         """Hook every botocore client the store talks through (each has its own events)."""
-        clients = [store.connection.client]
-        clients += [model._get_connection().connection.client for model in m.ALL_MODELS]
-        for client in clients:
+        assert isinstance(store.table, DynamoTable)
+        for client in [store.table.client]:
             if id(client) in self._hooked:
                 continue
             self._hooked.add(id(client))
             client.meta.events.register("before-call.dynamodb", self._before)
             client.meta.events.register("after-call.dynamodb", self._after)
 
-    def learn(self, items: Sequence[m.JifenItem]) -> None:
+    def learn(self, items: Sequence[Item]) -> None:
         """Take the sizes of items written before metering began (no scan: moto is slow)."""
         for item in items:
-            self._remember(item.serialize())
+            self._remember(encode_item(item))
 
     def mean_sizes(self) -> dict[str, int]:
         """Mean stored size per item class (bytes), from the sizes learnt so far."""
@@ -295,27 +293,23 @@ def seed(
     Referral edge items are left out: neither purchases nor settlement read them.
     """
     names = [f"m{index:07d}" for index in range(len(parents))]
-    items: list[m.JifenItem] = []
+    items: list[Item] = []
     for index, (parent, amount) in enumerate(zip(parents, amounts, strict=True)):
         name = names[index]
         referrer = names[parent] if parent >= 0 else None
         joined_at = 1_000 + index
         points, daily = _grant(amount) if amount else (0, 0)
-        grants = (
-            [m.GrantMap(seq=1, order=f"o-{name}", points=points, remaining=points, daily=daily)]  # type: ignore[no-untyped-call]
-            if amount
-            else []
-        )
+        grants = (GrantRecord(1, f"o-{name}", points, points, daily),) if amount else ()
         items.append(
-            m.MemberItem(
-                member_pk(name),
-                "ACCOUNT",
+            keyed(
+                member_key(name),
+                Kind.MEMBER,
                 member=name,
                 referrer=referrer,
                 joined_at=joined_at,
                 locked=points,
                 personal_volume=amount or 0,
-                grants=grants,
+                grants=grant_maps(grants),
                 grant_seq=1 if amount else 0,
                 journal_seq=2 if amount else 1,
                 journal_head=hashlib.sha256(name.encode()).hexdigest(),
@@ -325,7 +319,7 @@ def seed(
             )
         )
     for start in range(0, len(items), 2_000):
-        store.batch_put(items[start : start + 2_000])
+        store.table.batch_put(items[start : start + 2_000])
     meter.learn(items)
     return names
 
@@ -343,7 +337,7 @@ class Bench:
     def table(self) -> tuple[LedgerStore, Meter]:
         name = f"jifen-bench-{uuid.uuid4().hex[:8]}"
         ensure_table(dynamodb_client(self.endpoint), name)
-        store = LedgerStore(name, self.endpoint)
+        store = dynamodb_ledger(name, self.endpoint)
         meter = Meter(self.endpoint, name)
         meter.attach(store)
         return store, meter

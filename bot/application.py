@@ -34,7 +34,7 @@ from bot.texts import LANGUAGES, t
 from functions.config import BotSettings
 from functions.services.ledger import Ledger
 from functions.services.members import Members
-from functions.store.bot_store import BotStore
+from functions.store.ports import BotPort
 
 JifenApplication = Application[Any, Context, Any, Any, Any, Any]
 MEMBER_COMMANDS = (
@@ -72,8 +72,8 @@ def build_application(
     ledger: Ledger,
     settings: BotSettings,
     *,
+    bot_store: BotPort,
     polling: bool = False,
-    bot_store: BotStore | None = None,
 ) -> JifenApplication:
     """The Application for ``ledger``; ``settings.bot_token`` must be resolved already.
 
@@ -99,7 +99,7 @@ def build_application(
     application: JifenApplication = builder.build()
     provider = settings.payment_provider_token
     application.bot_data[SERVICES_KEY] = BotServices(
-        members=Members(ledger, bot_store or BotStore(ledger.store), settings.shop_packages),
+        members=Members(ledger, bot_store, settings.shop_packages),
         admin_ids=settings.admin_ids,
         provider_token=provider.get_secret_value() if provider else None,
         zone=ZoneInfo(settings.time_zone),

@@ -100,12 +100,11 @@ class _DemoSystem:
         # imported only now: Powertools reads its settings when first imported
         from functions.handlers import _runtime, merchant_api
         from functions.services.members import Members
-        from functions.store.bot_store import BotStore
 
         _runtime.reset()
         merchant_api.reset()
         self.ledger = _runtime.ledger()
-        self.members = Members(self.ledger, BotStore(self.ledger.store))
+        self.members = Members(self.ledger, _runtime.storage().bot)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from functions.config import BotSettings, PlanSettings
     from functions.handlers.telegram_webhook import resolved_settings
     from functions.rewards.plan import PlanError
-    from functions.services.runtime import load_configured_plan, open_ledger
+    from functions.services.runtime import load_configured_plan, open_ledger, open_storage
 
     try:
         settings = resolved_settings(BotSettings())
@@ -61,7 +61,10 @@ def run(args: argparse.Namespace) -> int:
     if settings.bot_token is None:
         print("jifen bot: set JIFEN_BOT_TOKEN (or JIFEN_BOT_TOKEN_PARAM)", file=sys.stderr)
         return EXIT_USAGE
-    application = build_application(open_ledger(plan=plan), settings, polling=True)
+    storage = open_storage()
+    application = build_application(
+        open_ledger(plan=plan, store=storage.ledger), settings, bot_store=storage.bot, polling=True
+    )
 
     async def announce(app: JifenApplication) -> None:
         await publish_commands(app)

@@ -485,7 +485,9 @@ class DevStack:
         from functions.config import BotSettings
         from functions.handlers import _runtime
 
-        application = build_application(_runtime.ledger(), BotSettings(), polling=True)
+        application = build_application(
+            _runtime.ledger(), BotSettings(), bot_store=_runtime.storage().bot, polling=True
+        )
 
         async def announce(app: Any) -> None:
             await publish_commands(app)

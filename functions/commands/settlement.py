@@ -13,7 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from functions.store.ledger_store import LedgerStore
+
+    from .existing_table import Target
 
 EXIT_OK = 0
 EXIT_NOT_SETTLED = 1
@@ -74,6 +79,21 @@ def sequence_status(store: Any) -> dict[str, Any]:
     return status
 
 
+def _ledger_store(target: Target, *, create_key: bool) -> LedgerStore:
+    """The target's ledger store, chained under the configured keyring."""
+    from functions.config import ChainKeySettings
+    from functions.services.runtime import chain_keyring
+    from functions.store.storage import dynamodb_storage
+
+    keyring = chain_keyring(
+        ChainKeySettings(), target.endpoint, target.region, create_local=create_key
+    )
+    storage = dynamodb_storage(
+        target.table, endpoint=target.endpoint, region=target.region, keyring=keyring
+    )
+    return storage.ledger
+
+
 def _status(args: argparse.Namespace) -> int:
     from .existing_table import TargetError, resolve
 
@@ -81,10 +101,7 @@ def _status(args: argparse.Namespace) -> int:
         target = resolve(args.table)
     except TargetError as exc:
         return _fail(str(exc))
-    from functions.store.ledger_store import LedgerStore
-
-    store = LedgerStore(target.table, target.endpoint, target.region)
-    print(json.dumps(sequence_status(store), indent=2))
+    print(json.dumps(sequence_status(_ledger_store(target, create_key=False)), indent=2))
     return EXIT_OK
 
 
@@ -101,18 +118,12 @@ def _run(args: argparse.Namespace) -> int:
         target = resolve(args.table)
     except TargetError as exc:
         return _fail(str(exc))
-    from functions.config import ChainKeySettings
     from functions.handlers import _runtime
     from functions.services.ledger import Ledger
-    from functions.services.runtime import chain_keyring, load_configured_plan
+    from functions.services.runtime import load_configured_plan
     from functions.services.settlement_fanout import settle_or_fan_out
-    from functions.store.ledger_store import LedgerStore
 
-    keyring = chain_keyring(ChainKeySettings(), target.endpoint, target.region)
-    ledger = Ledger(
-        LedgerStore(target.table, target.endpoint, target.region, keyring),
-        load_configured_plan(),
-    )
+    ledger = Ledger(_ledger_store(target, create_key=True), load_configured_plan())
     outcome = settle_or_fan_out(
         ledger, args.date, queue=_runtime.notification_queue(), starter=None
     )

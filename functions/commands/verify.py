@@ -89,10 +89,13 @@ def run(args: argparse.Namespace) -> int:
     from pynamodb.exceptions import PynamoDBException
 
     from functions.services.verify import verify
-    from functions.store.ledger_store import LedgerStore
+    from functions.store.storage import dynamodb_storage
 
+    storage = dynamodb_storage(
+        target.table, endpoint=target.endpoint, region=target.region, keyring=keyring
+    )
     try:
-        report = verify(LedgerStore(target.table, target.endpoint, target.region, keyring))
+        report = verify(storage.ledger)
     except (BotoCoreError, ClientError, PynamoDBException) as exc:
         return _fail(f"reading {target.table!r} failed: {exc}")
     if args.json:

@@ -32,7 +32,7 @@ from functions.services.payouts import (
     PayoutProvider,
     S3ReportStore,
 )
-from functions.services.runtime import load_configured_plan, open_ledger, open_store
+from functions.services.runtime import load_configured_plan, open_ledger, open_storage
 from functions.services.settlement_fanout import (
     DiscardingQueue,
     ExecutionStarter,
@@ -41,6 +41,7 @@ from functions.services.settlement_fanout import (
     SqsNotificationQueue,
     StepFunctionsStarter,
 )
+from functions.store.storage import Storage
 
 SECRET_MAX_AGE_S = 300
 """How long a fetched SSM parameter is trusted before it is fetched again."""
@@ -130,12 +131,18 @@ def plan_path() -> Path:
     return path if path.is_absolute() else REPO_ROOT / path
 
 
+def storage() -> Storage:
+    """The container's stores: one table client."""
+    result: Storage = _once("storage", lambda: open_storage(settings(StoreSettings)))
+    return result
+
+
 def ledger() -> Ledger:
-    """The container's ledger: one store connection, one validated plan."""
+    """The container's ledger: the container's stores, one validated plan."""
 
     def build() -> Ledger:
         plan = load_configured_plan(PlanSettings(plan_path=plan_path()))
-        return open_ledger(plan=plan, store=open_store(settings(StoreSettings)))
+        return open_ledger(plan=plan, store=storage().ledger)
 
     result: Ledger = _once("ledger", build)
     return result

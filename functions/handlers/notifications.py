@@ -49,7 +49,6 @@ from functions.services.notifications import (
     RetryLater,
     TelegramBotApi,
 )
-from functions.services.runtime import open_store
 
 from . import _runtime
 
@@ -102,8 +101,10 @@ def notifier() -> Notifier:
             return _notifier[1]
         if _limiter is None:
             _limiter = RateLimiter(config.notify_messages_per_s, config.notify_chat_messages_per_s)
+        storage = _runtime.storage()
         built = Notifier(
-            store=open_store(_runtime.settings(StoreSettings)),
+            store=storage.ledger,
+            log=storage.deliveries,
             telegram=TelegramBotApi(token, config.telegram_api_url),
             limiter=_limiter,
             default_language=config.notify_default_language,

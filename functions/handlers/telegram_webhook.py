@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from bot.application import JifenApplication
     from functions.config import BotSettings
     from functions.store.bot_store import BotStore
+    from functions.store.storage import Storage
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 SECRET_MAX_AGE_S = 300
@@ -180,7 +181,7 @@ async def _process(application: JifenApplication, data: dict[str, Any], deadline
 
 
 def _leased_apply(
-    application: JifenApplication, store: BotStore
+    application: JifenApplication, storage: Storage
 ) -> tuple[Callable[..., Any], IdempotencyConfig]:
     """The update processor wrapped in Powertools' idempotency, on the ledger's table.
 
@@ -194,16 +195,18 @@ def _leased_apply(
         idempotent_function,
     )
 
-    from functions.store.local_endpoint import dynamodb_client
+    from functions.store.dynamodb_table import DynamoTable
 
-    ledger_store = store.store
+    table = storage.table
+    if not isinstance(table, DynamoTable):
+        raise TypeError("the webhook's update leases need the DynamoDB table")
     persistence = DynamoDBPersistenceLayer(
-        table_name=ledger_store.table_name,
+        table_name=table.name,
         key_attr="pk",
         sort_key_attr="sk",
         static_pk_value=LEASE_PK,
         expiry_attr="expires_at",
-        boto3_client=dynamodb_client(ledger_store.host, region_name=ledger_store.region),
+        boto3_client=table.client,
     )
     config = IdempotencyConfig(
         event_key_jmespath="update_id",
@@ -335,18 +338,16 @@ def _runtime_once() -> _Runtime:
 def _build() -> _Runtime:
     from bot.application import build_application
     from functions.config import REPO_ROOT, PlanSettings, StoreSettings
-    from functions.services.runtime import load_configured_plan, open_ledger, open_store
-    from functions.store.bot_store import BotStore
+    from functions.services.runtime import load_configured_plan, open_ledger, open_storage
 
     plan_settings = PlanSettings()
     if not plan_settings.plan_path.is_absolute():  # relative: inside the deployed package
         plan_settings = PlanSettings(plan_path=REPO_ROOT / plan_settings.plan_path)
-    ledger = open_ledger(
-        plan=load_configured_plan(plan_settings), store=open_store(StoreSettings())
-    )
-    bot_store = BotStore(ledger.store)
+    storage = open_storage(StoreSettings())
+    ledger = open_ledger(plan=load_configured_plan(plan_settings), store=storage.ledger)
+    bot_store = storage.bot
     application = build_application(ledger, resolved_settings(_bot_settings()), bot_store=bot_store)
-    apply, config = _leased_apply(application, bot_store)
+    apply, config = _leased_apply(application, storage)
     _event_loop().run_until_complete(application.initialize())
     return _Runtime(application, bot_store, config, apply)
 

@@ -31,6 +31,7 @@ from functions.rewards.events import Join, Purchase, Transfer, Withdraw
 from functions.rewards.ledger import SYSTEM, Bucket, Posting, move
 from functions.rewards.money import format_cents
 from functions.rewards.plan import Plan
+from functions.store.commit import Claim, Commit, NewMember, WithdrawalChange
 from functions.store.errors import (
     AlreadyExistsError,
     ConflictError,
@@ -38,14 +39,8 @@ from functions.store.errors import (
     SettlementRunningError,
     UnavailableError,
 )
-from functions.store.ledger_store import (
-    BatchClaim,
-    Claim,
-    Commit,
-    LedgerStore,
-    NewMember,
-    WithdrawalChange,
-)
+from functions.store.payout_store import BatchClaim
+from functions.store.ports import LedgerPort
 from functions.store.records import GrantRecord, MemberRecord, WithdrawalRecord, WithdrawalStatus
 
 T = TypeVar("T")
@@ -66,7 +61,7 @@ def request_id_for(key: str) -> str:
 class Ledger:
     """The platform's use cases over one store and one plan."""
 
-    store: LedgerStore
+    store: LedgerPort
     plan: Plan
     clock: Callable[[], int] = wall_clock_us
     max_attempts: int = 12

@@ -31,9 +31,10 @@ from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.events import Join, Purchase, Transfer, Withdraw
 from functions.rewards.ledger import Bucket
 from functions.rewards.money import Cents, mul_floor, parse_cents
-from functions.store.bot_store import BotStore, Visitor
+from functions.store.bot_store import Visitor
+from functions.store.commit import Claim
 from functions.store.journal import decode_postings
-from functions.store.ledger_store import Claim
+from functions.store.ports import BotPort
 from functions.store.records import JournalEntry, MemberRecord, WithdrawalRecord
 
 from .ledger import Ledger, Result
@@ -199,7 +200,7 @@ class Members:
     """Bot-facing use cases over one :class:`Ledger` and the bot's own records."""
 
     def __init__(
-        self, ledger: Ledger, bot_store: BotStore, flat_packages: Sequence[str] = ()
+        self, ledger: Ledger, bot_store: BotPort, flat_packages: Sequence[str] = ()
     ) -> None:
         self.ledger = ledger
         self.store = ledger.store

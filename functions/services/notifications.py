@@ -45,8 +45,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from functions.rewards.errors import Rejected
 from functions.rewards.events import valid_date
 from functions.rewards.money import AmountError, parse_cents
-from functions.store.ledger_store import LedgerStore
-from functions.store.ops_store import DeliveryRecord, DeliveryState, NotificationLog
+from functions.store.ops_store import DeliveryRecord, DeliveryState
+from functions.store.ports import DeliveryLogPort, MemberReads
 
 from .notification_texts import Language, language_of, settlement_text, withdrawal_text
 
@@ -384,17 +384,14 @@ def new_token() -> str:
 class Notifier:
     """Delivers one notice at a time under the rate limits (see the module doc)."""
 
-    store: LedgerStore
+    store: MemberReads
+    log: DeliveryLogPort
     telegram: MessageSender
     limiter: RateLimiter = field(default_factory=RateLimiter)
     default_language: Language = "zh"
     send_budget_ns: int = int(SEND_TIMEOUT_S * NS_PER_S) + NS_PER_S
     clock_s: Callable[[], int] = wall_clock_s
     token: Callable[[], str] = new_token
-    log: NotificationLog = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.log = NotificationLog(self.store)
 
     def deliver(self, notice: SettlementNotice | WithdrawalNotice, deadline_ns: int) -> Outcome:
         """Send ``notice`` once or raise :class:`RetryLater` (``deadline_ns``: limiter's clock)."""

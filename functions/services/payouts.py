@@ -41,7 +41,7 @@ from typing import Any, Protocol
 
 from functions.rewards.errors import Rejected
 from functions.rewards.money import Cents, format_cents, parse_cents
-from functions.store.ledger_store import BatchClaim, BatchStatus
+from functions.store.payout_store import BatchClaim, BatchStatus
 from functions.store.records import PayoutClaimRecord, WithdrawalStatus
 
 from .ledger import Ledger

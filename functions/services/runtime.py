@@ -8,6 +8,7 @@ from functions.config import ChainKeySettings, PlanSettings, StoreSettings
 from functions.rewards.plan import Plan, load_plan_text
 from functions.store.keyring import Keyring, default_keyring, ssm_fetcher
 from functions.store.ledger_store import LedgerStore
+from functions.store.storage import Storage, dynamodb_storage
 
 from .ledger import Ledger, wall_clock_us
 
@@ -27,13 +28,15 @@ def chain_keyring(
 def open_store(
     settings: StoreSettings | None = None, keyring: Keyring | None = None
 ) -> LedgerStore:
+    """The ledger store of :func:`open_storage`."""
+    return open_storage(settings, keyring).ledger
+
+
+def open_storage(settings: StoreSettings | None = None, keyring: Keyring | None = None) -> Storage:
     """Connect to the configured endpoint (starting the embedded one if none is set);
     the chain keyring comes from :class:`ChainKeySettings` unless given."""
-    from functions.store.local_endpoint import (
-        dynamodb_client,
-        embedded_endpoint,
-        use_local_credentials,
-    )
+    from functions.store.dynamodb_table import dynamodb_client
+    from functions.store.local_endpoint import embedded_endpoint, use_local_credentials
 
     settings = settings or StoreSettings()
     endpoint: str | None
@@ -51,7 +54,9 @@ def open_store(
         ensure_table(dynamodb_client(endpoint, region_name=settings.region), settings.table_name)
     if keyring is None:
         keyring = chain_keyring(ChainKeySettings(), endpoint, settings.region)
-    return LedgerStore(settings.table_name, endpoint, settings.region, keyring)
+    return dynamodb_storage(
+        settings.table_name, endpoint=endpoint, region=settings.region, keyring=keyring
+    )
 
 
 def load_configured_plan(settings: PlanSettings | None = None) -> Plan:

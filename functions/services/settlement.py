@@ -35,10 +35,10 @@ from functions.rewards.money import format_cents
 from functions.rewards.report import SettlementRow
 from functions.rewards.settlement import SettlementInput, settle
 from functions.rewards.tree import NO_PARENT, team_sizes
-from functions.store import models as m
+from functions.store.commit import Commit
 from functions.store.errors import ConflictError, GuardError, UnavailableError
-from functions.store.ledger_store import RUN_COMPUTING, RUN_DONE, Commit
-from functions.store.records import GrantRecord, MemberRecord
+from functions.store.records import GrantRecord, MemberRecord, SettlementPage, SettlementRun
+from functions.store.settlement_store import RUN_COMPUTING, RUN_DONE
 
 from .ledger import Ledger
 
@@ -211,7 +211,7 @@ CLAIM_ATTEMPTS = 5
 class Claimed:
     """The run of a date, and whether this call created it (so its ``run_id`` is ours)."""
 
-    run: m.SettlementRunItem
+    run: SettlementRun
     fresh: bool
 
 
@@ -253,7 +253,7 @@ def _new_run_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
-def prepare_run(ledger: Ledger, date: str) -> m.SettlementRunItem | None:
+def prepare_run(ledger: Ledger, date: str) -> SettlementRun | None:
     """Step 1: claim the run, compute it and publish its pages (or return the published run).
 
     None when the date is already settled. The run record is created ``computing``
@@ -281,7 +281,7 @@ def prepare_run(ledger: Ledger, date: str) -> m.SettlementRunItem | None:
     return published
 
 
-def _published(ledger: Ledger, date: str) -> m.SettlementRunItem:
+def _published(ledger: Ledger, date: str) -> SettlementRun:
     run = ledger.store.settlement_run(date)
     if run is None or run.status == RUN_COMPUTING:
         raise SettlementError(f"another worker is computing the settlement of {date}")
@@ -289,7 +289,7 @@ def _published(ledger: Ledger, date: str) -> m.SettlementRunItem:
 
 
 def apply_member(
-    ledger: Ledger, run: m.SettlementRunItem, result: MemberResult, record: MemberRecord | None
+    ledger: Ledger, run: SettlementRun, result: MemberResult, record: MemberRecord | None
 ) -> bool:
     """Apply one member's result of ``run`` once; False if it was already applied.
 
@@ -354,7 +354,7 @@ def apply_member(
     raise UnavailableError(f"could not settle {result.member!r} on {date}")
 
 
-def apply_page(ledger: Ledger, run: m.SettlementRunItem, page: m.SettlementPageItem) -> int:
+def apply_page(ledger: Ledger, run: SettlementRun, page: SettlementPage) -> int:
     """Step 2 for one page: every member, then the page's circulating total, once."""
     results = decode_page(page.payload)
     loaded = ledger.store.get_members([result.member for result in results])
@@ -391,7 +391,7 @@ def run_settlement(ledger: Ledger, date: str) -> SettlementRow:
     return row_of(date, run)
 
 
-def row_of(date: str, run: m.SettlementRunItem) -> SettlementRow:
+def row_of(date: str, run: SettlementRun) -> SettlementRow:
     totals = json.loads(run.totals)
     return SettlementRow(
         date,

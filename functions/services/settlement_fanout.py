@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from functions.rewards.errors import Rejected
-from functions.store import models as m
-from functions.store.ledger_store import RUN_COMPUTING, RUN_DONE
+from functions.store.records import SettlementRun
+from functions.store.settlement_store import RUN_COMPUTING, RUN_DONE
 
 from .ledger import Ledger
 from .settlement import (
@@ -173,13 +173,13 @@ def page_batches(pages: int, pages_per_batch: int) -> list[dict[str, int]]:
     ]
 
 
-def unapplied_pages(ledger: Ledger, run: m.SettlementRunItem) -> list[int]:
+def unapplied_pages(ledger: Ledger, run: SettlementRun) -> list[int]:
     """Numbers of the run's pages without an applied marker (markers are tiny items)."""
     applied = ledger.store.applied_pages(run.date, run.run_id)
     return [number for number in range(int(run.pages)) if number not in applied]
 
 
-def _published_run(ledger: Ledger, date: str) -> m.SettlementRunItem:
+def _published_run(ledger: Ledger, date: str) -> SettlementRun:
     run = ledger.store.settlement_run(date)
     if run is None:
         raise SettlementError(f"no settlement run for {date}: prepare it first")

@@ -70,10 +70,19 @@ from typing import Any
 
 from functions.rewards.ledger import ASSET_OF, SYSTEM, Asset, Bucket, Posting, imbalance
 from functions.rewards.money import AmountError, Cents, format_cents, parse_cents
-from functions.store import models as m
+from functions.store.commit import MEMBER_BUCKETS, STATISTICS, SYSTEM_BUCKETS
+from functions.store.items import NON_LEDGER_IDEMPOTENCY
 from functions.store.journal import ChainProblem, chain_problems, decode_postings
-from functions.store.ledger_store import MEMBER_BUCKETS, STATISTICS, SYSTEM_BUCKETS, LedgerStore
-from functions.store.records import MemberRecord
+from functions.store.ports import LedgerPort
+from functions.store.records import (
+    AuditRecord,
+    IdempotencyRecord,
+    JournalEntry,
+    MemberRecord,
+    OrderRecord,
+    StoredEntry,
+    StoredWithdrawal,
+)
 
 REPLAYED_STATISTICS = tuple(sorted(STATISTICS))
 """Member counters the journal determines; each is recomputed and compared."""
@@ -251,21 +260,21 @@ class _Requested:
     fields: dict[str, str]
 
 
-def _entry_map(item: Any) -> dict[str, object]:
-    """A journal item as the mapping :func:`chain_breaks` reads."""
+def _entry_map(entry: JournalEntry, pk: str, sk: str) -> dict[str, object]:
+    """A stored journal entry as the mapping :func:`chain_problems` reads."""
     return {
-        "member": item.member,
-        "seq": int(item.seq),
-        "event_key": item.event_key,
-        "kind": item.entry_kind,
-        "postings": item.postings,
-        "details": item.details,
-        "at": int(item.at),
-        "prev_hash": item.prev_hash,
-        "hash": item.hash,
-        "key_id": item.key_id or "",
-        "pk": item.pk,
-        "sk": item.sk,
+        "member": entry.member,
+        "seq": entry.seq,
+        "event_key": entry.event_key,
+        "kind": entry.kind,
+        "postings": entry.postings,
+        "details": entry.details,
+        "at": entry.at,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+        "key_id": entry.key_id,
+        "pk": pk,
+        "sk": sk,
     }
 
 
@@ -312,21 +321,21 @@ def _subject(entry: Mapping[str, object]) -> str:
 class _Auditor:
     """One pass over the journal, then the comparisons against the stored items."""
 
-    def __init__(self, store: LedgerStore, report: VerifyReport) -> None:
+    def __init__(self, store: LedgerPort, report: VerifyReport) -> None:
         self.store = store
         self.report = report
         self.evidence = _Evidence()
         self.stored_assets: dict[Asset, Cents] = defaultdict(int)
 
     # -- the journal -----------------------------------------------------
-    def read_journal(self, items: Iterable[Any]) -> None:
+    def read_journal(self, items: Iterable[StoredEntry]) -> None:
         """Stream the scan: sum postings per entry, check each member's chain as a group."""
         current: str | None = None
         group: list[dict[str, object]] = []
         finished: set[str] = set()
         reopened: set[str] = set()
-        for item in items:
-            entry = _entry_map(item)
+        for stored in items:
+            entry = _entry_map(stored.entry, stored.pk, stored.sk)
             self._post(entry)
             self._index(entry)
             owner = _owner(entry)
@@ -342,21 +351,7 @@ class _Auditor:
             self._close_chain(current, group)
         for owner in sorted(reopened):
             whole = [
-                {
-                    "member": e.member,
-                    "seq": e.seq,
-                    "event_key": e.event_key,
-                    "kind": e.kind,
-                    "postings": e.postings,
-                    "details": e.details,
-                    "at": e.at,
-                    "prev_hash": e.prev_hash,
-                    "hash": e.hash,
-                    "key_id": e.key_id,
-                    "pk": f"M#{owner}",
-                    "sk": f"J#{e.seq:012d}",
-                }
-                for e in self.store.journal(owner)
+                _entry_map(e, f"M#{owner}", f"J#{e.seq:012d}") for e in self.store.journal(owner)
             ]
             self._close_chain(owner, whole)
 
@@ -670,23 +665,23 @@ class _Auditor:
                 )
 
     # -- items a writer could forge without touching a balance ----------------
-    def check_records(self, items: Iterable[Any]) -> None:
+    def check_records(self, items: Iterable[AuditRecord]) -> None:
         """Withdrawal, idempotency and order items against the entries indexed from the scan."""
         seen_withdrawals: set[str] = set()
         records: dict[str, tuple[str, int]] = {}
         orders: dict[str, str] = {}
         other_records = 0
         for item in items:
-            if isinstance(item, m.WithdrawalItem):
+            if isinstance(item, StoredWithdrawal):
                 seen_withdrawals.add(self._check_withdrawal(item))
-            elif isinstance(item, m.IdempotencyItem):
+            elif isinstance(item, IdempotencyRecord):
                 position = self._check_record(item)
                 if position is None:
                     other_records += 1
                 else:
-                    records[item.pk.removeprefix("IDEM#")] = position
-            elif isinstance(item, m.OrderItem):
-                orders[item.pk.removeprefix("ORDER#")] = self._check_order(item)
+                    records[item.key] = position
+            else:
+                orders[item.order] = self._check_order(item)
         self._check_unmatched_withdrawals(seen_withdrawals)
         self._check_entries_have_records(records, orders)
         self._check_event_keys()
@@ -697,10 +692,10 @@ class _Auditor:
             orders=len(orders),
         )
 
-    def _check_withdrawal(self, item: m.WithdrawalItem) -> str:
+    def _check_withdrawal(self, stored: StoredWithdrawal) -> str:
         """One ``W#`` item against its request entry and decision entries; returns its id."""
         report = self.report
-        request_id = item.pk.removeprefix("W#")
+        request_id, item = stored.request_id, stored.record
         requested = self.evidence.requested.get(request_id)
         if requested is None:
             report.add(
@@ -717,7 +712,7 @@ class _Auditor:
             "member": item.member,
             **{name: format_cents(int(getattr(item, name))) for name in _WITHDRAWAL_AMOUNTS},
             "cash_source": item.cash_source,
-            "requested_at": str(int(item.requested_at)),
+            "requested_at": str(item.requested_at),
         }
         for name, expected in requested.fields.items():
             if found[name] != expected:
@@ -760,11 +755,11 @@ class _Auditor:
                 "decided in the journal but never requested",
             )
 
-    def _check_record(self, item: m.IdempotencyItem) -> tuple[str, int] | None:
+    def _check_record(self, item: IdempotencyRecord) -> tuple[str, int] | None:
         """A ledger record's entry position (checked), or None for other stores' records."""
-        key = item.pk.removeprefix("IDEM#")
+        key = item.key
         if item.entry_member is None or item.entry_seq is None:
-            if not key.startswith(m.NON_LEDGER_IDEMPOTENCY):
+            if not key.startswith(NON_LEDGER_IDEMPOTENCY):
                 self.report.add(
                     "idempotency",
                     key,
@@ -774,7 +769,7 @@ class _Auditor:
                     "a record that names no journal entry",
                 )
             return None
-        position = (str(item.entry_member), int(item.entry_seq))
+        position = (item.entry_member, item.entry_seq)
         ref = self.evidence.by_position.get(position)
         named = f"{position[0]}#{position[1]}"
         if ref is None:
@@ -792,9 +787,9 @@ class _Auditor:
             )
         return position
 
-    def _check_order(self, item: m.OrderItem) -> str:
+    def _check_order(self, item: OrderRecord) -> str:
         """One ``ORDER#`` item against the purchase entry of its event key; returns that key."""
-        order = item.pk.removeprefix("ORDER#")
+        order = item.order
         purchases = [
             ref
             for ref in self.evidence.by_event_key.get(item.event_key, [])
@@ -886,11 +881,11 @@ class _Auditor:
 
 
 def verify(
-    store: LedgerStore,
+    store: LedgerPort,
     *,
-    journal: Iterable[Any] | None = None,
+    journal: Iterable[StoredEntry] | None = None,
     members: Iterable[MemberRecord] | None = None,
-    records: Iterable[Any] | None = None,
+    records: Iterable[AuditRecord] | None = None,
 ) -> VerifyReport:
     """Audit the whole table behind ``store`` (chains under ``store.keyring``);
     ``journal``/``members``/``records`` replace its reads (tests)."""

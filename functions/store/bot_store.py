@@ -13,9 +13,9 @@ None of it is ledger state, so none of it is journaled or version-checked:
   withdrawal was approved") that was sent, or is being sent under a lease, so
   a repeated update or a second press does not tell the member twice.
 
-All of them reuse :class:`~functions.store.models.IdempotencyItem`'s shape
-(a small text value with a TTL) rather than adding an item kind, and keep the
-prefixes listed in ``models.NON_LEDGER_IDEMPOTENCY`` (``tg-update:``,
+All of them reuse the idempotency item's shape (a small text value with a TTL)
+rather than adding an item kind, and keep the prefixes listed in
+``items.NON_LEDGER_IDEMPOTENCY`` (``tg-update:``,
 ``tg-visitor:``, ``tg-notice:``): they name no journal entry, and ``jifen
 verify`` leaves them alone. (The webhook no longer uses the update claim: its
 lease is Powertools' idempotency record, see
@@ -25,16 +25,24 @@ lease is Powertools' idempotency record, see
 from __future__ import annotations
 
 import contextlib
-import datetime
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DeleteError, PutError, UpdateError
-
-from . import models as m
-from .ledger_store import LedgerStore, error_code, member_pk
+from .items import Kind, idempotency_key, keyed, member_key, optional_number, text
+from .table import (
+    Absent,
+    ConditionFailed,
+    Delete,
+    Exists,
+    Put,
+    Table,
+    Update,
+    any_of,
+    eq,
+)
+from .table import Compare as Cmp
 
 UPDATE_TTL_S = 7 * 24 * 3600
 """Telegram stops redelivering an update after at most a day; a week is ample."""
@@ -56,27 +64,35 @@ class Visitor:
 
 
 class BotStore:
-    """Bot-side reads and writes on the ledger's table (same endpoint and binding)."""
+    """Bot-side reads and writes on the ledger's table."""
 
-    def __init__(self, store: LedgerStore, clock_s: Callable[[], float] = time.time) -> None:
-        self.store = store
+    def __init__(self, table: Table, clock_s: Callable[[], float] = time.time) -> None:
+        self.table = table
         self.clock_s = clock_s
+
+    def _record(self, key: str, result: str, expires_at: int) -> Put:
+        item = keyed(
+            idempotency_key(key),
+            Kind.IDEMPOTENCY,
+            result=result,
+            created_at=int(self.clock_s() * 1_000_000),
+            expires_at=expires_at,
+        )
+        return Put(item)
 
     # -- update dedupe -------------------------------------------------------
     def claim_update(self, update_id: int) -> bool:
         """True the first time ``update_id`` is seen; False for a redelivery."""
-        item = m.IdempotencyItem(
-            f"IDEM#tg-update:{update_id}",
-            "IDEM",
-            result="{}",
-            created_at=int(self.clock_s() * 1_000_000),
-            expires_at=datetime.timedelta(seconds=UPDATE_TTL_S),
-        )
-        return self.store.put_unique(item)
+        record = self._record(f"tg-update:{update_id}", "{}", self._in(UPDATE_TTL_S))
+        try:
+            self.table.write(Put(record.item, Absent()))
+        except ConditionFailed:
+            return False
+        return True
 
     def release_update(self, update_id: int) -> None:
         """Forget a claim whose processing failed, so Telegram's retry is processed."""
-        m.IdempotencyItem(f"IDEM#tg-update:{update_id}", "IDEM").delete()
+        self.table.write(Delete(idempotency_key(f"tg-update:{update_id}")))
 
     # -- member notices --------------------------------------------------------
     def claim_notice(self, key: str, until_s: float) -> bool:
@@ -89,53 +105,34 @@ class BotStore:
         end is rounded down, so the lease never outlives ``until_s``: a webhook
         redelivery that found the update's lease expired finds this one expired too.
         """
-        now = datetime.datetime.fromtimestamp(self.clock_s(), datetime.UTC)
-        item = m.IdempotencyItem(
-            _notice_pk(key),
-            "IDEM",
-            result=NOTICE_SENDING,
-            created_at=int(self.clock_s() * 1_000_000),
-            expires_at=datetime.datetime.fromtimestamp(int(until_s), datetime.UTC),
-        )
+        record = self._record(f"tg-notice:{key}", NOTICE_SENDING, int(until_s))
+        free = any_of(Absent(), Cmp("expires_at", "<=", int(self.clock_s())))
         try:
-            item.save(
-                condition=m.JifenItem.pk.does_not_exist() | (m.IdempotencyItem.expires_at <= now)
-            )
-        except PutError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
+            self.table.write(Put(record.item, free))
+        except ConditionFailed:
+            return False
         return True
 
     def notice_sent(self, key: str) -> None:
         """Record that notice ``key`` reached Telegram (kept :data:`NOTICE_TTL_S`)."""
-        m.IdempotencyItem(
-            _notice_pk(key),
-            "IDEM",
-            result=NOTICE_SENT,
-            created_at=int(self.clock_s() * 1_000_000),
-            expires_at=datetime.timedelta(seconds=NOTICE_TTL_S),
-        ).save()
+        self.table.write(self._record(f"tg-notice:{key}", NOTICE_SENT, self._in(NOTICE_TTL_S)))
 
     def release_notice(self, key: str) -> None:
         """Give up a claimed notice that could not be sent (never forgets a sent one)."""
-        with contextlib.suppress(DeleteError):  # already sent, or gone: nothing to release
-            m.IdempotencyItem(_notice_pk(key), "IDEM").delete(
-                condition=m.IdempotencyItem.result == NOTICE_SENDING
+        with contextlib.suppress(ConditionFailed):  # already sent, or gone: nothing to release
+            self.table.write(
+                Delete(idempotency_key(f"tg-notice:{key}"), eq("result", NOTICE_SENDING))
             )
 
     # -- visitors ------------------------------------------------------------
     def visitor(self, telegram_id: int) -> Visitor | None:
-        try:
-            item = m.IdempotencyItem.get(
-                f"IDEM#tg-visitor:{telegram_id}", "IDEM", consistent_read=True
-            )
-        except m.IdempotencyItem.DoesNotExist:
+        item = self.table.get(idempotency_key(f"tg-visitor:{telegram_id}"))
+        if item is None:
             return None
-        expires_at = item.expires_at
-        if expires_at is not None and expires_at.timestamp() < self.clock_s():
+        expires_at = optional_number(item, "expires_at")
+        if expires_at is not None and expires_at < self.clock_s():
             return None  # TTL deletion lags; an expired record does not count
-        data = json.loads(item.result)
+        data = json.loads(text(item, "result"))
         code, language = data.get("invite_code"), data.get("language")
         return Visitor(
             telegram_id,
@@ -145,40 +142,30 @@ class BotStore:
 
     def save_visitor(self, visitor: Visitor) -> None:
         """Overwrite the visitor record (the latest deep link clicked wins)."""
-        m.IdempotencyItem(
-            f"IDEM#tg-visitor:{visitor.telegram_id}",
-            "IDEM",
-            result=json.dumps({"invite_code": visitor.invite_code, "language": visitor.language}),
-            created_at=int(self.clock_s() * 1_000_000),
-            expires_at=datetime.timedelta(seconds=VISITOR_TTL_S),
-        ).save()
+        result = json.dumps({"invite_code": visitor.invite_code, "language": visitor.language})
+        self.table.write(
+            self._record(f"tg-visitor:{visitor.telegram_id}", result, self._in(VISITOR_TTL_S))
+        )
 
     def forget_visitor(self, telegram_id: int) -> None:
         # Best effort: a leftover record only expires later, it is never read for members.
-        with contextlib.suppress(DeleteError):
-            m.IdempotencyItem(f"IDEM#tg-visitor:{telegram_id}", "IDEM").delete()
+        self.table.write(Delete(idempotency_key(f"tg-visitor:{telegram_id}")))
 
     # -- member profile ------------------------------------------------------
     def set_language(self, member: str, language: str) -> bool:
         """SET the member's language in place; False when the member does not exist.
 
-        A table-connection update on purpose: a model ``update`` would also bump
-        (or, on an unloaded item, reset to 1) the version the ledger's optimistic
-        concurrency relies on.
+        The version is left alone on purpose: a language switch is not ledger state
+        and must never make a concurrent ledger write retry.
         """
         try:
-            m.MemberItem._get_connection().update_item(
-                member_pk(member),
-                "ACCOUNT",
-                actions=[m.MemberItem.language.set(language)],
-                condition=m.JifenItem.pk.exists(),
+            self.table.write(
+                Update(member_key(member), set={"language": language}, condition=Exists())
             )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
+        except ConditionFailed:
+            return False
         return True
 
-
-def _notice_pk(key: str) -> str:
-    return f"IDEM#tg-notice:{key}"
+    def _in(self, seconds: int) -> int:
+        """Epoch seconds ``seconds`` from now (the TTL attribute's unit)."""
+        return int(self.clock_s()) + seconds

@@ -10,24 +10,24 @@ writer can never overwrite or delete someone else's claim.
 
 The items expire after ``IDEMPOTENCY_TTL_S`` (30 days, far beyond SQS's 14-day
 retention, so no message can outlive its record). Their ``notify:`` prefix is listed
-in ``models.NON_LEDGER_IDEMPOTENCY``: unlike the ledger's records (which never
+in ``items.NON_LEDGER_IDEMPOTENCY``: unlike the ledger's records (which never
 expire), they name no journal entry, and ``jifen verify`` leaves them alone.
 """
 
 from __future__ import annotations
 
-import datetime
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, UpdateError
+from .items import Kind, idempotency_key, keyed, text
+from .table import Absent, ConditionFailed, Delete, Put, Table, Update, eq
 
-from . import models as m
-from .ledger_store import IDEMPOTENCY_TTL_S, LedgerStore
-
-_CONDITION_FAILED = "ConditionalCheckFailedException"
+IDEMPOTENCY_TTL_S = 30 * 24 * 3600
+"""A delivery record outlives SQS's 14-day retention: no message outlives its record."""
 
 
 class DeliveryState(StrEnum):
@@ -62,61 +62,56 @@ class DeliveryRecord:
         return cls(key, state, str(data.pop("token")), int(data.pop("at")), data)
 
 
-def _pk(key: str) -> str:
-    return f"IDEM#{key}"
-
-
 class NotificationLog:
     """Claims and outcomes of notification deliveries, one item per delivery key."""
 
-    def __init__(self, store: LedgerStore) -> None:
-        self.store = store
+    def __init__(self, table: Table, clock_s: Callable[[], float] = time.time) -> None:
+        self.table = table
+        self.clock_s = clock_s
 
     def get(self, key: str) -> DeliveryRecord | None:
-        try:
-            item = m.IdempotencyItem.get(_pk(key), "IDEM", consistent_read=True)
-        except m.IdempotencyItem.DoesNotExist:
-            return None
-        return DeliveryRecord.from_text(key, str(item.result))
+        item = self.table.get(idempotency_key(key))
+        return DeliveryRecord.from_text(key, text(item, "result")) if item is not None else None
 
     def claim(self, key: str, *, token: str, at_s: int) -> DeliveryRecord | None:
         """Take ``key`` for sending; None when someone already holds or finished it."""
         record = DeliveryRecord(key, DeliveryState.SENDING, token, at_s)
-        item = m.IdempotencyItem(
-            _pk(key),
-            "IDEM",
+        item = keyed(
+            idempotency_key(key),
+            Kind.IDEMPOTENCY,
             result=record.text(),
             created_at=at_s,
-            expires_at=datetime.timedelta(seconds=IDEMPOTENCY_TTL_S),
+            expires_at=int(self.clock_s()) + IDEMPOTENCY_TTL_S,
         )
-        return record if self.store.put_unique(item) else None
+        try:
+            self.table.write(Put(item, Absent()))
+        except ConditionFailed:
+            return None
+        return record
 
     def finish(
         self, claim: DeliveryRecord, state: DeliveryState, **detail: Any
     ) -> DeliveryRecord | None:
         """Record the outcome of our claim; None if the claim is no longer ours."""
         done = DeliveryRecord(claim.key, state, claim.token, claim.at_s, detail)
-        item = m.IdempotencyItem(_pk(claim.key), "IDEM")
         try:
-            item.update(
-                actions=[m.IdempotencyItem.result.set(done.text())],
-                condition=m.IdempotencyItem.result == claim.text(),
+            self.table.write(
+                Update(
+                    idempotency_key(claim.key),
+                    set={"result": done.text()},
+                    condition=eq("result", claim.text()),
+                )
             )
-        except UpdateError as exc:
-            if exc.cause_response_code == _CONDITION_FAILED:
-                return None
-            raise
+        except ConditionFailed:
+            return None
         return done
 
     def release(self, claim: DeliveryRecord) -> bool:
         """Give the key back (the send certainly did not happen); False if not ours."""
-        item = m.IdempotencyItem(_pk(claim.key), "IDEM")
         try:
-            item.delete(condition=m.IdempotencyItem.result == claim.text())
-        except DeleteError as exc:
-            if exc.cause_response_code == _CONDITION_FAILED:
-                return False
-            raise
+            self.table.write(Delete(idempotency_key(claim.key), eq("result", claim.text())))
+        except ConditionFailed:
+            return False
         return True
 
 

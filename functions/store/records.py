@@ -1,8 +1,8 @@
-"""Plain records the store hands to services (no pynamodb types leak upward)."""
+"""Plain records the store hands to services (no storage type leaks upward)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from functions.rewards.decisions import MemberSnapshot
@@ -149,7 +149,6 @@ class SystemTotals:
     paid_out: Cents = 0
     circulating: Cents = 0
     fees: Cents = 0
-    extra: dict[str, Cents] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,3 +162,71 @@ class SettlementSequence:
     @property
     def open(self) -> bool:
         return self.status != "done"
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementRun:
+    """A date's settlement run: who computes it (``run_id``), its place in the sequence,
+    ``computing`` → ``computed`` → ``done``, its pages and totals (JSON)."""
+
+    date: str
+    run_id: str
+    run_seq: int
+    status: str
+    pages: int
+    totals: str
+    pages_applied: int
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementPage:
+    """One page of a run's per-member results (compressed JSON)."""
+
+    date: str
+    run_id: str
+    page: int
+    payload: bytes
+
+
+# -- what an audit reads besides balances ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """A journal entry with the key it is stored under (which its MAC does not cover)."""
+
+    pk: str
+    sk: str
+    entry: JournalEntry
+
+
+@dataclass(frozen=True, slots=True)
+class StoredWithdrawal:
+    """A withdrawal item with the id its key names (a forger may make them differ)."""
+
+    request_id: str
+    record: WithdrawalRecord
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    """An ``IDEM#`` record: the first result of a keyed event and the entry it made."""
+
+    key: str
+    result: str
+    entry_member: str | None
+    entry_seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """An ``ORDER#`` item: the order counted once, with the event key that recorded it."""
+
+    order: str
+    member: str
+    event_key: str
+    result: str
+
+
+AuditRecord = StoredWithdrawal | IdempotencyRecord | OrderRecord

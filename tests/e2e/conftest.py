@@ -10,8 +10,10 @@ import pytest
 from functions.config import REPO_ROOT
 from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger
+from functions.store.keyring import default_keyring
 from functions.store.ledger_store import LedgerStore
 from functions.store.local_endpoint import use_local_credentials
+from functions.store.storage import Storage, dynamodb_storage
 from tests.support.botapi_server import BotApiServer, User
 
 from .harness import RunningBot, bot_settings
@@ -37,13 +39,20 @@ def server() -> Iterator[BotApiServer]:
 
 
 @pytest.fixture
-def store(dynamodb_table: tuple[Any, str], dynamodb_endpoint: str) -> LedgerStore:
+def storage(dynamodb_table: tuple[Any, str], dynamodb_endpoint: str) -> Storage:
     use_local_credentials()
-    return LedgerStore(dynamodb_table[1], dynamodb_endpoint)
+    return dynamodb_storage(
+        dynamodb_table[1], endpoint=dynamodb_endpoint, keyring=default_keyring(dynamodb_endpoint)
+    )
 
 
 @pytest.fixture
-def make_bot(server: BotApiServer, store: LedgerStore) -> Iterator[MakeBot]:
+def store(storage: Storage) -> LedgerStore:
+    return storage.ledger
+
+
+@pytest.fixture
+def make_bot(server: BotApiServer, storage: Storage) -> Iterator[MakeBot]:
     """Start the bot on ``plan``; at the end it stops and must not have logged handler errors."""
     bots: list[RunningBot] = []
 
@@ -53,7 +62,7 @@ def make_bot(server: BotApiServer, store: LedgerStore) -> Iterator[MakeBot]:
         provider_token: str | None = "test-provider-token",
     ) -> RunningBot:
         settings = bot_settings(server, admin_ids=admins, provider_token=provider_token)
-        running = RunningBot(server, Ledger(store, plan), settings).start()
+        running = RunningBot(server, Ledger(storage.ledger, plan), storage.bot, settings).start()
         bots.append(running)
         return running
 

@@ -22,6 +22,7 @@ from telegram.ext import ContextTypes, TypeHandler
 from bot.application import JifenApplication, build_application
 from functions.config import BotSettings
 from functions.services.ledger import Ledger
+from functions.store.ports import BotPort
 from tests.support.botapi_server import BotApiServer, RecordedCall, User
 
 PROCESSED_GROUP = 1_000
@@ -101,6 +102,7 @@ class RunningBot:
 
     server: BotApiServer
     ledger: Ledger
+    bot_store: BotPort
     settings: BotSettings
     errors: list[BaseException] = field(default_factory=list)
     application: JifenApplication | None = None
@@ -139,7 +141,7 @@ class RunningBot:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        app = build_application(self.ledger, self.settings, polling=True)
+        app = build_application(self.ledger, self.settings, bot_store=self.bot_store, polling=True)
         app.add_handler(TypeHandler(Update, self._processed), group=PROCESSED_GROUP)
         app.add_error_handler(self._record_error)
         self.application = app

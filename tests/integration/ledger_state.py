@@ -1,59 +1,33 @@
-"""Shared helpers of the integration tests: fresh tables, state snapshots, book checks, faults.
+"""Helpers of the tests that need the wire: fresh DynamoDB tables, dumps, faults.
 
 * :class:`Tables` creates uniquely named tables on the session endpoint (and clones
   one, so an expensive setup is built once and copied per case), and drops them.
-* :func:`ledger_state` is the logical state (members, summed system totals, every
-  journal); :func:`table_dump` is every stored item, for "nothing changed" checks.
-* :func:`assert_books_balance` checks the double-entry invariants against storage.
-* :class:`Faults` installs botocore event handlers on every client a store uses.
+* :func:`table_dump` is every stored item, normalised (``tests/support/books.py``).
+* :class:`Faults` installs botocore event handlers on the client a store uses.
 
-Note that :class:`LedgerStore` binds the pynamodb models to its table *globally*: only
-the most recently built store is usable, so tests build a new store whenever they
-switch tables (``Tables.store``).
+Checks that hold for any adapter (ledger state, balanced books) are in
+``tests/support/books.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import uuid
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from functions.rewards.ledger import SYSTEM, imbalance
-from functions.rewards.plan import Plan
-from functions.services.ledger import Ledger
-from functions.store import models as m
-from functions.store.journal import chain_breaks, decode_postings
-from functions.store.ledger_store import MEMBER_BUCKETS, SYSTEM_BUCKETS, LedgerStore
-from functions.store.local_endpoint import dynamodb_client, use_local_credentials
-from functions.store.records import JournalEntry, SystemTotals
+from functions.store.dynamodb_table import DynamoTable, decode_item, dynamodb_client
+from functions.store.keyring import default_keyring
+from functions.store.ledger_store import LedgerStore
+from functions.store.local_endpoint import use_local_credentials
+from functions.store.ports import LedgerPort
+from functions.store.storage import Storage, dynamodb_storage
+from functions.store.table import Item
 from functions.store.table_definition import ensure_table
-
-Item = dict[str, Any]
-VOLATILE = frozenset({"expires_at"})
-"""Attributes derived from the wall clock (idempotency TTL): left out of dumps."""
-
-
-def no_sleep(_seconds: float) -> None:
-    """Back-off that does not wait (fault-injection runs retry at once)."""
-
-
-def constant_clock() -> int:
-    """Every timestamp the same, so two runs of one history store identical items and hashes."""
-    return 1_000
-
-
-def ledger_for(store: LedgerStore, plan: Plan, *, clock: Callable[[], int] | None = None) -> Ledger:
-    """A ledger on ``store``: sequence clock unless given, no back-off sleeps."""
-    return Ledger(
-        store, plan, clock=clock or itertools.count(1).__next__, sleep=no_sleep, max_attempts=12
-    )
+from tests.support.books import RUN_ITEMS, normalized_dump
 
 
 class Tables:
@@ -71,9 +45,15 @@ class Tables:
         self.names.append(name)
         return name
 
+    def storage(self, name: str) -> Storage:
+        """The stores of ``name``, chained under the local key file."""
+        return dynamodb_storage(
+            name, endpoint=self.endpoint, keyring=default_keyring(self.endpoint)
+        )
+
     def store(self, name: str) -> LedgerStore:
-        """A store on ``name`` (re-binding the models to it: older stores go stale)."""
-        return LedgerStore(name, self.endpoint)
+        """The ledger store of ``name``."""
+        return self.storage(name).ledger
 
     def clone(self, source: str) -> str:
         """A new table holding exactly the items of ``source``."""
@@ -101,156 +81,20 @@ def scan_items(client: Any, table: str) -> Iterator[Item]:
         yield from page["Items"]
 
 
-RUN_ITEMS = ("PAGE#", "APPLIED#")
-"""Settlement items keyed by their computation's random ``run_id``: ``<prefix><run_id>#<n>``."""
-
-
-def _replaced(value: Any, old: str, new: str) -> Any:
-    if isinstance(value, dict):
-        return {key: _replaced(inner, old, new) for key, inner in value.items()}
-    if isinstance(value, list):
-        return [_replaced(inner, old, new) for inner in value]
-    if isinstance(value, str):
-        return value.replace(old, new)
-    return value
-
-
 def table_dump(client: Any, table: str) -> dict[str, Item]:
-    """Every stored item by ``"<pk> <sk>"``, without wall-clock attributes.
-
-    A settlement run's ``run_id`` is random, so it is written ``<run>`` wherever it
-    appears; pages and markers of computations the run record no longer names (a
-    crashed worker's, taken over with a new id) are inert by design and left out.
-    The system-total shards are summed into one ``SYS TOTALS`` entry: which shard an
-    amount lands on follows from keys that may hold a ``run_id``, and only the sums
-    are the platform's accounts.
-    """
-    items = [
-        {name: value for name, value in item.items() if name not in VOLATILE}
-        for item in scan_items(client, table)
-    ]
-    current = {
-        item["pk"]["S"]: item["run_id"]["S"]
-        for item in items
-        if item["sk"]["S"] == "RUN" and "run_id" in item
-    }
-    dump: dict[str, Item] = {}
-    totals: dict[str, int] = defaultdict(int)
-    for item in items:
-        pk, sk = item["pk"]["S"], item["sk"]["S"]
-        if pk.startswith("SYS#") and sk == "TOTALS":
-            for name, value in item.items():
-                if "N" in value:
-                    totals[name] += int(value["N"])
-            continue
-        run_id = current.get(pk)
-        if sk.startswith(RUN_ITEMS) and (run_id is None or sk.split("#")[1] != run_id):
-            continue
-        if run_id is not None:
-            item = _replaced(item, run_id, "<run>")
-            sk = item["sk"]["S"]
-        dump[f"{pk} {sk}"] = item
-    dump["SYS TOTALS"] = {name: {"N": str(total)} for name, total in totals.items() if total}
-    return dict(sorted(dump.items()))
-
-
-@dataclass(frozen=True)
-class LedgerState:
-    """The ledger as the services see it."""
-
-    members: tuple[dict[str, Any], ...]
-    totals: SystemTotals
-    journals: dict[str, tuple[JournalEntry, ...]]
-
-    def member(self, name: str) -> dict[str, Any]:
-        for record in self.members:
-            if record["member"] == name:
-                return record
-        raise KeyError(name)
-
-    @property
-    def journal_counts(self) -> dict[str, int]:
-        return {name: len(entries) for name, entries in self.journals.items()}
-
-
-def ledger_state(store: LedgerStore, names: Sequence[str] | None = None) -> LedgerState:
-    """Members, summed system totals and every member's journal.
-
-    Without ``names`` every member is listed in join order (the full GSI listing);
-    with them, just those members are read (one batch read: cheaper for small cases).
-    """
-    if names is None:
-        records = list(store.iter_members())
-    else:
-        found = store.get_members(names)
-        records = [found[name] for name in names if name in found]
-    members = tuple(asdict(record) for record in records)
-    journals = {record["member"]: tuple(store.journal(record["member"])) for record in members}
-    return LedgerState(members, store.system_totals(), journals)
-
-
-def posted_balances(state: LedgerState) -> dict[tuple[str, str], int]:
-    """Every account's balance as the sum of all journaled postings."""
-    sums: dict[tuple[str, str], int] = defaultdict(int)
-    for entries in state.journals.values():
-        for entry in entries:
-            for posting in decode_postings(entry.postings):
-                sums[(posting.owner, posting.bucket.value)] += posting.amount
-    return sums
-
-
-def assert_books_balance(state: LedgerState) -> None:
-    """Double entry holds: every entry balances per asset, chains are intact, and every
-    stored balance (member buckets, platform totals, circulating) is what the postings say."""
-    for name, entries in state.journals.items():
-        assert chain_breaks([asdict(entry) for entry in entries]) == [], name
-        for entry in entries:
-            assert entry.member == name
-            assert imbalance(decode_postings(entry.postings)) == {}, entry
-    posted = posted_balances(state)
-    for record in state.members:
-        for bucket, attribute in MEMBER_BUCKETS.items():
-            stored = record[attribute]
-            assert stored >= 0, (record["member"], attribute, stored)
-            assert stored == posted.get((record["member"], bucket.value), 0), (
-                record["member"],
-                attribute,
-            )
-        assert record["locked"] == sum(grant["remaining"] for grant in record["grants"])
-    for bucket, attribute in SYSTEM_BUCKETS.items():
-        assert getattr(state.totals, attribute) == posted.get((SYSTEM, bucket.value), 0), attribute
-    assert state.totals.circulating == sum(record["available"] for record in state.members)
-    member_names = {record["member"] for record in state.members}
-    assert {owner for owner, _ in posted} <= member_names | {SYSTEM}
-
-
-def journal_tail(store: LedgerStore, member: str) -> JournalEntry:
-    """The newest journal entry of ``member``."""
-    return next(store.journal(member, newest_first=True))
-
-
-def postings_of(entry: JournalEntry) -> list[tuple[str, str, int]]:
-    return [(p.owner, p.bucket.value, p.amount) for p in decode_postings(entry.postings)]
-
-
-def details_of(entry: JournalEntry) -> dict[str, Any]:
-    details: dict[str, Any] = json.loads(entry.details)
-    return details
+    """Every stored item of a DynamoDB table, normalised (:func:`normalized_dump`)."""
+    return normalized_dump(decode_item(raw) for raw in scan_items(client, table))
 
 
 # -- fault injection ---------------------------------------------------------------
 
 
-def store_clients(store: LedgerStore) -> list[Any]:
-    """Every botocore client the store's requests go through (its transaction
-    connection and each model's table connection), created now if needed."""
-    clients = [store.connection.client]
-    for model in m.ALL_MODELS:
-        clients.append(model._get_connection().connection.client)
-    unique: dict[int, Any] = {}
-    for client in clients:
-        unique.setdefault(id(client), client)
-    return list(unique.values())
+def store_clients(store: LedgerPort) -> list[Any]:
+    """The botocore client the store's requests go through (one per table instance)."""
+    assert isinstance(store, LedgerStore), "faults are injected on the DynamoDB adapter"
+    table = store.table
+    assert isinstance(table, DynamoTable), "faults are injected on the wire"
+    return [table.client]
 
 
 class FakeHttp:
@@ -297,7 +141,7 @@ def touches_settlement_page(body: dict[str, Any]) -> bool:
 class Faults:
     """botocore handlers on every client of one store; :meth:`close` removes them all."""
 
-    def __init__(self, store: LedgerStore) -> None:
+    def __init__(self, store: LedgerPort) -> None:
         self.clients = store_clients(store)
         self._registered: list[tuple[Any, str, Callable[..., Any]]] = []
 

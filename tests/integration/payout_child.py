@@ -43,8 +43,8 @@ def main(argv: list[str]) -> int:
     date, point = argv
     if point != "after-report":
         raise SystemExit(f"unknown kill point {point!r}")
-    DirectoryReportStore.write = _killed_after(DirectoryReportStore.write)  # type: ignore[method-assign]
-    outcome = handlers.handler({"date": date}, ChildContext())  # type: ignore[arg-type]
+    DirectoryReportStore.write = _killed_after(DirectoryReportStore.write)  # type: ignore[method-assign,assignment]
+    outcome = handlers.handler({"date": date}, ChildContext())
     print(json.dumps(outcome))
     return 0
 

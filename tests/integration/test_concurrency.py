@@ -18,13 +18,9 @@ from functions.rewards.events import Join, Purchase, Transfer, Withdraw
 from functions.rewards.plan import parse_plan
 from functions.services.ledger import Ledger, request_id_for
 from functions.store.ledger_store import LedgerStore
+from tests.support.books import assert_books_balance, ledger_state
 
-from .ledger_state import (
-    Tables,
-    assert_books_balance,
-    ledger_state,
-    table_dump,
-)
+from .ledger_state import Tables, table_dump
 
 PLAN = parse_plan(
     {

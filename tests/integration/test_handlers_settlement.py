@@ -30,8 +30,10 @@ from functions.handlers._events import settlement_date
 from functions.rewards.events import Join, Purchase
 from functions.services import settlement as settlement_service
 from functions.services.ledger import Ledger
-from functions.services.settlement_fanout import SettlementError
-from functions.store.ledger_store import Commit, LedgerStore
+from functions.services.settlement import SettlementError
+from functions.store.commit import Commit
+from functions.store.ledger_store import LedgerStore
+from functions.store.ports import LedgerPort
 from functions.store.records import MemberRecord
 
 from .lambda_env import set_handler_environment
@@ -75,7 +77,7 @@ class Cloud:
     def ledger(self) -> Ledger:
         return _runtime.ledger()
 
-    def store(self) -> LedgerStore:
+    def store(self) -> LedgerPort:
         return _runtime.ledger().store
 
     def drain(self) -> list[dict[str, Any]]:
@@ -152,17 +154,17 @@ def seed(ledger: Ledger, count: int = 12) -> list[str]:
     return names
 
 
-def members(store: LedgerStore, names: list[str]) -> dict[str, MemberRecord]:
+def members(store: LedgerPort, names: list[str]) -> dict[str, MemberRecord]:
     found = store.get_members(names)
     assert set(found) == set(names)
     return found
 
 
-def settlement_entries(store: LedgerStore, member: str, date: str) -> int:
+def settlement_entries(store: LedgerPort, member: str, date: str) -> int:
     return sum(1 for entry in store.journal(member) if entry.event_key == f"settle:{date}:{member}")
 
 
-def assert_settled_once(store: LedgerStore, names: list[str], date: str) -> None:
+def assert_settled_once(store: LedgerPort, names: list[str], date: str) -> None:
     """Each member: settled for ``date``, one journal entry, available == what it released."""
     for name, record in members(store, names).items():
         assert record.last_settled == date
@@ -172,7 +174,7 @@ def assert_settled_once(store: LedgerStore, names: list[str], date: str) -> None
     assert store.system_totals().circulating == released
 
 
-def gate(store: LedgerStore) -> str | None:
+def gate(store: LedgerPort) -> str | None:
     """The settlement sequence's status: ``open`` while a run is unfinished (reserve-priced
     withdrawals wait), ``done`` once it finished, None before the first run."""
     sequence = store.settlement_sequence()

@@ -35,8 +35,8 @@ from functions.services.notifications import (
     SettlementNotice,
     TelegramBotApi,
 )
-from functions.store.ledger_store import LedgerStore
-from functions.store.ops_store import DeliveryState, NotificationLog
+from functions.store.ops_store import DeliveryState
+from functions.store.ports import DeliveryLogPort, LedgerPort
 from tests.support.botapi_server import BotApiServer, RecordedCall
 
 DATE = "2026-01-01"
@@ -220,8 +220,12 @@ class Sender:
     ledger: Ledger
 
     @property
-    def store(self) -> LedgerStore:
+    def store(self) -> LedgerPort:
         return self.ledger.store
+
+    @property
+    def log(self) -> DeliveryLogPort:
+        return _runtime.storage().deliveries
 
     def handle(self, event: dict[str, Any], context: Any | None = None) -> dict[str, Any]:
         answer = notifications.handler(event, context or FakeContext())
@@ -358,7 +362,7 @@ def test_same_member_and_date_is_sent_once(sender: Sender) -> None:
     # Then alice got exactly one message and nothing was reported failed
     assert failed_ids(first) == failed_ids(second) == []
     assert len(sender.sent(ALICE_CHAT)) == 1
-    record = NotificationLog(sender.store).get(f"notify:settlement:{DATE}:alice")
+    record = sender.log.get(f"notify:settlement:{DATE}:alice")
     assert record is not None
     assert record.state is DeliveryState.SENT
     # And the next day is a new notice
@@ -399,7 +403,7 @@ def test_blocked_bot_is_not_retried(sender: Sender) -> None:
     # Then neither is a failure and Telegram was asked only once
     assert failed_ids(first) == failed_ids(second) == []
     assert len(sender.attempts()) == 1
-    record = NotificationLog(sender.store).get(f"notify:settlement:{DATE}:alice")
+    record = sender.log.get(f"notify:settlement:{DATE}:alice")
     assert record is not None
     assert record.state is DeliveryState.UNDELIVERABLE
 
@@ -426,7 +430,7 @@ def test_unknown_members_and_empty_statements_send_nothing(sender: Sender) -> No
 def test_a_live_claim_defers_and_a_crashed_one_counts_as_sent(sender: Sender) -> None:
     # Given a sender that claimed alice's notice just now (it may still be sending),
     # and one that claimed bob's long ago and crashed before recording the outcome
-    log = NotificationLog(sender.store)
+    log = sender.log
     now = notifications.notifier().clock_s()
     log.claim(f"notify:settlement:{DATE}:alice", token="other", at_s=now)
     log.claim(f"notify:settlement:{DATE}:bob", token="crashed", at_s=now - CLAIM_LEASE_S - 1)
@@ -437,7 +441,7 @@ def test_a_live_claim_defers_and_a_crashed_one_counts_as_sent(sender: Sender) ->
     # treated as handled: at most once, never a second message
     assert failed_ids(response) == [ids(event)[0]]
     assert sender.attempts() == []
-    service = Notifier(sender.store, UnansweredTelegram(), limiter(FakeClock()))
+    service = Notifier(sender.store, sender.log, UnansweredTelegram(), limiter(FakeClock()))
     bob_notice = SettlementNotice.model_validate(settlement("bob"))
     assert service.deliver(bob_notice, 60 * NS_PER_S) is Outcome.ABANDONED
 
@@ -460,7 +464,7 @@ def test_unanswered_request_is_never_resent(sender: Sender) -> None:
     # Given Telegram may have received the request but no answer came back
     telegram = UnansweredTelegram()
     clock = FakeClock()
-    service = Notifier(sender.store, telegram, limiter(clock))
+    service = Notifier(sender.store, sender.log, telegram, limiter(clock))
     notice = SettlementNotice.model_validate(settlement("alice"))
     # When the notice is delivered, then delivered again
     first = service.deliver(notice, deadline_ns=60 * NS_PER_S)
@@ -474,13 +478,13 @@ def test_rate_limit_wait_beyond_the_deadline_defers_without_claiming(sender: Sen
     # Given alice just got a message (her chat is limited to 1/s) and little time is left
     clock = FakeClock()
     telegram = TelegramBotApi(sender.server.token, sender.server.url)
-    service = Notifier(sender.store, telegram, limiter(clock), send_budget_ns=0)
+    service = Notifier(sender.store, sender.log, telegram, limiter(clock), send_budget_ns=0)
     service.deliver(SettlementNotice.model_validate(settlement("alice")), 60 * NS_PER_S)
     tomorrow = SettlementNotice.model_validate(settlement("alice", date="2026-01-02"))
     # When another notice for her must be done within half a second
     with pytest.raises(RetryLater):
         service.deliver(tomorrow, deadline_ns=NS_PER_S // 2)
     # Then nothing was claimed, so a later attempt sends it
-    assert NotificationLog(sender.store).get(tomorrow.key) is None
+    assert sender.log.get(tomorrow.key) is None
     assert service.deliver(tomorrow, deadline_ns=60 * NS_PER_S) is Outcome.SENT
     assert len(sender.sent(ALICE_CHAT)) == 2

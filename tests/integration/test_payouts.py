@@ -43,10 +43,11 @@ from functions.services.payouts import (
     render_report,
 )
 from functions.services.verify import verify
-from functions.store.ledger_store import LedgerStore
+from functions.store.ports import LedgerPort
+from tests.support.books import no_sleep
 
 from .lambda_env import set_handler_environment
-from .ledger_state import Faults, error_response, no_sleep, request_body
+from .ledger_state import Faults, error_response, request_body
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
 
@@ -99,7 +100,7 @@ class World:
     """Reports go to this directory instead of the bucket (:func:`reports_in_directory`)."""
 
     @property
-    def store(self) -> LedgerStore:
+    def store(self) -> LedgerPort:
         return _runtime.ledger().store
 
     def seeding_ledger(self) -> Ledger:

@@ -25,7 +25,6 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError, ReadTimeoutError
-from pynamodb.exceptions import PutError
 
 from functions.rewards.errors import Rejected
 from functions.rewards.events import Join, Purchase, Transfer, Withdraw
@@ -33,19 +32,18 @@ from functions.rewards.plan import parse_plan
 from functions.services import settlement
 from functions.services.ledger import Ledger, request_id_for
 from functions.services.settlement import run_settlement
+from functions.store.dynamodb_table import BATCH_ATTEMPTS
 from functions.store.errors import StoreError
 from functions.store.ledger_store import LedgerStore
+from functions.store.table import Unavailable
+from tests.support.books import assert_books_balance, constant_clock, ledger_for, ledger_state
 
 from .ledger_state import (
     WRITES,
     FakeHttp,
     Faults,
     Tables,
-    assert_books_balance,
-    constant_clock,
     error_response,
-    ledger_for,
-    ledger_state,
     request_body,
     table_dump,
     touches_settlement_page,
@@ -401,7 +399,7 @@ def test_unprocessed_page_writes_are_resent_within_one_run(
 ) -> None:
     """Given DynamoDB processes one page per BatchWriteItem and returns the rest unprocessed
     When the first day is settled
-    Then pynamodb resends the unprocessed pages (3 pages: 3 calls of 3, 2, 1 items),
+    Then the table adapter resends the unprocessed pages (3 pages: 3 calls of 3, 2, 1 items),
     the run finishes first time and the state equals a clean settlement."""
     clean_row, clean_dump = clean_settlement
     table = module_tables.clone(before_settlement)
@@ -421,8 +419,8 @@ def test_page_writes_left_unprocessed_fail_the_run_and_a_rerun_recovers(
 ) -> None:
     """Given BatchWriteItem keeps returning pages unprocessed during the first run
     When the first day is settled, and settled again once DynamoDB recovers
-    Then the first run fails before touching any member (pynamodb gives up after its
-    retries) and leaves its claim ``computing``; the rerun takes it over and converges
+    Then the first run fails before touching any member (the table adapter gives up after
+    its retries) and leaves its claim ``computing``; the rerun takes it over and converges
     on the clean settlement."""
     clean_row, clean_dump = clean_settlement
     table = module_tables.clone(before_settlement)
@@ -430,9 +428,9 @@ def test_page_writes_left_unprocessed_fail_the_run_and_a_rerun_recovers(
     calls: list[int] = []
     with Faults(store) as hooks:
         hooks.on("before-call.dynamodb.BatchWriteItem", stalled_batches(table, calls))
-        with pytest.raises(PutError, match="max_retry_attempts"):
+        with pytest.raises(Unavailable, match="unprocessed"):
             run_settlement(ledger_on(store), FIRST_DAY)
-    assert calls == [3, 3, 3]
+    assert calls == [3] * BATCH_ATTEMPTS
     claimed = store.settlement_run(FIRST_DAY)
     assert claimed is not None
     assert claimed.status == "computing"

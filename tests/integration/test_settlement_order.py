@@ -36,11 +36,15 @@ from functions.services.ledger import Ledger
 from functions.services.settlement import SettlementBlocked, run_settlement
 from functions.services.settlement_fanout import DiscardingQueue, settle_scheduled
 from functions.services.verify import verify
-from functions.store.ledger_store import Commit, LedgerStore
+from functions.store.commit import Commit
+from functions.store.ledger_store import LedgerStore
+from functions.store.ports import LedgerPort
 from functions.store.records import JournalEntry
+from functions.store.storage import dynamodb_ledger
+from tests.support.books import ledger_for
 
 from .lambda_env import set_handler_environment
-from .ledger_state import Tables, ledger_for, table_dump
+from .ledger_state import Tables, table_dump
 from .test_reliability import (
     PAGE_SIZE,
     PLAN_DATA,
@@ -300,7 +304,7 @@ def seed_community(ledger: Ledger) -> list[str]:
     return names
 
 
-def balances(store: LedgerStore) -> dict[str, tuple[int, int, int, int]]:
+def balances(store: LedgerPort) -> dict[str, tuple[int, int, int, int]]:
     """Each member's (available, locked, released, settlement entries)."""
     return {
         record.member: (
@@ -327,7 +331,7 @@ def settle_then_die(date: str, after_members: int) -> None:
                 os.kill(os.getpid(), signal.SIGKILL)
         return entry
 
-    LedgerStore.commit = commit_then_maybe_die  # type: ignore[method-assign]
+    LedgerStore.commit = commit_then_maybe_die  # type: ignore[method-assign,assignment]
     handlers.handler({"date": date}, Context())
 
 
@@ -342,7 +346,7 @@ def community(
     a clone through the services, come with it."""
     plan = load_plan_text((REPO_ROOT / "infra" / "plans" / "demo.yaml").read_text())
     client, table = dynamodb_table
-    seed_community(ledger_for(LedgerStore(table, dynamodb_endpoint), plan))
+    seed_community(ledger_for(dynamodb_ledger(table, dynamodb_endpoint), plan))
     clean_table = module_tables.clone(table)
     clean_store = module_tables.store(clean_table)
     clean = ledger_for(clean_store, plan)

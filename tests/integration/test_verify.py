@@ -19,6 +19,7 @@ from functions.services.verify import VerifyReport, verify
 from functions.store.keyring import Keyring
 from functions.store.ledger_store import LedgerStore
 from functions.store.local_endpoint import use_local_credentials
+from functions.store.storage import dynamodb_ledger
 
 Table = tuple[Any, str]
 
@@ -95,7 +96,7 @@ def history_items(dynamodb_endpoint: str) -> list[dict[str, Any]]:
     table_name = f"jifen-verify-{uuid.uuid4().hex[:12]}"
     ensure_table(client, table_name)
     try:
-        _history(LedgerStore(table_name, dynamodb_endpoint))
+        _history(dynamodb_ledger(table_name, dynamodb_endpoint))
         pages = client.get_paginator("scan").paginate(TableName=table_name)
         return [item for page in pages for item in page["Items"]]
     finally:
@@ -111,7 +112,7 @@ def store(
     for start in range(0, len(history_items), 25):
         requests = [{"PutRequest": {"Item": item}} for item in history_items[start : start + 25]]
         client.batch_write_item(RequestItems={table_name: requests})
-    return LedgerStore(table_name, dynamodb_endpoint)
+    return dynamodb_ledger(table_name, dynamodb_endpoint)
 
 
 def _checks(report: VerifyReport, subject: str) -> set[tuple[str, str]]:
@@ -607,7 +608,7 @@ def test_rotation_keeps_old_entries_verifiable(
     Then exactly the k1 entries are reported as unverifiable, and nothing else."""
     client, table_name = dynamodb_table
     keys = _keys("k1", "k2")
-    store = LedgerStore(table_name, dynamodb_endpoint, keyring=Keyring.of(keys, "k1"))
+    store = dynamodb_ledger(table_name, dynamodb_endpoint, keyring=Keyring.of(keys, "k1"))
     clock = itertools.count(1).__next__
     ledger = Ledger(store, _plan(), clock=clock)
     ledger.join(Join("A", None), "j-a")
@@ -616,7 +617,7 @@ def test_rotation_keeps_old_entries_verifiable(
     ledger.adjust("A", _cents("50"), "welcome", "adj-a", operator="ops")
     under_k1 = [e.member for name in "AB" for e in store.journal(name)]
 
-    store = LedgerStore(table_name, dynamodb_endpoint, keyring=Keyring.of(keys, "k2"))
+    store = dynamodb_ledger(table_name, dynamodb_endpoint, keyring=Keyring.of(keys, "k2"))
     ledger = Ledger(store, _plan(), clock=clock)
     ledger.transfer(Transfer("A", "B", _cents("20")), "t-1")
     ledger.purchase(Purchase("B", "o-2", _cents("100")), "p-2")
@@ -628,7 +629,7 @@ def test_rotation_keeps_old_entries_verifiable(
     raw = json.dumps(client.scan(TableName=table_name)["Items"])
     assert not any(key.hex() in raw for key in keys.values())
 
-    lost_k1 = LedgerStore(
+    lost_k1 = dynamodb_ledger(
         table_name, dynamodb_endpoint, keyring=Keyring.of({"k2": keys["k2"]}, "k2")
     )
     report = verify(lost_k1)

@@ -1,11 +1,13 @@
-"""The DynamoDB services and the in-memory book must print the same report, byte for byte.
+"""The live services, on either storage adapter, and the engine's book print the same report.
 
 Seeded random histories (joins under random uplines, purchases with and without
 points and categories, repeated orders, settlements including repeated dates,
 withdrawals, transfers, freezes, and invalid or blank lines) run through
-``run_scenario`` twice: once over :class:`MemoryBook`, once over
-:class:`DynamoBackend` on a fresh table with a sequence clock (so join order is
-the same). The plans are the three presets and random ones that switch on reserve
+``run_scenario`` twice: once over the engine's :class:`MemoryBook`, once over
+:class:`DynamoBackend` (the live services) on fresh storage with a sequence clock (so
+join order is the same) — the in-memory twin and DynamoDB (the local endpoint) in turn,
+which makes this the storage contract at the level of whole histories.
+The plans are the three presets and random ones that switch on reserve
 valuation, commission, deduction, share and team levels with a peer bonus.
 """
 
@@ -24,13 +26,15 @@ import pytest
 
 from functions.cli import run_scenario
 from functions.rewards.book import MemoryBook
+from functions.rewards.events import Join
 from functions.rewards.money import format_cents
 from functions.rewards.plan import Plan, load_plan_text, parse_plan
 from functions.rewards.scenario import ScenarioBackend
 from functions.services.ledger import Ledger
 from functions.services.scenario_backend import DynamoBackend
-
-from .ledger_state import Tables, assert_books_balance, ledger_state
+from functions.store.storage import Storage
+from tests.integration.ledger_state import Tables, table_dump
+from tests.support.books import assert_books_balance, ledger_state
 
 PLANS_DIR = Path(__file__).resolve().parents[2] / "infra" / "plans"
 EVENTS_PER_SCENARIO = 40
@@ -231,8 +235,8 @@ def _report(plan: Plan, lines: list[str], backend: ScenarioBackend) -> str:
 
 
 @pytest.mark.parametrize(("preset", "musts", "seed"), list(_scenarios()))
-def test_dynamodb_report_equals_the_memory_report(
-    tables: Tables, preset: str | None, musts: frozenset[str] | None, seed: int
+def test_live_report_equals_the_engine_report(
+    storage: Storage, preset: str | None, musts: frozenset[str] | None, seed: int
 ) -> None:
     """Given a seeded random plan (or a preset) and a seeded random history
     When the history runs through the in-memory book and through the DynamoDB services
@@ -242,14 +246,13 @@ def test_dynamodb_report_equals_the_memory_report(
     lines = random_history(rng, EVENTS_PER_SCENARIO)
 
     expected = _report(plan, lines, MemoryBook(plan))
-    store = tables.store(tables.create())
-    ledger = Ledger(store, plan, clock=itertools.count(1).__next__)
+    ledger = Ledger(storage.ledger, plan, clock=itertools.count(1).__next__)
     actual = _report(plan, lines, DynamoBackend(ledger))
 
     assert actual == expected
     report = json.loads(actual)
     assert report["members"], "the history must create members"
-    assert_books_balance(ledger_state(store))
+    assert_books_balance(ledger_state(storage.ledger))
 
 
 def test_histories_exercise_every_kind_of_event() -> None:
@@ -357,12 +360,27 @@ def _edge_params() -> Iterator[Any]:
 
 
 @pytest.mark.parametrize("lines", list(_edge_params()))
-def test_edge_histories_give_equal_reports(tables: Tables, lines: list[str]) -> None:
+def test_edge_histories_give_equal_reports(storage: Storage, lines: list[str]) -> None:
     """Given a short history probing one edge of names, orders or settlement
     When it runs through the memory book and through the DynamoDB services
     Then both print the same UTF-8 report."""
     expected = _report(EDGE_PLAN, lines, MemoryBook(EDGE_PLAN))
     expected.encode("utf-8")
-    store = tables.store(tables.create())
-    ledger = Ledger(store, EDGE_PLAN, clock=itertools.count(1).__next__)
+    ledger = Ledger(storage.ledger, EDGE_PLAN, clock=itertools.count(1).__next__)
     assert _report(EDGE_PLAN, lines, DynamoBackend(ledger)) == expected
+
+
+def test_two_dynamodb_stores_in_one_process_keep_their_own_tables(
+    contract_tables: Tables,
+) -> None:
+    """Given two stores built one after the other on two tables
+    When the first store's ledger creates a member
+    Then that member is in the first table, and not in the second.
+
+    (Regression: the pynamodb models were bound to the latest store's table globally.)"""
+    first_table, second_table = contract_tables.create(), contract_tables.create()
+    first = contract_tables.store(first_table)
+    contract_tables.store(second_table)
+    Ledger(first, EDGE_PLAN).join(Join("A"), "join-A")
+    assert "M#A ACCOUNT" in table_dump(contract_tables.client, first_table)
+    assert "M#A ACCOUNT" not in table_dump(contract_tables.client, second_table)

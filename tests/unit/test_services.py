@@ -1,9 +1,12 @@
-"""The use cases on a real (local) DynamoDB endpoint: balances, journal and rejections.
+"""The use cases on the in-memory storage twin: balances, journal and rejections.
 
 Every case checks what the member sees (balances, counters), what the journal
 recorded (entry kind, exact postings, details) and that the books still balance
 (:func:`assert_books_balance`). A rejected call and a replayed call must leave
-every stored item exactly as it was (:func:`table_dump`).
+every stored item exactly as it was (:func:`storage_dump`). The twin runs the same
+store code as DynamoDB and passes the same contract (``tests/contract``), so these run
+in milliseconds; the wire (conditions, transactions, faults) is covered there and in
+``tests/integration``.
 
 The plan: 0.30 points per yuan at once, a 9% reserve that prices points, a 20%
 withdrawal fee, points paying up to half an order, and 8%/3% (digital) + 2%
@@ -22,19 +25,19 @@ from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.events import Join, Purchase, Transfer, Withdraw
 from functions.rewards.plan import Plan, parse_plan
 from functions.services.ledger import Ledger, request_id_for
-from functions.store.ledger_store import Claim, LedgerStore
+from functions.store.commit import Claim
+from functions.store.ports import LedgerPort
 from functions.store.records import MemberRecord
-
-from .ledger_state import (
+from functions.store.storage import Storage, memory_storage
+from tests.support.books import (
     LedgerState,
-    Tables,
     assert_books_balance,
     details_of,
     journal_tail,
     ledger_for,
     ledger_state,
     postings_of,
-    table_dump,
+    storage_dump,
 )
 
 PLAN = parse_plan(
@@ -62,13 +65,15 @@ SYS = "@system"
 class World:
     """One fresh table with A ← B ← C joined (C referred by B, B by A)."""
 
-    tables: Tables
-    table: str
-    store: LedgerStore
+    storage: Storage
     ledger: Ledger
 
+    @property
+    def store(self) -> LedgerPort:
+        return self.storage.ledger
+
     def dump(self) -> dict[str, dict[str, Any]]:
-        return table_dump(self.tables.client, self.table)
+        return storage_dump(self.storage.table)
 
     def state(self) -> LedgerState:
         names = [key[2:].rsplit(" ", 1)[0] for key in self.dump() if key.endswith(" ACCOUNT")]
@@ -98,14 +103,13 @@ class World:
 
 
 @pytest.fixture
-def world(tables: Tables) -> World:
-    table = tables.create()
-    store = tables.store(table)
-    ledger = ledger_for(store, PLAN)
+def world() -> World:
+    storage = memory_storage()
+    ledger = ledger_for(storage.ledger, PLAN)
     ledger.join(Join("A"), "join-A")
     ledger.join(Join("B", "A"), "join-B")
     ledger.join(Join("C", "B"), "join-C")
-    return World(tables, table, store, ledger)
+    return World(storage, ledger)
 
 
 def _funded(world: World) -> dict[str, Any]:
@@ -666,19 +670,3 @@ def test_every_member_chain_is_intact_after_a_mixed_history(world: World) -> Non
     state = world.state()
     assert state.journal_counts == {"A": 3, "B": 4, "C": 5}
     assert_books_balance(state)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="LedgerStore binds the pynamodb models globally: building a second store "
-    "re-points the first one at the second store's table",
-)
-def test_two_stores_in_one_process_keep_their_own_tables(tables: Tables) -> None:
-    """Given two stores built one after the other on two tables
-    When the first store's ledger creates a member
-    Then that member is in the first table (not the second)."""
-    first_table, second_table = tables.create(), tables.create()
-    first = tables.store(first_table)
-    tables.store(second_table)
-    ledger_for(first, PLAN).join(Join("A"), "join-A")
-    assert "M#A ACCOUNT" in table_dump(tables.client, first_table)

@@ -1,0 +1,493 @@
+"""The DynamoDB adapter of :class:`~functions.store.table.Table`: boto3 on the wire.
+
+One instance owns one client and one table name; nothing is bound globally, so two
+tables in one process never see each other's writes. Items are encoded by hand
+(:func:`encode`/:func:`decode`): every number we store is an integer of hundredths or
+a count, so ``N`` is always read back as ``int`` and no float or ``Decimal`` appears.
+Conditions and updates become expressions with placeholders only (no attribute name is
+ever spliced into an expression), and DynamoDB's refusals become the port's errors:
+a false condition is :class:`ConditionFailed`, a cancelled transaction
+:class:`TransactionCancelled` with the failed items' labels, throttling and missing
+answers (after botocore's own retries) :class:`Unavailable`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import boto3  # type: ignore[import-untyped,unused-ignore]
+from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]
+from botocore.exceptions import (  # type: ignore[import-untyped,unused-ignore]
+    BotoCoreError,
+    ClientError,
+)
+
+from .table import (
+    Absent,
+    AllOf,
+    AnyOf,
+    Check,
+    Compare,
+    Condition,
+    ConditionFailed,
+    Delete,
+    Exists,
+    HasAttr,
+    Item,
+    Key,
+    LacksAttr,
+    Put,
+    Reason,
+    TransactionCancelled,
+    TransactItem,
+    Unavailable,
+    Update,
+    Value,
+    Write,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+else:
+    DynamoDBClient = Any
+
+LOCAL_ACCESS_KEY_ID = "local"
+LOCAL_SECRET_ACCESS_KEY = "local"
+BATCH_GET_MAX = 100
+BATCH_WRITE_MAX = 25
+BATCH_ATTEMPTS = 4
+"""Requests per batch before keys or items DynamoDB keeps leaving unprocessed fail the call."""
+TRANSIENT = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflict",
+        "TransactionInProgressException",
+    }
+)
+"""Error codes that mean "try again": nothing (or the same thing again) was written."""
+
+_sessions = threading.local()
+
+
+def _session() -> Any:
+    """One boto3 session per thread: a session loads the service model once (0.15–0.4 s),
+    and sessions are not thread-safe; each client stays per table instance."""
+    session = getattr(_sessions, "session", None)
+    if session is None:
+        session = _sessions.session = boto3.session.Session()
+    return session
+
+
+def dynamodb_client(
+    endpoint_url: str | None,
+    *,
+    region_name: str | None = None,
+    max_attempts: int = 3,
+    connect_timeout_s: float = 2.0,
+    read_timeout_s: float = 10.0,
+) -> DynamoDBClient:
+    """A DynamoDB client for ``endpoint_url`` (None: real AWS with its standard credentials).
+
+    A local endpoint gets placeholder credentials, so boto3 never searches for (or sends)
+    real ones. Timeouts are short so a dead endpoint fails fast instead of hanging a
+    handler; "standard" retries back off on throttling and transient errors.
+    """
+    config = Config(
+        connect_timeout=connect_timeout_s,
+        read_timeout=read_timeout_s,
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
+    )
+    region = region_name or "us-east-1"
+    if endpoint_url is None:
+        client: DynamoDBClient = _session().client("dynamodb", region_name=region, config=config)
+        return client
+    local: DynamoDBClient = _session().client(
+        "dynamodb",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id=LOCAL_ACCESS_KEY_ID,
+        aws_secret_access_key=LOCAL_SECRET_ACCESS_KEY,
+        config=config,
+    )
+    return local
+
+
+# -- the wire format ------------------------------------------------------------------
+
+
+def encode(value: Value) -> dict[str, Any]:
+    """A Python value as a DynamoDB attribute value."""
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, bytes):
+        return {"B": value}
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, list):
+        return {"L": [encode(inner) for inner in value]}
+    if isinstance(value, dict):
+        return {"M": {name: encode(inner) for name, inner in value.items()}}
+    raise TypeError(f"cannot store {type(value).__name__} (amounts are integers of hundredths)")
+
+
+def decode(attribute: Mapping[str, Any]) -> Value:
+    """A DynamoDB attribute value as Python; ``N`` must hold an integer."""
+    ((kind, raw),) = attribute.items()
+    if kind == "S":
+        return str(raw)
+    if kind == "N":
+        text = str(raw)
+        if not text.lstrip("-").isdigit():
+            raise ValueError(f"non-integer number {text!r} in the table")
+        return int(text)
+    if kind == "BOOL":
+        return bool(raw)
+    if kind == "B":
+        return bytes(raw)
+    if kind == "NULL":
+        return None
+    if kind == "L":
+        return [decode(inner) for inner in raw]
+    if kind == "M":
+        return {name: decode(inner) for name, inner in raw.items()}
+    raise ValueError(f"unsupported attribute type {kind!r}")
+
+
+def encode_item(item: Mapping[str, Value]) -> dict[str, Any]:
+    return {name: encode(value) for name, value in item.items()}
+
+
+def decode_item(item: Mapping[str, Any]) -> Item:
+    return {name: decode(value) for name, value in item.items()}
+
+
+def _key(key: Key) -> dict[str, Any]:
+    return {"pk": {"S": key.pk}, "sk": {"S": key.sk}}
+
+
+class _Expression:
+    """Placeholders for one request's expressions (``#n0``, ``:v0``…)."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
+
+    def name(self, attribute: str) -> str:
+        for placeholder, known in self.names.items():
+            if known == attribute:
+                return placeholder
+        placeholder = f"#n{len(self.names)}"
+        self.names[placeholder] = attribute
+        return placeholder
+
+    def value(self, value: Value) -> str:
+        placeholder = f":v{len(self.values)}"
+        self.values[placeholder] = encode(value)
+        return placeholder
+
+    def condition(self, condition: Condition) -> str:
+        match condition:
+            case Exists():
+                return f"attribute_exists({self.name('pk')})"
+            case Absent():
+                return f"attribute_not_exists({self.name('pk')})"
+            case HasAttr(attribute):
+                return f"attribute_exists({self.name(attribute)})"
+            case LacksAttr(attribute):
+                return f"attribute_not_exists({self.name(attribute)})"
+            case Compare(attribute, op, value):
+                # a missing attribute makes every comparison false, as on the port
+                named = self.name(attribute)
+                return f"(attribute_exists({named}) AND {named} {op} {self.value(value)})"
+            case AllOf(conditions):
+                return "(" + " AND ".join(self.condition(inner) for inner in conditions) + ")"
+            case AnyOf(conditions):
+                return "(" + " OR ".join(self.condition(inner) for inner in conditions) + ")"
+        raise ValueError(f"unknown condition {condition!r}")
+
+    def update(self, update: Update) -> str:
+        sets = [
+            f"{self.name(attribute)} = {self.value(value)}"
+            for attribute, value in update.set.items()
+            if value is not None
+        ]
+        removes = [self.name(attribute) for attribute, value in update.set.items() if value is None]
+        adds = [
+            f"{self.name(attribute)} {self.value(delta)}" for attribute, delta in update.add.items()
+        ]
+        clauses = []
+        if sets:
+            clauses.append("SET " + ", ".join(sets))
+        if removes:
+            clauses.append("REMOVE " + ", ".join(removes))
+        if adds:
+            clauses.append("ADD " + ", ".join(adds))
+        if not clauses:
+            raise ValueError(f"an update of {update.key} changes nothing")
+        return " ".join(clauses)
+
+    def attach(self, request: dict[str, Any]) -> dict[str, Any]:
+        if self.names:
+            request["ExpressionAttributeNames"] = dict(self.names)
+        if self.values:
+            request["ExpressionAttributeValues"] = dict(self.values)
+        return request
+
+
+def _request(item: TransactItem, table: str) -> tuple[str, dict[str, Any]]:
+    """The ``TransactWriteItems`` entry (or single-write request) for one write."""
+    expression = _Expression()
+    request: dict[str, Any] = {"TableName": table}
+    if isinstance(item, Put):
+        request["Item"] = encode_item(item.item)
+        kind = "Put"
+    else:
+        request["Key"] = _key(item.key)
+        kind = {Update: "Update", Delete: "Delete", Check: "ConditionCheck"}[type(item)]
+    if isinstance(item, Update):
+        request["UpdateExpression"] = expression.update(item)
+    if item.condition is not None:
+        request["ConditionExpression"] = expression.condition(item.condition)
+    return kind, expression.attach(request)
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class DynamoTable:
+    """A :class:`~functions.store.table.Table` on DynamoDB (or the local endpoint)."""
+
+    def __init__(self, client: DynamoDBClient, name: str) -> None:
+        self.client = client
+        self.name = name
+
+    @classmethod
+    def at(cls, name: str, endpoint: str | None, region: str = "us-east-1") -> DynamoTable:
+        """The table ``name`` at ``endpoint`` (None: real AWS), with its own client."""
+        return cls(dynamodb_client(endpoint, region_name=region), name)
+
+    # -- reads ---------------------------------------------------------------
+    def get(self, key: Key) -> Item | None:
+        with _translated():
+            response = self.client.get_item(TableName=self.name, Key=_key(key), ConsistentRead=True)
+        found = response.get("Item")
+        return decode_item(found) if found is not None else None
+
+    def batch_get(self, keys: Sequence[Key]) -> list[Item]:
+        unique = list(dict.fromkeys(keys))
+        found: list[Item] = []
+        for start in range(0, len(unique), BATCH_GET_MAX):
+            pending: dict[str, Any] = {
+                self.name: {
+                    "Keys": [_key(key) for key in unique[start : start + BATCH_GET_MAX]],
+                    "ConsistentRead": True,
+                }
+            }
+            for attempt in range(BATCH_ATTEMPTS):
+                if attempt:
+                    time.sleep(_backoff_s(attempt))
+                with _translated():
+                    response = self.client.batch_get_item(RequestItems=pending)
+                found += [decode_item(item) for item in response["Responses"].get(self.name, [])]
+                pending = dict(response.get("UnprocessedKeys") or {})
+                if not pending:
+                    break
+            else:
+                raise Unavailable("BatchGetItem kept leaving keys unprocessed")
+        return found
+
+    def query(
+        self,
+        pk: str,
+        *,
+        prefix: str | None = None,
+        below: str | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
+        consistent: bool = True,
+    ) -> Iterator[Item]:
+        expression = _Expression()
+        condition = f"{expression.name('pk')} = {expression.value(pk)}"
+        if prefix is not None and below is not None:
+            low, high = expression.value(prefix), expression.value(below)
+            condition += f" AND {expression.name('sk')} BETWEEN {low} AND {high}"
+        elif prefix is not None:
+            condition += f" AND begins_with({expression.name('sk')}, {expression.value(prefix)})"
+        elif below is not None:
+            condition += f" AND {expression.name('sk')} < {expression.value(below)}"
+        request = expression.attach(
+            {
+                "TableName": self.name,
+                "KeyConditionExpression": condition,
+                "ConsistentRead": consistent,
+                "ScanIndexForward": not newest_first,
+            }
+        )
+        yield from self._pages(
+            request,
+            limit,
+            lambda item: (
+                (prefix is None or str(item["sk"]).startswith(prefix))
+                and (below is None or str(item["sk"]) < below)
+            ),
+        )
+
+    def query_index(
+        self, pk: str, *, below: str | None = None, limit: int | None = None
+    ) -> Iterator[Item]:
+        expression = _Expression()
+        condition = f"{expression.name('gsi1pk')} = {expression.value(pk)}"
+        if below is not None:
+            condition += f" AND {expression.name('gsi1sk')} < {expression.value(below)}"
+        request = expression.attach(
+            {"TableName": self.name, "IndexName": "gsi1", "KeyConditionExpression": condition}
+        )
+        yield from self._pages(request, limit, lambda _item: True)
+
+    def scan(self, kinds: Collection[str]) -> Iterator[Item]:
+        expression = _Expression()
+        named = expression.name("kind")
+        wanted = ", ".join(expression.value(kind) for kind in sorted(kinds))
+        request = expression.attach(
+            {
+                "TableName": self.name,
+                "FilterExpression": f"{named} IN ({wanted})",
+                "ConsistentRead": True,
+            }
+        )
+        yield from self._pages(request, None, lambda _item: True, operation="scan")
+
+    def _pages(
+        self,
+        request: dict[str, Any],
+        limit: int | None,
+        keep: Any,
+        operation: str = "query",
+    ) -> Iterator[Item]:
+        """Follow ``LastEvaluatedKey``; ask one more than ``limit`` per page, because the
+        filter ``keep`` may drop a bound item (``BETWEEN`` includes its upper end)."""
+        call = getattr(self.client, operation)
+        yielded = 0
+        while True:
+            if limit is not None:
+                request["Limit"] = limit - yielded + 1
+            with _translated():
+                response = call(**request)
+            for raw in response.get("Items", []):
+                item = decode_item(raw)
+                if not keep(item):
+                    continue
+                yield item
+                yielded += 1
+                if limit is not None and yielded >= limit:
+                    return
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return
+            request["ExclusiveStartKey"] = last
+
+    # -- writes --------------------------------------------------------------
+    def write(self, write: Write) -> None:
+        kind, request = _request(write, self.name)
+        call: Any = getattr(self.client, _SINGLE_WRITES[kind])
+        try:
+            with _translated(conditional=True):
+                call(**request)
+        except _ConditionFailed as exc:
+            raise ConditionFailed(f"{write.label or kind}: condition failed") from exc.cause
+
+    def transact(self, items: Sequence[TransactItem], token: str | None = None) -> None:
+        entries = [dict([_request(item, self.name)]) for item in items]
+        request: dict[str, Any] = {"TransactItems": entries}
+        if token is not None:
+            request["ClientRequestToken"] = token
+        try:
+            self.client.transact_write_items(**request)
+        except ClientError as exc:
+            if _code(exc) != "TransactionCanceledException":
+                if _code(exc) in TRANSIENT:
+                    raise Unavailable(_code(exc)) from exc
+                if _code(exc) == "ValidationException":  # e.g. one item twice: our bug
+                    raise ValueError(exc.response.get("Error", {}).get("Message", "")) from exc
+                raise
+            reasons = exc.response.get("CancellationReasons") or []
+            failed = [
+                Reason(item.label, str(reason.get("Code")))
+                for item, reason in zip(items, reasons, strict=False)
+                if reason.get("Code") not in (None, "None")
+            ]
+            raise TransactionCancelled(failed) from exc
+        except BotoCoreError as exc:
+            raise Unavailable(f"no answer: {exc!r}") from exc
+
+    def batch_put(self, items: Sequence[Item]) -> None:
+        for start in range(0, len(items), BATCH_WRITE_MAX):
+            pending: dict[str, Any] = {
+                self.name: [
+                    {"PutRequest": {"Item": encode_item(item)}}
+                    for item in items[start : start + BATCH_WRITE_MAX]
+                ]
+            }
+            for attempt in range(BATCH_ATTEMPTS):
+                if attempt:
+                    time.sleep(_backoff_s(attempt))
+                with _translated():
+                    response = self.client.batch_write_item(RequestItems=pending)
+                pending = dict(response.get("UnprocessedItems") or {})
+                if not pending:
+                    break
+            else:
+                raise Unavailable("BatchWriteItem kept leaving items unprocessed")
+
+    def dump_items(self) -> list[Item]:
+        """Every item (a full, strongly consistent scan): for tests and exports, not for paths
+        a member waits on."""
+        request: dict[str, Any] = {"TableName": self.name, "ConsistentRead": True}
+        return list(self._pages(request, None, lambda _item: True, operation="scan"))
+
+    def raw(self) -> DynamoDBClient:
+        """The client (benchmarks count its requests; tests install fault hooks on it)."""
+        return self.client
+
+
+def _backoff_s(attempt: int) -> float:
+    """DynamoDB asks callers to back off before resending what it left unprocessed."""
+    return float(min(1.0, 0.05 * 2 ** (attempt - 1)))
+
+
+_SINGLE_WRITES = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
+
+
+class _ConditionFailed(Exception):
+    def __init__(self, cause: ClientError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+@contextlib.contextmanager
+def _translated(*, conditional: bool = False) -> Iterator[None]:
+    """Map botocore's errors to the port's: transient ones to :class:`Unavailable`."""
+    try:
+        yield
+    except ClientError as exc:
+        code = _code(exc)
+        if conditional and code == "ConditionalCheckFailedException":
+            raise _ConditionFailed(exc) from exc
+        if code in TRANSIENT:
+            raise Unavailable(code) from exc
+        raise
+    except BotoCoreError as exc:
+        raise Unavailable(f"no answer: {exc!r}") from exc

@@ -1,0 +1,356 @@
+"""The single table's item kinds, keys and codecs: records in, items out (docs/storage.md).
+
+Every item carries ``kind`` (one of :class:`Kind`), so an audit scan can ask for the
+kinds it reads. Numbers are integers of hundredths or counts; codecs default a missing
+counter to 0, so an ``ADD`` on an attribute never written before is exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from enum import StrEnum
+
+from .journal import GENESIS
+from .records import (
+    GrantRecord,
+    JournalEntry,
+    MemberRecord,
+    PayoutBatchRecord,
+    PayoutClaimRecord,
+    SettlementPage,
+    SettlementRun,
+    SettlementSequence,
+    WithdrawalRecord,
+)
+from .table import Item, Key, Value
+
+SHARDS = 32
+"""Member and system-total shards: spreads hot totals and parallelises listings."""
+
+
+class Kind(StrEnum):
+    """What an item is (its ``kind`` attribute)."""
+
+    MEMBER = "member"
+    SYSTEM = "system"
+    ORDER = "order"
+    IDEMPOTENCY = "idempotency"
+    JOURNAL = "journal"
+    WITHDRAWAL = "withdrawal"
+    SETTLEMENT_RUN = "settlement_run"
+    SETTLEMENT_PAGE = "settlement_page"
+    PAGE_APPLIED = "page_applied"
+    SETTLEMENT_SEQUENCE = "settlement_sequence"
+    REFERRAL = "referral"
+    CLAIM = "claim"
+    PAYOUT_BATCH = "payout_batch"
+    PAYOUT_CLAIM = "payout_claim"
+
+
+NON_LEDGER_IDEMPOTENCY = ("tg-update:", "tg-visitor:", "tg-notice:", "notify:")
+"""Key prefixes of the idempotency-shaped records that are not the ledger's (bot update
+dedupe, visitors and member notices in bot_store.py, the notification log in ops_store.py)."""
+
+
+# -- keys ---------------------------------------------------------------------------
+
+
+def member_pk(member: str) -> str:
+    return f"M#{member}"
+
+
+def shard_of(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(), "big") % SHARDS
+
+
+def member_key(member: str) -> Key:
+    return Key(member_pk(member), "ACCOUNT")
+
+
+def journal_key(member: str, seq: int) -> Key:
+    return Key(member_pk(member), f"J#{seq:012d}")
+
+
+def system_key(shard: int) -> Key:
+    return Key(f"SYS#{shard:03d}", "TOTALS")
+
+
+def order_key(order: str) -> Key:
+    return Key(f"ORDER#{order}", "ORDER")
+
+
+def idempotency_key(key: str) -> Key:
+    return Key(f"IDEM#{key}", "IDEM")
+
+
+def withdrawal_key(request_id: str) -> Key:
+    return Key(f"W#{request_id}", "W")
+
+
+def run_key(date: str) -> Key:
+    return Key(f"SETTLE#{date}", "RUN")
+
+
+def page_key(date: str, run_id: str, number: int) -> Key:
+    return Key(f"SETTLE#{date}", f"PAGE#{run_id}#{number:06d}")
+
+
+def applied_key(date: str, run_id: str, number: int) -> Key:
+    return Key(f"SETTLE#{date}", f"APPLIED#{run_id}#{number:06d}")
+
+
+SEQUENCE_KEY = Key("SETTLE#SEQ", "SEQ")
+"""The settlement sequence item: which run was claimed last and whether it is done."""
+
+
+def claim_key(claim: str) -> Key:
+    """``PHONE#…``, ``TG#…``, ``INVITE#…``: a unique value one member owns."""
+    return Key(claim, "CLAIM")
+
+
+def payout_batch_key(date: str) -> Key:
+    return Key(f"PAYOUT#{date}", "BATCH")
+
+
+def payout_claim_key(date: str, requested_at: int, request_id: str) -> Key:
+    return Key(f"PAYOUT#{date}", f"CLAIM#{requested_at:020d}#{request_id}")
+
+
+def keyed(key: Key, kind: Kind, **attributes: Value) -> Item:
+    """An item with its key and kind; ``None`` attributes are left out."""
+    item: Item = {"pk": key.pk, "sk": key.sk, "kind": kind.value}
+    item.update({name: value for name, value in attributes.items() if value is not None})
+    return item
+
+
+# -- reading attributes -------------------------------------------------------------
+
+
+def _where(item: Mapping[str, Value]) -> str:
+    return f"{item.get('pk')!r} {item.get('sk')!r}"
+
+
+def text(item: Mapping[str, Value], name: str) -> str:
+    value = item.get(name)
+    if not isinstance(value, str):
+        raise ValueError(f"{_where(item)}: {name} is not text: {value!r}")
+    return value
+
+
+def optional_text(item: Mapping[str, Value], name: str) -> str | None:
+    value = item.get(name)
+    return value if isinstance(value, str) else None
+
+
+def number(item: Mapping[str, Value], name: str, default: int = 0) -> int:
+    value = item.get(name, default)
+    if value is None:
+        return default
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{_where(item)}: {name} is not a number: {value!r}")
+    return value
+
+
+def optional_number(item: Mapping[str, Value], name: str) -> int | None:
+    return None if item.get(name) is None else number(item, name)
+
+
+# -- codecs -------------------------------------------------------------------------
+
+
+def grant_maps(grants: tuple[GrantRecord, ...]) -> list[Value]:
+    return [
+        {
+            "seq": grant.seq,
+            "order": grant.order,
+            "points": grant.points,
+            "remaining": grant.remaining,
+            "daily": grant.daily,
+        }
+        for grant in grants
+    ]
+
+
+def _grants(item: Mapping[str, Value]) -> tuple[GrantRecord, ...]:
+    raw = item.get("grants") or []
+    if not isinstance(raw, list):
+        raise ValueError(f"{_where(item)}: grants is not a list")
+    grants: list[GrantRecord] = []
+    for entry in raw:
+        if not isinstance(entry, dict):
+            raise ValueError(f"{_where(item)}: a grant is not a map")
+        grants.append(
+            GrantRecord(
+                number(entry, "seq"),
+                text(entry, "order"),
+                number(entry, "points"),
+                number(entry, "remaining"),
+                number(entry, "daily"),
+            )
+        )
+    return tuple(grants)
+
+
+def member_record(item: Mapping[str, Value]) -> MemberRecord:
+    telegram_id = item.get("telegram_id")
+    return MemberRecord(
+        member=text(item, "member"),
+        referrer=optional_text(item, "referrer"),
+        joined_at=number(item, "joined_at"),
+        frozen=item.get("frozen") is True,
+        available=number(item, "available"),
+        locked=number(item, "locked"),
+        withdrawing=number(item, "withdrawing"),
+        commission=number(item, "commission"),
+        payable=number(item, "payable"),
+        released=number(item, "released"),
+        forfeited=number(item, "forfeited"),
+        withdrawn_cash=number(item, "withdrawn_cash"),
+        withdrawn_points=number(item, "withdrawn_points"),
+        spent=number(item, "spent"),
+        transferred_out=number(item, "transferred_out"),
+        transferred_in=number(item, "transferred_in"),
+        personal_volume=number(item, "personal_volume"),
+        adjusted=number(item, "adjusted"),
+        grants=_grants(item),
+        grant_seq=number(item, "grant_seq"),
+        journal_seq=number(item, "journal_seq"),
+        journal_head=optional_text(item, "journal_head") or GENESIS,
+        last_settled=optional_text(item, "last_settled"),
+        version=number(item, "version"),
+        settled_seq=number(item, "settled_seq"),
+        team_volume=number(item, "team_volume"),
+        team_size=number(item, "team_size"),
+        level=optional_text(item, "level"),
+        telegram_id=telegram_id if isinstance(telegram_id, int) else None,
+        phone=optional_text(item, "phone"),
+        invite_code=optional_text(item, "invite_code"),
+        language=optional_text(item, "language"),
+        display_name=optional_text(item, "display_name"),
+    )
+
+
+def journal_entry(item: Mapping[str, Value]) -> JournalEntry:
+    return JournalEntry(
+        member=text(item, "member"),
+        seq=number(item, "seq"),
+        event_key=text(item, "event_key"),
+        kind=text(item, "entry_kind"),
+        postings=text(item, "postings"),
+        details=text(item, "details"),
+        at=number(item, "at"),
+        prev_hash=text(item, "prev_hash"),
+        hash=text(item, "hash"),
+        key_id=optional_text(item, "key_id") or "",
+    )
+
+
+def journal_item(entry: JournalEntry) -> Item:
+    return keyed(
+        journal_key(entry.member, entry.seq),
+        Kind.JOURNAL,
+        member=entry.member,
+        seq=entry.seq,
+        event_key=entry.event_key,
+        entry_kind=entry.kind,
+        postings=entry.postings,
+        details=entry.details,
+        at=entry.at,
+        prev_hash=entry.prev_hash,
+        hash=entry.hash,
+        key_id=entry.key_id,
+    )
+
+
+def withdrawal_record(item: Mapping[str, Value]) -> WithdrawalRecord:
+    return WithdrawalRecord(
+        request_id=text(item, "request_id"),
+        member=text(item, "member"),
+        points=number(item, "points"),
+        gross=number(item, "gross"),
+        net=number(item, "net"),
+        fee=number(item, "fee"),
+        cash_source=text(item, "cash_source"),
+        status=text(item, "status"),
+        requested_at=number(item, "requested_at"),
+        version=number(item, "version"),
+        decided_by=optional_text(item, "decided_by"),
+        reason=optional_text(item, "reason"),
+        batch=optional_text(item, "batch"),
+    )
+
+
+def withdrawal_item(record: WithdrawalRecord, status: str) -> Item:
+    """A new request in queue ``WQ#<status>`` (version 1)."""
+    return keyed(
+        withdrawal_key(record.request_id),
+        Kind.WITHDRAWAL,
+        request_id=record.request_id,
+        member=record.member,
+        points=record.points,
+        gross=record.gross,
+        net=record.net,
+        fee=record.fee,
+        cash_source=record.cash_source,
+        status=status,
+        requested_at=record.requested_at,
+        version=1,
+        gsi1pk=f"WQ#{status}",
+        gsi1sk=f"{record.requested_at:020d}#{record.request_id}",
+    )
+
+
+def settlement_run(item: Mapping[str, Value]) -> SettlementRun:
+    return SettlementRun(
+        date=text(item, "date"),
+        run_id=text(item, "run_id"),
+        run_seq=number(item, "run_seq"),
+        status=text(item, "status"),
+        pages=number(item, "pages"),
+        totals=optional_text(item, "totals") or "{}",
+        pages_applied=number(item, "pages_applied"),
+        created_at=number(item, "created_at"),
+    )
+
+
+def settlement_page(item: Mapping[str, Value]) -> SettlementPage:
+    payload = item.get("payload")
+    if not isinstance(payload, bytes):
+        raise ValueError(f"{_where(item)}: payload is not binary")
+    return SettlementPage(
+        date=text(item, "date"),
+        run_id=text(item, "run_id"),
+        page=number(item, "page"),
+        payload=payload,
+    )
+
+
+def settlement_sequence(item: Mapping[str, Value]) -> SettlementSequence:
+    return SettlementSequence(number(item, "seq"), text(item, "date"), text(item, "status"))
+
+
+def payout_batch(item: Mapping[str, Value]) -> PayoutBatchRecord:
+    return PayoutBatchRecord(
+        date=text(item, "date"),
+        status=text(item, "status"),
+        cutoff_us=number(item, "cutoff"),
+        opened_at=number(item, "opened_at"),
+        sealed_at=optional_number(item, "sealed_at"),
+    )
+
+
+def payout_claim(date: str, item: Mapping[str, Value]) -> PayoutClaimRecord:
+    return PayoutClaimRecord(
+        date=date,
+        request_id=text(item, "request_id"),
+        member=text(item, "member"),
+        net=number(item, "net"),
+        gross=number(item, "gross"),
+        fee=number(item, "fee"),
+        points=number(item, "points"),
+        cash_source=text(item, "cash_source"),
+        requested_at=number(item, "requested_at"),
+        approved_by=optional_text(item, "approved_by"),
+        claimed_at=number(item, "claimed_at"),
+    )
