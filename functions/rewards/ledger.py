@@ -59,12 +59,6 @@ ASSET_OF: dict[Bucket, Asset] = {
     Bucket.PAID_OUT: Asset.CASH,
 }
 
-MEMBER_MAY_NOT_GO_NEGATIVE = frozenset(
-    {Bucket.AVAILABLE, Bucket.LOCKED, Bucket.WITHDRAWING, Bucket.COMMISSION, Bucket.PAYABLE}
-)
-"""Buckets guarded by a ``>= 0`` condition in the store. Platform buckets are
-signed by construction (issuance and sales are sources)."""
-
 
 @dataclass(frozen=True, slots=True)
 class Posting:
@@ -92,11 +86,3 @@ def imbalance(postings: Iterable[Posting]) -> dict[Asset, Cents]:
     for posting in postings:
         totals[posting.asset] += posting.amount
     return {asset: total for asset, total in totals.items() if total != 0}
-
-
-def net_by_account(postings: Iterable[Posting]) -> dict[tuple[str, Bucket], Cents]:
-    """Collapse postings to one net delta per account (zero deltas dropped)."""
-    totals: dict[tuple[str, Bucket], Cents] = defaultdict(int)
-    for posting in postings:
-        totals[(posting.owner, posting.bucket)] += posting.amount
-    return {account: delta for account, delta in totals.items() if delta != 0}

@@ -81,8 +81,3 @@ def format_rate(rate: Fraction) -> str:
 def mul_floor(cents: Cents, rate: Fraction) -> Cents:
     """``floor(cents × rate)`` exactly; all our quantities are non-negative."""
     return (cents * rate.numerator) // rate.denominator
-
-
-def ratio_floor(cents: Cents, numerator: int, denominator: int) -> Cents:
-    """``floor(cents × numerator / denominator)``, e.g. points × reserve / circulating."""
-    return (cents * numerator) // denominator
