@@ -15,16 +15,20 @@ import pytest
 from functions.store.table import (
     Absent,
     Check,
+    Condition,
     ConditionFailed,
     Delete,
     Exists,
     HasAttr,
+    Item,
     Key,
     LacksAttr,
     Put,
     Table,
     TransactionCancelled,
+    TransactItem,
     Update,
+    Value,
     all_of,
     any_of,
     eq,
@@ -35,7 +39,7 @@ A = Key("P#1", "A")
 B = Key("P#1", "B")
 
 
-def item(key: Key, **attributes: object) -> dict[str, object]:
+def item(key: Key, **attributes: Value) -> Item:
     return {"pk": key.pk, "sk": key.sk, "kind": "test", **attributes}
 
 
@@ -53,7 +57,7 @@ def test_put_then_get_returns_every_value_type_exactly(table: Table) -> None:
         nested={"a": [1, "two"]},
     )
     # When it is put and read back
-    table.write(Put(stored))  # type: ignore[arg-type]
+    table.write(Put(stored))
     # Then every value comes back with its type (integers as int, never float/Decimal)
     assert table.get(A) == stored
     assert table.get(B) is None
@@ -61,10 +65,10 @@ def test_put_then_get_returns_every_value_type_exactly(table: Table) -> None:
 
 def test_a_put_that_must_create_refuses_an_existing_item(table: Table) -> None:
     # Given an item
-    table.write(Put(item(A, n=1)))  # type: ignore[arg-type]
+    table.write(Put(item(A, n=1)))
     # When it is put again on condition that it is absent
     with pytest.raises(ConditionFailed):
-        table.write(Put(item(A, n=2), Absent()))  # type: ignore[arg-type]
+        table.write(Put(item(A, n=2), Absent()))
     # Then it is unchanged
     assert table.get(A) == item(A, n=1)
 
@@ -104,11 +108,11 @@ def test_an_update_that_requires_the_item_does_not_create_it(table: Table) -> No
         (all_of(Exists(), eq("n", 5), Cmp("s", "=", "z")), False),
     ],
 )
-def test_conditions_evaluate_alike(table: Table, condition: object, holds: bool) -> None:
+def test_conditions_evaluate_alike(table: Table, condition: Condition, holds: bool) -> None:
     # Given an item n=5, s="a"
-    table.write(Put(item(A, n=5, s="a")))  # type: ignore[arg-type]
+    table.write(Put(item(A, n=5, s="a")))
     # When an update is conditioned on it
-    write = Update(A, add={"hits": 1}, condition=condition)  # type: ignore[arg-type]
+    write = Update(A, add={"hits": 1}, condition=condition)
     if holds:
         table.write(write)
     else:
@@ -122,8 +126,8 @@ def test_conditions_evaluate_alike(table: Table, condition: object, holds: bool)
 
 def test_a_transaction_is_all_or_nothing_and_names_what_failed(table: Table) -> None:
     # Given A with 10 and B with 1
-    table.write(Put(item(A, balance=10)))  # type: ignore[arg-type]
-    table.write(Put(item(B, balance=1)))  # type: ignore[arg-type]
+    table.write(Put(item(A, balance=10)))
+    table.write(Put(item(B, balance=1)))
     # When a transaction moves 5 from both (B's guard fails) and creates C
     c = Key("P#2", "C")
     with pytest.raises(TransactionCancelled) as cancelled:
@@ -131,7 +135,7 @@ def test_a_transaction_is_all_or_nothing_and_names_what_failed(table: Table) -> 
             [
                 Update(A, add={"balance": -5}, condition=Cmp("balance", ">=", 5), label="a"),
                 Update(B, add={"balance": -5}, condition=Cmp("balance", ">=", 5), label="b"),
-                Put(item(c), Absent(), "c"),  # type: ignore[arg-type]
+                Put(item(c), Absent(), "c"),
             ]
         )
     # Then only B is named, and nothing was written
@@ -144,7 +148,7 @@ def test_a_transaction_is_all_or_nothing_and_names_what_failed(table: Table) -> 
 
 def test_a_check_guards_a_transaction_without_writing(table: Table) -> None:
     gate = Key("SETTLE#SEQ", "SEQ")
-    table.write(Put(item(gate, status="open")))  # type: ignore[arg-type]
+    table.write(Put(item(gate, status="open")))
     with pytest.raises(TransactionCancelled) as cancelled:
         table.transact(
             [
@@ -165,7 +169,7 @@ def test_a_repeated_request_is_never_applied_twice(table: Table) -> None:
     put-if-absent refuses the repeat. Either way: applied once. Every event transaction
     carries such a put (its journal entry at seq + 1), so the ledger relies on that."""
     # Given a transaction sent with a token (say, its answer was lost)
-    writes = [Update(A, add={"n": 1}), Put(item(B, x=1), Absent())]  # type: ignore[arg-type]
+    writes: list[TransactItem] = [Update(A, add={"n": 1}), Put(item(B, x=1), Absent())]
     table.transact(writes, token="t" * 36)
     # When the same request is sent again with the same token
     with contextlib.suppress(TransactionCancelled):
@@ -181,7 +185,7 @@ def test_one_item_twice_in_a_transaction_is_refused(table: Table) -> None:
 
 
 def test_deletes_are_conditional(table: Table) -> None:
-    table.write(Put(item(A, result="sending")))  # type: ignore[arg-type]
+    table.write(Put(item(A, result="sending")))
     with pytest.raises(ConditionFailed):
         table.write(Delete(A, eq("result", "sent")))
     table.write(Delete(A, eq("result", "sending")))
@@ -216,8 +220,8 @@ def test_the_index_lists_only_items_with_its_keys_in_order(table: Table) -> None
         [("WQ#approved", 3), ("WQ#approved", 1), ("WQ#paid", 2)]
     ):
         key = Key(f"W#{number}", "W")
-        table.write(Put(item(key, gsi1pk=queue, gsi1sk=f"{when:020d}#{number}")))  # type: ignore[arg-type]
-    table.write(Put(item(Key("W#none", "W"))))  # type: ignore[arg-type]
+        table.write(Put(item(key, gsi1pk=queue, gsi1sk=f"{when:020d}#{number}")))
+    table.write(Put(item(Key("W#none", "W"))))
     approved = [str(found["pk"]) for found in table.query_index("WQ#approved")]
     assert approved == ["W#1", "W#0"]
     assert [str(found["pk"]) for found in table.query_index("WQ#approved", limit=1)] == ["W#1"]
@@ -229,7 +233,7 @@ def test_batches_and_scans(table: Table) -> None:
     # Given 60 items put in one batch call (three requests of 25 on DynamoDB)
     items = [item(Key(f"B#{number:03d}", "X"), n=number) for number in range(60)]
     items.append({"pk": "OTHER", "sk": "X", "kind": "other"})
-    table.batch_put(items)  # type: ignore[arg-type]
+    table.batch_put(items)
     # When they are read in a batch of 110 keys (two requests) and scanned by kind
     keys = [Key(f"B#{number:03d}", "X") for number in range(55)] + [Key("B#999", "X")]
     found = table.batch_get(keys * 2)
