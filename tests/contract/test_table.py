@@ -200,8 +200,14 @@ def test_queries_keep_key_order_prefixes_bounds_and_limits(table: Table) -> None
         table.write(Put({"pk": pk, "sk": sk, "kind": "test"}))
     table.write(Put({"pk": "M#m2", "sk": "J#000000000001", "kind": "test"}))
 
-    def sks(**options: object) -> list[str]:
-        return [str(found["sk"]) for found in table.query(pk, **options)]  # type: ignore[arg-type]
+    def sks(
+        prefix: str | None = None,
+        below: str | None = None,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> list[str]:
+        found = table.query(pk, prefix=prefix, below=below, newest_first=newest_first, limit=limit)
+        return [str(entry["sk"]) for entry in found]
 
     # Then sort keys come in order, prefixes and bounds apply, newest first reverses
     assert sks() == ["ACCOUNT", "CHILD#001", "CHILD#002", "J#000000000001", "J#000000000003"]
