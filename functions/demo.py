@@ -140,7 +140,7 @@ class _DemoSystem:
             figures.settled = self._settle(date)
             if day >= 5:
                 figures.withdrawals = self._withdrawals(joined, day)
-            figures.price = self.ledger.price()
+            figures.price = _price(self.ledger.price())
             out.write(
                 f"  {figures.date}: +{figures.joined} members, {figures.shop_orders} shop and "
                 f"{figures.merchant_orders} merchant orders, {figures.settled['members']} settled, "
@@ -238,7 +238,7 @@ class _DemoSystem:
             except Rejected:
                 continue
             approve = self.rng.random() < 0.9
-            self.members.decide_withdrawal(request["request_id"], approve=approve, operator="ops")
+            self.members.decide_withdrawal(request.request_id, approve=approve, operator="ops")
             done += 1
         return done
 
@@ -285,6 +285,11 @@ def _quiet() -> contextlib.AbstractContextManager[Any]:
     return contextlib.redirect_stdout(io.StringIO())
 
 
+def _price(cents: int | None) -> str | None:
+    """The point price as the demo prints it (None before anything circulates)."""
+    return None if cents is None else format_cents(cents)
+
+
 def _zone() -> Any:
     from zoneinfo import ZoneInfo
 
@@ -322,7 +327,7 @@ def summarise(
         f"circulating         {format_cents(totals.circulating)}",
         f"reserve pool        {format_cents(totals.reserve)}"
         f"   (withdrawal fees kept: {format_cents(totals.fees)})",
-        f"point price         {system.ledger.price()}",
+        f"point price         {_price(system.ledger.price())}",
         f"withdrawn (net)     {format_cents(sum(r.withdrawn_cash for r in records))}, "
         f"payout batch: {payout.get('paid', 0)} requests, {payout.get('net_total', '0.00')} net "
         f"(manual provider report {payout.get('reference') or '-'})",

@@ -34,9 +34,8 @@ from bot.context import (
 )
 from bot.texts import DEFAULT_LANGUAGE, supported, t
 from functions.rewards.errors import Rejected
-from functions.rewards.money import format_cents
-from functions.services.ledger import Result
 from functions.services.members import parse_points
+from functions.services.results import WithdrawalResult
 from functions.store.records import MemberRecord, WithdrawalRecord
 
 CALLBACK = re.compile(r"^adm:(ok|no):([0-9a-f]{1,40})$")
@@ -72,9 +71,9 @@ def _request_text(language: str, request: WithdrawalRecord, zone: Any) -> str:
         "admin.request",
         request_id=request.request_id,
         member=request.member,
-        points=format_cents(request.points),
-        net=format_cents(request.net),
-        fee=format_cents(request.fee),
+        points=request.points,
+        net=request.net,
+        fee=request.fee,
         when=when.strftime("%Y-%m-%d %H:%M"),
     )
 
@@ -135,12 +134,12 @@ async def decide(update: Update, context: Context) -> None:
     status_key = "admin.approved" if approve else "admin.rejected"
     await edit(
         pressed_message(update),
-        t(who.language, status_key, request_id=result["request_id"], member=result["member"]),
+        t(who.language, status_key, request_id=result.request_id, member=result.member),
     )
 
 
 async def _notify(
-    context: Context, member: MemberRecord | None, result: Result, approved: bool
+    context: Context, member: MemberRecord | None, result: WithdrawalResult, approved: bool
 ) -> None:
     """Tell the member the decision, once; a blocked bot or a gone chat is only logged."""
     if member is None or member.telegram_id is None:
@@ -151,19 +150,19 @@ async def _notify(
     text = t(
         language,
         key,
-        request_id=result["request_id"],
-        points=result["points"],
-        net=result["net"],
+        request_id=result.request_id,
+        points=result.points,
+        net=result.net,
     )
     status = "approved" if approved else "rejected"
     try:
         await notify_once(
             context,
-            f"withdrawal:{result['request_id']}:{status}",
+            f"withdrawal:{result.request_id}:{status}",
             lambda: context.bot.send_message(telegram_id, text),
         )
     except TelegramError as exc:
-        LOGGER.warning("could not tell %s about %s: %s", member.member, result["request_id"], exc)
+        LOGGER.warning("could not tell %s about %s: %s", member.member, result.request_id, exc)
 
 
 async def _set_frozen(update: Update, context: Context, frozen: bool) -> None:
@@ -233,7 +232,7 @@ async def adjust(update: Update, context: Context) -> None:
         return
     await reply(
         update,
-        t(who.language, "admin.adjusted", member=member.member, delta=result["delta"]),
+        t(who.language, "admin.adjusted", member=member.member, delta=result.delta),
     )
 
 
@@ -264,12 +263,12 @@ async def lookup(update: Update, context: Context) -> None:
             referrer=member.referrer or "-",
             joined=joined.strftime("%Y-%m-%d %H:%M"),
             frozen=t(who.language, "yes" if member.frozen else "no"),
-            available=format_cents(member.available),
-            locked=format_cents(member.locked),
-            withdrawing=format_cents(member.withdrawing),
-            payable=format_cents(member.payable),
+            available=member.available,
+            locked=member.locked,
+            withdrawing=member.withdrawing,
+            payable=member.payable,
             team_size=member.team_size,
-            team_volume=format_cents(member.team_volume),
+            team_volume=member.team_volume,
             level=member.level or "-",
         ),
     )

@@ -9,7 +9,6 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import PRIVATE, Context, call, identify, reply, require_member, services
 from bot.texts import t
-from functions.rewards.money import format_cents
 from functions.services.members import SettlementBreakdown, Statement
 
 
@@ -17,9 +16,9 @@ def render(language: str, statement: Statement) -> str:
     member = statement.member
     lines = [
         t(language, "balance.title"),
-        t(language, "balance.available", points=format_cents(member.available)),
-        t(language, "balance.locked", points=format_cents(member.locked)),
-        t(language, "balance.withdrawing", points=format_cents(member.withdrawing)),
+        t(language, "balance.available", points=member.available),
+        t(language, "balance.locked", points=member.locked),
+        t(language, "balance.withdrawing", points=member.withdrawing),
     ]
     if statement.price_cents is None or statement.value is None:
         lines.append(t(language, "balance.no_price"))
@@ -28,8 +27,8 @@ def render(language: str, statement: Statement) -> str:
             t(
                 language,
                 "balance.price",
-                price=format_cents(statement.price_cents),
-                value=format_cents(statement.value),
+                price=statement.price_cents,
+                value=statement.value,
             )
         )
     if member.frozen:
@@ -43,16 +42,16 @@ def render(language: str, statement: Statement) -> str:
 def _why(language: str, last: SettlementBreakdown) -> list[str]:
     """The settlement broken down the way RULES.md §4 computes it."""
     lines = [
-        t(language, "balance.settled_on", date=last.date, points=format_cents(last.released)),
-        t(language, "balance.static", points=format_cents(last.static)),
+        t(language, "balance.settled_on", date=last.date, points=last.released),
+        t(language, "balance.static", points=last.static),
     ]
     for generation, part in enumerate(last.share, start=1):
-        lines.append(t(language, "balance.share", generation=generation, points=format_cents(part)))
+        lines.append(t(language, "balance.share", generation=generation, points=part))
     lines += [
-        t(language, "balance.team", points=format_cents(last.team)),
-        t(language, "balance.peer", points=format_cents(last.peer)),
-        t(language, "balance.paid", points=format_cents(last.paid)),
-        t(language, "balance.forfeited", points=format_cents(last.forfeited)),
+        t(language, "balance.team", points=last.team),
+        t(language, "balance.peer", points=last.peer),
+        t(language, "balance.paid", points=last.paid),
+        t(language, "balance.forfeited", points=last.forfeited),
     ]
     return lines
 

@@ -26,14 +26,9 @@ from bot.context import (
     services,
 )
 from bot.texts import CATALOGS, t
-from functions.rewards.money import format_cents
 from functions.services.members import HistoryEntry, HistoryPage
 
 CALLBACK = re.compile(r"^hist:([0-9]{1,12})$")
-
-
-def _signed(cents: int) -> str:
-    return ("+" if cents > 0 else "") + format_cents(cents)
 
 
 def _entry(language: str, entry: HistoryEntry, zone: ZoneInfo) -> str:
@@ -41,7 +36,7 @@ def _entry(language: str, entry: HistoryEntry, zone: ZoneInfo) -> str:
     kind_key = f"history.kind.{entry.kind}"
     kind = t(language, kind_key) if kind_key in CATALOGS["en"] else entry.kind
     moves = [
-        t(language, f"history.{bucket}", points=_signed(amount))
+        t(language, f"history.{bucket}", points=amount)
         for bucket, amount in (
             ("available", entry.available),
             ("locked", entry.locked),

@@ -41,7 +41,6 @@ from bot.context import (
 )
 from bot.texts import t
 from functions.rewards.errors import RejectCode, Rejected
-from functions.rewards.money import format_cents
 from functions.services.members import Package
 
 CALLBACK = re.compile(r"^shop:([0-9]{1,17}):([cp])$")
@@ -57,8 +56,8 @@ def _package_buttons(
                 t(
                     language,
                     "shop.buy_button",
-                    amount=format_cents(package.amount),
-                    points=format_cents(package.points),
+                    amount=package.amount,
+                    points=package.points,
                 ),
                 callback_data=f"shop:{package.amount}:c",
             )
@@ -71,8 +70,8 @@ def _package_buttons(
                     t(
                         language,
                         "shop.deduct_button",
-                        amount=format_cents(package.amount),
-                        points=format_cents(deduction),
+                        amount=package.amount,
+                        points=deduction,
                     ),
                     callback_data=f"shop:{package.amount}:p",
                 )
@@ -101,8 +100,8 @@ async def shop(update: Update, context: Context) -> None:
             t(
                 who.language,
                 "shop.package",
-                amount=format_cents(package.amount),
-                points=format_cents(package.points),
+                amount=package.amount,
+                points=package.points,
             )
         )
     if members.plan.deduction is not None:
@@ -135,14 +134,14 @@ async def choose(update: Update, context: Context) -> None:
     description_key = "shop.invoice_points" if points else "shop.invoice_cash"
     await context.bot.send_invoice(
         chat_id=who.user.id,
-        title=t(who.language, "shop.invoice_title", amount=format_cents(package.amount))[:32],
+        title=t(who.language, "shop.invoice_title", amount=package.amount)[:32],
         description=t(
             who.language,
             description_key,
-            amount=format_cents(package.amount),
-            points=format_cents(points),
-            cash=format_cents(cash),
-            granted=format_cents(package.points),
+            amount=package.amount,
+            points=points,
+            cash=cash,
+            granted=package.points,
         )[:255],
         payload=f"buy:{package.amount}:{points}",
         provider_token=bot.provider_token,
@@ -215,14 +214,14 @@ async def paid(update: Update, context: Context) -> None:
         t(
             who.language,
             "shop.paid",
-            amount=result["amount"],
-            cash=result["cash"],
-            points=result["points_spent"],
-            granted=result["granted"],
+            amount=result.amount,
+            cash=result.cash,
+            points=result.points_spent,
+            granted=result.granted,
         )
     ]
-    if result["locked"]:
-        lines.append(t(who.language, "shop.paid_locked", daily=result["daily"]))
+    if result.locked:
+        lines.append(t(who.language, "shop.paid_locked", daily=result.daily))
     if outcome.points_refused is not None:
         lines.append(t(who.language, "shop.points_refused"))
     try:

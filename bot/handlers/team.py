@@ -9,7 +9,6 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import PRIVATE, Context, call, identify, reply, require_member, services
 from bot.texts import t
-from functions.rewards.money import format_cents
 from functions.services.members import TeamView
 
 
@@ -25,7 +24,7 @@ def render(language: str, team: TeamView) -> str:
         lines.append(t(language, "team.more", count=team.direct_count - len(team.direct)))
     lines += [
         t(language, "team.size", count=member.team_size),
-        t(language, "team.volume", amount=format_cents(member.team_volume)),
+        t(language, "team.volume", amount=member.team_volume),
         t(language, "team.level", level=team.level or t(language, "team.no_level")),
     ]
     if team.next_level is not None and team.to_next_level is not None:
@@ -34,7 +33,7 @@ def render(language: str, team: TeamView) -> str:
                 language,
                 "team.next",
                 level=team.next_level,
-                amount=format_cents(team.to_next_level),
+                amount=team.to_next_level,
                 percent=team.progress_percent or 0,
             )
         )

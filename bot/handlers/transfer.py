@@ -28,7 +28,6 @@ from bot.context import (
 )
 from bot.texts import t
 from functions.rewards.errors import RejectCode, Rejected
-from functions.rewards.money import format_cents
 from functions.services.members import parse_points, valid_invite_code
 
 CALLBACK = re.compile(r"^tr:(?:ok:([A-Za-z0-9_-]{1,40}):([0-9]{1,17})|no)$")
@@ -76,7 +75,7 @@ async def transfer(update: Update, context: Context) -> None:
     preview = t(
         who.language,
         "transfer.preview",
-        points=format_cents(points),
+        points=points,
         name=recipient.display_name or t(who.language, "someone"),
         code=args[0],
     )
@@ -101,7 +100,7 @@ async def confirm(update: Update, context: Context) -> None:
     except Rejected as error:
         await edit(pressed.message, rejection(language, error))
         return
-    await edit(pressed.message, t(language, "transfer.done", points=result["points"]))
+    await edit(pressed.message, t(language, "transfer.done", points=result.points))
 
 
 def handlers() -> list[BaseHandler[Update, Context, Any]]:

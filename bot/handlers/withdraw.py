@@ -41,7 +41,6 @@ from bot.context import (
 )
 from bot.texts import all_texts, t
 from functions.rewards.errors import RejectCode, Rejected
-from functions.rewards.money import format_cents
 from functions.services.members import parse_points
 
 AMOUNT = 1
@@ -78,7 +77,7 @@ async def begin(update: Update, context: Context) -> object:
     question = "\n".join(
         [
             t(who.language, "withdraw.ask"),
-            t(who.language, "withdraw.available", points=format_cents(member.available)),
+            t(who.language, "withdraw.available", points=member.available),
         ]
     )
     await reply(
@@ -112,9 +111,7 @@ async def _preview(update: Update, context: Context, who: Who, text: str) -> obj
             return AMOUNT  # ask again
         if error.code is RejectCode.BELOW_MINIMUM:
             minimum = services(context).members.plan.withdrawal.min_points
-            await reply(
-                update, t(who.language, "withdraw.below_minimum", minimum=format_cents(minimum))
-            )
+            await reply(update, t(who.language, "withdraw.below_minimum", minimum=minimum))
             return ConversationHandler.END
         await reply(update, rejection(who.language, error))
         return ConversationHandler.END
@@ -131,10 +128,10 @@ async def _preview(update: Update, context: Context, who: Who, text: str) -> obj
     preview = t(
         who.language,
         "withdraw.preview",
-        points=format_cents(quote.points),
-        gross=format_cents(quote.gross),
-        fee=format_cents(quote.fee),
-        net=format_cents(quote.net),
+        points=quote.points,
+        gross=quote.gross,
+        fee=quote.fee,
+        net=quote.net,
     )
     await reply(update, preview, reply_markup=buttons)
     return ConversationHandler.END
@@ -170,10 +167,10 @@ async def confirm(update: Update, context: Context) -> None:
         t(
             language,
             "withdraw.requested",
-            request_id=result["request_id"],
-            points=result["points"],
-            net=result["net"],
-            fee=result["fee"],
+            request_id=result.request_id,
+            points=result.points,
+            net=result.net,
+            fee=result.fee,
         ),
     )
 

@@ -4,12 +4,20 @@ Handlers name a message by key and pass values; :func:`t` picks the member's
 language. Both catalogs must hold the same keys with the same placeholders
 (``tests/unit/test_bot_texts.py`` checks). Texts are plain (no parse mode),
 so names and codes members type can never break formatting.
+
+Amounts reach the texts as integer cents and are formatted here, at the edge:
+a placeholder ``{points:money}`` shows ``12345`` as ``123.45``, and
+``{points:+money}`` also marks a positive change (``+123.45``). Anything but
+an ``int`` there is a :class:`TypeError`, so a pre-formatted string cannot slip in.
 """
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from typing import Final
+
+from functions.rewards.money import format_cents
 
 from . import en, zh
 
@@ -34,13 +42,29 @@ def supported(language: str | None) -> str | None:
     return language if language in CATALOGS else None
 
 
+class _Formatter(string.Formatter):
+    """``str.format`` plus the ``money`` and ``+money`` specs for amounts in cents."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if format_spec not in MONEY_SPECS:
+            return str(super().format_field(value, format_spec))
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"an amount is given in cents (int), not {type(value).__name__}")
+        sign = "+" if format_spec == "+money" and value > 0 else ""
+        return sign + format_cents(value)
+
+
+MONEY_SPECS: Final = frozenset({"money", "+money"})
+_FORMATTER: Final = _Formatter()
+
+
 def t(language: str, key: str, /, **values: object) -> str:
-    """The message ``key`` in ``language`` with ``values`` filled in."""
+    """The message ``key`` in ``language`` with ``values`` filled in (amounts in cents)."""
     catalog = CATALOGS.get(language) or CATALOGS[DEFAULT_LANGUAGE]
     template = catalog.get(key)
     if template is None:
         template = CATALOGS["en"][key]
-    return template.format(**values) if values else template
+    return _FORMATTER.format(template, **values) if values else template
 
 
 def all_texts(key: str) -> tuple[str, ...]:

@@ -75,29 +75,31 @@ MESSAGES: Final[dict[str, str]] = {
     "invite.caption": "Your personal invite link:\n{link}\n\nForward this QR code or the link.",
     # -- balance
     "balance.title": "💰 Your balance",
-    "balance.available": "Available: {points} points",
-    "balance.locked": "Locked (released daily): {points} points",
-    "balance.withdrawing": "Being withdrawn: {points} points",
-    "balance.price": "Point value now: ¥{price} – your available points are worth ¥{value}",
+    "balance.available": "Available: {points:money} points",
+    "balance.locked": "Locked (released daily): {points:money} points",
+    "balance.withdrawing": "Being withdrawn: {points:money} points",
+    "balance.price": (
+        "Point value now: ¥{price:money} – your available points are worth ¥{value:money}"
+    ),
     "balance.no_price": "Points have no cash value yet (nothing circulates).",
     "balance.frozen": (
         "⚠️ Your account is frozen: withdrawals, transfers and paying with points are paused."
     ),
     "balance.no_settlement": "No settlement has paid you anything yet.",
-    "balance.settled_on": "Last settlement ({date}): {points} points released",
-    "balance.static": "• Static release: {points}",
-    "balance.share": "• Share, generation {generation}: {points}",
-    "balance.team": "• Team differential: {points}",
-    "balance.peer": "• Peer bonus: {points}",
-    "balance.paid": "• Accelerated release paid from your locked points: {points}",
-    "balance.forfeited": "• Forfeited by the cap (not enough locked points): {points}",
+    "balance.settled_on": "Last settlement ({date}): {points:money} points released",
+    "balance.static": "• Static release: {points:money}",
+    "balance.share": "• Share, generation {generation}: {points:money}",
+    "balance.team": "• Team differential: {points:money}",
+    "balance.peer": "• Peer bonus: {points:money}",
+    "balance.paid": "• Accelerated release paid from your locked points: {points:money}",
+    "balance.forfeited": "• Forfeited by the cap (not enough locked points): {points:money}",
     # -- history
     "history.title": "📜 History (newest first)",
     "history.empty": "Nothing has happened on your account yet.",
     "history.entry": "#{seq} {when} {kind}",
-    "history.available": "available {points}",
-    "history.locked": "locked {points}",
-    "history.withdrawing": "withdrawing {points}",
+    "history.available": "available {points:+money}",
+    "history.locked": "locked {points:+money}",
+    "history.withdrawing": "withdrawing {points:+money}",
     "history.newer": "« Newer",
     "history.older": "Older »",
     "history.kind.join": "Registered",
@@ -117,24 +119,26 @@ MESSAGES: Final[dict[str, str]] = {
     "team.invitee": "• {name}",
     "team.more": "… and {count} more",
     "team.size": "Team size (all generations): {count}",
-    "team.volume": "Team volume: ¥{amount}",
+    "team.volume": "Team volume: ¥{amount:money}",
     "team.level": "Level: {level}",
     "team.no_level": "none yet",
-    "team.next": "Next level {level}: ¥{amount} more team volume ({percent}% there)",
+    "team.next": "Next level {level}: ¥{amount:money} more team volume ({percent}% there)",
     "team.top": "You are at the highest level.",
     "team.as_of": "Team figures are updated at each daily settlement.",
     # -- shop
     "shop.title": "🛒 Packages (points are granted on the cash you pay):",
-    "shop.package": "• ¥{amount} → {points} points",
-    "shop.buy_button": "Buy ¥{amount} ({points} points)",
-    "shop.deduct_button": "¥{amount}, pay {points} with points",
+    "shop.package": "• ¥{amount:money} → {points:money} points",
+    "shop.buy_button": "Buy ¥{amount:money} ({points:money} points)",
+    "shop.deduct_button": "¥{amount:money}, pay {points:money} with points",
     "shop.deduction_note": "Points can pay part of a package (1 point = ¥1).",
     "shop.empty": "There is nothing to buy right now.",
     "shop.unavailable": "Payments are not available right now. Please try later.",
-    "shop.invoice_title": "Package ¥{amount}",
-    "shop.invoice_cash": "Package of ¥{amount}; you pay ¥{cash} and get {granted} points.",
+    "shop.invoice_title": "Package ¥{amount:money}",
+    "shop.invoice_cash": (
+        "Package of ¥{amount:money}; you pay ¥{cash:money} and get {granted:money} points."
+    ),
     "shop.invoice_points": (
-        "Package of ¥{amount}: {points} points pay part of it, you pay ¥{cash}. "
+        "Package of ¥{amount:money}: {points:money} points pay part of it, you pay ¥{cash:money}. "
         "Points are granted on the cash."
     ),
     "shop.price_label": "Package",
@@ -144,34 +148,37 @@ MESSAGES: Final[dict[str, str]] = {
         "An operator will sort it out; no need to pay again."
     ),
     "shop.paid": (
-        "✅ Payment received: package ¥{amount}, cash ¥{cash}, points used {points}.\n"
-        "Granted: {granted} points."
+        "✅ Payment received: package ¥{amount:money}, cash ¥{cash:money}, "
+        "points used {points:money}.\n"
+        "Granted: {granted:money} points."
     ),
-    "shop.paid_locked": "They are locked and released at {daily} points a day.",
+    "shop.paid_locked": "They are locked and released at {daily:money} points a day.",
     "shop.points_refused": (
         "Your points could no longer pay (they were spent or your account is frozen), "
         "so the order counts as the cash you paid."
     ),
     # -- withdraw
     "withdraw.ask": "How many points do you want to withdraw?",
-    "withdraw.available": "Available: {points} points. Reply with a number, or /cancel.",
+    "withdraw.available": "Available: {points:money} points. Reply with a number, or /cancel.",
     "withdraw.placeholder": "e.g. 100",
     "withdraw.not_amount": "Please send a number of points, like 100 or 12.50 (or /cancel).",
-    "withdraw.below_minimum": "The minimum withdrawal is {minimum} points.",
+    "withdraw.below_minimum": "The minimum withdrawal is {minimum:money} points.",
     "withdraw.preview": (
-        "Withdraw {points} points:\nValue: ¥{gross}\nFee: ¥{fee}\nYou receive: ¥{net}\n\nConfirm?"
+        "Withdraw {points:money} points:\nValue: ¥{gross:money}\nFee: ¥{fee:money}\n"
+        "You receive: ¥{net:money}\n\nConfirm?"
     ),
     "withdraw.cancelled": "Cancelled.",
     "withdraw.requested": (
-        "Withdrawal requested (no. {request_id}): {points} points for ¥{net} (fee ¥{fee}).\n"
+        "Withdrawal requested (no. {request_id}): {points:money} points for ¥{net:money} "
+        "(fee ¥{fee:money}).\n"
         "An operator will review it; I will tell you the result."
     ),
     "withdraw.approved": (
-        "✅ Your withdrawal no. {request_id} of {points} points was approved. "
-        "¥{net} will be paid out."
+        "✅ Your withdrawal no. {request_id} of {points:money} points was approved. "
+        "¥{net:money} will be paid out."
     ),
     "withdraw.rejected": (
-        "❌ Your withdrawal no. {request_id} of {points} points was rejected; "
+        "❌ Your withdrawal no. {request_id} of {points:money} points was rejected; "
         "the points are back in your available balance."
     ),
     # -- transfer
@@ -182,9 +189,9 @@ MESSAGES: Final[dict[str, str]] = {
     "transfer.not_amount": "Please give the points as a number, like 50 or 12.50.",
     "transfer.unknown_code": "No member has that invite code.",
     "transfer.self": "You cannot give points to yourself.",
-    "transfer.preview": "Give {points} points to {name} ({code})? This cannot be undone.",
+    "transfer.preview": "Give {points:money} points to {name} ({code})? This cannot be undone.",
     "transfer.cancelled": "Transfer cancelled.",
-    "transfer.done": "✅ Sent {points} points.",
+    "transfer.done": "✅ Sent {points:money} points.",
     # -- language
     "language.name": "English",
     "language.choose": "Choose your language:",
@@ -194,8 +201,8 @@ MESSAGES: Final[dict[str, str]] = {
     "admin.not_found": "No member found for {target}.",
     "admin.queue_empty": "No withdrawals are waiting for review.",
     "admin.request": (
-        "Withdrawal {request_id}\nMember: {member}\nPoints: {points}\nNet cash: ¥{net} "
-        "(fee ¥{fee})\nRequested: {when}"
+        "Withdrawal {request_id}\nMember: {member}\nPoints: {points:money}\nNet cash: ¥{net:money} "
+        "(fee ¥{fee:money})\nRequested: {when}"
     ),
     "admin.approve": "✅ Approve",
     "admin.reject": "❌ Reject",
@@ -207,13 +214,14 @@ MESSAGES: Final[dict[str, str]] = {
     "admin.frozen": "{member} is frozen.",
     "admin.unfrozen": "{member} is no longer frozen.",
     "admin.adjust_usage": "Usage: /adjust MEMBER +POINTS|-POINTS REASON (the reason is required)",
-    "admin.adjusted": "Adjusted {member} by {delta} points.",
+    "admin.adjusted": "Adjusted {member} by {delta:money} points.",
     "admin.lookup_usage": "Usage: /lookup MEMBER (id, invite code, +phone or Telegram id)",
     "admin.member": (
         "Member {member} ({name})\nTelegram: {telegram_id}\nPhone: {phone}\n"
         "Invite code: {code}\nReferrer: {referrer}\nJoined: {joined}\nFrozen: {frozen}\n"
-        "Available {available} · locked {locked} · withdrawing {withdrawing} · "
-        "payable ¥{payable}\nTeam: {team_size} members, volume ¥{team_volume}, level {level}"
+        "Available {available:money} · locked {locked:money} · withdrawing {withdrawing:money} · "
+        "payable ¥{payable:money}\nTeam: {team_size} members, "
+        "volume ¥{team_volume:money}, level {level}"
     ),
     # -- rejections (one per stable code)
     "reject.invalid_event": "That request is not valid.",

@@ -61,27 +61,27 @@ MESSAGES: Final[dict[str, str]] = {
     "invite.caption": "您的专属邀请链接：\n{link}\n\n转发此二维码或链接即可邀请好友。",
     # -- 余额
     "balance.title": "💰 我的积分",
-    "balance.available": "可用：{points} 积分",
-    "balance.locked": "锁定（每日释放）：{points} 积分",
-    "balance.withdrawing": "提现中：{points} 积分",
-    "balance.price": "当前积分价值：¥{price}，您的可用积分价值 ¥{value}",
+    "balance.available": "可用：{points:money} 积分",
+    "balance.locked": "锁定（每日释放）：{points:money} 积分",
+    "balance.withdrawing": "提现中：{points:money} 积分",
+    "balance.price": "当前积分价值：¥{price:money}，您的可用积分价值 ¥{value:money}",
     "balance.no_price": "积分暂无现金价值（尚无流通积分）。",
     "balance.frozen": "⚠️ 您的账户已冻结：暂停提现、转赠及积分抵扣。",
     "balance.no_settlement": "暂无结算记录。",
-    "balance.settled_on": "最近一次结算（{date}）：共释放 {points} 积分",
-    "balance.static": "• 静态释放：{points}",
-    "balance.share": "• 分享收益（第 {generation} 代）：{points}",
-    "balance.team": "• 团队级差：{points}",
-    "balance.peer": "• 平级奖：{points}",
-    "balance.paid": "• 加速释放（从锁定积分中支付）：{points}",
-    "balance.forfeited": "• 封顶作废（锁定积分不足）：{points}",
+    "balance.settled_on": "最近一次结算（{date}）：共释放 {points:money} 积分",
+    "balance.static": "• 静态释放：{points:money}",
+    "balance.share": "• 分享收益（第 {generation} 代）：{points:money}",
+    "balance.team": "• 团队级差：{points:money}",
+    "balance.peer": "• 平级奖：{points:money}",
+    "balance.paid": "• 加速释放（从锁定积分中支付）：{points:money}",
+    "balance.forfeited": "• 封顶作废（锁定积分不足）：{points:money}",
     # -- 明细
     "history.title": "📜 账户明细（最新在前）",
     "history.empty": "您的账户还没有任何记录。",
     "history.entry": "#{seq} {when} {kind}",
-    "history.available": "可用 {points}",
-    "history.locked": "锁定 {points}",
-    "history.withdrawing": "提现中 {points}",
+    "history.available": "可用 {points:+money}",
+    "history.locked": "锁定 {points:+money}",
+    "history.withdrawing": "提现中 {points:+money}",
     "history.newer": "« 较新",
     "history.older": "较早 »",
     "history.kind.join": "注册",
@@ -101,59 +101,66 @@ MESSAGES: Final[dict[str, str]] = {
     "team.invitee": "• {name}",
     "team.more": "……另有 {count} 人",
     "team.size": "团队人数（所有代）：{count}",
-    "team.volume": "团队业绩：¥{amount}",
+    "team.volume": "团队业绩：¥{amount:money}",
     "team.level": "等级：{level}",
     "team.no_level": "暂无",
-    "team.next": "下一等级 {level}：还差团队业绩 ¥{amount}（已完成 {percent}%）",
+    "team.next": "下一等级 {level}：还差团队业绩 ¥{amount:money}（已完成 {percent}%）",
     "team.top": "您已达到最高等级。",
     "team.as_of": "团队数据在每日结算时更新。",
     # -- 商城
     "shop.title": "🛒 套餐（按实付现金赠送积分）：",
-    "shop.package": "• ¥{amount} → {points} 积分",
-    "shop.buy_button": "购买 ¥{amount}（{points} 积分）",
-    "shop.deduct_button": "¥{amount}，用 {points} 积分抵扣",
+    "shop.package": "• ¥{amount:money} → {points:money} 积分",
+    "shop.buy_button": "购买 ¥{amount:money}（{points:money} 积分）",
+    "shop.deduct_button": "¥{amount:money}，用 {points:money} 积分抵扣",
     "shop.deduction_note": "积分可抵扣部分金额（1 积分 = ¥1）。",
     "shop.empty": "暂无可购买的套餐。",
     "shop.unavailable": "支付功能暂不可用，请稍后再试。",
-    "shop.invoice_title": "套餐 ¥{amount}",
-    "shop.invoice_cash": "¥{amount} 套餐；实付 ¥{cash}，获得 {granted} 积分。",
-    "shop.invoice_points": "¥{amount} 套餐：{points} 积分抵扣，实付 ¥{cash}。积分按实付现金赠送。",
+    "shop.invoice_title": "套餐 ¥{amount:money}",
+    "shop.invoice_cash": "¥{amount:money} 套餐；实付 ¥{cash:money}，获得 {granted:money} 积分。",
+    "shop.invoice_points": (
+        "¥{amount:money} 套餐：{points:money} 积分抵扣，实付 ¥{cash:money}。积分按实付现金赠送。"
+    ),
     "shop.price_label": "套餐",
     "shop.invoice_invalid": "该账单已失效，请重新打开 /shop。",
     "shop.payment_unmatched": (
         "我们已收到您的付款，但无法匹配到套餐。运营人员会处理，请勿重复付款。"
     ),
     "shop.paid": (
-        "✅ 付款成功：套餐 ¥{amount}，实付 ¥{cash}，使用积分 {points}。\n获得 {granted} 积分。"
+        "✅ 付款成功：套餐 ¥{amount:money}，实付 ¥{cash:money}，使用积分 {points:money}。\n"
+        "获得 {granted:money} 积分。"
     ),
-    "shop.paid_locked": "积分已锁定，每日释放 {daily} 积分。",
+    "shop.paid_locked": "积分已锁定，每日释放 {daily:money} 积分。",
     "shop.points_refused": "您的积分已无法抵扣（已被使用或账户已冻结），本单按实付现金计算。",
     # -- 提现
     "withdraw.ask": "您要提现多少积分？",
-    "withdraw.available": "可用：{points} 积分。请回复数字，或发送 /cancel 取消。",
+    "withdraw.available": "可用：{points:money} 积分。请回复数字，或发送 /cancel 取消。",
     "withdraw.placeholder": "例如 100",
     "withdraw.not_amount": "请输入积分数量，例如 100 或 12.50（或发送 /cancel）。",
-    "withdraw.below_minimum": "最低提现 {minimum} 积分。",
+    "withdraw.below_minimum": "最低提现 {minimum:money} 积分。",
     "withdraw.preview": (
-        "提现 {points} 积分：\n价值：¥{gross}\n手续费：¥{fee}\n实得：¥{net}\n\n确认吗？"
+        "提现 {points:money} 积分：\n价值：¥{gross:money}\n手续费：¥{fee:money}\n"
+        "实得：¥{net:money}\n\n确认吗？"
     ),
     "withdraw.cancelled": "已取消。",
     "withdraw.requested": (
-        "已提交提现申请（编号 {request_id}）：{points} 积分，实得 ¥{net}（手续费 ¥{fee}）。\n"
+        "已提交提现申请（编号 {request_id}）：{points:money} 积分，"
+        "实得 ¥{net:money}（手续费 ¥{fee:money}）。\n"
         "运营人员审核后会通知您结果。"
     ),
-    "withdraw.approved": "✅ 您的提现申请 {request_id}（{points} 积分）已批准，¥{net} 将打款给您。",
+    "withdraw.approved": (
+        "✅ 您的提现申请 {request_id}（{points:money} 积分）已批准，¥{net:money} 将打款给您。"
+    ),
     "withdraw.rejected": (
-        "❌ 您的提现申请 {request_id}（{points} 积分）被驳回，积分已退回可用余额。"
+        "❌ 您的提现申请 {request_id}（{points:money} 积分）被驳回，积分已退回可用余额。"
     ),
     # -- 转赠
     "transfer.usage": "转赠积分：发送 /transfer 加对方邀请码和积分数，例如 /transfer AbC123xyz 50",
     "transfer.not_amount": "请输入积分数量，例如 50 或 12.50。",
     "transfer.unknown_code": "没有会员使用这个邀请码。",
     "transfer.self": "不能转赠给自己。",
-    "transfer.preview": "确认转赠 {points} 积分给 {name}（{code}）吗？转赠后无法撤回。",
+    "transfer.preview": "确认转赠 {points:money} 积分给 {name}（{code}）吗？转赠后无法撤回。",
     "transfer.cancelled": "已取消转赠。",
-    "transfer.done": "✅ 已转赠 {points} 积分。",
+    "transfer.done": "✅ 已转赠 {points:money} 积分。",
     # -- 语言
     "language.name": "中文",
     "language.choose": "请选择语言：",
@@ -163,7 +170,8 @@ MESSAGES: Final[dict[str, str]] = {
     "admin.not_found": "找不到会员 {target}。",
     "admin.queue_empty": "没有待审核的提现申请。",
     "admin.request": (
-        "提现申请 {request_id}\n会员：{member}\n积分：{points}\n实付现金：¥{net}（手续费 ¥{fee}）\n"
+        "提现申请 {request_id}\n会员：{member}\n积分：{points:money}\n"
+        "实付现金：¥{net:money}（手续费 ¥{fee:money}）\n"
         "申请时间：{when}"
     ),
     "admin.approve": "✅ 批准",
@@ -176,13 +184,14 @@ MESSAGES: Final[dict[str, str]] = {
     "admin.frozen": "{member} 已冻结。",
     "admin.unfrozen": "{member} 已解冻。",
     "admin.adjust_usage": "用法：/adjust 会员 +积分|-积分 原因（必须填写原因）",
-    "admin.adjusted": "已为 {member} 调整 {delta} 积分。",
+    "admin.adjusted": "已为 {member} 调整 {delta:money} 积分。",
     "admin.lookup_usage": "用法：/lookup 会员（会员号、邀请码、+手机号或 Telegram ID）",
     "admin.member": (
         "会员 {member}（{name}）\nTelegram：{telegram_id}\n手机号：{phone}\n邀请码：{code}\n"
         "推荐人：{referrer}\n注册时间：{joined}\n冻结：{frozen}\n"
-        "可用 {available} · 锁定 {locked} · 提现中 {withdrawing} · 待付 ¥{payable}\n"
-        "团队：{team_size} 人，业绩 ¥{team_volume}，等级 {level}"
+        "可用 {available:money} · 锁定 {locked:money} · 提现中 {withdrawing:money} · "
+        "待付 ¥{payable:money}\n"
+        "团队：{team_size} 人，业绩 ¥{team_volume:money}，等级 {level}"
     ),
     # -- 拒绝原因（每个稳定代码一条）
     "reject.invalid_event": "请求无效。",

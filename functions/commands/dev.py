@@ -433,7 +433,7 @@ class DevStack:
         result = _runtime.ledger().join(
             Join(member, referrer), f"dev-join:{member}", profile=profile
         )
-        return dict(result)
+        return result.to_record()
 
     def member(self, name: str) -> dict[str, Any] | None:
         from functions.handlers import _runtime

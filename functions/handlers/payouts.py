@@ -18,7 +18,8 @@ from pydantic_settings import BaseSettings
 
 from functions.config import ChainKeySettings, PlanSettings, StoreSettings
 from functions.observability import logger, metrics, tracer
-from functions.services.payouts import run_payouts
+from functions.rewards.money import format_cents
+from functions.services.payouts import PayoutRun, run_payouts
 
 from . import _runtime
 from ._events import local_midnight_us, scheduled_day
@@ -38,13 +39,40 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     zone = _runtime.settings(ScheduleSettings).zone
     day, _ = scheduled_day(event, zone)
     logger.append_keys(payout_date=day.isoformat())
-    outcome = run_payouts(
+    run = run_payouts(
         _runtime.ledger(), _runtime.payout_provider(), day.isoformat(), local_midnight_us(day, zone)
     )
-    earlier = outcome.get("earlier", [])
-    paid = outcome.get("paid", 0) + sum(batch["paid"] for batch in earlier)
-    skipped = len(outcome.get("skipped", [])) + sum(len(batch["skipped"]) for batch in earlier)
+    paid = run.paid + sum(batch.paid for batch in run.earlier)
+    skipped = len(run.skipped) + sum(len(batch.skipped) for batch in run.earlier)
     metrics.add_metric("PayoutRequestsPaid", MetricUnit.Count, paid)
     metrics.add_metric("PayoutRequestsSkipped", MetricUnit.Count, skipped)
+    outcome = _outcome(run)
     logger.info("payout batch", extra={"outcome": outcome})
     return outcome
+
+
+def _outcome(run: PayoutRun) -> dict[str, Any]:
+    """The invocation's answer: JSON, the net total as a decimal string."""
+    return {
+        "date": run.date,
+        "provider": run.provider,
+        "reference": run.reference,
+        "resubmitted": run.resubmitted,
+        "claimed": run.claimed,
+        "not_claimed": [list(pair) for pair in run.not_claimed],
+        "requests": run.requests,
+        "net_total": format_cents(run.net_total),
+        "paid": run.paid,
+        "already_paid": run.already_paid,
+        "skipped": [list(pair) for pair in run.skipped],
+        "earlier": [
+            {
+                "date": batch.date,
+                "reference": batch.reference,
+                "paid": batch.paid,
+                "already_paid": batch.already_paid,
+                "skipped": [list(pair) for pair in batch.skipped],
+            }
+            for batch in run.earlier
+        ],
+    }

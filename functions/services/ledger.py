@@ -29,7 +29,7 @@ from functions.rewards.decisions import (
 from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.events import Join, Purchase, Transfer, Withdraw
 from functions.rewards.ledger import SYSTEM, Bucket, Posting, move
-from functions.rewards.money import format_cents
+from functions.rewards.money import Cents, format_cents
 from functions.rewards.plan import Plan
 from functions.store.commit import Claim, Commit, NewMember, WithdrawalChange
 from functions.store.errors import (
@@ -43,8 +43,28 @@ from functions.store.payout_store import BatchClaim
 from functions.store.ports import LedgerPort
 from functions.store.records import GrantRecord, MemberRecord, WithdrawalRecord, WithdrawalStatus
 
+from .results import (
+    AdjustmentResult,
+    Commission,
+    FreezeResult,
+    JoinResult,
+    PurchaseResult,
+    Record,
+    RecordError,
+    TransferResult,
+    WithdrawalResult,
+    adjustment_details,
+    freeze_details,
+    join_details,
+    purchase_details,
+    transfer_details,
+    withdrawal_decided_details,
+    withdrawal_paid_details,
+    withdrawal_requested_details,
+)
+
 T = TypeVar("T")
-Result = dict[str, Any]
+R = TypeVar("R")
 
 
 def wall_clock_us() -> int:
@@ -80,9 +100,9 @@ class Ledger:
                 self.sleep(min(0.2, 0.002 * 2**round_) * self._rng.random())
         raise AssertionError("unreachable")
 
-    def _replay(self, key: str) -> Result | None:
+    def _replay(self, key: str, read: Callable[[Record], R]) -> R | None:
         stored = self.store.stored_result(key)
-        return None if stored is None else dict(json.loads(stored))
+        return None if stored is None else _stored(stored, read)
 
     def pool(self) -> PricePool:
         totals = self.store.system_totals()
@@ -102,11 +122,11 @@ class Ledger:
         *,
         profile: Mapping[str, object] | None = None,
         claims: tuple[Claim, ...] = (),
-    ) -> Result:
+    ) -> JoinResult:
         """Create a member under an existing referrer (fixed forever)."""
 
-        def attempt() -> Result:
-            replay = self._replay(key)
+        def attempt() -> JoinResult:
+            replay = self._replay(key, JoinResult.from_record)
             if replay is not None:
                 return replay
             existing = self.store.get_member(event.member)
@@ -114,7 +134,7 @@ class Ledger:
             check_join(
                 event, member_exists=existing is not None, referrer_exists=referrer is not None
             )
-            result: Result = {"member": event.member, "referrer": event.referrer}
+            result = JoinResult(event.member, event.referrer)
             try:
                 self.store.commit(
                     Commit(
@@ -122,8 +142,8 @@ class Ledger:
                         kind="join",
                         at=self.clock(),
                         chain=NewMember(event.member, event.referrer, self.clock(), profile or {}),
-                        details={"referrer": event.referrer},
-                        result=result,
+                        details=join_details(result),
+                        result=result.to_record(),
                         idempotency_key=key,
                         claims=claims,
                     )
@@ -142,14 +162,14 @@ class Ledger:
         return self._retrying(attempt)
 
     # -- purchase ----------------------------------------------------------
-    def purchase(self, event: Purchase, key: str) -> Result:
+    def purchase(self, event: Purchase, key: str) -> PurchaseResult:
         """A paid order: deduction, grant, reserve and commissions in one transaction."""
         generations = len(self.plan.commission.rates) if self.plan.commission else 0
 
-        def attempt() -> Result:
+        def attempt() -> PurchaseResult:
             recorded = self.store.get_order(event.order)
             if recorded is not None and recorded[0] == key:
-                return dict(json.loads(recorded[1]))
+                return _stored(recorded[1], PurchaseResult.from_record)
             buyer = self.store.get_member(event.member)
             outcome = decide_purchase(
                 self.plan,
@@ -177,19 +197,19 @@ class Ledger:
                         GrantRecord(seq, event.order, grant.points, grant.points, grant.daily),
                     )
                 }
-            result: Result = {
-                "order": event.order,
-                "member": event.member,
-                "amount": format_cents(outcome.amount),
-                "points_spent": format_cents(outcome.points_spent),
-                "cash": format_cents(outcome.cash),
-                "granted": format_cents(grant.points if grant else 0),
-                "daily": format_cents(grant.daily if grant else 0),
-                "locked": bool(grant and grant.locked),
-                "tier": grant.tier if grant else None,
-                "reserve_added": format_cents(outcome.reserve_added),
-                "commissions": [[who, format_cents(amount)] for who, amount in outcome.commissions],
-            }
+            result = PurchaseResult(
+                order=event.order,
+                member=event.member,
+                amount=outcome.amount,
+                points_spent=outcome.points_spent,
+                cash=outcome.cash,
+                granted=grant.points if grant else 0,
+                daily=grant.daily if grant else 0,
+                locked=bool(grant and grant.locked),
+                tier=grant.tier if grant else None,
+                reserve_added=outcome.reserve_added,
+                commissions=tuple(Commission(who, amount) for who, amount in outcome.commissions),
+            )
             try:
                 self.store.commit(
                     Commit(
@@ -198,11 +218,11 @@ class Ledger:
                         at=self.clock(),
                         chain=buyer,
                         postings=outcome.postings,
-                        details={**result, "category": event.category},
+                        details=purchase_details(result, event.category),
                         statistics=statistics,
                         sets=sets,
                         order=event.order,
-                        result=result,
+                        result=result.to_record(),
                     )
                 )
             except AlreadyExistsError:
@@ -212,9 +232,9 @@ class Ledger:
         return self._retrying(attempt)
 
     # -- transfer ----------------------------------------------------------
-    def transfer(self, event: Transfer, key: str) -> Result:
-        def attempt() -> Result:
-            replay = self._replay(key)
+    def transfer(self, event: Transfer, key: str) -> TransferResult:
+        def attempt() -> TransferResult:
+            replay = self._replay(key, TransferResult.from_record)
             if replay is not None:
                 return replay
             found = self.store.get_members([event.sender, event.recipient])
@@ -225,11 +245,7 @@ class Ledger:
                 recipient=recipient.snapshot() if recipient else None,
             )
             assert sender is not None
-            result: Result = {
-                "from": event.sender,
-                "to": event.recipient,
-                "points": format_cents(outcome.points),
-            }
+            result = TransferResult(event.sender, event.recipient, outcome.points)
             self._commit_keyed(
                 Commit(
                     event_key=key,
@@ -237,12 +253,12 @@ class Ledger:
                     at=self.clock(),
                     chain=sender,
                     postings=outcome.postings,
-                    details=result,
+                    details=transfer_details(result),
                     statistics={
                         event.sender: {"transferred_out": outcome.points},
                         event.recipient: {"transferred_in": outcome.points},
                     },
-                    result=result,
+                    result=result.to_record(),
                     idempotency_key=key,
                 )
             )
@@ -262,11 +278,11 @@ class Ledger:
             raise ConflictError(str(exc)) from None
 
     # -- withdrawals -------------------------------------------------------
-    def request_withdrawal(self, event: Withdraw, key: str) -> Result:
+    def request_withdrawal(self, event: Withdraw, key: str) -> WithdrawalResult:
         """Hold the points and set the net cash aside; an operator decides later."""
 
-        def attempt() -> Result:
-            replay = self._replay(key)
+        def attempt() -> WithdrawalResult:
+            replay = self._replay(key, WithdrawalResult.from_record)
             if replay is not None:
                 return replay
             member = self.store.get_member(event.member)
@@ -294,7 +310,7 @@ class Ledger:
                 requested_at=self.clock(),
                 version=0,
             )
-            result = _withdrawal_result(record)
+            result = WithdrawalResult.of(record)
             self._commit_keyed(
                 Commit(
                     no_settlement_open=self.plan.valuation.mode == "reserve",
@@ -303,8 +319,8 @@ class Ledger:
                     at=record.requested_at,
                     chain=member,
                     postings=quote.request_postings(),
-                    details=result,
-                    result=result,
+                    details=withdrawal_requested_details(result),
+                    result=result.to_record(),
                     idempotency_key=key,
                     withdrawal=WithdrawalChange(record, "pending"),
                 )
@@ -315,16 +331,16 @@ class Ledger:
 
     def decide_withdrawal(
         self, request_id: str, *, approve: bool, operator: str, reason: str | None = None
-    ) -> Result:
+    ) -> WithdrawalResult:
         """Approve (burn the held points; cash payable T+1) or reject (undo exactly)."""
         target = "approved" if approve else "rejected"
 
-        def attempt() -> Result:
+        def attempt() -> WithdrawalResult:
             record = self.store.get_withdrawal(request_id)
             if record is None:
                 raise Rejected(RejectCode.NOT_FOUND, f"no withdrawal request {request_id!r}")
             if record.status == target:
-                return _withdrawal_result(record)
+                return WithdrawalResult.of(record)
             if record.status != "pending":
                 raise Rejected(RejectCode.NOT_PENDING, f"the request is already {record.status}")
             member = self.member(record.member)
@@ -336,7 +352,7 @@ class Ledger:
                 else {}
             )
             decided = WithdrawalRecord(**{**_fields(record), "status": target})
-            result = _withdrawal_result(decided)
+            result = WithdrawalResult.of(decided)
             self.store.commit(
                 Commit(
                     event_key=f"withdrawal:{request_id}:{target}",
@@ -344,7 +360,7 @@ class Ledger:
                     at=self.clock(),
                     chain=member,
                     postings=postings,
-                    details={**result, "operator": operator, "reason": reason},
+                    details=withdrawal_decided_details(result, operator, reason),
                     statistics=statistics,
                     fees=record.fee if approve else 0,
                     withdrawal=WithdrawalChange(record, target, operator, reason),
@@ -356,7 +372,7 @@ class Ledger:
 
     def mark_paid(
         self, request_id: str, *, operator: str, reference: str, batch: str | None = None
-    ) -> Result:
+    ) -> WithdrawalResult:
         """The operator paid the net cash: it leaves the member's payable account.
 
         ``batch`` is the business date of the payout batch that paid it: the request
@@ -365,22 +381,19 @@ class Ledger:
         report, so only that batch may mark it paid (else finance could pay it twice).
         """
 
-        def attempt() -> Result:
+        def attempt() -> WithdrawalResult:
             record = self.store.get_withdrawal(request_id)
             if record is None:
                 raise Rejected(RejectCode.NOT_FOUND, f"no withdrawal request {request_id!r}")
             if record.status == WithdrawalStatus.PAID:
-                return _withdrawal_result(record)
+                return WithdrawalResult.of(record)
             payable = WithdrawalStatus.APPROVED if batch is None else WithdrawalStatus.BATCHED
             if record.status != payable or record.batch != batch:
                 where = f" in the payout batch of {record.batch}" if record.batch else ""
                 raise Rejected(RejectCode.NOT_PENDING, f"the request is {record.status}{where}")
             member = self.member(record.member)
             paid = WithdrawalRecord(**{**_fields(record), "status": WithdrawalStatus.PAID.value})
-            result = _withdrawal_result(paid)
-            details: dict[str, object] = {**result, "operator": operator, "reference": reference}
-            if batch is not None:
-                details["batch"] = batch
+            result = WithdrawalResult.of(paid)
             self.store.commit(
                 Commit(
                     event_key=f"withdrawal:{request_id}:paid",
@@ -388,7 +401,7 @@ class Ledger:
                     at=self.clock(),
                     chain=member,
                     postings=_quote(record).payout_postings(),
-                    details=details,
+                    details=withdrawal_paid_details(result, operator, reference, batch),
                     withdrawal=WithdrawalChange(record, "paid", operator, reference),
                 )
             )
@@ -416,24 +429,26 @@ class Ledger:
         return self._retrying(attempt)
 
     # -- operator actions ----------------------------------------------------
-    def set_frozen(self, member_name: str, frozen: bool, key: str, *, operator: str) -> Result:
-        def attempt() -> Result:
-            replay = self._replay(key)
+    def set_frozen(
+        self, member_name: str, frozen: bool, key: str, *, operator: str
+    ) -> FreezeResult:
+        def attempt() -> FreezeResult:
+            replay = self._replay(key, FreezeResult.from_record)
             if replay is not None:
                 return replay
             record = self.store.get_member(member_name)
             check_member(record.snapshot() if record else None, member_name)
             assert record is not None
-            result: Result = {"member": member_name, "frozen": frozen}
+            result = FreezeResult(member_name, frozen)
             self._commit_keyed(
                 Commit(
                     event_key=key,
                     kind="freeze" if frozen else "unfreeze",
                     at=self.clock(),
                     chain=record,
-                    details={**result, "operator": operator},
+                    details=freeze_details(result, operator),
                     sets={member_name: {"frozen": frozen}},
-                    result=result,
+                    result=result.to_record(),
                     idempotency_key=key,
                 )
             )
@@ -443,13 +458,13 @@ class Ledger:
 
     def adjust(
         self, member_name: str, delta: int, reason: str, key: str, *, operator: str
-    ) -> Result:
+    ) -> AdjustmentResult:
         """Operator correction of available points; journaled with who and why."""
         if not reason.strip():
             raise Rejected(RejectCode.INVALID_EVENT, "an adjustment needs a reason")
 
-        def attempt() -> Result:
-            replay = self._replay(key)
+        def attempt() -> AdjustmentResult:
+            replay = self._replay(key, AdjustmentResult.from_record)
             if replay is not None:
                 return replay
             record = self.member(member_name)
@@ -463,7 +478,7 @@ class Ledger:
                 if delta > 0
                 else move(-delta, member_name, Bucket.AVAILABLE, SYSTEM, Bucket.BURNED)
             )
-            result: Result = {"member": member_name, "delta": format_cents(delta)}
+            result = AdjustmentResult(member_name, delta)
             self._commit_keyed(
                 Commit(
                     event_key=key,
@@ -471,9 +486,9 @@ class Ledger:
                     at=self.clock(),
                     chain=record,
                     postings=postings,
-                    details={**result, "reason": reason, "operator": operator},
+                    details=adjustment_details(result, reason, operator),
                     statistics={member_name: {"adjusted": delta}},
-                    result=result,
+                    result=result.to_record(),
                     idempotency_key=key,
                 )
             )
@@ -481,9 +496,10 @@ class Ledger:
 
         return self._retrying(attempt)
 
-    def price(self) -> str | None:
+    def price(self) -> Cents | None:
+        """Cash per point now, floored to a hundredth (None: no price yet)."""
         value = point_price(self.plan, self.pool())
-        return None if value is None else format_cents(value.numerator * 100 // value.denominator)
+        return None if value is None else value.numerator * 100 // value.denominator
 
 
 def _fields(record: WithdrawalRecord) -> dict[str, Any]:
@@ -501,13 +517,19 @@ def _quote(record: WithdrawalRecord) -> WithdrawalQuote:
     )
 
 
-def _withdrawal_result(record: WithdrawalRecord) -> Result:
-    return {
-        "request_id": record.request_id,
-        "member": record.member,
-        "points": format_cents(record.points),
-        "gross": format_cents(record.gross),
-        "net": format_cents(record.net),
-        "fee": format_cents(record.fee),
-        "status": record.status,
-    }
+def _stored(text: str, read: Callable[[Record], R]) -> R:
+    """A keyed event's stored result as its typed value.
+
+    A record that does not read as this use case's result means the key was
+    first used by another kind of request: refused, and nothing is written.
+    """
+    try:
+        record = json.loads(text)
+        if not isinstance(record, dict):
+            raise RecordError("the stored result is not a JSON object")
+        return read(record)
+    except ValueError:  # not JSON, or a RecordError
+        raise Rejected(
+            RejectCode.INVALID_EVENT,
+            "that idempotency key was already used for a different kind of request",
+        ) from None

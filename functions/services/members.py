@@ -37,7 +37,14 @@ from functions.store.journal import decode_postings
 from functions.store.ports import BotPort
 from functions.store.records import JournalEntry, MemberRecord, WithdrawalRecord
 
-from .ledger import Ledger, Result
+from .ledger import Ledger
+from .results import (
+    AdjustmentResult,
+    FreezeResult,
+    PurchaseResult,
+    TransferResult,
+    WithdrawalResult,
+)
 
 MEMBER_PREFIX = "tg"
 """Member ids of bot registrations are ``tg<telegram user id>``: stable and collision-free."""
@@ -188,7 +195,7 @@ class Package:
 
 @dataclass(frozen=True, slots=True)
 class Payment:
-    result: Result
+    result: PurchaseResult
     points_refused: RejectCode | None = None
     """Set when points offered at checkout could no longer pay; the cash was recorded alone."""
 
@@ -390,10 +397,12 @@ class Members:
             pool=self._pool(),
         )
 
-    def withdraw(self, member: MemberRecord, points: Cents, key: str) -> Result:
+    def withdraw(self, member: MemberRecord, points: Cents, key: str) -> WithdrawalResult:
         return self.ledger.request_withdrawal(Withdraw(member.member, points), key)
 
-    def transfer(self, sender: MemberRecord, recipient: str, points: Cents, key: str) -> Result:
+    def transfer(
+        self, sender: MemberRecord, recipient: str, points: Cents, key: str
+    ) -> TransferResult:
         if recipient == sender.member:
             raise Rejected(RejectCode.INVALID_EVENT, "a member cannot send points to themself")
         return self.ledger.transfer(Transfer(sender.member, recipient, points), key)
@@ -479,17 +488,19 @@ class Members:
 
     def decide_withdrawal(
         self, request_id: str, *, approve: bool, operator: str
-    ) -> tuple[Result, MemberRecord | None]:
+    ) -> tuple[WithdrawalResult, MemberRecord | None]:
         """Approve or reject; returns the result and the member to notify."""
         result = self.ledger.decide_withdrawal(request_id, approve=approve, operator=operator)
-        return result, self.store.get_member(str(result["member"]))
+        return result, self.store.get_member(result.member)
 
-    def set_frozen(self, member: MemberRecord, frozen: bool, key: str, operator: str) -> Result:
+    def set_frozen(
+        self, member: MemberRecord, frozen: bool, key: str, operator: str
+    ) -> FreezeResult:
         return self.ledger.set_frozen(member.member, frozen, key, operator=operator)
 
     def adjust(
         self, member: MemberRecord, delta: Cents, reason: str, key: str, operator: str
-    ) -> Result:
+    ) -> AdjustmentResult:
         return self.ledger.adjust(member.member, delta, reason.strip(), key, operator=operator)
 
 

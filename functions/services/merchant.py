@@ -35,10 +35,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.events import Purchase
-from functions.rewards.money import AmountError, Cents, format_rate, parse_cents, parse_rate
+from functions.rewards.money import (
+    AmountError,
+    Cents,
+    format_cents,
+    format_rate,
+    parse_cents,
+    parse_rate,
+)
 from functions.rewards.plan import Plan
 
 from .ledger import Ledger
+from .results import PurchaseResult, RecordError
 
 MERCHANT_HEADER = "x-jifen-merchant"
 TIMESTAMP_HEADER = "x-jifen-timestamp"
@@ -388,7 +396,8 @@ def record_order(ledger: Ledger, merchant: Merchant, order: OrderRequest) -> Ord
     if recorded is not None:
         recorded_key, result_text = recorded
         if recorded_key == key:
-            return OrderOutcome(Reply(200, _body(merchant, order, json.loads(result_text))), True)
+            first = _recorded(result_text)
+            return OrderOutcome(Reply(200, _body(merchant, order, first)), True)
         return _rejected(
             Rejected(
                 RejectCode.DUPLICATE_ORDER,
@@ -410,8 +419,30 @@ def record_order(ledger: Ledger, merchant: Merchant, order: OrderRequest) -> Ord
     return OrderOutcome(Reply(201, _body(merchant, order, result)))
 
 
-def _body(merchant: Merchant, order: OrderRequest, result: Mapping[str, Any]) -> dict[str, Any]:
-    return {"merchant": merchant.merchant_id, "order_id": order.order_id, **result}
+def _recorded(result_text: str) -> PurchaseResult:
+    record = json.loads(result_text)
+    if not isinstance(record, dict):
+        raise RecordError("the recorded order's result is not a JSON object")
+    return PurchaseResult.from_record(record)
+
+
+def _body(merchant: Merchant, order: OrderRequest, result: PurchaseResult) -> dict[str, Any]:
+    """The API's answer: the order as recorded, amounts as decimal strings like the request's."""
+    return {
+        "merchant": merchant.merchant_id,
+        "order_id": order.order_id,
+        "order": result.order,
+        "member": result.member,
+        "amount": format_cents(result.amount),
+        "points_spent": format_cents(result.points_spent),
+        "cash": format_cents(result.cash),
+        "granted": format_cents(result.granted),
+        "daily": format_cents(result.daily),
+        "locked": result.locked,
+        "tier": result.tier,
+        "reserve_added": format_cents(result.reserve_added),
+        "commissions": [[paid.member, format_cents(paid.amount)] for paid in result.commissions],
+    }
 
 
 def _rejected(rejection: Rejected) -> OrderOutcome:

@@ -332,6 +332,36 @@ class ManualPayoutProvider:
 
 
 @dataclass(frozen=True, slots=True)
+class FinishedBatch:
+    """An earlier day's batch whose requests still ``batched`` a later run confirmed."""
+
+    date: str
+    reference: str | None
+    paid: int
+    already_paid: int
+    skipped: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutRun:
+    """What one run of the day's payouts did; ``net_total`` in cents, formatted by the caller."""
+
+    date: str
+    provider: str
+    reference: str | None
+    resubmitted: bool
+    claimed: int
+    not_claimed: tuple[tuple[str, str], ...]
+    """(request id, why): eligible requests this run could not claim."""
+    requests: int
+    net_total: Cents
+    paid: int
+    already_paid: int
+    skipped: tuple[tuple[str, str], ...]
+    earlier: tuple[FinishedBatch, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Claiming:
     """What one run's claiming phase did (a rerun of a sealed day claims nothing)."""
 
@@ -407,7 +437,7 @@ def _pay(
 
 def finish_earlier_batches(
     ledger: Ledger, provider: PayoutProvider, date: str
-) -> list[dict[str, Any]]:
+) -> list[FinishedBatch]:
     """Confirm requests still ``batched`` in days before ``date`` under their own batch.
 
     A ``busy`` mark or a crash leaves requests ``batched``; no other day may list
@@ -418,7 +448,7 @@ def finish_earlier_batches(
     for record in ledger.store.iter_withdrawals(WithdrawalStatus.BATCHED):
         if record.batch is not None and record.batch < date:
             leftovers.setdefault(record.batch, []).append(record.request_id)
-    finished: list[dict[str, Any]] = []
+    finished: list[FinishedBatch] = []
     for earlier in sorted(leftovers):
         header = ledger.store.payout_batch(earlier)
         if header is None:
@@ -427,36 +457,34 @@ def finish_earlier_batches(
             ledger.store.seal_payout_batch(earlier, ledger.clock())
         submission, confirmation = _pay(provider, sealed_batch(ledger, earlier), leftovers[earlier])
         finished.append(
-            {
-                "date": earlier,
-                "reference": submission.reference or None,
-                "paid": len(confirmation.paid),
-                "already_paid": len(confirmation.already_paid),
-                "skipped": [list(pair) for pair in confirmation.skipped],
-            }
+            FinishedBatch(
+                date=earlier,
+                reference=submission.reference or None,
+                paid=len(confirmation.paid),
+                already_paid=len(confirmation.already_paid),
+                skipped=confirmation.skipped,
+            )
         )
     return finished
 
 
-def run_payouts(
-    ledger: Ledger, provider: PayoutProvider, date: str, cutoff_us: int
-) -> dict[str, Any]:
+def run_payouts(ledger: Ledger, provider: PayoutProvider, date: str, cutoff_us: int) -> PayoutRun:
     """Claim and seal the day's batch, submit exactly its claims and confirm them;
     then finish earlier batches that still hold ``batched`` requests."""
     claiming = claim_batch(ledger, provider, date, cutoff_us)
     submission, confirmation = _pay(provider, sealed_batch(ledger, date))
     earlier = finish_earlier_batches(ledger, provider, date)
-    return {
-        "date": date,
-        "provider": provider.name,
-        "reference": submission.reference or None,
-        "resubmitted": submission.resubmitted,
-        "claimed": len(claiming.claimed),
-        "not_claimed": [list(pair) for pair in claiming.not_claimed],
-        "requests": len(submission.request_ids),
-        "net_total": format_cents(submission.net_total),
-        "paid": len(confirmation.paid),
-        "already_paid": len(confirmation.already_paid),
-        "skipped": [list(pair) for pair in confirmation.skipped],
-        "earlier": earlier,
-    }
+    return PayoutRun(
+        date=date,
+        provider=provider.name,
+        reference=submission.reference or None,
+        resubmitted=submission.resubmitted,
+        claimed=len(claiming.claimed),
+        not_claimed=claiming.not_claimed,
+        requests=len(submission.request_ids),
+        net_total=submission.net_total,
+        paid=len(confirmation.paid),
+        already_paid=len(confirmation.already_paid),
+        skipped=confirmation.skipped,
+        earlier=tuple(earlier),
+    )

@@ -69,14 +69,14 @@ def test_decision_buttons_refuse_non_operators(
     alice = _member_with_points(bot, store, ALICE)
     result = bot.ledger.request_withdrawal(Withdraw(alice, 20_000), "w-1")
     message = bot.command(ALICE, "/help").message
-    forged = data[:7] + str(result["request_id"])
+    forged = data[:7] + result.request_id
 
     exchange = bot.press(ALICE, message, forged)
 
     [answer] = exchange.of("answerCallbackQuery")
     assert answer.params["text"] == REFUSED
     [pending] = store.withdrawals("pending")
-    assert pending.request_id == result["request_id"]
+    assert pending.request_id == result.request_id
 
 
 def test_operator_approves_and_member_is_notified(bot: RunningBot, store: LedgerStore) -> None:

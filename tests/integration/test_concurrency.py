@@ -17,6 +17,7 @@ from functions.rewards.errors import Rejected
 from functions.rewards.events import Join, Purchase, Transfer, Withdraw
 from functions.rewards.plan import parse_plan
 from functions.services.ledger import Ledger, request_id_for
+from functions.services.results import TransferResult
 from functions.store.ledger_store import LedgerStore
 from tests.support.books import assert_books_balance, ledger_state
 
@@ -166,7 +167,7 @@ def test_one_key_sent_from_many_threads_takes_effect_once(tables: Tables) -> Non
     Then all eight get the same answer and 10.00 moved exactly once."""
     table = _funded_table(tables)
     outcomes = _storm(tables, table, [_transfer("t-same", "R0")] * 8)
-    assert outcomes == [("ok", {"from": "A", "to": "R0", "points": "10.00"})] * 8
+    assert outcomes == [("ok", TransferResult("A", "R0", 10_00))] * 8
     store = tables.store(table)
     assert (_available(store, "A"), _available(store, "R0")) == (START - REQUEST, REQUEST)
     assert [entry.event_key for entry in store.journal("A")].count("t-same") == 1

@@ -142,7 +142,7 @@ def request(world: World, member: str, when: str, *, decide: bool | None) -> str
     ledger.purchase(Purchase(member, f"order-{member}", 100_000), f"order:{member}")
     world.clock.now = at(when)
     result = ledger.request_withdrawal(Withdraw(member, 10_000), f"withdraw:{member}")
-    request_id = str(result["request_id"])
+    request_id = result.request_id
     if decide is not None:
         ledger.decide_withdrawal(request_id, approve=decide, operator="ops:alice", reason="checked")
     world.requests[member] = request_id

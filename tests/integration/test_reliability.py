@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 from functions.rewards.errors import Rejected
 from functions.rewards.events import Join, Purchase, Transfer, Withdraw
+from functions.rewards.money import format_cents
 from functions.rewards.plan import parse_plan
 from functions.services import settlement
 from functions.services.ledger import Ledger, request_id_for
@@ -352,7 +353,7 @@ def test_botocore_retries_a_throttled_read_and_write_on_the_wire(
         hooks.on("before-send.dynamodb", throttle_once)
         result = ledger_on(store).purchase(Purchase("B", "o-x", 10_000), "buy-o-x")
     assert throttled == {"GetItem": 1, "TransactWriteItems": 1}
-    assert result["granted"] == "200.00"
+    assert format_cents(result.granted) == "200.00"
     assert [entry.event_key for entry in store.journal("B")][-1] == "buy-o-x"
     assert_books_balance(ledger_state(store))
 
@@ -621,7 +622,7 @@ def test_reserve_withdrawals_wait_for_an_unfinished_settlement(
     assert state.totals.circulating == circulating
     quote = ledger_on(store).request_withdrawal(Withdraw("A", 1_000), "w-A")
     gross = 1_000 * state.totals.reserve // circulating
-    assert quote["gross"] == f"{gross // 100}.{gross % 100:02d}"
+    assert format_cents(quote.gross) == f"{gross // 100}.{gross % 100:02d}"
 
 
 def test_a_withdrawal_during_the_first_settlement_is_busy_not_no_price(
@@ -653,7 +654,7 @@ def test_a_finished_run_whose_answer_was_lost_does_not_block_withdrawals(
     assert store.open_settlement() is None
     assert run_settlement(ledger_on(store), FIRST_DAY).status == "already_settled"
     quote = ledger_on(store).request_withdrawal(Withdraw("A", 1_000), "w-A")
-    assert quote["status"] == "pending"
+    assert quote.status == "pending"
 
 
 # -- (e) committed, but the response was lost -----------------------------------------------------
@@ -765,4 +766,4 @@ def test_a_read_timeout_on_a_transaction_is_a_store_error(
             result = SERVICE_CALLS["transfer"](ledger_on(store))
         except StoreError:
             return
-    assert result == {"from": "A", "to": "E", "points": "25.00"}
+    assert (result.sender, result.recipient, format_cents(result.points)) == ("A", "E", "25.00")

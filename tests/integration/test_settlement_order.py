@@ -29,7 +29,6 @@ from functions.handlers import _runtime
 from functions.handlers import settlement as handlers
 from functions.rewards.errors import Rejected
 from functions.rewards.events import Join, Purchase, Withdraw
-from functions.rewards.money import parse_cents
 from functions.rewards.plan import Plan, load_plan_text
 from functions.services import settlement
 from functions.services.ledger import Ledger
@@ -86,7 +85,7 @@ def scheduled(ledger: Ledger, target: str) -> dict[str, Any]:
 def withdraw(ledger: Ledger) -> str:
     """Request :data:`WITHDRAWAL`; its status, or the rejection code."""
     try:
-        return str(ledger.request_withdrawal(WITHDRAWAL, "w-A")["status"])
+        return str(ledger.request_withdrawal(WITHDRAWAL, "w-A").status)
     except Rejected as refused:
         return refused.code.value
 
@@ -399,7 +398,7 @@ def test_a_killed_run_then_the_next_days_schedule_releases_nothing_twice(
     available = sum(record.available for record in members)
     assert totals.circulating == available
     quote = _runtime.ledger().request_withdrawal(Withdraw("m00", 5_000), "w-m00")
-    assert parse_cents(quote["gross"]) == 5_000 * totals.reserve // available
+    assert quote.gross == 5_000 * totals.reserve // available
 
     after = handlers.handler(scheduled_event(HANDLER_DAY_2), Context())
     assert after["status"] == "settled"

@@ -47,8 +47,43 @@ def test_language_from_telegram_code(code: str | None, language: str) -> None:
 
 
 def test_t_fills_values_and_falls_back_to_chinese() -> None:
-    assert t("en", "transfer.done", points="1.00") == "✅ Sent 1.00 points."
+    assert t("en", "transfer.done", points=100) == "✅ Sent 1.00 points."
     assert t("xx", "yes") == "是"
+
+
+def test_amounts_reach_the_texts_in_cents_and_are_formatted_there() -> None:
+    """Given amounts in cents, when a text shows them, then they read as decimals (signed
+    where the text shows a change)."""
+    assert t("en", "withdraw.requested", request_id="r1", points=10_000, net=2_400, fee=600) == (
+        "Withdrawal requested (no. r1): 100.00 points for ¥24.00 (fee ¥6.00).\n"
+        "An operator will review it; I will tell you the result."
+    )
+    assert t("zh", "admin.adjusted", member="tg1", delta=-5) == "已为 tg1 调整 -0.05 积分。"
+    assert [t("en", "history.available", points=cents) for cents in (250, -250, 0)] == [
+        "available +2.50",
+        "available -2.50",
+        "available 0.00",
+    ]
+
+
+@pytest.mark.parametrize("value", ["1.00", 1.0, True, None])
+def test_an_amount_placeholder_refuses_anything_but_cents(value: object) -> None:
+    """Given a pre-formatted string, a float, a flag or nothing for an amount, then t refuses."""
+    with pytest.raises(TypeError):
+        t("en", "transfer.done", points=value)
+
+
+def test_catalogs_format_each_placeholder_the_same_way() -> None:
+    """Given zh and en, then a placeholder is an amount (or not) in both languages alike."""
+
+    def fields(template: str) -> set[tuple[str, str]]:
+        return {
+            (name, spec or "") for _, name, spec, _ in string.Formatter().parse(template) if name
+        }
+
+    for key, template in CATALOGS["en"].items():
+        assert fields(CATALOGS["zh"][key]) == fields(template), key
+        assert {spec for _, spec in fields(template)} <= {"", "money", "+money"}, key
 
 
 def test_clip_counts_utf16_units() -> None:

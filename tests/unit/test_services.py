@@ -23,8 +23,10 @@ import pytest
 
 from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.events import Join, Purchase, Transfer, Withdraw
+from functions.rewards.money import format_cents
 from functions.rewards.plan import Plan, parse_plan
 from functions.services.ledger import Ledger, request_id_for
+from functions.services.results import PurchaseResult, WithdrawalResult
 from functions.store.commit import Claim
 from functions.store.ports import LedgerPort
 from functions.store.records import MemberRecord
@@ -95,7 +97,7 @@ class World:
         assert self.dump() == before, "a rejected call changed stored items"
         return refused.value.code
 
-    def replayed(self, first: dict[str, Any], call: Any, *args: Any, **kwargs: Any) -> None:
+    def replayed(self, first: object, call: Any, *args: Any, **kwargs: Any) -> None:
         """A call with an already-used key returns the first result and writes nothing."""
         before = self.dump()
         assert call(*args, **kwargs) == first
@@ -112,7 +114,23 @@ def world() -> World:
     return World(storage, ledger)
 
 
-def _funded(world: World) -> dict[str, Any]:
+def shown(result: Any) -> Any:
+    """A typed result spelled as the API and the journal spell it: its record with every
+    amount (its integers; flags are booleans) as a decimal string."""
+
+    def show(value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return format_cents(value)
+        if isinstance(value, list):
+            return [show(item) for item in value]
+        return value
+
+    return {name: show(value) for name, value in result.to_record().items()}
+
+
+def _funded(world: World) -> PurchaseResult:
     """C buys 1000.00: 300 points, reserve 90, commission B 80 and A 20."""
     return world.ledger.purchase(Purchase("C", "o-1", 100_000), "buy-o-1")
 
@@ -153,7 +171,7 @@ def test_join_retry_with_the_same_key_returns_the_first_result(world: World) -> 
     When the same key is presented again (even with another member named)
     Then the first result comes back and no item changes."""
     first = world.ledger.join(Join("D", "C"), "join-D")
-    assert first == {"member": "D", "referrer": "C"}
+    assert shown(first) == {"member": "D", "referrer": "C"}
     world.replayed(first, world.ledger.join, Join("D", "C"), "join-D")
     world.replayed(first, world.ledger.join, Join("E"), "join-D")
     assert world.store.get_member("E") is None
@@ -188,7 +206,7 @@ def test_purchase_grants_reserves_and_pays_commission_to_two_generations(world: 
     commission, the platform keeps 810, and one purchase entry in C's journal carries
     exactly these postings."""
     result = _funded(world)
-    assert result == {
+    assert shown(result) == {
         "order": "o-1",
         "member": "C",
         "amount": "1000.00",
@@ -227,7 +245,10 @@ def test_purchase_grants_reserves_and_pays_commission_to_two_generations(world: 
     )
     assert details_of(entry)["category"] is None
     assert [len(list(world.store.journal(name))) for name in "AB"] == [1, 1]
-    assert world.store.get_order("o-1") == ("buy-o-1", json.dumps(result, sort_keys=True))
+    assert world.store.get_order("o-1") == (
+        "buy-o-1",
+        json.dumps(result.to_record(), sort_keys=True),
+    )
     assert_books_balance(world.state())
 
 
@@ -236,7 +257,7 @@ def test_purchase_category_rate_applies_per_generation(world: World) -> None:
     When C buys 200.00 of digital goods
     Then B earns 6.00 (3%) and A 4.00 (2% default)."""
     result = world.ledger.purchase(Purchase("C", "o-d", 20_000, category="digital"), "buy-o-d")
-    assert result["commissions"] == [["B", "6.00"], ["A", "4.00"]]
+    assert shown(result)["commissions"] == [["B", "6.00"], ["A", "4.00"]]
     assert (world.member("B").commission, world.member("A").commission) == (600, 400)
     assert details_of(journal_tail(world.store, "C"))["category"] == "digital"
     assert_books_balance(world.state())
@@ -249,7 +270,11 @@ def test_purchase_with_points_burns_them_and_grants_on_the_cash_part(world: Worl
     100.00 cash, and C's spent and personal volume count it."""
     _funded(world)
     result = world.ledger.purchase(Purchase("C", "o-2", 20_000, points=10_000), "buy-o-2")
-    assert (result["cash"], result["points_spent"], result["granted"]) == (
+    assert (
+        format_cents(result.cash),
+        format_cents(result.points_spent),
+        format_cents(result.granted),
+    ) == (
         "100.00",
         "100.00",
         "30.00",
@@ -283,14 +308,14 @@ def test_purchase_under_daily_release_locks_a_grant_record(world: World) -> None
     nothing."""
     ledger = world.with_plan(DAILY)
     first = ledger.purchase(Purchase("C", "o-t", 300_000), "buy-o-t")
-    assert (first["granted"], first["daily"], first["locked"], first["tier"]) == (
+    assert (format_cents(first.granted), format_cents(first.daily), first.locked, first.tier) == (
         "7500.00",
         "36.00",
         True,
         "junior",
     )
     second = ledger.purchase(Purchase("C", "o-u", 299_999), "buy-o-u")
-    assert (second["granted"], second["locked"], second["tier"]) == ("0.00", False, None)
+    assert (format_cents(second.granted), second.locked, second.tier) == ("0.00", False, None)
     c = world.member("C")
     assert (c.locked, c.available, c.released, c.grant_seq) == (750_000, 0, 0, 1)
     assert [(g.seq, g.order, g.points, g.remaining, g.daily) for g in c.grants] == [
@@ -353,7 +378,7 @@ def test_frozen_member_may_still_buy_with_cash(world: World) -> None:
     Then it goes through: freezing stops spending points, not buying."""
     world.ledger.set_frozen("C", True, "freeze-C", operator="ops")
     result = _funded(world)
-    assert result["granted"] == "300.00"
+    assert format_cents(result.granted) == "300.00"
     assert world.member("C").available == 30_000
     assert_books_balance(world.state())
 
@@ -368,7 +393,7 @@ def test_transfer_moves_available_points_without_fee(world: World) -> None:
     the entry sits in the sender's journal only."""
     _funded(world)
     result = world.ledger.transfer(Transfer("C", "A", 12_050), "send-1")
-    assert result == {"from": "C", "to": "A", "points": "120.50"}
+    assert shown(result) == {"from": "C", "to": "A", "points": "120.50"}
     c, a = world.member("C"), world.member("A")
     assert (c.available, c.transferred_out, a.available, a.transferred_in) == (
         17_950,
@@ -411,7 +436,7 @@ def test_transfer_rejections_change_nothing(world: World) -> None:
 # -- withdrawals ----------------------------------------------------------------------
 
 
-def _requested(world: World, points: int = 10_000, key: str = "w-1") -> dict[str, Any]:
+def _requested(world: World, points: int = 10_000, key: str = "w-1") -> WithdrawalResult:
     """C (300 points; reserve 90 → price 0.30) asks to withdraw ``points``."""
     _funded(world)
     return world.ledger.request_withdrawal(Withdraw("C", points), key)
@@ -425,7 +450,7 @@ def test_withdrawal_request_holds_points_and_sets_cash_aside(world: World) -> No
     the pending queue."""
     result = _requested(world)
     request_id = request_id_for("w-1")
-    assert result == {
+    assert shown(result) == {
         "request_id": request_id,
         "member": "C",
         "points": "100.00",
@@ -463,7 +488,7 @@ def test_rejecting_a_withdrawal_restores_everything_exactly(world: World) -> Non
     result = world.ledger.decide_withdrawal(
         request_id, approve=False, operator="ops-1", reason="suspicious"
     )
-    assert result["status"] == "rejected"
+    assert result.status == "rejected"
     after = world.state()
     balances = ("available", "withdrawing", "payable", "commission", "locked")
     assert {k: after.member("C")[k] for k in balances} == {
@@ -500,7 +525,7 @@ def test_approving_burns_the_points_and_paying_clears_the_cash(world: World) -> 
     _requested(world)
     request_id = request_id_for("w-1")
     approved = world.ledger.decide_withdrawal(request_id, approve=True, operator="ops-1")
-    assert approved["status"] == "approved"
+    assert approved.status == "approved"
     c = world.member("C")
     assert (c.available, c.withdrawing, c.payable) == (20_000, 0, 2_400)
     assert (c.withdrawn_points, c.withdrawn_cash) == (10_000, 2_400)
@@ -519,7 +544,7 @@ def test_approving_burns_the_points_and_paying_clears_the_cash(world: World) -> 
     )
 
     paid = world.ledger.mark_paid(request_id, operator="ops-1", reference="bank-77")
-    assert paid["status"] == "paid"
+    assert paid.status == "paid"
     c = world.member("C")
     assert c.payable == 0
     assert world.store.system_totals().paid_out == 2_400
@@ -584,7 +609,7 @@ def test_freeze_blocks_withdraw_transfer_and_spend_until_unfrozen(world: World) 
     freeze is journaled with its operator; after unfreezing all three work again."""
     _funded(world)
     ledger = world.ledger
-    assert ledger.set_frozen("C", True, "freeze-C", operator="ops-9") == {
+    assert shown(ledger.set_frozen("C", True, "freeze-C", operator="ops-9")) == {
         "member": "C",
         "frozen": True,
     }
@@ -624,7 +649,7 @@ def test_adjustment_needs_a_reason_and_is_journaled_with_its_operator(world: Wor
     assert world.rejected(adjust, "A", 5_000, "   ", "adj-0", operator="ops") == "invalid_event"
     assert world.rejected(adjust, "Z", 5_000, "why", "adj-z", operator="ops") == "unknown_member"
     credit = adjust("A", 5_000, "goodwill for ticket 12", "adj-1", operator="ops-3")
-    assert credit == {"member": "A", "delta": "50.00"}
+    assert shown(credit) == {"member": "A", "delta": "50.00"}
     entry = journal_tail(world.store, "A")
     assert (entry.kind, entry.event_key) == ("adjustment", "adj-1")
     assert details_of(entry) == {
@@ -636,7 +661,7 @@ def test_adjustment_needs_a_reason_and_is_journaled_with_its_operator(world: Wor
     assert postings_of(entry) == [(SYS, "issuance", -5_000), ("A", "available", 5_000)]
     world.replayed(credit, adjust, "A", 5_000, "goodwill for ticket 12", "adj-1", operator="x")
     debit = adjust("A", -2_000, "double credit", "adj-2", operator="ops-4")
-    assert debit["delta"] == "-20.00"
+    assert format_cents(debit.delta) == "-20.00"
     assert postings_of(journal_tail(world.store, "A")) == [
         ("A", "available", -2_000),
         (SYS, "burned", 2_000),
@@ -650,6 +675,38 @@ def test_adjustment_needs_a_reason_and_is_journaled_with_its_operator(world: Wor
     totals = world.store.system_totals()
     assert (totals.issuance, totals.burned, totals.circulating) == (-5_000, 2_000, 3_000)
     assert_books_balance(world.state())
+
+
+# -- stored results -------------------------------------------------------------------------
+
+
+def test_stored_results_hold_integer_cents_and_replay_as_typed_results(world: World) -> None:
+    """Given C bought 1000.00 (order o-1) and sent 120.50 points to A (key send-1)
+    When the order's and the key's stored results are read, and both calls are retried
+    Then the records hold integer cents, and each retry returns a result equal to the first."""
+    bought = _funded(world)
+    sent = world.ledger.transfer(Transfer("C", "A", 12_050), "send-1")
+    stored = world.store.stored_result("send-1")
+    assert stored is not None
+    assert json.loads(stored) == {"from": "C", "to": "A", "points": 12_050}
+    order = world.store.get_order("o-1")
+    assert order is not None
+    assert json.loads(order[1])["granted"] == 30_000
+    assert json.loads(order[1])["commissions"] == [["B", 8_000], ["A", 2_000]]
+    world.replayed(sent, world.ledger.transfer, Transfer("C", "A", 12_050), "send-1")
+    world.replayed(bought, world.ledger.purchase, Purchase("C", "o-1", 100_000), "buy-o-1")
+
+
+def test_a_key_first_used_by_another_kind_of_request_is_refused(world: World) -> None:
+    """Given C was frozen with key op-1
+    When an adjustment, then a transfer, arrive with the same key op-1
+    Then each is refused as invalid_event and nothing changes."""
+    world.ledger.set_frozen("C", True, "op-1", operator="ops")
+    assert (
+        world.rejected(world.ledger.adjust, "C", 100, "bonus", "op-1", operator="ops")
+        == "invalid_event"
+    )
+    assert world.rejected(world.ledger.transfer, Transfer("A", "C", 100), "op-1") == "invalid_event"
 
 
 def test_every_member_chain_is_intact_after_a_mixed_history(world: World) -> None:
