@@ -44,7 +44,8 @@ from functions.rewards.events import Purchase
 from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger
 from functions.services.settlement import run_settlement
-from functions.store.dynamodb_table import DynamoTable, dynamodb_client, encode_item
+from functions.store.dynamodb_table import DynamoTable, dynamodb_client
+from functions.store.dynamodb_wire import encode_item
 from functions.store.items import Kind, grant_maps, keyed, member_key, shard_of
 from functions.store.ledger_store import LedgerStore
 from functions.store.local_endpoint import LocalDynamoDB, use_local_credentials

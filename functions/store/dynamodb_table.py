@@ -1,11 +1,9 @@
 """The DynamoDB adapter of :class:`~functions.store.table.Table`: boto3 on the wire.
 
 One instance owns one client and one table name; nothing is bound globally, so two
-tables in one process never see each other's writes. Items are encoded by hand
-(:func:`encode`/:func:`decode`): every number we store is an integer of hundredths or
-a count, so ``N`` is always read back as ``int`` and no float or ``Decimal`` appears.
-Conditions and updates become expressions with placeholders only (no attribute name is
-ever spliced into an expression), and DynamoDB's refusals become the port's errors:
+tables in one process never see each other's writes. Items and expressions are
+encoded by :mod:`functions.store.dynamodb_wire` (integers only, placeholders only), and
+DynamoDB's refusals become the port's errors:
 a false condition is :class:`ConditionFailed`, a cancelled transaction
 :class:`TransactionCancelled` with the failed items' labels, throttling and missing
 answers (after botocore's own retries) :class:`Unavailable`.
@@ -16,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import boto3  # type: ignore[import-untyped,unused-ignore]
@@ -26,27 +24,15 @@ from botocore.exceptions import (  # type: ignore[import-untyped,unused-ignore]
     ClientError,
 )
 
+from .dynamodb_wire import Expression, decode_item, encode_item, request_for, wire_key
 from .table import (
-    Absent,
-    AllOf,
-    AnyOf,
-    Check,
-    Compare,
-    Condition,
     ConditionFailed,
-    Delete,
-    Exists,
-    HasAttr,
     Item,
     Key,
-    LacksAttr,
-    Put,
     Reason,
     TransactionCancelled,
     TransactItem,
     Unavailable,
-    Update,
-    Value,
     Write,
 )
 
@@ -120,149 +106,6 @@ def dynamodb_client(
     return local
 
 
-# -- the wire format ------------------------------------------------------------------
-
-
-def encode(value: Value) -> dict[str, Any]:
-    """A Python value as a DynamoDB attribute value."""
-    if isinstance(value, bool):
-        return {"BOOL": value}
-    if isinstance(value, int):
-        return {"N": str(value)}
-    if isinstance(value, str):
-        return {"S": value}
-    if isinstance(value, bytes):
-        return {"B": value}
-    if value is None:
-        return {"NULL": True}
-    if isinstance(value, list):
-        return {"L": [encode(inner) for inner in value]}
-    if isinstance(value, dict):
-        return {"M": {name: encode(inner) for name, inner in value.items()}}
-    raise TypeError(f"cannot store {type(value).__name__} (amounts are integers of hundredths)")
-
-
-def decode(attribute: Mapping[str, Any]) -> Value:
-    """A DynamoDB attribute value as Python; ``N`` must hold an integer."""
-    ((kind, raw),) = attribute.items()
-    if kind == "S":
-        return str(raw)
-    if kind == "N":
-        text = str(raw)
-        if not text.lstrip("-").isdigit():
-            raise ValueError(f"non-integer number {text!r} in the table")
-        return int(text)
-    if kind == "BOOL":
-        return bool(raw)
-    if kind == "B":
-        return bytes(raw)
-    if kind == "NULL":
-        return None
-    if kind == "L":
-        return [decode(inner) for inner in raw]
-    if kind == "M":
-        return {name: decode(inner) for name, inner in raw.items()}
-    raise ValueError(f"unsupported attribute type {kind!r}")
-
-
-def encode_item(item: Mapping[str, Value]) -> dict[str, Any]:
-    return {name: encode(value) for name, value in item.items()}
-
-
-def decode_item(item: Mapping[str, Any]) -> Item:
-    return {name: decode(value) for name, value in item.items()}
-
-
-def _key(key: Key) -> dict[str, Any]:
-    return {"pk": {"S": key.pk}, "sk": {"S": key.sk}}
-
-
-class _Expression:
-    """Placeholders for one request's expressions (``#n0``, ``:v0``…)."""
-
-    def __init__(self) -> None:
-        self.names: dict[str, str] = {}
-        self.values: dict[str, Any] = {}
-
-    def name(self, attribute: str) -> str:
-        for placeholder, known in self.names.items():
-            if known == attribute:
-                return placeholder
-        placeholder = f"#n{len(self.names)}"
-        self.names[placeholder] = attribute
-        return placeholder
-
-    def value(self, value: Value) -> str:
-        placeholder = f":v{len(self.values)}"
-        self.values[placeholder] = encode(value)
-        return placeholder
-
-    def condition(self, condition: Condition) -> str:
-        match condition:
-            case Exists():
-                return f"attribute_exists({self.name('pk')})"
-            case Absent():
-                return f"attribute_not_exists({self.name('pk')})"
-            case HasAttr(attribute):
-                return f"attribute_exists({self.name(attribute)})"
-            case LacksAttr(attribute):
-                return f"attribute_not_exists({self.name(attribute)})"
-            case Compare(attribute, op, value):
-                # a missing attribute makes every comparison false, as on the port
-                named = self.name(attribute)
-                return f"(attribute_exists({named}) AND {named} {op} {self.value(value)})"
-            case AllOf(conditions):
-                return "(" + " AND ".join(self.condition(inner) for inner in conditions) + ")"
-            case AnyOf(conditions):
-                return "(" + " OR ".join(self.condition(inner) for inner in conditions) + ")"
-        raise ValueError(f"unknown condition {condition!r}")
-
-    def update(self, update: Update) -> str:
-        sets = [
-            f"{self.name(attribute)} = {self.value(value)}"
-            for attribute, value in update.set.items()
-            if value is not None
-        ]
-        removes = [self.name(attribute) for attribute, value in update.set.items() if value is None]
-        adds = [
-            f"{self.name(attribute)} {self.value(delta)}" for attribute, delta in update.add.items()
-        ]
-        clauses = []
-        if sets:
-            clauses.append("SET " + ", ".join(sets))
-        if removes:
-            clauses.append("REMOVE " + ", ".join(removes))
-        if adds:
-            clauses.append("ADD " + ", ".join(adds))
-        if not clauses:
-            raise ValueError(f"an update of {update.key} changes nothing")
-        return " ".join(clauses)
-
-    def attach(self, request: dict[str, Any]) -> dict[str, Any]:
-        if self.names:
-            request["ExpressionAttributeNames"] = dict(self.names)
-        if self.values:
-            request["ExpressionAttributeValues"] = dict(self.values)
-        return request
-
-
-def _request(item: TransactItem, table: str) -> tuple[str, dict[str, Any]]:
-    """The ``TransactWriteItems`` entry (or single-write request) for one write."""
-    expression = _Expression()
-    request: dict[str, Any] = {"TableName": table}
-    if isinstance(item, Put):
-        request["Item"] = encode_item(item.item)
-        kind = "Put"
-    else:
-        request["Key"] = _key(item.key)
-        kind = {Update: "Update", Delete: "Delete", Check: "ConditionCheck"}[type(item)]
-    if isinstance(item, Update):
-        request["UpdateExpression"] = expression.update(item)
-    if item.condition is not None:
-        request["ConditionExpression"] = expression.condition(item.condition)
-    return kind, expression.attach(request)
-
-
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
@@ -282,7 +125,9 @@ class DynamoTable:
     # -- reads ---------------------------------------------------------------
     def get(self, key: Key) -> Item | None:
         with _translated():
-            response = self.client.get_item(TableName=self.name, Key=_key(key), ConsistentRead=True)
+            response = self.client.get_item(
+                TableName=self.name, Key=wire_key(key), ConsistentRead=True
+            )
         found = response.get("Item")
         return decode_item(found) if found is not None else None
 
@@ -292,7 +137,7 @@ class DynamoTable:
         for start in range(0, len(unique), BATCH_GET_MAX):
             pending: dict[str, Any] = {
                 self.name: {
-                    "Keys": [_key(key) for key in unique[start : start + BATCH_GET_MAX]],
+                    "Keys": [wire_key(key) for key in unique[start : start + BATCH_GET_MAX]],
                     "ConsistentRead": True,
                 }
             }
@@ -319,7 +164,7 @@ class DynamoTable:
         limit: int | None = None,
         consistent: bool = True,
     ) -> Iterator[Item]:
-        expression = _Expression()
+        expression = Expression()
         condition = f"{expression.name('pk')} = {expression.value(pk)}"
         if prefix is not None and below is not None:
             low, high = expression.value(prefix), expression.value(below)
@@ -348,7 +193,7 @@ class DynamoTable:
     def query_index(
         self, pk: str, *, below: str | None = None, limit: int | None = None
     ) -> Iterator[Item]:
-        expression = _Expression()
+        expression = Expression()
         condition = f"{expression.name('gsi1pk')} = {expression.value(pk)}"
         if below is not None:
             condition += f" AND {expression.name('gsi1sk')} < {expression.value(below)}"
@@ -358,7 +203,7 @@ class DynamoTable:
         yield from self._pages(request, limit, lambda _item: True)
 
     def scan(self, kinds: Collection[str]) -> Iterator[Item]:
-        expression = _Expression()
+        expression = Expression()
         named = expression.name("kind")
         wanted = ", ".join(expression.value(kind) for kind in sorted(kinds))
         request = expression.attach(
@@ -401,7 +246,7 @@ class DynamoTable:
 
     # -- writes --------------------------------------------------------------
     def write(self, write: Write) -> None:
-        kind, request = _request(write, self.name)
+        kind, request = request_for(write, self.name)
         call: Any = getattr(self.client, _SINGLE_WRITES[kind])
         try:
             with _translated(conditional=True):
@@ -410,7 +255,7 @@ class DynamoTable:
             raise ConditionFailed(f"{write.label or kind}: condition failed") from exc.cause
 
     def transact(self, items: Sequence[TransactItem], token: str | None = None) -> None:
-        entries = [dict([_request(item, self.name)]) for item in items]
+        entries = [dict([request_for(item, self.name)]) for item in items]
         request: dict[str, Any] = {"TransactItems": entries}
         if token is not None:
             request["ClientRequestToken"] = token

@@ -25,7 +25,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator, Sequence
 
-from .commit import SYSTEM_BUCKETS, Commit, commit
+from .commit import SYSTEM_BUCKETS, Commit
 from .items import (
     SHARDS,
     Kind,
@@ -59,6 +59,7 @@ from .records import (
 )
 from .settlement_store import SettlementRuns
 from .table import Table
+from .transaction import commit
 
 
 class LedgerStore(SettlementRuns, PayoutBatches):

@@ -19,7 +19,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from functions.store.dynamodb_table import DynamoTable, decode_item, dynamodb_client
+from functions.store.dynamodb_table import DynamoTable, dynamodb_client
+from functions.store.dynamodb_wire import decode_item
 from functions.store.keyring import default_keyring
 from functions.store.ledger_store import LedgerStore
 from functions.store.local_endpoint import use_local_credentials
