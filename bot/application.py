@@ -72,10 +72,13 @@ def build_application(
     ledger: Ledger,
     settings: BotSettings,
     *,
+    bot_store: BotStore,
     polling: bool = False,
-    bot_store: BotStore | None = None,
 ) -> JifenApplication:
     """The Application for ``ledger``; ``settings.bot_token`` must be resolved already.
+
+    ``bot_store`` comes from the composition root (:class:`functions.runtime.Runtime`),
+    which builds every store of the table.
 
     Without ``polling`` there is no updater: the caller feeds updates to
     ``process_update`` (the webhook) after ``initialize()``.
@@ -99,7 +102,7 @@ def build_application(
     application: JifenApplication = builder.build()
     provider = settings.payment_provider_token
     application.bot_data[SERVICES_KEY] = BotServices(
-        members=Members(ledger, bot_store or BotStore(ledger.store), settings.shop_packages),
+        members=Members(ledger, bot_store, settings.shop_packages),
         admin_ids=settings.admin_ids,
         provider_token=provider.get_secret_value() if provider else None,
         zone=ZoneInfo(settings.time_zone),
