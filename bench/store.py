@@ -40,19 +40,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from functions.cli import PLANS_DIR
+from functions.plans import PLANS_DIR
 from functions.rewards.events import Purchase
 from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger
 from functions.services.settlement import run_settlement
 from functions.store import models as m
+from functions.store.client import dynamodb_client, use_local_credentials
 from functions.store.ledger_store import LedgerStore, member_pk, shard_of
-from functions.store.local_endpoint import (
-    LocalDynamoDB,
-    dynamodb_client,
-    use_local_credentials,
-)
 from functions.store.table_definition import ensure_table
+from local.endpoint import LocalDynamoDB
 
 KB = 1024
 Key = tuple[str, str]

@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, JsonValue, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 """The package root: the repository locally, the function's code directory in Lambda."""
@@ -29,8 +35,28 @@ LOCAL_ONLY: dict[str, JsonValue] = {"local_only": True}
 
 _ENV = SettingsConfigDict(env_prefix="JIFEN_", extra="ignore")
 
+_EXPLICIT: ContextVar[bool] = ContextVar("jifen_explicit_settings", default=False)
+"""Set while :func:`explicit` builds settings: the environment is then not a source."""
 
-class StoreSettings(BaseSettings):
+
+class JifenSettings(BaseSettings):
+    """A settings group: read from the environment, or (:func:`explicit`) from values alone."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if _EXPLICIT.get():
+            return (init_settings,)
+        return (init_settings, env_settings, dotenv_settings, file_secret_settings)
+
+
+class StoreSettings(JifenSettings):
     """Where the ledger lives. No endpoint and no ``JIFEN_USE_AWS``: the embedded one."""
 
     model_config = SettingsConfigDict(env_prefix="JIFEN_", extra="ignore")
@@ -43,7 +69,7 @@ class StoreSettings(BaseSettings):
     """Create the table from template.yaml when missing (local use; off in AWS)."""
 
 
-class ChainKeySettings(BaseSettings):
+class ChainKeySettings(JifenSettings):
     """The journal chain's keyring (``functions/store/keyring.py``), never in the table.
 
     In AWS a SecureString in SSM named by ``JIFEN_CHAIN_KEY_PARAM`` holds the keyring
@@ -58,13 +84,13 @@ class ChainKeySettings(BaseSettings):
     chain_key_file: Path | None = Field(default=None, json_schema_extra={"local_only": True})
 
 
-class PlanSettings(BaseSettings):
+class PlanSettings(JifenSettings):
     model_config = SettingsConfigDict(env_prefix="JIFEN_", extra="ignore")
 
     plan_path: Path = REPO_ROOT / "infra" / "plans" / "dividend.yaml"
 
 
-class MerchantApiSettings(BaseSettings):
+class MerchantApiSettings(JifenSettings):
     """The merchant order API: who may call it and how fresh a signed request must be.
 
     In AWS the merchants' keys and rebate ratios are a JSON SecureString in SSM
@@ -81,7 +107,7 @@ class MerchantApiSettings(BaseSettings):
     """A signed request older (or further in the future) than this is refused as a replay."""
 
 
-class NotificationSettings(BaseSettings):
+class NotificationSettings(JifenSettings):
     """The Telegram sender: bot token, API base URL and Telegram's rate limits.
 
     In AWS the bot token is a SecureString in SSM named by
@@ -107,7 +133,7 @@ def _comma_separated(value: object) -> object:
     return value
 
 
-class BotSettings(BaseSettings):
+class BotSettings(JifenSettings):
     """The Telegram bot: Bot API location, secrets, operators and the shop's fixed packages.
 
     In AWS the three secrets are SecureStrings in SSM named by the ``*_PARAM``
@@ -141,7 +167,7 @@ class BotSettings(BaseSettings):
     """Honour HTTP(S)_PROXY for Bot API calls (tests on loopback turn it off)."""
 
 
-class ScheduleSettings(BaseSettings):
+class ScheduleSettings(JifenSettings):
     """The business day's time zone: settlement dates and the payout cut-off."""
 
     model_config = _ENV
@@ -162,7 +188,7 @@ class ScheduleSettings(BaseSettings):
         return ZoneInfo(self.time_zone)
 
 
-class NotifySettings(BaseSettings):
+class NotifySettings(JifenSettings):
     """Where settlement notifications go (unset locally: they are counted and dropped)."""
 
     model_config = _ENV
@@ -170,7 +196,7 @@ class NotifySettings(BaseSettings):
     notify_queue_url: str | None = None
 
 
-class FanoutSettings(BaseSettings):
+class FanoutSettings(JifenSettings):
     """When the scheduled settlement applies pages itself and how it fans out otherwise."""
 
     model_config = _ENV
@@ -181,7 +207,7 @@ class FanoutSettings(BaseSettings):
     settlement_shard_count: int = Field(default=16, ge=1, le=10_000)
 
 
-class PayoutSettings(BaseSettings):
+class PayoutSettings(JifenSettings):
     """Where payout reports go: the S3 bucket in AWS, a local directory otherwise."""
 
     model_config = _ENV
@@ -190,19 +216,24 @@ class PayoutSettings(BaseSettings):
     payout_dir: Path = Field(default=REPO_ROOT / "var" / "payouts", json_schema_extra=LOCAL_ONLY)
 
 
-G = TypeVar("G", bound=BaseSettings)
+G = TypeVar("G", bound=JifenSettings)
 
 
 def explicit(kind: type[G], values: Mapping[str, Any] | None = None) -> G:
     """``kind`` validated from ``values`` (by field name) and its defaults alone.
 
-    The environment is not read: ``model_validate`` skips pydantic-settings' sources.
+    The environment (and any ``.env`` or secrets directory) is not read, so tests,
+    ``jifen dev`` and the demo run on exactly what they say.
     """
     given = dict(values or {})
     for name, field in kind.model_fields.items():
         if isinstance(field.validation_alias, str) and name in given:
             given[field.validation_alias] = given.pop(name)
-    return kind.model_validate(given)
+    token = _EXPLICIT.set(True)
+    try:
+        return kind(**given)
+    finally:
+        _EXPLICIT.reset(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +260,7 @@ class Settings:
         return cls(**{field.name: field.type_class() for field in _GROUPS})  # type: ignore[arg-type]
 
     @classmethod
-    def of(cls, **groups: Mapping[str, Any] | BaseSettings) -> Self:
+    def of(cls, **groups: Mapping[str, Any] | JifenSettings) -> Self:
         """Groups from explicit values (field names, not variables) over the defaults.
 
         ``Settings.of(store={"table_name": "t", "dynamodb_endpoint": url})``: the
@@ -239,22 +270,22 @@ class Settings:
         unknown = set(groups) - {field.name for field in _GROUPS}
         if unknown:
             raise TypeError(f"unknown settings groups: {sorted(unknown)}")
-        built: dict[str, BaseSettings] = {}
+        built: dict[str, JifenSettings] = {}
         for field in _GROUPS:
             given = groups.get(field.name)
             built[field.name] = (
-                given if isinstance(given, BaseSettings) else explicit(field.type_class, given)
+                given if isinstance(given, JifenSettings) else explicit(field.type_class, given)
             )
         return cls(**built)  # type: ignore[arg-type]
 
-    def replace(self, **groups: Mapping[str, Any] | BaseSettings) -> Self:
+    def replace(self, **groups: Mapping[str, Any] | JifenSettings) -> Self:
         """A copy with some groups changed: a mapping updates the group's fields (validated)."""
-        changed: dict[str, BaseSettings] = {}
+        changed: dict[str, JifenSettings] = {}
         for name, given in groups.items():
-            if isinstance(given, BaseSettings):
+            if isinstance(given, JifenSettings):
                 changed[name] = given
             else:
-                current: BaseSettings = getattr(self, name)
+                current: JifenSettings = getattr(self, name)
                 merged = {**current.model_dump(), **given}
                 changed[name] = explicit(type(current), merged)
         return dataclasses.replace(self, **changed)  # type: ignore[arg-type]
@@ -263,7 +294,7 @@ class Settings:
 @dataclass(frozen=True, slots=True)
 class _Group:
     name: str
-    type_class: type[BaseSettings]
+    type_class: type[JifenSettings]
 
 
 _GROUPS = (

@@ -16,6 +16,8 @@ and moto's version, instead of silently running slow (or wrong).
 from __future__ import annotations
 
 import copy
+import functools
+import inspect
 import types
 from typing import Any
 
@@ -46,14 +48,15 @@ def _require(condition: bool, what: str) -> None:
 def check_patch_targets(dynamodb_models: Any, table_class: Any) -> None:
     """Raise :class:`MotoPatchError` unless every name the patch touches exists as expected."""
     _require(
-        isinstance(getattr(dynamodb_models, "copy", None), types.ModuleType),
+        callable(getattr(getattr(dynamodb_models, "copy", None), "deepcopy", None)),
         "moto.dynamodb.models no longer imports the `copy` module the patch swaps",
     )
     backend: Any = getattr(dynamodb_models, "DynamoDBBackend", None)
     _require(backend is not None, "moto.dynamodb.models.DynamoDBBackend is gone")
     for method in ("transact_write_items", "get_item", "put_item", "delete_item"):
         _require(callable(getattr(backend, method, None)), f"DynamoDBBackend.{method} is gone")
-    names = getattr(getattr(backend.transact_write_items, "__code__", None), "co_names", ())
+    original = inspect.unwrap(backend.transact_write_items)  # moto's own, if already patched
+    names = getattr(getattr(original, "__code__", None), "co_names", ())
     _require(
         "copy" in names and "deepcopy" in names,
         "DynamoDBBackend.transact_write_items no longer backs up tables with copy.deepcopy",
@@ -84,6 +87,7 @@ def apply() -> None:
     backend_class = dynamodb_models.DynamoDBBackend
     original = backend_class.transact_write_items
 
+    @functools.wraps(original)
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         snapshots: list[tuple[str, dict[str, Any], Any]] = []
         for entry in transact_items:

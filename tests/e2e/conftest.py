@@ -10,8 +10,8 @@ import pytest
 from functions.config import REPO_ROOT
 from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger
+from functions.store.client import use_local_credentials
 from functions.store.ledger_store import LedgerStore
-from functions.store.local_endpoint import use_local_credentials
 from tests.support.botapi_server import BotApiServer, User
 
 from .harness import RunningBot, bot_settings

@@ -22,6 +22,7 @@ from telegram.ext import ContextTypes, TypeHandler
 from bot.application import JifenApplication, build_application
 from functions.config import BotSettings
 from functions.services.ledger import Ledger
+from functions.store.bot_store import BotStore
 from tests.support.botapi_server import BotApiServer, RecordedCall, User
 
 PROCESSED_GROUP = 1_000
@@ -139,7 +140,8 @@ class RunningBot:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        app = build_application(self.ledger, self.settings, polling=True)
+        bot_store = BotStore(self.ledger.store)
+        app = build_application(self.ledger, self.settings, polling=True, bot_store=bot_store)
         app.add_handler(TypeHandler(Update, self._processed), group=PROCESSED_GROUP)
         app.add_error_handler(self._record_error)
         self.application = app

@@ -29,9 +29,9 @@ from functions.rewards.ledger import SYSTEM, imbalance
 from functions.rewards.plan import Plan
 from functions.services.ledger import Ledger
 from functions.store import models as m
+from functions.store.client import dynamodb_client, use_local_credentials
 from functions.store.journal import chain_breaks, decode_postings
 from functions.store.ledger_store import MEMBER_BUCKETS, SYSTEM_BUCKETS, LedgerStore
-from functions.store.local_endpoint import dynamodb_client, use_local_credentials
 from functions.store.records import JournalEntry, SystemTotals
 from functions.store.table_definition import ensure_table
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from functions.cli import run_scenario
+from functions.commands.scenario import run_scenario
 from functions.rewards.book import MemoryBook
 from functions.rewards.money import format_cents
 from functions.rewards.plan import Plan, load_plan_text, parse_plan
