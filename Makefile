@@ -43,7 +43,7 @@ LAMBDA_PYTHON ?= 3.12
 LAMBDA_PIP ?= $(PYTHON) -m pip install --quiet --disable-pip-version-check \
 	--requirement requirements.txt --target "$(ARTIFACTS_DIR)" \
 	--platform $(LAMBDA_PLATFORM) --implementation cp --python-version $(LAMBDA_PYTHON) \
-	--only-binary=:all: --upgrade
+	--only-binary=:all: --upgrade --no-compile --no-warn-conflicts
 LAMBDA_SOURCES := functions bot $(wildcard infra/plans/*.yaml)
 LAMBDA_EXCLUDES := --exclude=__pycache__ --exclude='*.pyc' \
 	--exclude=functions/cli.py --exclude=functions/commands

@@ -315,11 +315,8 @@ class Runtime:
         """The manual provider writing reports to S3 (deployed) or a local directory."""
 
         def build() -> PayoutProvider:
-            from functions.services.payouts import (
-                DirectoryReportStore,
-                ManualPayoutProvider,
-                S3ReportStore,
-            )
+            from functions.services.payout_reports import DirectoryReportStore, S3ReportStore
+            from functions.services.payouts import ManualPayoutProvider
 
             config = self.settings.payout
             reports = (

@@ -372,15 +372,13 @@ def apply_page(ledger: Ledger, run: m.SettlementRunItem, page: m.SettlementPageI
 
 
 def run_settlement(ledger: Ledger, date: str) -> SettlementRow:
-    """Settle ``date`` end to end, applying every page here; a finished date is a no-op.
+    """Settle ``date`` end to end, every page applied here; a finished date is a no-op.
 
-    The driver is :func:`~functions.services.settlement_fanout.settle_or_fan_out`
-    (the one every settlement goes through: same claim, same pages, same rule for
-    closing the run), with no state machine and no notifications; its answers come
-    back as this module's exceptions: while an earlier date's run is unfinished this
-    raises :class:`SettlementBlocked` and touches nothing, and a date before the last
-    one settled raises ``Rejected(settlement_out_of_order)``. While the run is open,
-    reserve-valued withdrawals wait (the price is whole again when it is done).
+    The driver is :func:`~functions.services.settlement_fanout.settle_or_fan_out`, the
+    one every settlement goes through (no state machine, no notifications here); its
+    answers come back as exceptions: :class:`SettlementBlocked` (nothing touched) while
+    an earlier date's run is unfinished, ``Rejected(settlement_out_of_order)`` for a date
+    before the last one settled. While the run is open, reserve-valued withdrawals wait.
     """
     from .settlement_fanout import DiscardingQueue, settle_or_fan_out  # builds on this module
 

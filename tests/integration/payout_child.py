@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable
 
 from functions.handlers import payouts as handlers
-from functions.services.payouts import DirectoryReportStore
+from functions.services.payout_reports import DirectoryReportStore
 from local.lambda_fakes import LambdaContext
 
 Write = Callable[[DirectoryReportStore, str, bytes], None]

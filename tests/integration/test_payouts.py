@@ -33,16 +33,16 @@ from functions.rewards.events import Join, Purchase, Withdraw
 from functions.rewards.money import parse_cents
 from functions.runtime import Runtime
 from functions.services.ledger import Ledger
-from functions.services.payouts import (
+from functions.services.payout_reports import (
     CSV_COLUMNS,
     DirectoryReportStore,
-    ManualPayoutProvider,
     PayoutBatch,
     PayoutLine,
     S3ReportStore,
     read_report,
     render_report,
 )
+from functions.services.payouts import ManualPayoutProvider
 from functions.services.verify import verify
 from functions.store.ledger_store import LedgerStore
 from local.lambda_fakes import LambdaContext
