@@ -93,10 +93,12 @@ def notifier(runtime: Runtime) -> Notifier:
     )
 
     def build() -> Notifier:
+        telegram = TelegramBotApi(token, config.telegram_api_url)
+        runtime.on_close(telegram.close)
         return Notifier(
             store=runtime.stores.ledger,
             log=runtime.notification_log,
-            telegram=TelegramBotApi(token, config.telegram_api_url),
+            telegram=telegram,
             render=renderer(config.notify_default_language),
             limiter=limiter,
         )
