@@ -22,7 +22,6 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,14 +48,6 @@ done = time.perf_counter()
 assert response["statusCode"] == 200, response
 print(json.dumps({"import": imported - started, "first": done - imported}))
 """
-
-
-@dataclass
-class _Context:
-    function_name: str = "bench"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:bench"
-    aws_request_id: str = "bench"
 
 
 def _event(update: dict[str, Any]) -> dict[str, Any]:
@@ -170,8 +161,9 @@ def warm(runtime: Any, server: Any, member: Any, operator: Any, count: int) -> N
     from functions.handlers import telegram_webhook
     from functions.rewards.events import Purchase
     from functions.services.settlement import run_settlement
+    from local.lambda_fakes import LambdaContext
 
-    context = _Context()
+    context: Any = LambdaContext("bench")
     next_id = iter(range(100, 10**9))
     dynamodb_requests = [0]
     make_request = Endpoint.make_request
