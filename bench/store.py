@@ -44,7 +44,7 @@ from functions.rewards.events import Purchase
 from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger
 from functions.services.settlement import run_settlement
-from functions.store.client import dynamodb_client, use_local_credentials
+from functions.store.client import dynamodb_client
 from functions.store.dynamodb_table import DynamoTable
 from functions.store.dynamodb_wire import encode_item
 from functions.store.items import Kind, grant_maps, keyed, member_key, shard_of
@@ -442,7 +442,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--depths", default="1,100,1000", help="buyer depths in (a)")
     parser.add_argument("--skip-settlement", action="store_true")
     args = parser.parse_args(argv)
-    use_local_credentials()
     with LocalDynamoDB(in_subprocess=True) as local:
         bench = Bench(local.endpoint_url)
         purchases(bench, [int(depth) for depth in args.depths.split(",")])

@@ -111,12 +111,11 @@ def main() -> None:
 
     from functions.config import Settings
     from functions.runtime import Runtime
-    from functions.store.client import dynamodb_client, use_local_credentials
+    from functions.store.client import dynamodb_client
     from functions.store.table_definition import ensure_table
     from local.endpoint import LocalDynamoDB
     from tests.support.botapi_server import BotApiServer, User
 
-    use_local_credentials()
     member = User(id=880_000_001, first_name="Bench", language_code="en")
     operator = User(id=880_000_002, first_name="Ops", language_code="en")
     with LocalDynamoDB(in_subprocess=True) as local, BotApiServer() as server:

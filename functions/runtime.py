@@ -85,10 +85,10 @@ def resolve_endpoint(
        starts it on first use). Deployed code offers none, so a function configured
        for neither fails at cold start, naming both variables.
 
-    A local endpoint gets dummy AWS credentials, unless some are configured.
+    Local endpoints get placeholder credentials from the client factory itself
+    (:func:`functions.store.client.dynamodb_client`), so nothing here touches the
+    environment.
     """
-    from functions.store.client import use_local_credentials
-
     if store.dynamodb_endpoint:
         endpoint = store.dynamodb_endpoint
     elif store.use_aws:
@@ -100,7 +100,6 @@ def resolve_endpoint(
             "no DynamoDB configured: set JIFEN_DYNAMODB_ENDPOINT to an endpoint, "
             "or JIFEN_USE_AWS=1 for AWS"
         )
-    use_local_credentials()
     return endpoint
 
 

@@ -1,4 +1,5 @@
-"""boto3 DynamoDB clients for AWS or a local endpoint, and the dummy credentials local ones use.
+"""boto3 DynamoDB clients for AWS or a local endpoint (which get placeholder credentials of
+their own, so nothing is ever written to the environment).
 
 Deployed code needs these (the webhook's update leases go through a boto3 client);
 starting a local endpoint is local tooling's job (``local/endpoint.py``), which
@@ -26,7 +27,6 @@ __all__ = [
     "DynamoDBClient",
     "dynamodb_client",
     "local_region",
-    "use_local_credentials",
 ]
 
 LOCAL_REGION = "us-east-1"
@@ -85,18 +85,3 @@ def dynamodb_client(
         config=config,
     )
     return local
-
-
-def use_local_credentials() -> None:
-    """Give boto3 (and PynamoDB) dummy credentials and a region unless some are configured.
-
-    Found in the environment, they stop botocore from searching ~/.aws or the EC2/ECS
-    metadata service for a real account when only a local endpoint is in play. (PynamoDB's
-    connection takes no credentials of its own; once the store talks to boto3 clients
-    directly, :func:`dynamodb_client`'s explicit dummies make this unnecessary.)
-    """
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", LOCAL_ACCESS_KEY_ID)
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", LOCAL_SECRET_ACCESS_KEY)
-    region = local_region()
-    os.environ.setdefault("AWS_REGION", region)
-    os.environ.setdefault("AWS_DEFAULT_REGION", region)

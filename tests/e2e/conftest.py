@@ -10,7 +10,6 @@ import pytest
 from functions.config import REPO_ROOT
 from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger
-from functions.store.client import use_local_credentials
 from functions.store.keyring import default_keyring
 from functions.store.ledger_store import LedgerStore
 from functions.store.storage import Storage, dynamodb_storage
@@ -40,7 +39,6 @@ def server() -> Iterator[BotApiServer]:
 
 @pytest.fixture
 def storage(dynamodb_table: tuple[Any, str], dynamodb_endpoint: str) -> Storage:
-    use_local_credentials()
     return dynamodb_storage(
         dynamodb_table[1], endpoint=dynamodb_endpoint, keyring=default_keyring(dynamodb_endpoint)
     )

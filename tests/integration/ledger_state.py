@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from functions.store.client import dynamodb_client, use_local_credentials
+from functions.store.client import dynamodb_client
 from functions.store.dynamodb_table import DynamoTable
 from functions.store.dynamodb_wire import decode_item
 from functions.store.keyring import default_keyring
@@ -35,7 +35,6 @@ class Tables:
     """Fresh tables on one endpoint; every table made here is dropped by :meth:`drop_all`."""
 
     def __init__(self, endpoint: str) -> None:
-        use_local_credentials()
         self.endpoint = endpoint
         self.client = dynamodb_client(endpoint)
         self.names: list[str] = []

@@ -17,7 +17,7 @@ import pytest
 
 from functions.config import StoreSettings, explicit
 from functions.runtime import EndpointError, resolve_endpoint
-from functions.store.client import LOCAL_ACCESS_KEY_ID, dynamodb_client
+from functions.store.client import dynamodb_client
 from functions.store.table_definition import (
     CfnTag,
     TableSchemaMismatchError,
@@ -246,14 +246,15 @@ def test_resolve_endpoint_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     # When real AWS is asked for, Then there is no endpoint override
     assert resolve(use_aws=True) is None
 
-    # When neither is set, Then an embedded endpoint starts (once) with dummy credentials
+    # When neither is set, Then an embedded endpoint starts (once), and its clients carry
+    # placeholder credentials of their own: the environment is left as it was
     try:
         url = resolve()
         assert url is not None
         assert resolve() == url
         assert dynamodb_client(url).list_tables()["ResponseMetadata"]["HTTPStatusCode"] == 200
-        assert os.environ["AWS_DEFAULT_REGION"] == "us-east-1"
-        assert os.environ["AWS_ACCESS_KEY_ID"] == LOCAL_ACCESS_KEY_ID
+        assert "AWS_ACCESS_KEY_ID" not in os.environ
+        assert "AWS_DEFAULT_REGION" not in os.environ
     finally:
         stop_embedded_endpoint()
 

@@ -16,7 +16,6 @@ from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger, request_id_for
 from functions.services.settlement import run_settlement
 from functions.services.verify import VerifyReport, verify
-from functions.store.client import use_local_credentials
 from functions.store.keyring import Keyring
 from functions.store.ledger_store import LedgerStore
 from functions.store.storage import dynamodb_ledger
@@ -91,7 +90,6 @@ def history_items(dynamodb_endpoint: str) -> list[dict[str, Any]]:
     from functions.store.client import dynamodb_client
     from functions.store.table_definition import ensure_table
 
-    use_local_credentials()
     client = dynamodb_client(dynamodb_endpoint)
     table_name = f"jifen-verify-{uuid.uuid4().hex[:12]}"
     ensure_table(client, table_name)
