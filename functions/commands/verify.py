@@ -61,17 +61,16 @@ def run(args: argparse.Namespace) -> int:
     except TargetError as exc:
         return _fail(str(exc))
 
-    from pynamodb.exceptions import PynamoDBException
-
     from functions.services.verify import verify
     from functions.store.storage import dynamodb_storage
+    from functions.store.table import TableError
 
     storage = dynamodb_storage(
         target.table, endpoint=target.endpoint, region=target.region, keyring=keyring
     )
     try:
         report = verify(storage.ledger)
-    except (BotoCoreError, ClientError, PynamoDBException) as exc:
+    except (BotoCoreError, ClientError, TableError) as exc:
         return _fail(f"reading {target.table!r} failed: {exc}")
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
