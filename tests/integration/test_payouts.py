@@ -331,17 +331,7 @@ def test_confirming_requests_that_are_not_payable_skips_them_with_a_reason(
 def test_report_cells_cannot_smuggle_spreadsheet_formulas() -> None:
     # Given a line whose member name and approver look like formulas
     line = PayoutClaimRecord(
-        date="2024-05-02",
-        request_id="r1",
-        member="=HYPERLINK(1)",
-        net=720,
-        gross=900,
-        fee=180,
-        points=3000,
-        cash_source="reserve",
-        requested_at=1,
-        approved_by="+ops",
-        claimed_at=2,
+        "2024-05-02", "r1", "=HYPERLINK(1)", 720, 900, 180, 3000, "reserve", 1, "+ops", 2
     )
     # When the report is rendered
     body = render_report(PayoutBatch("2024-05-02", 2, (line,)))
