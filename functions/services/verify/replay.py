@@ -33,6 +33,11 @@ WITHDRAWAL_DECISIONS = {
 }
 """The status each decision entry gives its withdrawal request."""
 
+_PAIRED_KINDS = frozenset(
+    {EntryKind.PURCHASE, EntryKind.WITHDRAWAL_REQUESTED, *WITHDRAWAL_DECISIONS}
+)
+"""Kinds whose details name the item they pair with (an order, a withdrawal request)."""
+
 WITHDRAWAL_AMOUNTS = ("points", "gross", "net", "fee")
 """The amounts a withdrawal item must hold as its request entry gave them."""
 
@@ -229,8 +234,7 @@ class _Replay:
         """Remember where the entry is and what it created or decided, for the item checks."""
         ev = self.evidence
         kind = str(entry["kind"])
-        paired = kind == EntryKind.PURCHASE or kind.startswith("withdrawal_")
-        details = _details(entry) if paired else {}
+        details = _details(entry) if kind in _PAIRED_KINDS else {}
         order = details.get("order") if kind == EntryKind.PURCHASE else None
         ref = EntryRef(
             _owner(entry),
