@@ -30,3 +30,26 @@ test: setup lint typecheck
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# -- the Lambda artifact: `sam build` runs `make build-<LogicalId>` for every function --
+# (template.yaml: Metadata.BuildMethod makefile) with ARTIFACTS_DIR set. The artifact
+# holds only what runs in Lambda: functions/ without the command line (cli.py,
+# commands/), bot/, the plan files JIFEN_PLAN_PATH names and requirements.txt's packages
+# as arm64 wheels for Python 3.12. tests/, bench/, local/ (dev server, demo, embedded
+# endpoint) and moto never ship; tests/unit/test_template.py builds it to check.
+# LAMBDA_PIP=true skips the dependencies (the test does).
+LAMBDA_PLATFORM ?= manylinux2014_aarch64
+LAMBDA_PYTHON ?= 3.12
+LAMBDA_PIP ?= $(PYTHON) -m pip install --quiet --disable-pip-version-check \
+	--requirement requirements.txt --target "$(ARTIFACTS_DIR)" \
+	--platform $(LAMBDA_PLATFORM) --implementation cp --python-version $(LAMBDA_PYTHON) \
+	--only-binary=:all: --upgrade --no-compile --no-warn-conflicts
+LAMBDA_SOURCES := functions bot $(wildcard infra/plans/*.yaml)
+LAMBDA_EXCLUDES := --exclude=__pycache__ --exclude='*.pyc' \
+	--exclude=functions/cli.py --exclude=functions/commands
+
+build-%:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 2; }
+	mkdir -p "$(ARTIFACTS_DIR)"
+	$(LAMBDA_PIP)
+	tar -cf - $(LAMBDA_EXCLUDES) $(LAMBDA_SOURCES) | tar -xf - -C "$(ARTIFACTS_DIR)"

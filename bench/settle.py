@@ -13,7 +13,7 @@ import resource
 import time
 import tracemalloc
 
-from functions.cli import PLANS_DIR, load_plan
+from functions.plans import PLANS_DIR, load_plan
 from functions.rewards.settlement import SettlementInput, settle
 
 

@@ -39,20 +39,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from functions.cli import PLANS_DIR
+from functions.plans import PLANS_DIR
 from functions.rewards.events import Purchase
 from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger
 from functions.services.settlement import run_settlement
-from functions.store.dynamodb_table import DynamoTable, dynamodb_client
+from functions.store.client import dynamodb_client, use_local_credentials
+from functions.store.dynamodb_table import DynamoTable
 from functions.store.dynamodb_wire import encode_item
 from functions.store.items import Kind, grant_maps, keyed, member_key, shard_of
 from functions.store.ledger_store import LedgerStore
-from functions.store.local_endpoint import LocalDynamoDB, use_local_credentials
 from functions.store.records import GrantRecord
 from functions.store.storage import dynamodb_ledger
 from functions.store.table import Item
 from functions.store.table_definition import ensure_table
+from local.endpoint import LocalDynamoDB
 
 KB = 1024
 Key = tuple[str, str]

@@ -4,7 +4,8 @@
   interpreters (budget 0.6 s, median of the runs);
 * cold first request: import + build + initialize (getMe) + the first update in
   a fresh interpreter, for context — what a cold container really pays;
-* warm: ``handler()`` on the real HTTP API v2 event path against the local
+* warm: the webhook (``handle(runtime, ...)``, what ``handler()`` runs on the
+  container's runtime) on the real HTTP API v2 event path against the local
   DynamoDB endpoint (moto, in a child process) with PTB pointed at the fake
   Bot API server on loopback; p95 over a mix of member screens (budget 50 ms).
 
@@ -21,7 +22,6 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,14 +48,6 @@ done = time.perf_counter()
 assert response["statusCode"] == 200, response
 print(json.dumps({"import": imported - started, "first": done - imported}))
 """
-
-
-@dataclass
-class _Context:
-    function_name: str = "bench"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:bench"
-    aws_request_id: str = "bench"
 
 
 def _event(update: dict[str, Any]) -> dict[str, Any]:
@@ -117,8 +109,11 @@ def main() -> None:
         f"(budget {IMPORT_BUDGET_S} s: {'OK' if median_import < IMPORT_BUDGET_S else 'OVER'})"
     )
 
-    from functions.store.local_endpoint import LocalDynamoDB, dynamodb_client, use_local_credentials
+    from functions.config import Settings
+    from functions.runtime import Runtime
+    from functions.store.client import dynamodb_client, use_local_credentials
     from functions.store.table_definition import ensure_table
+    from local.endpoint import LocalDynamoDB
     from tests.support.botapi_server import BotApiServer, User
 
     use_local_credentials()
@@ -143,18 +138,32 @@ def main() -> None:
             f"cold first request (fresh interpreter): import {first['import']:.3f} s + "
             f"build, initialize and first update {first['first']:.3f} s"
         )
-        os.environ.update(env)
-        warm(server, member, operator, args.updates)
+        settings = Settings.of(
+            store={"table_name": table, "dynamodb_endpoint": local.endpoint_url},
+            bot={
+                "bot_token": server.token,
+                "webhook_secret": SECRET,
+                "telegram_api_url": server.url,
+                "telegram_trust_env": False,
+                "admin_ids": str(operator.id),
+            },
+        )
+        runtime = Runtime(settings)
+        try:
+            warm(runtime, server, member, operator, args.updates)
+        finally:
+            runtime.close()
 
 
-def warm(server: Any, member: Any, operator: Any, count: int) -> None:
+def warm(runtime: Any, server: Any, member: Any, operator: Any, count: int) -> None:
     from botocore.endpoint import Endpoint  # type: ignore[import-untyped,unused-ignore]
 
     from functions.handlers import telegram_webhook
     from functions.rewards.events import Purchase
     from functions.services.settlement import run_settlement
+    from local.lambda_fakes import LambdaContext
 
-    context = _Context()
+    context: Any = LambdaContext("bench")
     next_id = iter(range(100, 10**9))
     dynamodb_requests = [0]
     make_request = Endpoint.make_request
@@ -168,16 +177,15 @@ def warm(server: Any, member: Any, operator: Any, count: int) -> None:
     def send(update: dict[str, Any]) -> tuple[float, float]:
         """Wall and main-thread CPU seconds of one invocation."""
         started, cpu = time.perf_counter(), time.thread_time()
-        response = telegram_webhook.handler(_event({"update_id": next(next_id), **update}), context)
+        event = _event({"update_id": next(next_id), **update})
+        response = telegram_webhook.handle(runtime, event, context)
         elapsed, used = time.perf_counter() - started, time.thread_time() - cpu
         assert response["statusCode"] == 200, response
         return elapsed, used
 
     send(server.command(member, "/start"))
     send(server.contact_message(member, "+8613900000000"))
-    runtime = telegram_webhook._runtime
-    assert runtime is not None
-    ledger = runtime.application.bot_data["jifen"].members.ledger
+    ledger = telegram_webhook.webhook_of(runtime).application.bot_data["jifen"].members.ledger
     for number in range(12):  # some history, then a purchase and the day's settlement
         ledger.adjust(f"tg{member.id}", 1_000 + number, "bench", f"bench-{number}", operator="b")
     ledger.purchase(Purchase(f"tg{member.id}", "bench-order", 900_000), "bench-order")
@@ -224,7 +232,6 @@ def warm(server: Any, member: Any, operator: Any, count: int) -> None:
         print(
             f"  {name:<20} {p50:5.1f} ms {p95_one:5.1f} ms {cpu_ms:4.1f} ms  {db:8.1f} {api:8.1f}"
         )
-    telegram_webhook.reset()
 
 
 if __name__ == "__main__":

@@ -77,6 +77,9 @@ def build_application(
 ) -> JifenApplication:
     """The Application for ``ledger``; ``settings.bot_token`` must be resolved already.
 
+    ``bot_store`` comes from the composition root (:class:`functions.runtime.Runtime`),
+    which builds every store of the table.
+
     Without ``polling`` there is no updater: the caller feeds updates to
     ``process_update`` (the webhook) after ``initialize()``.
     """

@@ -1,131 +1,21 @@
-"""The ``jifen`` command line: scenario runs and the demo (more verbs arrive with the store)."""
+"""The ``jifen`` command line: the parser, and nothing else.
+
+Every verb's code is imported only when that verb runs (``run="module:function"``
+below), so ``jifen --help`` loads no store, no bot and no local tooling. Operator
+verbs (scenario, verify, settlement) live in :mod:`functions.commands`; the ones that
+run the system locally (demo, dev, bot) live in the ``local`` package, which is never
+part of a Lambda artifact.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import sys
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
-from typing import IO, TextIO
-
-from functions.rewards.book import MemoryBook
-from functions.rewards.plan import Plan, PlanError, load_plan_text
-from functions.rewards.report import RejectionRow, SettlementRow, write_report
-from functions.rewards.scenario import ScenarioBackend, run_line
-
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
-REPO_ROOT = Path(__file__).resolve().parents[1]
-PLANS_DIR = REPO_ROOT / "infra" / "plans"
+from collections.abc import Callable, Sequence
 
 
-class _RowSpool:
-    """JSON rows parked in a temporary file until the report is written (bounded memory)."""
-
-    def __init__(self) -> None:
-        self._file: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
-
-    def add(self, row: Mapping[str, object]) -> None:
-        self._file.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-    def __iter__(self) -> Iterator[Mapping[str, object]]:
-        self._file.seek(0)
-        for text in self._file:
-            yield json.loads(text)
-
-    def close(self) -> None:
-        self._file.close()
-
-
-def load_plan(path: Path) -> Plan:
-    """Read and validate a plan file (raises PlanError or OSError)."""
-    return load_plan_text(path.read_text(encoding="utf-8"))
-
-
-def run_scenario(plan: Plan, lines: Iterator[str], backend: ScenarioBackend, out: TextIO) -> None:
-    """Stream ``lines`` through ``backend`` and write the report to ``out``."""
-    settlements, rejected = _RowSpool(), _RowSpool()
-    try:
-        for number, text in enumerate(lines, start=1):
-            row = run_line(backend, number, text)
-            if isinstance(row, SettlementRow):
-                settlements.add(row.as_json())
-            elif isinstance(row, RejectionRow):
-                rejected.add(row.as_json())
-        write_report(
-            out,
-            plan=plan.name,
-            members=backend.member_lines(),
-            totals=backend.totals(),
-            settlements=settlements,
-            rejected=rejected,
-        )
-    finally:
-        settlements.close()
-        rejected.close()
-
-
-def _open_events(path: str) -> IO[str]:
-    if path == "-":
-        return sys.stdin
-    return open(path, encoding="utf-8")
-
-
-def _cmd_scenario(args: argparse.Namespace) -> int:
-    try:
-        plan = load_plan(Path(args.plan))
-    except PlanError as exc:
-        print(f"jifen: invalid plan {args.plan}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as exc:
-        print(f"jifen: cannot read plan: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
-        events = _open_events(args.events)
-    except OSError as exc:
-        print(f"jifen: cannot read events: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    with events:
-        backend: ScenarioBackend
-        if args.backend == "dynamodb":
-            backend = _dynamodb_backend(plan, args.table)
-        else:
-            backend = MemoryBook(plan)
-        run_scenario(plan, (line.rstrip("\n") for line in events), backend, sys.stdout)
-    return EXIT_OK
-
-
-def _dynamodb_backend(plan: Plan, table: str | None) -> ScenarioBackend:
-    """A fresh table (unique name unless given) on the configured or embedded endpoint."""
-    import uuid
-
-    from functions.config import StoreSettings
-    from functions.services.ledger import Ledger
-    from functions.services.runtime import open_store
-    from functions.services.scenario_backend import DynamoBackend, sequence_clock
-
-    settings = StoreSettings()
-    settings.table_name = table or f"jifen-scenario-{uuid.uuid4().hex[:10]}"
-    store = open_store(settings)
-    return DynamoBackend(Ledger(store, plan, clock=sequence_clock().__next__))
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from functions.demo import run_demo, run_engine_demo
-
-    demo = run_engine_demo if args.engine else run_demo
-    return demo(members=args.members, days=args.days, seed=args.seed, out=sys.stdout)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="jifen",
-        description="Jifen: consumption-points rewards engine, ledger and bot.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-
+def _scenario(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     scenario = commands.add_parser(
         "scenario",
         help="run an event history against a plan and print the JSON report",
@@ -149,8 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     scenario.add_argument("--table", help="table name for --backend dynamodb (default: fresh)")
-    scenario.set_defaults(handler=_cmd_scenario)
+    scenario.set_defaults(run="functions.commands.scenario:run")
 
+
+def _demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = commands.add_parser(
         "demo",
         help="simulate a community through the whole local system and summarise it",
@@ -167,21 +59,141 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--engine", action="store_true", help="engine only: print the scenario JSON report"
     )
-    demo.set_defaults(handler=_cmd_demo)
+    demo.set_defaults(run="local.demo:run")
 
-    import importlib
 
-    from functions.commands import MODULES
+def _verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "verify",
+        help="recompute every balance from the journal and compare with the stored items",
+        description=(
+            "Audit a Jifen table: every member account, platform account and circulating "
+            "total is recomputed from the journal, every member's hash chain is checked, "
+            "and locked points and statistics are reconciled; withdrawal requests, "
+            "idempotency records and orders are paired with the entries that made them. "
+            "Exit 0 when clean, 1 on any mismatch, 2 when the table or the chain key cannot "
+            "be read. The endpoint comes from JIFEN_DYNAMODB_ENDPOINT, or real AWS with "
+            "JIFEN_USE_AWS=1."
+        ),
+    )
+    parser.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
+    parser.add_argument(
+        "--chain-key-param",
+        help="SSM SecureString holding the chain keyring (default: JIFEN_CHAIN_KEY_PARAM)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(run="functions.commands.verify:run")
 
-    for name in MODULES:
-        importlib.import_module(name).register(commands)
+
+def _settlement(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "settlement",
+        help="show the settlement sequence; finish an unfinished run",
+        description=(
+            "status: the last claimed settlement date, whether it is open or done, and for "
+            "an open run its pages and how many are applied. run DATE: finish the open run "
+            "of DATE, or settle DATE if it is the next date; exit 1 when it is blocked by "
+            "another date or refused. The table comes from --table or JIFEN_TABLE_NAME, the "
+            "endpoint from JIFEN_DYNAMODB_ENDPOINT (or AWS with JIFEN_USE_AWS=1), the plan "
+            "from JIFEN_PLAN_PATH, the chain key from JIFEN_CHAIN_KEY_PARAM (AWS) or the local "
+            "key file; notifications go to JIFEN_NOTIFY_QUEUE_URL when set."
+        ),
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    status = verbs.add_parser("status", help="the settlement sequence and the open run")
+    status.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
+    status.set_defaults(run="functions.commands.settlement:status")
+    finish = verbs.add_parser("run", help="finish the open run of DATE, or settle DATE")
+    finish.add_argument("date", metavar="DATE", help="business date, YYYY-MM-DD")
+    finish.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
+    finish.set_defaults(run="functions.commands.settlement:run")
+
+
+def _bot(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "bot",
+        help="run the Telegram bot with long polling (local use)",
+        description=(
+            "Run the member bot by long polling. The token comes from JIFEN_BOT_TOKEN (or the "
+            "SSM parameter named by JIFEN_BOT_TOKEN_PARAM), operators from JIFEN_ADMIN_IDS, "
+            "the store from JIFEN_DYNAMODB_ENDPOINT (embedded endpoint when unset) and the plan "
+            "from JIFEN_PLAN_PATH. Stop with Ctrl-C."
+        ),
+    )
+    parser.add_argument(
+        "--api-url",
+        help="Bot API base URL (default: JIFEN_TELEGRAM_API_URL or https://api.telegram.org)",
+    )
+    parser.add_argument("--plan", help="plan file (default: JIFEN_PLAN_PATH or dividend.yaml)")
+    parser.set_defaults(run="local.bot:run")
+
+
+def _dev(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "dev",
+        help="run locally: DynamoDB, the merchant API, settlement on demand, the bot",
+        description=(
+            "Start a local DynamoDB (unless JIFEN_DYNAMODB_ENDPOINT names one), create the "
+            "table from template.yaml and serve the merchant API (POST /orders, the real "
+            "Lambda handler) plus /dev/settle, /dev/members and /dev/health on one port. "
+            "With a bot token the bot polls Telegram too. Ctrl-C stops everything."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    parser.add_argument("--table", default=None, help="table name (default: JIFEN_TABLE_NAME)")
+    parser.add_argument("--plan", help="plan file (default: JIFEN_PLAN_PATH or dividend.yaml)")
+    parser.add_argument(
+        "--merchants",
+        help=(
+            "merchant keys JSON, or @FILE (default: JIFEN_MERCHANT_KEYS, else a generated "
+            "'demo' merchant at the plan's lowest rebate)"
+        ),
+    )
+    parser.add_argument(
+        "--accelerate",
+        type=float,
+        metavar="SECONDS_PER_DAY",
+        help="settle one simulated day every SECONDS_PER_DAY seconds",
+    )
+    parser.add_argument(
+        "--start-date", help="first simulated day for --accelerate (default: today)"
+    )
+    parser.add_argument("--bot-token", help="run the bot by polling (default: JIFEN_BOT_TOKEN)")
+    parser.add_argument(
+        "--telegram-api-url", help="Bot API base URL (default: JIFEN_TELEGRAM_API_URL)"
+    )
+    parser.add_argument(
+        "--no-bot",
+        action="store_true",
+        help="do not poll even with a token (settlement notifications are still sent)",
+    )
+    parser.set_defaults(run="local.dev.command:run")
+
+
+VERBS = (_scenario, _demo, _verify, _settlement, _bot, _dev)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jifen",
+        description="Jifen: consumption-points rewards engine, ledger and bot.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for add in VERBS:
+        add(commands)
     return parser
+
+
+def _resolve(target: str) -> Callable[[argparse.Namespace], int]:
+    module, _, name = target.partition(":")
+    run: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), name)
+    return run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    code: int = args.handler(args)
-    return code
+    return _resolve(args.run)(args)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,62 @@
-"""Environment as validated settings, read once at cold start."""
+"""Environment as validated settings: every setting of every function, in one module.
+
+Each group is a pydantic settings class read from ``JIFEN_*`` variables; the
+Lambda handlers' ``SETTINGS`` tables name the groups each entry point reads
+(``tests/unit/test_template.py`` checks that template.yaml sets their
+variables). :class:`Settings` holds one of each: :meth:`Settings.from_environment`
+is what a Lambda container validates at cold start, :meth:`Settings.of` builds
+them from explicit values alone (tests, ``jifen dev``, the demo), so nothing
+has to write ``os.environ`` to wire a runtime.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BeforeValidator, Field, SecretStr
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import BeforeValidator, Field, JsonValue, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+"""The package root: the repository locally, the function's code directory in Lambda."""
+
+LOCAL_ONLY: dict[str, JsonValue] = {"local_only": True}
+"""Marks a setting that only local runs use; the template need not set it."""
+
+_ENV = SettingsConfigDict(env_prefix="JIFEN_", extra="ignore")
+
+_EXPLICIT: ContextVar[bool] = ContextVar("jifen_explicit_settings", default=False)
+"""Set while :func:`explicit` builds settings: the environment is then not a source."""
 
 
-class StoreSettings(BaseSettings):
+class JifenSettings(BaseSettings):
+    """A settings group: read from the environment, or (:func:`explicit`) from values alone."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if _EXPLICIT.get():
+            return (init_settings,)
+        return (init_settings, env_settings, dotenv_settings, file_secret_settings)
+
+
+class StoreSettings(JifenSettings):
     """Where the ledger lives. No endpoint and no ``JIFEN_USE_AWS``: the embedded one."""
 
     model_config = SettingsConfigDict(env_prefix="JIFEN_", extra="ignore")
@@ -24,7 +69,7 @@ class StoreSettings(BaseSettings):
     """Create the table from template.yaml when missing (local use; off in AWS)."""
 
 
-class ChainKeySettings(BaseSettings):
+class ChainKeySettings(JifenSettings):
     """The journal chain's keyring (``functions/store/keyring.py``), never in the table.
 
     In AWS a SecureString in SSM named by ``JIFEN_CHAIN_KEY_PARAM`` holds the keyring
@@ -39,13 +84,13 @@ class ChainKeySettings(BaseSettings):
     chain_key_file: Path | None = Field(default=None, json_schema_extra={"local_only": True})
 
 
-class PlanSettings(BaseSettings):
+class PlanSettings(JifenSettings):
     model_config = SettingsConfigDict(env_prefix="JIFEN_", extra="ignore")
 
     plan_path: Path = REPO_ROOT / "infra" / "plans" / "dividend.yaml"
 
 
-class MerchantApiSettings(BaseSettings):
+class MerchantApiSettings(JifenSettings):
     """The merchant order API: who may call it and how fresh a signed request must be.
 
     In AWS the merchants' keys and rebate ratios are a JSON SecureString in SSM
@@ -62,7 +107,7 @@ class MerchantApiSettings(BaseSettings):
     """A signed request older (or further in the future) than this is refused as a replay."""
 
 
-class NotificationSettings(BaseSettings):
+class NotificationSettings(JifenSettings):
     """The Telegram sender: bot token, API base URL and Telegram's rate limits.
 
     In AWS the bot token is a SecureString in SSM named by
@@ -88,7 +133,7 @@ def _comma_separated(value: object) -> object:
     return value
 
 
-class BotSettings(BaseSettings):
+class BotSettings(JifenSettings):
     """The Telegram bot: Bot API location, secrets, operators and the shop's fixed packages.
 
     In AWS the three secrets are SecureStrings in SSM named by the ``*_PARAM``
@@ -120,3 +165,147 @@ class BotSettings(BaseSettings):
     """Dates on history and balance screens (the business day's zone, as settlement uses)."""
     telegram_trust_env: bool = Field(default=True, json_schema_extra={"local_only": True})
     """Honour HTTP(S)_PROXY for Bot API calls (tests on loopback turn it off)."""
+
+
+class ScheduleSettings(JifenSettings):
+    """The business day's time zone: settlement dates and the payout cut-off."""
+
+    model_config = _ENV
+
+    time_zone: str = "Asia/Shanghai"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class NotifySettings(JifenSettings):
+    """Where settlement notifications go (unset locally: they are counted and dropped)."""
+
+    model_config = _ENV
+
+    notify_queue_url: str | None = None
+
+
+class FanoutSettings(JifenSettings):
+    """When the scheduled settlement applies pages itself and how it fans out otherwise."""
+
+    model_config = _ENV
+
+    settlement_state_machine_arn: str | None = None
+    settlement_inline_pages: int = Field(default=20, ge=0)
+    settlement_pages_per_batch: int = Field(default=10, ge=1, le=1000)
+    settlement_shard_count: int = Field(default=16, ge=1, le=10_000)
+
+
+class PayoutSettings(JifenSettings):
+    """Where payout reports go: the S3 bucket in AWS, a local directory otherwise."""
+
+    model_config = _ENV
+
+    payout_bucket: str | None = None
+    payout_dir: Path = Field(default=REPO_ROOT / "var" / "payouts", json_schema_extra=LOCAL_ONLY)
+
+
+G = TypeVar("G", bound=JifenSettings)
+
+
+def explicit(kind: type[G], values: Mapping[str, Any] | None = None) -> G:
+    """``kind`` validated from ``values`` (by field name) and its defaults alone.
+
+    The environment (and any ``.env`` or secrets directory) is not read, so tests,
+    ``jifen dev`` and the demo run on exactly what they say.
+    """
+    given = dict(values or {})
+    for name, field in kind.model_fields.items():
+        if isinstance(field.validation_alias, str) and name in given:
+            given[field.validation_alias] = given.pop(name)
+    token = _EXPLICIT.set(True)
+    try:
+        return kind(**given)
+    finally:
+        _EXPLICIT.reset(token)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """One of each settings group: everything a runtime may be built from."""
+
+    store: StoreSettings
+    chain_key: ChainKeySettings
+    plan: PlanSettings
+    schedule: ScheduleSettings
+    notify: NotifySettings
+    fanout: FanoutSettings
+    payout: PayoutSettings
+    merchant_api: MerchantApiSettings
+    notification: NotificationSettings
+    bot: BotSettings
+
+    @classmethod
+    def from_environment(cls) -> Self:
+        """Every group read and validated from the environment (a Lambda cold start).
+
+        A bad variable raises pydantic's ValidationError naming the field.
+        """
+        return cls(**{field.name: field.type_class() for field in _GROUPS})  # type: ignore[arg-type]
+
+    @classmethod
+    def of(cls, **groups: Mapping[str, Any] | JifenSettings) -> Self:
+        """Groups from explicit values (field names, not variables) over the defaults.
+
+        ``Settings.of(store={"table_name": "t", "dynamodb_endpoint": url})``: the
+        environment is never read, so tests, ``jifen dev`` and the demo say exactly
+        what they run on. A group may also be given as a settings instance.
+        """
+        unknown = set(groups) - {field.name for field in _GROUPS}
+        if unknown:
+            raise TypeError(f"unknown settings groups: {sorted(unknown)}")
+        built: dict[str, JifenSettings] = {}
+        for field in _GROUPS:
+            given = groups.get(field.name)
+            built[field.name] = (
+                given if isinstance(given, JifenSettings) else explicit(field.type_class, given)
+            )
+        return cls(**built)  # type: ignore[arg-type]
+
+    def replace(self, **groups: Mapping[str, Any] | JifenSettings) -> Self:
+        """A copy with some groups changed: a mapping updates the group's fields (validated)."""
+        changed: dict[str, JifenSettings] = {}
+        for name, given in groups.items():
+            if isinstance(given, JifenSettings):
+                changed[name] = given
+            else:
+                current: JifenSettings = getattr(self, name)
+                merged = {**current.model_dump(), **given}
+                changed[name] = explicit(type(current), merged)
+        return dataclasses.replace(self, **changed)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    name: str
+    type_class: type[JifenSettings]
+
+
+_GROUPS = (
+    _Group("store", StoreSettings),
+    _Group("chain_key", ChainKeySettings),
+    _Group("plan", PlanSettings),
+    _Group("schedule", ScheduleSettings),
+    _Group("notify", NotifySettings),
+    _Group("fanout", FanoutSettings),
+    _Group("payout", PayoutSettings),
+    _Group("merchant_api", MerchantApiSettings),
+    _Group("notification", NotificationSettings),
+    _Group("bot", BotSettings),
+)

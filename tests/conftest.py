@@ -25,7 +25,7 @@ def dynamodb_endpoint() -> Iterator[str]:
     It runs in a child process so that moto state in the test process (e.g. a test
     using ``moto.mock_aws``, which resets moto's backends) cannot touch it.
     """
-    from functions.store.local_endpoint import LocalDynamoDB
+    from local.endpoint import LocalDynamoDB
 
     with LocalDynamoDB(in_subprocess=True) as local:
         yield local.endpoint_url
@@ -36,7 +36,7 @@ def dynamodb_table(dynamodb_endpoint: str) -> Iterator[tuple[Any, str]]:
     """A fresh table built from template.yaml: yields ``(client, table_name)``; dropped after."""
     from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
 
-    from functions.store.local_endpoint import dynamodb_client
+    from functions.store.client import dynamodb_client
     from functions.store.table_definition import ensure_table
 
     client = dynamodb_client(dynamodb_endpoint)

@@ -28,14 +28,18 @@ TELEGRAM_TEXT_MAX: Final = 4096
 """Telegram's limit on a message, counted in UTF-16 code units."""
 
 
-def language_for(code: str | None) -> str:
-    """Our language for a Telegram ``language_code`` (Chinese by default, English otherwise)."""
+def language_for(code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """Our language for a language tag: ``zh…`` → Chinese, any other → English, none → default.
+
+    The one resolver, for Telegram's ``language_code`` and a member's stored language
+    alike (the notification sender passes its configured default).
+    """
     if not code:
-        return DEFAULT_LANGUAGE
-    code = code.lower()
+        return default
+    code = code.strip().lower()
     if code.startswith("zh"):
         return "zh"
-    return "en"
+    return "en" if code else default
 
 
 def supported(language: str | None) -> str | None:

@@ -241,4 +241,21 @@ MESSAGES: Final[dict[str, str]] = {
     "reject.phone_taken": "This phone number is already registered to another account.",
     "reject.busy": "We are very busy right now. Please try again in a moment.",
     "reject.settlement_out_of_order": "That settlement date comes before the last one settled.",
+    # -- notices (the notification sender: settlement statements, withdrawal news)
+    "notice.settlement.title": "📊 Points settlement for {date}",
+    "notice.settlement.credited": "Credited today: {amount} points",
+    "notice.settlement.static": "· Daily release: {amount}",
+    "notice.settlement.share": "· Share rewards: {amount}",
+    "notice.settlement.team": "· Team rewards: {amount}",
+    "notice.settlement.peer": "· Peer bonus: {amount}",
+    "notice.settlement.forfeited": "· Not paid (above your locked points): {amount}",
+    "notice.withdrawal.approved": (
+        "✅ Withdrawal approved: {points} points, {net} CNY to be paid "
+        "(fee {fee} CNY), arriving next business day."
+    ),
+    "notice.withdrawal.rejected": (
+        "❌ Withdrawal declined: {points} points are back in your account."
+    ),
+    "notice.withdrawal.reason": "Reason: {reason}",
+    "notice.withdrawal.paid": "💰 Withdrawal paid: {net} CNY.",
 }

@@ -211,4 +211,18 @@ MESSAGES: Final[dict[str, str]] = {
     "reject.phone_taken": "该手机号已注册了另一个账户。",
     "reject.busy": "系统繁忙，请稍后再试。",
     "reject.settlement_out_of_order": "该结算日期早于最近一次已结算的日期。",
+    # -- 通知（通知发送程序：结算明细、提现进度）
+    "notice.settlement.title": "📊 {date} 积分结算",
+    "notice.settlement.credited": "今日到账：{amount} 积分",
+    "notice.settlement.static": "· 静态释放：{amount}",
+    "notice.settlement.share": "· 分享收益：{amount}",
+    "notice.settlement.team": "· 团队收益：{amount}",
+    "notice.settlement.peer": "· 平级奖：{amount}",
+    "notice.settlement.forfeited": "· 超出锁仓未发放：{amount}",
+    "notice.withdrawal.approved": (
+        "✅ 提现已批准：{points} 积分，实付 {net} 元（手续费 {fee} 元），将于下一个工作日到账。"
+    ),
+    "notice.withdrawal.rejected": "❌ 提现未通过：{points} 积分已退回您的账户。",
+    "notice.withdrawal.reason": "原因：{reason}",
+    "notice.withdrawal.paid": "💰 提现已打款：{net} 元。",
 }

@@ -31,7 +31,7 @@ def locate(table: str | None) -> Target:
     from pydantic import ValidationError
 
     from functions.config import StoreSettings
-    from functions.store.local_endpoint import use_local_credentials
+    from functions.runtime import EndpointError, resolve_endpoint
 
     try:
         settings = StoreSettings()
@@ -40,17 +40,13 @@ def locate(table: str | None) -> Target:
     name = table or ("table_name" in settings.model_fields_set and settings.table_name)
     if not name:
         raise TargetError("name the table: --table NAME or JIFEN_TABLE_NAME")
-    endpoint: str | None
-    if settings.dynamodb_endpoint:
-        endpoint = settings.dynamodb_endpoint
-        use_local_credentials()
-    elif settings.use_aws:
-        endpoint = None
-    else:
+    try:
+        endpoint = resolve_endpoint(settings)  # no embedded endpoint offered: see above
+    except EndpointError:
         raise TargetError(
             "no DynamoDB to read: set JIFEN_DYNAMODB_ENDPOINT to a running endpoint, "
             "or JIFEN_USE_AWS=1 for AWS (an embedded endpoint would start empty)"
-        )
+        ) from None
     return Target(name, endpoint, settings.region)
 
 
@@ -61,7 +57,7 @@ def check_exists(target: Target) -> Target:
         ClientError,
     )
 
-    from functions.store.local_endpoint import dynamodb_client
+    from functions.store.client import dynamodb_client
 
     name = target.table
     try:

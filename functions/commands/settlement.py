@@ -16,38 +16,13 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from functions.store.ledger_store import LedgerStore
+    from functions.runtime import Runtime
 
     from .existing_table import Target
 
 EXIT_OK = 0
 EXIT_NOT_SETTLED = 1
 EXIT_USAGE = 2
-
-
-def register(commands: Any) -> None:
-    """Add ``settlement`` to the ``jifen`` sub-commands."""
-    parser = commands.add_parser(
-        "settlement",
-        help="show the settlement sequence; finish an unfinished run",
-        description=(
-            "status: the last claimed settlement date, whether it is open or done, and for "
-            "an open run its pages and how many are applied. run DATE: finish the open run "
-            "of DATE, or settle DATE if it is the next date; exit 1 when it is blocked by "
-            "another date or refused. The table comes from --table or JIFEN_TABLE_NAME, the "
-            "endpoint from JIFEN_DYNAMODB_ENDPOINT (or AWS with JIFEN_USE_AWS=1), the plan "
-            "from JIFEN_PLAN_PATH, the chain key from JIFEN_CHAIN_KEY_PARAM (AWS) or the local "
-            "key file; notifications go to JIFEN_NOTIFY_QUEUE_URL when set."
-        ),
-    )
-    verbs = parser.add_subparsers(dest="verb", required=True)
-    status = verbs.add_parser("status", help="the settlement sequence and the open run")
-    status.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
-    status.set_defaults(handler=_status)
-    finish = verbs.add_parser("run", help="finish the open run of DATE, or settle DATE")
-    finish.add_argument("date", metavar="DATE", help="business date, YYYY-MM-DD")
-    finish.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
-    finish.set_defaults(handler=_run)
 
 
 def _fail(message: str) -> int:
@@ -79,33 +54,20 @@ def sequence_status(store: Any) -> dict[str, Any]:
     return status
 
 
-def _ledger_store(target: Target, *, create_key: bool) -> LedgerStore:
-    """The target's ledger store, chained under the configured keyring."""
-    from functions.config import ChainKeySettings
-    from functions.services.runtime import chain_keyring
-    from functions.store.storage import dynamodb_storage
-
-    keyring = chain_keyring(
-        ChainKeySettings(), target.endpoint, target.region, create_local=create_key
-    )
-    storage = dynamodb_storage(
-        target.table, endpoint=target.endpoint, region=target.region, keyring=keyring
-    )
-    return storage.ledger
-
-
-def _status(args: argparse.Namespace) -> int:
+def status(args: argparse.Namespace) -> int:
+    """``jifen settlement status``."""
     from .existing_table import TargetError, resolve
 
     try:
         target = resolve(args.table)
     except TargetError as exc:
         return _fail(str(exc))
-    print(json.dumps(sequence_status(_ledger_store(target, create_key=False)), indent=2))
+    print(json.dumps(sequence_status(_runtime(target).stores.ledger), indent=2))
     return EXIT_OK
 
 
-def _run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """``jifen settlement run DATE``: the one settlement driver, pages applied here."""
     import datetime as dt
 
     from .existing_table import TargetError, resolve
@@ -118,14 +80,27 @@ def _run(args: argparse.Namespace) -> int:
         target = resolve(args.table)
     except TargetError as exc:
         return _fail(str(exc))
-    from functions.handlers import _runtime
-    from functions.services.ledger import Ledger
-    from functions.services.runtime import load_configured_plan
     from functions.services.settlement_fanout import settle_or_fan_out
 
-    ledger = Ledger(_ledger_store(target, create_key=True), load_configured_plan())
-    outcome = settle_or_fan_out(
-        ledger, args.date, queue=_runtime.notification_queue(), starter=None
-    )
+    runtime = _runtime(target)
+    outcome = settle_or_fan_out(runtime.ledger, args.date, queue=runtime.queue, starter=None)
     print(json.dumps(outcome, indent=2, ensure_ascii=False))
     return EXIT_OK if outcome["status"] in {"settled", "already_settled"} else EXIT_NOT_SETTLED
+
+
+def _runtime(target: Target) -> Runtime:
+    """The runtime of the table ``target`` names (settings otherwise from the environment)."""
+    from functions.config import Settings
+    from functions.runtime import Runtime
+
+    settings = Settings.from_environment()
+    store: dict[str, Any] = {
+        "table_name": target.table,
+        "region": target.region,
+        "create_table": False,
+    }
+    if target.endpoint is None:
+        store["use_aws"] = True
+    else:
+        store["dynamodb_endpoint"] = target.endpoint
+    return Runtime(settings.replace(store=store))

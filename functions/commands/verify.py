@@ -7,7 +7,7 @@ in AWS; against a local endpoint the local key file is used
 it cannot audit (exit 2).
 
 Unlike ``scenario``, this verb never starts the embedded endpoint
-(:mod:`functions.commands.existing_table` says why).
+(:mod:`functions.commands.existing_table` says why). Its parser is in :mod:`functions.cli`.
 """
 
 from __future__ import annotations
@@ -15,35 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 EXIT_CLEAN = 0
 EXIT_MISMATCH = 1
 EXIT_USAGE = 2
-
-
-def register(commands: Any) -> None:
-    """Add ``verify`` to the ``jifen`` sub-commands."""
-    parser = commands.add_parser(
-        "verify",
-        help="recompute every balance from the journal and compare with the stored items",
-        description=(
-            "Audit a Jifen table: every member account, platform account and circulating "
-            "total is recomputed from the journal, every member's hash chain is checked, "
-            "and locked points and statistics are reconciled; withdrawal requests, "
-            "idempotency records and orders are paired with the entries that made them. "
-            "Exit 0 when clean, 1 on any mismatch, 2 when the table or the chain key cannot "
-            "be read. The endpoint comes from JIFEN_DYNAMODB_ENDPOINT, or real AWS with "
-            "JIFEN_USE_AWS=1."
-        ),
-    )
-    parser.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
-    parser.add_argument(
-        "--chain-key-param",
-        help="SSM SecureString holding the chain keyring (default: JIFEN_CHAIN_KEY_PARAM)",
-    )
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.set_defaults(handler=run)
 
 
 def _fail(message: str) -> int:
@@ -60,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from functions.config import ChainKeySettings
-    from functions.services.runtime import chain_keyring
+    from functions.runtime import chain_keyring
     from functions.store.keyring import KeyringError
 
     from .existing_table import TargetError, check_exists, locate

@@ -44,7 +44,6 @@ import base64
 import binascii
 import hashlib
 import json
-import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -58,7 +57,7 @@ from pydantic_settings import BaseSettings
 
 from functions.config import ChainKeySettings, MerchantApiSettings, PlanSettings, StoreSettings
 from functions.observability import logger, metrics, tracer
-from functions.rewards.plan import Plan
+from functions.runtime import Runtime, container_runtime
 from functions.services.merchant import (
     MerchantConfigError,
     MerchantDirectory,
@@ -68,8 +67,6 @@ from functions.services.merchant import (
     load_merchants,
     place_order,
 )
-
-from . import _runtime
 
 SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
     "handler": (StoreSettings, PlanSettings, MerchantApiSettings, ChainKeySettings),
@@ -84,46 +81,31 @@ def wall_clock_s() -> int:
     return int(time.time())
 
 
-_lock = threading.Lock()
-_directory: tuple[str, MerchantDirectory] | None = None
-
-
-def merchant_directory(plan: Plan) -> MerchantDirectory:
+def merchant_directory(runtime: Runtime) -> MerchantDirectory:
     """The configured merchants, re-validated only when the configuration text changes.
 
     The text comes from SSM (cached by Powertools for a few minutes, so a
     rotated key arrives without a redeploy) or, locally, ``JIFEN_MERCHANT_KEYS``.
     """
-    global _directory
-    config = _runtime.settings(MerchantApiSettings)
-    if config.merchant_keys_param:
-        text = _runtime.secret(config.merchant_keys_param)
-    elif config.merchant_keys is not None:
-        text = config.merchant_keys.get_secret_value()
-    else:
+    config = runtime.settings.merchant_api
+    text = runtime.secret_or(config.merchant_keys, config.merchant_keys_param)
+    if text is None:
         raise MerchantConfigError(
             "no merchant configuration: set JIFEN_MERCHANT_KEYS_PARAM (or JIFEN_MERCHANT_KEYS)"
         )
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    with _lock:
-        if _directory is not None and _directory[0] == digest:
-            return _directory[1]
-        directory, notes = load_merchants(text, plan)
+
+    def build() -> MerchantDirectory:
+        directory, notes = load_merchants(text, runtime.ledger.plan)
         for note in notes:
             logger.error("merchant configuration refused", extra={"problem": note})
         logger.info(
             "merchant configuration loaded",
             extra={"merchants": sorted(directory.merchants), "refused": sorted(directory.refused)},
         )
-        _directory = (digest, directory)
         return directory
 
-
-def reset() -> None:
-    """Forget the cached merchant directory (tests)."""
-    global _directory
-    with _lock:
-        _directory = None
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return runtime.per_version("merchant_api:directory", digest, build)
 
 
 def _response(reply: Reply) -> dict[str, Any]:
@@ -157,41 +139,47 @@ def _routed(event: APIGatewayProxyEventV2Model) -> Reply | None:
     return error_reply(404, "not_found", f"no route {method} {event.rawPath}")
 
 
-def _record_metrics(outcome: OrderOutcome) -> None:
+def _record_metrics(runtime: Runtime, outcome: OrderOutcome) -> None:
     if outcome.rejected is None:
         name = "MerchantOrdersReplayed" if outcome.replayed else "MerchantOrdersRecorded"
     elif outcome.reply.status in (401, 403):
         name = "MerchantAuthFailures"
     else:
         name = "MerchantOrdersRejected"
-    metrics.add_metric(name, MetricUnit.Count, 1)
+    runtime.metrics.add_metric(name, MetricUnit.Count, 1)
 
 
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The HTTP API's entry (see :func:`handle`)."""
+    return handle(container_runtime(), event, context)
+
+
+def handle(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """``POST /orders``: a signed merchant order becomes a purchase (see the module doc)."""
     try:
         request = parse(event=event, model=APIGatewayProxyEventV2Model)
     except ValidationError:
-        return _refused(error_reply(400, "bad_request", "not an HTTP API (v2) request"))
+        return _refused(runtime, error_reply(400, "bad_request", "not an HTTP API (v2) request"))
     misrouted = _routed(request)
     if misrouted is not None:
-        return _refused(misrouted)
+        return _refused(runtime, misrouted)
     try:
         body = _raw_body(request)
     except ValueError as exc:
-        return _refused(error_reply(400, "invalid_body", str(exc)))
-    ledger = _runtime.ledger()
+        return _refused(runtime, error_reply(400, "invalid_body", str(exc)))
+    ledger = runtime.ledger
+    unavailable = error_reply(503, "unavailable", "merchant orders are unavailable")
     try:
-        directory = merchant_directory(ledger.plan)
+        directory = merchant_directory(runtime)
     except MerchantConfigError as exc:
         logger.error("merchant configuration unusable", extra={"problem": str(exc)})
-        return _refused(error_reply(503, "unavailable", "merchant orders are unavailable"))
+        return _refused(runtime, unavailable)
     except Exception:  # SSM unreachable, parameter missing, bad settings: fail closed
         logger.exception("merchant configuration could not be read")
-        return _refused(error_reply(503, "unavailable", "merchant orders are unavailable"))
+        return _refused(runtime, unavailable)
     headers: Mapping[str, str] = {name.lower(): value for name, value in request.headers.items()}
     outcome, merchant = place_order(
         ledger,
@@ -199,9 +187,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         headers,
         body,
         now_s=wall_clock_s(),
-        tolerance_s=_runtime.settings(MerchantApiSettings).signature_tolerance_s,
+        tolerance_s=runtime.settings.merchant_api.signature_tolerance_s,
     )
-    _record_metrics(outcome)
+    _record_metrics(runtime, outcome)
     logger.info(
         "merchant order",
         extra={
@@ -214,8 +202,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return _response(outcome.reply)
 
 
-def _refused(reply: Reply) -> dict[str, Any]:
+def _refused(runtime: Runtime, reply: Reply) -> dict[str, Any]:
     """A request refused before any merchant is known (malformed, misrouted, unavailable)."""
-    metrics.add_metric("MerchantRequestsRefused", MetricUnit.Count, 1)
+    runtime.metrics.add_metric("MerchantRequestsRefused", MetricUnit.Count, 1)
     logger.warning("merchant request refused", extra={"status": reply.status, "body": reply.body})
     return _response(reply)

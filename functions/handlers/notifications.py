@@ -23,7 +23,6 @@ timeout well above the function's.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -40,6 +39,7 @@ from pydantic_settings import BaseSettings
 
 from functions.config import NotificationSettings, StoreSettings
 from functions.observability import logger, metrics, tracer
+from functions.runtime import Runtime, container_runtime
 from functions.services.notifications import (
     NS_PER_S,
     Notice,
@@ -47,10 +47,8 @@ from functions.services.notifications import (
     Outcome,
     RateLimiter,
     RetryLater,
-    TelegramBotApi,
 )
-
-from . import _runtime
+from functions.services.telegram_api import TelegramBotApi
 
 SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
     "handler": (StoreSettings, NotificationSettings),
@@ -78,55 +76,49 @@ class NotificationRecord(SqsRecordModel):
     body: Json[Notice]
 
 
-_lock = threading.Lock()
-_notifier: tuple[str, Notifier] | None = None
-_limiter: RateLimiter | None = None
+def notifier(runtime: Runtime) -> Notifier:
+    """The runtime's notifier; rebuilt (same limiter) when the bot token rotates.
 
+    The limiter lives as long as the runtime, so a container's invocations share it.
+    """
+    from bot.texts.notices import renderer
 
-def _bot_token(config: NotificationSettings) -> str:
-    if config.bot_token_param:
-        return _runtime.secret(config.bot_token_param)
-    if config.bot_token is not None:
-        return config.bot_token.get_secret_value()
-    raise ValueError("no bot token: set JIFEN_BOT_TOKEN_PARAM (or JIFEN_BOT_TOKEN)")
+    config = runtime.settings.notification
+    token = runtime.secret_or(config.bot_token, config.bot_token_param)
+    if token is None:
+        raise ValueError("no bot token: set JIFEN_BOT_TOKEN_PARAM (or JIFEN_BOT_TOKEN)")
+    limiter = runtime.memo(
+        "notifications:limiter",
+        lambda: RateLimiter(config.notify_messages_per_s, config.notify_chat_messages_per_s),
+    )
 
-
-def notifier() -> Notifier:
-    """The container's notifier; rebuilt (same limiter) when the bot token rotates."""
-    global _notifier, _limiter
-    config = _runtime.settings(NotificationSettings)
-    token = _bot_token(config)
-    with _lock:
-        if _notifier is not None and _notifier[0] == token:
-            return _notifier[1]
-        if _limiter is None:
-            _limiter = RateLimiter(config.notify_messages_per_s, config.notify_chat_messages_per_s)
-        storage = _runtime.storage()
-        built = Notifier(
-            store=storage.ledger,
-            log=storage.deliveries,
-            telegram=TelegramBotApi(token, config.telegram_api_url),
-            limiter=_limiter,
-            default_language=config.notify_default_language,
+    def build() -> Notifier:
+        telegram = TelegramBotApi(token, config.telegram_api_url)
+        runtime.on_close(telegram.close)
+        return Notifier(
+            store=runtime.stores.ledger,
+            log=runtime.notification_log,
+            telegram=telegram,
+            render=renderer(config.notify_default_language),
+            limiter=limiter,
         )
-        _notifier = (token, built)
-        return built
 
-
-def reset() -> None:
-    """Forget the cached notifier and limiter (tests)."""
-    global _notifier, _limiter
-    with _lock:
-        _notifier = None
-        _limiter = None
+    return runtime.per_version("notifications:notifier", token, build)
 
 
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    """The queue's entry (see :func:`handle`)."""
+    return handle(container_runtime(), event, context)
+
+
+def handle(
+    runtime: Runtime, event: dict[str, Any], context: LambdaContext
+) -> PartialItemFailureResponse:
     """Send a batch of notices; report the records SQS should redeliver."""
-    sender = notifier()
+    sender = notifier(runtime)
     remaining_ns = context.get_remaining_time_in_millis() * 1_000_000
     deadline_ns = sender.limiter.now_ns() + remaining_ns - SAFETY_MARGIN_NS
     counts: dict[str, int] = {}
@@ -157,7 +149,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     )
     failed = len(response.get("batchItemFailures", []))
     for outcome, count in counts.items():
-        metrics.add_metric(METRIC_NAMES.get(outcome, "NotificationsOther"), MetricUnit.Count, count)
-    metrics.add_metric("NotificationsFailed", MetricUnit.Count, failed)
+        name = METRIC_NAMES.get(outcome, "NotificationsOther")
+        runtime.metrics.add_metric(name, MetricUnit.Count, count)
+    runtime.metrics.add_metric("NotificationsFailed", MetricUnit.Count, failed)
     logger.info("notification batch", extra={"outcomes": counts, "failed": failed})
     return response

@@ -16,14 +16,19 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic_settings import BaseSettings
 
-from functions.config import ChainKeySettings, PlanSettings, StoreSettings
+from functions.config import (
+    ChainKeySettings,
+    PayoutSettings,
+    PlanSettings,
+    ScheduleSettings,
+    StoreSettings,
+)
 from functions.observability import logger, metrics, tracer
 from functions.rewards.money import format_cents
+from functions.runtime import Runtime, container_runtime
 from functions.services.payouts import PayoutRun, run_payouts
 
-from . import _runtime
 from ._events import local_midnight_us, scheduled_day
-from ._runtime import PayoutSettings, ScheduleSettings
 
 SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
     "handler": (StoreSettings, PlanSettings, ScheduleSettings, PayoutSettings, ChainKeySettings),
@@ -35,17 +40,22 @@ SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The daily schedule's entry (see :func:`handle`)."""
+    return handle(container_runtime(), event, context)
+
+
+def handle(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Pay the day's batch: approved requests from before today's local midnight."""
-    zone = _runtime.settings(ScheduleSettings).zone
+    zone = runtime.zone
     day, _ = scheduled_day(event, zone)
     logger.append_keys(payout_date=day.isoformat())
     run = run_payouts(
-        _runtime.ledger(), _runtime.payout_provider(), day.isoformat(), local_midnight_us(day, zone)
+        runtime.ledger, runtime.payout_provider, day.isoformat(), local_midnight_us(day, zone)
     )
     paid = run.paid + sum(batch.paid for batch in run.earlier)
     skipped = len(run.skipped) + sum(len(batch.skipped) for batch in run.earlier)
-    metrics.add_metric("PayoutRequestsPaid", MetricUnit.Count, paid)
-    metrics.add_metric("PayoutRequestsSkipped", MetricUnit.Count, skipped)
+    runtime.metrics.add_metric("PayoutRequestsPaid", MetricUnit.Count, paid)
+    runtime.metrics.add_metric("PayoutRequestsSkipped", MetricUnit.Count, skipped)
     outcome = _outcome(run)
     logger.info("payout batch", extra={"outcome": outcome})
     return outcome

@@ -9,7 +9,10 @@
 
 Every step is idempotent per member (``settle:<date>:<member>``), so any of
 them may be retried or rerun at any point. The work is in
-:mod:`functions.services.settlement_fanout`.
+:mod:`functions.services.settlement_fanout`. Each entry point takes the
+container's runtime (:func:`functions.runtime.container_runtime`) and delegates
+to a function taking a runtime explicitly (:func:`handle`, :func:`apply_pages`,
+:func:`finish_run`), which tests, ``jifen dev`` and the demo call directly.
 """
 
 from __future__ import annotations
@@ -21,8 +24,16 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic_settings import BaseSettings
 
-from functions.config import ChainKeySettings, PlanSettings, StoreSettings
+from functions.config import (
+    ChainKeySettings,
+    FanoutSettings,
+    NotifySettings,
+    PlanSettings,
+    ScheduleSettings,
+    StoreSettings,
+)
 from functions.observability import logger, metrics, tracer
+from functions.runtime import Runtime, container_runtime
 from functions.services.settlement_fanout import (
     apply_batch,
     finish,
@@ -30,9 +41,7 @@ from functions.services.settlement_fanout import (
     settle_scheduled,
 )
 
-from . import _runtime
 from ._events import FinishTask, ShardTask, scheduled_day, settlement_date
-from ._runtime import FanoutSettings, NotifySettings, ScheduleSettings
 
 SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
     "handler": (
@@ -53,17 +62,22 @@ SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The daily schedule's entry (see :func:`handle`)."""
+    return handle(container_runtime(), event, context)
+
+
+def handle(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Settle the local day before the scheduled time (catching up missed days first), or
     exactly the day the event names; dates are settled in order."""
-    zone = _runtime.settings(ScheduleSettings).zone
+    zone = runtime.zone
     date = settlement_date(event, zone)
     _, explicit = scheduled_day(event, zone)
     logger.append_keys(settlement_date=date)
-    ledger = _runtime.ledger()
+    ledger = runtime.ledger
     options: dict[str, Any] = {
-        "queue": _runtime.notification_queue(),
-        "starter": _runtime.execution_starter(),
-        "policy": _runtime.fanout_policy(),
+        "queue": runtime.queue,
+        "starter": runtime.starter,
+        "policy": runtime.fanout_policy,
     }
     if explicit:
         outcome = settle_or_fan_out(ledger, date, **options)
@@ -76,16 +90,17 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             time_budget_s=CATCH_UP_RESERVE_S,
         )
     status = outcome["status"]
+    count = runtime.metrics.add_metric
     if status == "already_settled":
-        metrics.add_metric("SettlementRunsAlreadyDone", MetricUnit.Count, 1)
+        count("SettlementRunsAlreadyDone", MetricUnit.Count, 1)
     elif status in {"blocked", "refused", "behind"}:
-        metrics.add_metric("SettlementRunsBlocked", MetricUnit.Count, 1)
+        count("SettlementRunsBlocked", MetricUnit.Count, 1)
         logger.warning("settlement not run", extra={"outcome": outcome})
     elif outcome.get("mode") == "inline":
-        metrics.add_metric("SettlementRunsCompleted", MetricUnit.Count, 1)
-        metrics.add_metric("MembersSettled", MetricUnit.Count, outcome["members_applied"])
+        count("SettlementRunsCompleted", MetricUnit.Count, 1)
+        count("MembersSettled", MetricUnit.Count, outcome["members_applied"])
     elif outcome.get("mode") == "fan_out":
-        metrics.add_metric("SettlementFanOuts", MetricUnit.Count, 1)
+        count("SettlementFanOuts", MetricUnit.Count, 1)
     logger.info("settlement", extra={"outcome": outcome})
     return outcome
 
@@ -98,15 +113,18 @@ CATCH_UP_RESERVE_S = 450.0
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def apply_pages_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """A Distributed Map item's entry (see :func:`apply_pages`)."""
+    return apply_pages(container_runtime(), event, context)
+
+
+def apply_pages(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Apply one batch of pages (a Distributed Map item) and notify its members."""
     task = parse(event=event, model=ShardTask)
     logger.append_keys(settlement_date=task.date, first_page=task.first)
-    outcome = apply_batch(
-        _runtime.ledger(), task.date, task.first, task.count, _runtime.notification_queue()
-    )
-    metrics.add_metric("PagesApplied", MetricUnit.Count, outcome.pages)
-    metrics.add_metric("MembersSettled", MetricUnit.Count, outcome.members_applied)
-    metrics.add_metric("NotificationsEnqueued", MetricUnit.Count, outcome.notifications)
+    outcome = apply_batch(runtime.ledger, task.date, task.first, task.count, runtime.queue)
+    runtime.metrics.add_metric("PagesApplied", MetricUnit.Count, outcome.pages)
+    runtime.metrics.add_metric("MembersSettled", MetricUnit.Count, outcome.members_applied)
+    runtime.metrics.add_metric("NotificationsEnqueued", MetricUnit.Count, outcome.notifications)
     return outcome.as_json()
 
 
@@ -114,10 +132,15 @@ def apply_pages_handler(event: dict[str, Any], context: LambdaContext) -> dict[s
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def finish_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The state machine's last step (see :func:`finish_run`)."""
+    return finish_run(container_runtime(), event, context)
+
+
+def finish_run(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Mark the run done (fails, and so does the execution, if a page is unapplied)."""
     task = parse(event=event, model=FinishTask)
     logger.append_keys(settlement_date=task.date)
-    outcome = finish(_runtime.ledger(), task.date)
-    metrics.add_metric("SettlementRunsCompleted", MetricUnit.Count, 1)
+    outcome = finish(runtime.ledger, task.date)
+    runtime.metrics.add_metric("SettlementRunsCompleted", MetricUnit.Count, 1)
     logger.info("settlement finished", extra={"outcome": outcome})
     return outcome

@@ -23,10 +23,14 @@ built and initialized on it once (on the first authentic request) and every
 warm invocation runs ``process_update`` on that same loop — never
 ``asyncio.run`` per call, which would close the loop under PTB's client.
 
-Imports are deliberately light: PTB, pydantic, the store and Powertools'
-idempotency utility (boto3) load on the first authentic request, so a cold
-container answers a forged request without loading them (and
-``bench/webhook.py`` holds the module's import to budget).
+Imports are deliberately light: PTB, the store and Powertools' idempotency
+utility (boto3) load on the first authentic request, so a cold container
+answers a forged request without loading them (and ``bench/webhook.py`` holds
+the module's import to budget). :func:`handler` is the container's entry: it
+takes the container's runtime (:func:`functions.runtime.container_runtime`)
+and delegates to :func:`handle`, which tests and local tooling call with a
+runtime of their own; what the webhook builds (the Application, the lease) is
+kept per runtime and shut down by ``runtime.close()``.
 Where the init phase runs ahead of any request (provisioned concurrency,
 SnapStart), the heavy modules are imported during init instead, since then
 nobody waits for them.
@@ -41,7 +45,6 @@ import hmac
 import importlib
 import json
 import os
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,13 +57,11 @@ if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
 
     from bot.application import JifenApplication
-    from functions.config import BotSettings
+    from functions.runtime import Runtime
     from functions.store.bot_store import BotStore
-    from functions.store.storage import Storage
+    from functions.store.table import Table
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
-SECRET_MAX_AGE_S = 300
-"""How long a secret read from SSM is trusted before it is read again (rotation)."""
 
 LEASE_PK = "WEBHOOK#updates"
 """Partition of every update lease (Powertools needs one static ``pk`` on a pk/sk table)."""
@@ -75,24 +76,24 @@ UPDATE_LEASE_TTL_S = 7 * 24 * 3600
 
 LOGGER = Logger()
 """Structured logs with the invocation's request id (Powertools; cheap to import)."""
-_lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
-_runtime: _Runtime | None = None
-_settings: BotSettings | None = None
+"""The process's one event loop (PTB's HTTP client belongs to the loop that opened it)."""
 
 
 AHEAD_OF_TIME_INITIALIZATION = frozenset({"provisioned-concurrency", "snap-start"})
 HEAVY_MODULES = (
     "bot.application",
-    "functions.services.runtime",
+    "functions.runtime",
+    "functions.services.ledger",
     "telegram",
     "aws_lambda_powertools.utilities.idempotency",
 )
 
 
 @dataclass(slots=True)
-class _Runtime:
-    """What a container builds once: the Application, the bot's store and the leased apply."""
+class Webhook:
+    """What a runtime builds once for the webhook: the Application, the bot's store and
+    the leased apply."""
 
     application: JifenApplication
     bot_store: BotStore
@@ -132,23 +133,30 @@ def __getattr__(name: str) -> Any:
 
 @LOGGER.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
+    """The HTTP API's entry (see :func:`handle`)."""
+    from functions.runtime import container_runtime
+
+    return handle(container_runtime(), event, context)
+
+
+def handle(runtime: Runtime, event: dict[str, Any], context: object) -> dict[str, Any]:
     """One webhook call: authenticate, lease, process; 200 unless something broke."""
-    if not _authentic(event):
+    if not _authentic(runtime, event):
         return _response(403, "forbidden")
     update = _update_of(event)
     if update is None:
         return _response(200, "ignored")
-    runtime = _runtime_once()
+    webhook = webhook_of(runtime)
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
     )
 
     update_id = int(update["update_id"])
     deadline = _Deadline(context)
-    runtime.lease_config.register_lambda_context(deadline)  # type: ignore[arg-type]
+    webhook.lease_config.register_lambda_context(deadline)  # type: ignore[arg-type]
     ran: list[int] = []
     try:
-        runtime.apply(update=update, deadline_s=deadline.deadline_s, ran=ran)
+        webhook.apply(update=update, deadline_s=deadline.deadline_s, ran=ran)
     except IdempotencyAlreadyInProgressError:
         LOGGER.info("update %s is being processed elsewhere; Telegram will retry", update_id)
         return _response(500, "in_progress")
@@ -181,7 +189,7 @@ async def _process(application: JifenApplication, data: dict[str, Any], deadline
 
 
 def _leased_apply(
-    application: JifenApplication, storage: Storage
+    application: JifenApplication, table: Table
 ) -> tuple[Callable[..., Any], IdempotencyConfig]:
     """The update processor wrapped in Powertools' idempotency, on the ledger's table.
 
@@ -197,7 +205,6 @@ def _leased_apply(
 
     from functions.store.dynamodb_table import DynamoTable
 
-    table = storage.table
     if not isinstance(table, DynamoTable):
         raise TypeError("the webhook's update leases need the DynamoDB table")
     persistence = DynamoDBPersistenceLayer(
@@ -240,14 +247,22 @@ def _response(status: int, outcome: str) -> dict[str, Any]:
 # -- authentication and parsing ---------------------------------------------------
 
 
-def _authentic(event: dict[str, Any]) -> bool:
-    """Constant-time comparison of the secret header; no secret configured refuses all."""
+def _authentic(runtime: Runtime, event: dict[str, Any]) -> bool:
+    """Constant-time comparison of the secret header; no secret configured refuses all.
+
+    The secret comes from SSM when ``JIFEN_WEBHOOK_SECRET_PARAM`` names it (cached
+    for a few minutes, so a rotated secret arrives without a redeploy).
+    """
     headers = event.get("headers") or {}
     sent = next(
         (value for key, value in headers.items() if key.lower() == SECRET_HEADER),
         None,
     )
-    expected = _webhook_secret()
+    bot = runtime.settings.bot
+    try:
+        expected = runtime.secret_or(bot.webhook_secret, bot.webhook_secret_param)
+    except ValueError:  # the parameter is empty: as good as no secret
+        expected = None
     if not expected:
         LOGGER.error("no webhook secret configured; refusing every request")
         return False
@@ -276,48 +291,7 @@ def _update_of(event: dict[str, Any]) -> dict[str, Any] | None:
     return data
 
 
-# -- settings and secrets ----------------------------------------------------------
-
-
-def _bot_settings() -> BotSettings:
-    global _settings
-    if _settings is None:
-        from functions.config import BotSettings
-
-        _settings = BotSettings()
-    return _settings
-
-
-def _secret(direct: Any, parameter: str | None) -> str | None:
-    """An SSM SecureString (cached by Powertools) when named, else the direct value."""
-    if parameter:
-        from aws_lambda_powertools.utilities import parameters
-
-        value = parameters.get_parameter(parameter, decrypt=True, max_age=SECRET_MAX_AGE_S)
-        return value if isinstance(value, str) and value else None
-    return str(direct.get_secret_value()) if direct is not None else None
-
-
-def _webhook_secret() -> str | None:
-    settings = _bot_settings()
-    return _secret(settings.webhook_secret, settings.webhook_secret_param)
-
-
-def resolved_settings(settings: BotSettings) -> BotSettings:
-    """``settings`` with the bot and payment tokens read (from SSM where named)."""
-    from pydantic import SecretStr
-
-    token = _secret(settings.bot_token, settings.bot_token_param)
-    provider = _secret(settings.payment_provider_token, settings.payment_provider_token_param)
-    return settings.model_copy(
-        update={
-            "bot_token": SecretStr(token) if token else None,
-            "payment_provider_token": SecretStr(provider) if provider else None,
-        }
-    )
-
-
-# -- the container's one loop and one Application -------------------------------------
+# -- the process's one loop, and what a runtime builds once ---------------------------
 
 
 def _event_loop() -> asyncio.AbstractEventLoop:
@@ -327,38 +301,21 @@ def _event_loop() -> asyncio.AbstractEventLoop:
     return _loop
 
 
-def _runtime_once() -> _Runtime:
-    global _runtime
-    with _lock:
-        if _runtime is None:
-            _runtime = _build()
-        return _runtime
+def webhook_of(runtime: Runtime) -> Webhook:
+    """What ``runtime`` built for the webhook, building it on the first authentic request."""
+    return runtime.memo("telegram_webhook", lambda: _build(runtime))
 
 
-def _build() -> _Runtime:
+def _build(runtime: Runtime) -> Webhook:
     from bot.application import build_application
-    from functions.config import REPO_ROOT, PlanSettings, StoreSettings
-    from functions.services.runtime import load_configured_plan, open_ledger, open_storage
 
-    plan_settings = PlanSettings()
-    if not plan_settings.plan_path.is_absolute():  # relative: inside the deployed package
-        plan_settings = PlanSettings(plan_path=REPO_ROOT / plan_settings.plan_path)
-    storage = open_storage(StoreSettings())
-    ledger = open_ledger(plan=load_configured_plan(plan_settings), store=storage.ledger)
-    bot_store = storage.bot
-    application = build_application(ledger, resolved_settings(_bot_settings()), bot_store=bot_store)
-    apply, config = _leased_apply(application, storage)
+    application = build_application(
+        runtime.ledger, runtime.bot_settings(), bot_store=runtime.bot_store
+    )
+    apply, config = _leased_apply(application, runtime.stores.table)
     _event_loop().run_until_complete(application.initialize())
-    return _Runtime(application, bot_store, config, apply)
-
-
-def reset() -> None:
-    """Shut the Application down and forget settings (tests switch servers and tables)."""
-    global _runtime, _settings
-    with _lock:
-        runtime, _runtime, _settings = _runtime, None, None
-    if runtime is not None:
-        _event_loop().run_until_complete(runtime.application.shutdown())
+    runtime.on_close(lambda: _event_loop().run_until_complete(application.shutdown()))
+    return Webhook(application, runtime.bot_store, config, apply)
 
 
 if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") in AHEAD_OF_TIME_INITIALIZATION:

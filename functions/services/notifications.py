@@ -37,9 +37,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Literal
 
-import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from functions.rewards.errors import Rejected
@@ -48,13 +47,18 @@ from functions.rewards.money import AmountError, parse_cents
 from functions.store.ops_store import DeliveryRecord, DeliveryState
 from functions.store.ports import DeliveryLogPort, MemberReads
 
-from .notification_texts import Language, language_of, settlement_text, withdrawal_text
+from .telegram_api import (
+    SEND_TIMEOUT_S,
+    DeliveryUnknown,
+    MessageSender,
+    NotSent,
+    RetryAfter,
+    Undeliverable,
+)
 
 NS_PER_S = 1_000_000_000
 CLAIM_LEASE_S = 120
 """A ``sending`` claim this old belongs to a crashed sender (the function timeout is lower)."""
-SEND_TIMEOUT_S = 10.0
-"""The longest one Telegram request may take; no send starts with less time left."""
 MAX_RETRY_AFTER_ATTEMPTS = 3
 
 
@@ -116,19 +120,6 @@ class SettlementNotice(_Message):
         """Nothing credited or forfeited: no message (members are not told about zeros)."""
         return self.statement.empty
 
-    def text(self, language: Language) -> str:
-        s = self.statement
-        return settlement_text(
-            language,
-            date=self.date,
-            static=s.static,
-            share=s.share,
-            team=s.team,
-            peer=s.peer,
-            paid=s.paid,
-            forfeited=s.forfeited,
-        )
-
 
 class WithdrawalNotice(_Message):
     kind: Literal["withdrawal"]
@@ -147,16 +138,6 @@ class WithdrawalNotice(_Message):
     @property
     def empty(self) -> bool:
         return False
-
-    def text(self, language: Language) -> str:
-        return withdrawal_text(
-            language,
-            status=self.status,
-            points=self.points,
-            net=self.net,
-            fee=self.fee,
-            reason=self.reason,
-        )
 
 
 Notice = Annotated[SettlementNotice | WithdrawalNotice, Field(discriminator="kind")]
@@ -261,98 +242,6 @@ class RateLimiter:
             self._paused_until_ns = max(self._paused_until_ns, until)
 
 
-# -- the Bot API ------------------------------------------------------------------------
-
-
-class TelegramError(Exception):
-    """Base of the send outcomes other than success."""
-
-
-class RetryAfter(TelegramError):
-    """429: wait ``seconds`` before sending again (nothing was delivered)."""
-
-    def __init__(self, seconds: int) -> None:
-        super().__init__(f"flood control: retry after {seconds}s")
-        self.seconds = seconds
-
-
-class Undeliverable(TelegramError):
-    """Telegram refused for good (403 blocked, 400 chat not found): never retry."""
-
-
-class NotSent(TelegramError):
-    """Certainly not delivered (connection refused, 5xx, token refused): retry later."""
-
-
-class DeliveryUnknown(TelegramError):
-    """The request may have reached Telegram but no answer came back."""
-
-
-class MessageSender(Protocol):
-    def send_message(self, chat_id: int, text: str) -> int | None:
-        """Send plain text to ``chat_id``; the new message's id, or raise a TelegramError."""
-        ...
-
-
-_NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_PARTIAL_WRITE_ERRORS = (httpx.WriteError, httpx.WriteTimeout)
-"""A request whose body was not fully written is not processed by the server."""
-
-
-class TelegramBotApi:
-    """``sendMessage`` over HTTP (httpx); the token never appears in errors or logs."""
-
-    def __init__(
-        self,
-        token: str,
-        base_url: str = "https://api.telegram.org",
-        *,
-        client: httpx.Client | None = None,
-        timeout_s: float = SEND_TIMEOUT_S,
-    ) -> None:
-        self._url = f"{base_url.rstrip('/')}/bot{token}/sendMessage"
-        self._client = client or httpx.Client(
-            timeout=httpx.Timeout(timeout_s, connect=min(3.0, timeout_s))
-        )
-
-    def close(self) -> None:
-        self._client.close()
-
-    def send_message(self, chat_id: int, text: str) -> int | None:
-        payload = {
-            "chat_id": chat_id,
-            "text": text,
-            "link_preview_options": {"is_disabled": True},
-        }
-        try:
-            response = self._client.post(self._url, json=payload)
-        except (*_NOT_SENT_ERRORS, *_PARTIAL_WRITE_ERRORS) as exc:
-            raise NotSent(type(exc).__name__) from None
-        except httpx.TransportError as exc:
-            raise DeliveryUnknown(type(exc).__name__) from None
-        body = _json_object(response)
-        if response.status_code == 200:
-            result = body.get("result")
-            message_id = result.get("message_id") if isinstance(result, dict) else None
-            return message_id if isinstance(message_id, int) else None
-        description = str(body.get("description") or response.reason_phrase)[:200]
-        parameters = body.get("parameters")
-        if response.status_code == 429:
-            retry = parameters.get("retry_after") if isinstance(parameters, dict) else None
-            raise RetryAfter(retry if isinstance(retry, int) and retry > 0 else 1)
-        if response.status_code in (400, 403):
-            raise Undeliverable(f"{response.status_code}: {description}")
-        raise NotSent(f"{response.status_code}: {description}")
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 # -- delivery --------------------------------------------------------------------------
 
 
@@ -380,6 +269,11 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
+NoticeRenderer = Callable[[SettlementNotice | WithdrawalNotice, str | None], str]
+"""A notice as text in a member's stored language (None: the configured default);
+the bot's catalogs provide it (:func:`bot.texts.notices.renderer`)."""
+
+
 @dataclass
 class Notifier:
     """Delivers one notice at a time under the rate limits (see the module doc)."""
@@ -387,8 +281,8 @@ class Notifier:
     store: MemberReads
     log: DeliveryLogPort
     telegram: MessageSender
+    render: NoticeRenderer
     limiter: RateLimiter = field(default_factory=RateLimiter)
-    default_language: Language = "zh"
     send_budget_ns: int = int(SEND_TIMEOUT_S * NS_PER_S) + NS_PER_S
     clock_s: Callable[[], int] = wall_clock_s
     token: Callable[[], str] = new_token
@@ -406,7 +300,7 @@ class Notifier:
         if existing is not None:
             return self._handled(existing)
         chat = int(member.telegram_id)
-        text = notice.text(language_of(member.language, self.default_language))
+        text = self.render(notice, member.language)
         claim: DeliveryRecord | None = None
         for _attempt in range(MAX_RETRY_AFTER_ATTEMPTS):
             if not self.limiter.acquire(chat, deadline_ns=deadline_ns - self.send_budget_ns):

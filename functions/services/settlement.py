@@ -372,22 +372,27 @@ def apply_page(ledger: Ledger, run: SettlementRun, page: SettlementPage) -> int:
 
 
 def run_settlement(ledger: Ledger, date: str) -> SettlementRow:
-    """Settle ``date`` end to end (single-function path); a finished date is a no-op.
+    """Settle ``date`` end to end, every page applied here; a finished date is a no-op.
 
-    Dates are settled in order: while an earlier date's run is unfinished this
-    raises :class:`SettlementBlocked` and touches nothing. While the run is open,
-    reserve-valued withdrawals wait (the price is whole again when it is done).
+    The driver is :func:`~functions.services.settlement_fanout.settle_or_fan_out`, the
+    one every settlement goes through (no state machine, no notifications here); its
+    answers come back as exceptions: :class:`SettlementBlocked` (nothing touched) while
+    an earlier date's run is unfinished, ``Rejected(settlement_out_of_order)`` for a date
+    before the last one settled. While the run is open, reserve-valued withdrawals wait.
     """
-    run = prepare_run(ledger, date)
-    if run is None:
+    from .settlement_fanout import DiscardingQueue, settle_or_fan_out  # builds on this module
+
+    outcome = settle_or_fan_out(ledger, date, queue=DiscardingQueue(), starter=None)
+    status = outcome["status"]
+    if status == "blocked":
+        raise SettlementBlocked(date, outcome["blocked_by"])
+    if status == "refused":
+        raise Rejected(RejectCode(outcome["code"]), outcome["message"])
+    if status == "already_settled":
         return SettlementRow(date, "already_settled")
-    if run.status != RUN_DONE:
-        store = ledger.store
-        applied = store.applied_pages(date, run.run_id)
-        for page in store.settlement_pages(date, run.run_id):
-            if int(page.page) not in applied:
-                apply_page(ledger, run, page)
-        store.finish_run(run)
+    assert status == "settled", f"an inline settlement answered {outcome}"
+    run = ledger.store.settlement_run(date)
+    assert run is not None, "a settled date has a run record"
     return row_of(date, run)
 
 

@@ -298,8 +298,12 @@ def settle_or_fan_out(
 ) -> dict[str, Any]:
     """Compute and persist ``date``'s run; apply it here if small, else start the fan-out.
 
-    Answers ``blocked`` (nothing done) while another date's run is unfinished, and
-    ``refused`` with a stable code for a date before the last one settled.
+    The one settlement driver: the scheduled function, ``jifen settlement run``,
+    ``jifen dev`` and :func:`~functions.services.settlement.run_settlement` all settle
+    through it, so a run is claimed, applied and closed (:func:`finish`: only once
+    every page is applied) by the same rules wherever it runs. Answers ``blocked``
+    (nothing done) while another date's run is unfinished, and ``refused`` with a
+    stable code for a date before the last one settled.
     """
     policy = policy or FanoutPolicy()
     existing = ledger.store.settlement_run(date)

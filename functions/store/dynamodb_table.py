@@ -12,18 +12,16 @@ answers (after botocore's own retries) :class:`Unavailable`.
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Collection, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import boto3  # type: ignore[import-untyped,unused-ignore]
-from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]
 from botocore.exceptions import (  # type: ignore[import-untyped,unused-ignore]
     BotoCoreError,
     ClientError,
 )
 
+from .client import DynamoDBClient, dynamodb_client
 from .dynamodb_wire import Expression, decode_item, encode_item, request_for, wire_key
 from .table import (
     ConditionFailed,
@@ -36,13 +34,6 @@ from .table import (
     Write,
 )
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.client import DynamoDBClient
-else:
-    DynamoDBClient = Any
-
-LOCAL_ACCESS_KEY_ID = "local"
-LOCAL_SECRET_ACCESS_KEY = "local"
 BATCH_GET_MAX = 100
 BATCH_WRITE_MAX = 25
 BATCH_ATTEMPTS = 4
@@ -59,51 +50,6 @@ TRANSIENT = frozenset(
     }
 )
 """Error codes that mean "try again": nothing (or the same thing again) was written."""
-
-_sessions = threading.local()
-
-
-def _session() -> Any:
-    """One boto3 session per thread: a session loads the service model once (0.15–0.4 s),
-    and sessions are not thread-safe; each client stays per table instance."""
-    session = getattr(_sessions, "session", None)
-    if session is None:
-        session = _sessions.session = boto3.session.Session()
-    return session
-
-
-def dynamodb_client(
-    endpoint_url: str | None,
-    *,
-    region_name: str | None = None,
-    max_attempts: int = 3,
-    connect_timeout_s: float = 2.0,
-    read_timeout_s: float = 10.0,
-) -> DynamoDBClient:
-    """A DynamoDB client for ``endpoint_url`` (None: real AWS with its standard credentials).
-
-    A local endpoint gets placeholder credentials, so boto3 never searches for (or sends)
-    real ones. Timeouts are short so a dead endpoint fails fast instead of hanging a
-    handler; "standard" retries back off on throttling and transient errors.
-    """
-    config = Config(
-        connect_timeout=connect_timeout_s,
-        read_timeout=read_timeout_s,
-        retries={"mode": "standard", "total_max_attempts": max_attempts},
-    )
-    region = region_name or "us-east-1"
-    if endpoint_url is None:
-        client: DynamoDBClient = _session().client("dynamodb", region_name=region, config=config)
-        return client
-    local: DynamoDBClient = _session().client(
-        "dynamodb",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=LOCAL_ACCESS_KEY_ID,
-        aws_secret_access_key=LOCAL_SECRET_ACCESS_KEY,
-        config=config,
-    )
-    return local
 
 
 def _code(exc: ClientError) -> str:

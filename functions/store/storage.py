@@ -25,7 +25,7 @@ class Storage:
     table: Table
     ledger: LedgerStore
     bot: BotStore
-    deliveries: NotificationLog
+    notifications: NotificationLog
 
 
 def storage_on(table: Table, keyring: Keyring) -> Storage:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from functions.cli import run_scenario
+from functions.commands.scenario import run_scenario
 from functions.rewards.book import MemoryBook
 from functions.rewards.events import Join
 from functions.rewards.money import format_cents

@@ -10,9 +10,9 @@ import pytest
 from functions.config import REPO_ROOT
 from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger
+from functions.store.client import use_local_credentials
 from functions.store.keyring import default_keyring
 from functions.store.ledger_store import LedgerStore
-from functions.store.local_endpoint import use_local_credentials
 from functions.store.records import MemberRecord
 from functions.store.storage import Storage, dynamodb_storage
 from tests.support.botapi_server import BotApiServer, User

@@ -1,4 +1,9 @@
-"""The Lambda webhook entry point with HTTP API v2 events: secret, lease, warm reuse, failure."""
+"""The Lambda webhook entry point with HTTP API v2 events: secret, lease, warm reuse, failure.
+
+Requests go to ``telegram_webhook.handle`` with a runtime built from the settings
+template.yaml gives the function (locally: secrets as values); the child-process
+cases are containers of their own, configured by those variables.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,15 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 import pytest
 
-from functions.config import REPO_ROOT
+from functions.config import REPO_ROOT, Settings
 from functions.handlers import telegram_webhook
+from functions.runtime import Runtime
 from functions.store.ledger_store import LedgerStore
+from local.lambda_fakes import LambdaContext
 from tests.support.botapi_server import BotApiError, BotApiServer, User
 
 from .conftest import ALICE, OPERATOR, PHONES, member_of
@@ -29,42 +35,63 @@ GIVE_UP_S = 15.0
 """Longest a test waits for a lease to expire or a child container to get somewhere."""
 
 
-@dataclass
-class LambdaContext:
-    function_name: str = "jifen-telegram-webhook"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:jifen-tg"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-    remaining_ms: int = 25_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
+def context(remaining_ms: int = 25_000) -> Any:
+    return LambdaContext("jifen-telegram-webhook", remaining_ms=remaining_ms)
 
 
-@pytest.fixture
-def webhook(
-    monkeypatch: pytest.MonkeyPatch,
-    server: BotApiServer,
-    store: LedgerStore,
-    dynamodb_endpoint: str,
-) -> Iterator[None]:
-    """The handler configured through the environment, as template.yaml would (locally)."""
-    environment = {
+class Function:
+    """The webhook function this module's requests go to (the fixtures set it)."""
+
+    runtime: ClassVar[Runtime | None] = None
+    environment: ClassVar[dict[str, str]] = {}
+    """Its variables, for a child process playing another container of it."""
+
+
+def webhook_environment(
+    server: BotApiServer, store: LedgerStore, endpoint: str, **changes: str | None
+) -> dict[str, str]:
+    """The variables template.yaml gives the function, locally (secrets as values)."""
+    environment: dict[str, str | None] = {
         "JIFEN_BOT_TOKEN": server.token,
         "JIFEN_WEBHOOK_SECRET": SECRET,
         "JIFEN_TELEGRAM_API_URL": server.url,
         "JIFEN_TELEGRAM_TRUST_ENV": "false",
         "JIFEN_ADMIN_IDS": f"{OPERATOR.id}, 1",
         "JIFEN_TABLE_NAME": store.table_name,
-        "JIFEN_DYNAMODB_ENDPOINT": dynamodb_endpoint,
+        "JIFEN_DYNAMODB_ENDPOINT": endpoint,
         "JIFEN_CREATE_TABLE": "false",
         "JIFEN_PLAN_PATH": "infra/plans/dividend.yaml",
+        **changes,
     }
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    telegram_webhook.reset()
+    return {name: value for name, value in environment.items() if value is not None}
+
+
+def webhook_settings(
+    server: BotApiServer, store: LedgerStore, endpoint: str, **bot: Any
+) -> Settings:
+    """The same as settings, given explicitly (``bot`` changes the bot's group)."""
+    return Settings.of(
+        store={"table_name": store.table_name, "dynamodb_endpoint": endpoint},
+        plan={"plan_path": "infra/plans/dividend.yaml"},
+        bot={
+            "bot_token": server.token,
+            "webhook_secret": SECRET,
+            "telegram_api_url": server.url,
+            "telegram_trust_env": False,
+            "admin_ids": f"{OPERATOR.id}, 1",
+            **bot,
+        },
+    )
+
+
+@pytest.fixture
+def webhook(server: BotApiServer, store: LedgerStore, dynamodb_endpoint: str) -> Iterator[None]:
+    """The handler on the settings template.yaml gives it (locally: secrets as values)."""
+    Function.runtime = Runtime(webhook_settings(server, store, dynamodb_endpoint))
+    Function.environment = webhook_environment(server, store, dynamodb_endpoint)
     yield
-    telegram_webhook.reset()
+    Function.runtime.close()
+    Function.runtime = None
 
 
 def event(update: dict[str, Any], secret: str | None = SECRET, **extra: Any) -> dict[str, Any]:
@@ -85,15 +112,18 @@ def event(update: dict[str, Any], secret: str | None = SECRET, **extra: Any) -> 
     }
 
 
-def call(request: dict[str, Any], context: LambdaContext | None = None) -> dict[str, Any]:
-    response: dict[str, Any] = telegram_webhook.handler(request, context or LambdaContext())
+def call(request: dict[str, Any], invocation: Any | None = None) -> dict[str, Any]:
+    assert Function.runtime is not None, "no function configured"
+    response: dict[str, Any] = telegram_webhook.handle(
+        Function.runtime, request, invocation or context()
+    )
     return response
 
 
-def invoke(request: dict[str, Any], context: LambdaContext | None = None) -> dict[str, Any]:
+def invoke(request: dict[str, Any], invocation: Any | None = None) -> dict[str, Any]:
     """:func:`call` as Telegram sees it: an exception escaping the handler is a 500."""
     try:
-        return call(request, context)
+        return call(request, invocation)
     except Exception:
         return {"statusCode": 500, "body": json.dumps({"outcome": "raised"})}
 
@@ -185,11 +215,12 @@ def test_update_is_processed_once_and_a_redelivery_is_acknowledged(
 @pytest.mark.usefixtures("webhook")
 def test_warm_invocations_reuse_one_loop_and_application(server: BotApiServer) -> None:
     """Given two requests, then the Application is built and initialized once (one getMe)."""
+    assert Function.runtime is not None
     call(event(numbered(server.command(ALICE, "/help"), 20)))
-    built = telegram_webhook._runtime
+    built = telegram_webhook.webhook_of(Function.runtime)
     call(event(numbered(server.command(ALICE, "/help"), 21)))
 
-    assert telegram_webhook._runtime is built
+    assert telegram_webhook.webhook_of(Function.runtime) is built
     assert len(server.requests("getMe")) == 1
     assert len(server.requests("sendMessage")) == 2
 
@@ -242,16 +273,16 @@ def test_failure_releases_the_lease_so_the_retry_is_processed(
 
 
 def test_no_configured_secret_refuses_everything(
-    monkeypatch: pytest.MonkeyPatch, server: BotApiServer
+    server: BotApiServer, store: LedgerStore, dynamodb_endpoint: str
 ) -> None:
-    """Given no secret at all in the environment, then even a request without one is 403."""
-    monkeypatch.delenv("JIFEN_WEBHOOK_SECRET", raising=False)
-    monkeypatch.delenv("JIFEN_WEBHOOK_SECRET_PARAM", raising=False)
-    telegram_webhook.reset()
+    """Given no secret at all in the settings, then even a request without one is 403."""
+    settings = webhook_settings(server, store, dynamodb_endpoint, webhook_secret=None)
+    Function.runtime = Runtime(settings)
     try:
         response = call(event(numbered(server.command(ALICE, "/help"), 50), secret=None))
     finally:
-        telegram_webhook.reset()
+        Function.runtime.close()
+        Function.runtime = None
 
     assert response["statusCode"] == 403
     assert server.requests() == []
@@ -265,16 +296,17 @@ def test_settings_table_names_what_the_handler_reads() -> None:
 
 
 def test_secrets_come_from_ssm_parameters(
-    monkeypatch: pytest.MonkeyPatch, server: BotApiServer, store: LedgerStore, webhook: None
+    server: BotApiServer, store: LedgerStore, dynamodb_endpoint: str
 ) -> None:
     """Given the three secrets only in SSM (as deployed), then the webhook reads them there."""
     import boto3  # type: ignore[import-untyped,unused-ignore]
     from moto import mock_aws
 
-    for name in ("JIFEN_BOT_TOKEN", "JIFEN_WEBHOOK_SECRET", "JIFEN_PAYMENT_PROVIDER_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv(f"{name}_PARAM", f"/jifen/test/{name.lower()}")
-    telegram_webhook.reset()
+    in_ssm: dict[str, Any] = {}
+    for name in ("bot_token", "webhook_secret", "payment_provider_token"):
+        in_ssm[name] = None
+        in_ssm[f"{name}_param"] = f"/jifen/test/jifen_{name}"
+    Function.runtime = Runtime(webhook_settings(server, store, dynamodb_endpoint, **in_ssm))
     with mock_aws():
         ssm = boto3.client("ssm", region_name="us-east-1")
         for name, value in (
@@ -285,10 +317,10 @@ def test_secrets_come_from_ssm_parameters(
             ssm.put_parameter(Name=f"/jifen/test/{name}", Value=value, Type="SecureString")
         forged = call(event(numbered(server.command(ALICE, "/help"), 60)))
         accepted = call(event(numbered(server.command(ALICE, "/help"), 61), secret="from-ssm"))
-        runtime = telegram_webhook._runtime
-        assert runtime is not None
-        provider = runtime.application.bot_data["jifen"].provider_token
-        telegram_webhook.reset()
+        built = telegram_webhook.webhook_of(Function.runtime)
+        provider = built.application.bot_data["jifen"].provider_token
+        Function.runtime.close()
+        Function.runtime = None
 
     assert (forged["statusCode"], accepted["statusCode"]) == (403, 200)
     assert provider == "provider-from-ssm"
@@ -379,9 +411,11 @@ def test_container_killed_after_the_purchase_is_redelivered_once_the_lease_expir
         raise BotApiError(502, "Bad Gateway")  # nobody is left to read it
 
     with tempfile.TemporaryFile("w+") as errors:
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("JIFEN_")}
         child = subprocess.Popen(
             [sys.executable, "-m", "tests.e2e.webhook_child"],
             cwd=REPO_ROOT,
+            env={**inherited, **Function.environment},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=errors,
@@ -454,7 +488,7 @@ def test_busy_payment_whose_release_fails_is_recorded_once_the_lease_expires(
     with monkeypatch.context() as fault:
         fault.setattr(Members, "pay", busy)
         fault.setattr(BaseClient, "_make_api_call", unavailable_for_deletes)
-        first = invoke(event(payment), LambdaContext(remaining_ms=1_000))
+        first = invoke(event(payment), context(remaining_ms=1_000))
     held = lease(dynamodb_table, 92)
 
     answers = redeliver_until_run(event(payment))

@@ -19,11 +19,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from functions.store.dynamodb_table import DynamoTable, dynamodb_client
+from functions.store.client import dynamodb_client, use_local_credentials
+from functions.store.dynamodb_table import DynamoTable
 from functions.store.dynamodb_wire import decode_item
 from functions.store.keyring import default_keyring
 from functions.store.ledger_store import LedgerStore
-from functions.store.local_endpoint import use_local_credentials
 from functions.store.ports import LedgerPort
 from functions.store.storage import Storage, dynamodb_storage
 from functions.store.table import Item

@@ -1,8 +1,9 @@
 """The payouts handler in a child process that SIGKILLs itself at a chosen point.
 
 ``python -m tests.integration.payout_child <date> after-report`` runs the handler for
-``{"date": <date>}`` with the function environment inherited from the parent test
-(local DynamoDB endpoint, reports in ``JIFEN_PAYOUT_DIR``). Right after the day's CSV
+``{"date": <date>}`` as a Lambda container does: its runtime is built from the function
+environment the parent test gives the process (local DynamoDB endpoint, reports in
+``JIFEN_PAYOUT_DIR``). Right after the day's CSV
 report is written, before any request is marked paid, the process kills itself with
 SIGKILL: no ``finally``, no exception handler, no flush runs — as when Lambda kills a
 timed-out or out-of-memory function.
@@ -15,20 +16,12 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from functions.handlers import payouts as handlers
-from functions.services.payouts import DirectoryReportStore
+from functions.services.payout_reports import DirectoryReportStore
+from local.lambda_fakes import LambdaContext
 
 Write = Callable[[DirectoryReportStore, str, bytes], None]
-
-
-@dataclass
-class ChildContext:
-    function_name: str = "jifen-test-payouts"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:jifen-test-payouts"
-    aws_request_id: str = "00000000-0000-0000-0000-00000000c41d"
 
 
 def _killed_after(write: Write) -> Write:
@@ -44,7 +37,8 @@ def main(argv: list[str]) -> int:
     if point != "after-report":
         raise SystemExit(f"unknown kill point {point!r}")
     DirectoryReportStore.write = _killed_after(DirectoryReportStore.write)  # type: ignore[method-assign,assignment]
-    outcome = handlers.handler({"date": date}, ChildContext())
+    context = LambdaContext("jifen-test-payouts")
+    outcome = handlers.handler({"date": date}, context)
     print(json.dumps(outcome))
     return 0
 

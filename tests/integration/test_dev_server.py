@@ -25,9 +25,10 @@ from typing import Any
 import httpx
 import pytest
 
-from functions.commands.dev import DevConfig, DevStack
 from functions.config import REPO_ROOT
 from functions.services.merchant import sign
+from local.dev.config import DevConfig
+from local.dev.stack import DevStack
 from tests.support.botapi_server import BotApiServer, User
 
 PLAN = """

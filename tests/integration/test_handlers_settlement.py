@@ -2,7 +2,10 @@
 
 DynamoDB is the session's local endpoint (a moto server in a child process);
 SQS and Step Functions are moto in this process (``mock_aws``), so queue
-messages and started executions can be read back. Events are the samples in
+messages and started executions can be read back. The handlers run on a runtime
+built from the settings template.yaml gives the functions (``handle``,
+``apply_pages``, ``finish_run``: what each ``*handler`` entry calls with the
+container's runtime). Events are the samples in
 ``infra/events/``: the scheduler's EventBridge-shaped event, a manual rerun,
 and the Distributed Map's item input. Step Functions itself does not run
 here: the tests play its part by invoking the shard and finish handlers with
@@ -17,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
@@ -24,10 +28,10 @@ from moto import mock_aws
 from pydantic import ValidationError
 
 from functions.config import REPO_ROOT
-from functions.handlers import _runtime
 from functions.handlers import settlement as handlers
 from functions.handlers._events import settlement_date
 from functions.rewards.events import Join, Purchase
+from functions.runtime import Runtime
 from functions.services import settlement as settlement_service
 from functions.services.ledger import Ledger
 from functions.services.settlement import SettlementError
@@ -35,8 +39,9 @@ from functions.store.commit import Commit
 from functions.store.ledger_store import LedgerStore
 from functions.store.ports import LedgerPort
 from functions.store.records import MemberRecord
+from local.lambda_fakes import LambdaContext
 
-from .lambda_env import set_handler_environment
+from .lambda_env import handler_settings
 
 # A handler that raises flushes no business metric; Powertools warns about that.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
@@ -44,6 +49,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarni
 EVENTS = REPO_ROOT / "infra" / "events"
 ASL = REPO_ROOT / "infra" / "statemachines" / "settlement.asl.json"
 DATE = "2024-05-01"  # what infra/events/scheduled.json settles (00:30 on 2 May in Shanghai)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def event(name: str) -> dict[str, Any]:
@@ -51,19 +57,7 @@ def event(name: str) -> dict[str, Any]:
     return loaded
 
 
-@dataclass
-class FakeContext:
-    """What Powertools reads from the Lambda context."""
-
-    function_name: str = "jifen-test-settlement"
-    memory_limit_in_mb: int = 1024
-    invoked_function_arn: str = (
-        "arn:aws:lambda:us-east-1:123456789012:function:jifen-test-settlement"
-    )
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-
-CONTEXT: Any = FakeContext()
+CONTEXT: Any = LambdaContext("jifen-test-settlement", memory_limit_in_mb=1024)
 
 
 @dataclass
@@ -73,12 +67,29 @@ class Cloud:
     state_machine_arn: str
     sqs: Any
     sfn: Any
+    runtime: Runtime
+
+    def reconfigure(self, **fanout: Any) -> None:
+        """A new container whose fan-out settings differ (``settlement_inline_pages=1``)."""
+        self.runtime = Runtime(self.runtime.settings.replace(fanout=fanout))
+
+    def handler(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The settlement function, invoked with ``event``."""
+        return handlers.handle(self.runtime, event, CONTEXT)
+
+    def apply_pages(self, item: dict[str, Any]) -> dict[str, Any]:
+        """The shard function (one Distributed Map item)."""
+        return handlers.apply_pages(self.runtime, item, CONTEXT)
+
+    def finish(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The finish function (the state machine's last step)."""
+        return handlers.finish_run(self.runtime, event, CONTEXT)
 
     def ledger(self) -> Ledger:
-        return _runtime.ledger()
+        return self.runtime.ledger
 
     def store(self) -> LedgerPort:
-        return _runtime.ledger().store
+        return self.runtime.ledger.store
 
     def drain(self) -> list[dict[str, Any]]:
         """Every message now on the queue (received and deleted)."""
@@ -108,16 +119,9 @@ def cloud(
     dynamodb_table: tuple[Any, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Cloud]:
-    """A fresh table, queue and state machine, and the environment the template sets."""
-    table = dynamodb_table[1]
-    region = set_handler_environment(
-        monkeypatch,
-        dynamodb_endpoint,
-        dynamodb_table,
-        "infra/plans/dividend.yaml",
-        JIFEN_SETTLEMENT_PAGES_PER_BATCH="10",
-        JIFEN_SETTLEMENT_SHARD_COUNT="16",
-    )
+    """A fresh table, queue and state machine, and the settings the template sets."""
+    client, table = dynamodb_table
+    region = client.meta.region_name
     # Small pages, so a dozen members make a multi-page run.
     monkeypatch.setattr(settlement_service, "PAGE_SIZE", 1)
     with mock_aws():
@@ -135,13 +139,18 @@ def cloud(
             definition=definition,
             roleArn="arn:aws:iam::123456789012:role/jifen-test-settlement",
         )["stateMachineArn"]
-        monkeypatch.setenv("JIFEN_NOTIFY_QUEUE_URL", queue_url)
-        monkeypatch.setenv("JIFEN_SETTLEMENT_STATE_MACHINE_ARN", machine)
-        _runtime.reset()
-        try:
-            yield Cloud(table, queue_url, machine, sqs, sfn)
-        finally:
-            _runtime.reset()
+        settings = handler_settings(
+            dynamodb_endpoint,
+            dynamodb_table,
+            "infra/plans/dividend.yaml",
+            notify={"notify_queue_url": queue_url},
+            fanout={
+                "settlement_state_machine_arn": machine,
+                "settlement_pages_per_batch": 10,
+                "settlement_shard_count": 16,
+            },
+        )
+        yield Cloud(table, queue_url, machine, sqs, sfn, Runtime(settings))
 
 
 def seed(ledger: Ledger, count: int = 12) -> list[str]:
@@ -208,7 +217,7 @@ def test_a_scheduled_event_settles_the_local_day_before_its_time(
     scheduled = {**event("scheduled.json"), "time": utc_time}
     # When the settlement date is derived in Asia/Shanghai
     # Then it is the local date before the scheduled local date
-    assert settlement_date(scheduled, _runtime.ScheduleSettings().zone) == expected
+    assert settlement_date(scheduled, SHANGHAI) == expected
 
 
 def test_an_explicit_date_is_settled_as_given() -> None:
@@ -216,7 +225,7 @@ def test_an_explicit_date_is_settled_as_given() -> None:
     # When the date is derived
     # Then it is the date given, not the day before
     rerun = event("settlement_rerun.json")
-    assert settlement_date(rerun, _runtime.ScheduleSettings().zone) == rerun["date"]
+    assert settlement_date(rerun, SHANGHAI) == rerun["date"]
 
 
 @pytest.mark.parametrize(
@@ -228,7 +237,7 @@ def test_malformed_manual_events_are_refused(bad: dict[str, Any]) -> None:
     # When it is parsed
     # Then validation fails before anything is touched
     with pytest.raises(ValidationError):
-        settlement_date(bad, _runtime.ScheduleSettings().zone)
+        settlement_date(bad, SHANGHAI)
 
 
 # -- the scheduled handler ----------------------------------------------------------------
@@ -240,7 +249,7 @@ def test_scheduled_settlement_applies_a_small_run_inline_and_notifies_each_membe
     # Given twelve members with one grant each (12 one-member pages, below the inline limit)
     names = seed(cloud.ledger())
     # When the daily schedule fires
-    outcome = handlers.handler(event("scheduled.json"), CONTEXT)
+    outcome = cloud.handler(event("scheduled.json"))
     # Then yesterday (local) is settled right here, once per member
     assert outcome["status"] == "settled"
     assert outcome["mode"] == "inline"
@@ -271,12 +280,12 @@ def test_scheduled_settlement_applies_a_small_run_inline_and_notifies_each_membe
 def test_rerunning_a_settled_day_changes_nothing_and_notifies_no_one(cloud: Cloud) -> None:
     # Given a day already settled by the schedule
     names = seed(cloud.ledger(), 4)
-    handlers.handler(event("scheduled.json"), CONTEXT)
+    cloud.handler(event("scheduled.json"))
     before = members(cloud.store(), names)
     cloud.drain()
     # When the schedule fires again, and an operator reruns the day by hand
-    again = handlers.handler(event("scheduled.json"), CONTEXT)
-    manual = handlers.handler(event("settlement_rerun.json"), CONTEXT)
+    again = cloud.handler(event("scheduled.json"))
+    manual = cloud.handler(event("settlement_rerun.json"))
     # Then both report the day as already settled and change no member
     assert again == manual == {"date": DATE, "status": "already_settled", "pages": 4}
     assert members(cloud.store(), names) == before
@@ -284,14 +293,13 @@ def test_rerunning_a_settled_day_changes_nothing_and_notifies_no_one(cloud: Clou
 
 
 def test_a_large_run_fans_out_and_the_map_items_and_finish_step_complete_it(
-    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+    cloud: Cloud,
 ) -> None:
     # Given twelve pages and an inline limit of one page
     names = seed(cloud.ledger())
-    monkeypatch.setenv("JIFEN_SETTLEMENT_INLINE_PAGES", "1")
-    _runtime.reset()
+    cloud.reconfigure(settlement_inline_pages=1)
     # When the daily schedule fires
-    outcome = handlers.handler(event("scheduled.json"), CONTEXT)
+    outcome = cloud.handler(event("scheduled.json"))
     # Then the run is computed and persisted, and the state machine started with its batches
     assert outcome["status"] == "started"
     assert outcome["mode"] == "fan_out"
@@ -309,7 +317,7 @@ def test_a_large_run_fans_out_and_the_map_items_and_finish_step_complete_it(
     assert all(r.last_settled is None for r in members(cloud.store(), names).values())
     assert gate(cloud.store()) == "open"
     # When the schedule fires again while that execution still runs
-    again = handlers.handler(event("scheduled.json"), CONTEXT)
+    again = cloud.handler(event("scheduled.json"))
     # Then the running execution is reported, not a second one started
     assert again["status"] == "running"
     assert again["execution"] == outcome["execution"]
@@ -317,8 +325,8 @@ def test_a_large_run_fans_out_and_the_map_items_and_finish_step_complete_it(
     # When the Distributed Map runs its items (the first is infra/events/settlement_shard.json)
     items = map_items(started)
     assert items[0] == event("settlement_shard.json")
-    results = [handlers.apply_pages_handler(item, CONTEXT) for item in items]
-    finished = handlers.finish_handler(event("settlement_finish.json"), CONTEXT)
+    results = [cloud.apply_pages(item) for item in items]
+    finished = cloud.finish(event("settlement_finish.json"))
     # Then every member is settled once, the run is done, and every member notified once
     assert [result["members_applied"] for result in results] == [10, 2]
     assert finished["status"] == "settled"
@@ -336,9 +344,8 @@ def test_a_crash_in_the_middle_of_a_batch_is_retried_without_settling_anyone_twi
 ) -> None:
     # Given a fanned-out run of twelve one-member pages
     names = seed(cloud.ledger())
-    monkeypatch.setenv("JIFEN_SETTLEMENT_INLINE_PAGES", "0")
-    _runtime.reset()
-    started = handlers.handler(event("scheduled.json"), CONTEXT)
+    cloud.reconfigure(settlement_inline_pages=0)
+    started = cloud.handler(event("scheduled.json"))
     execution_input = json.loads(
         cloud.sfn.describe_execution(executionArn=started["execution"])["input"]
     )
@@ -357,19 +364,19 @@ def test_a_crash_in_the_middle_of_a_batch_is_retried_without_settling_anyone_twi
     first, second = map_items(execution_input)
     # When the first batch runs and dies in the middle
     with pytest.raises(RuntimeError, match="timed out"):
-        handlers.apply_pages_handler(first, CONTEXT)
+        cloud.apply_pages(first)
     # Then four pages are applied and the rest of the batch is untouched
     states = members(cloud.store(), names)
     assert sum(record.last_settled == DATE for record in states.values()) == 4
     # And finishing now is refused: the run has unapplied pages, it stays open
     with pytest.raises(SettlementError, match="not applied"):
-        handlers.finish_handler({"date": DATE}, CONTEXT)
+        cloud.finish({"date": DATE})
     assert gate(cloud.store()) == "open"
     # When Step Functions retries the batch (the fault is gone), then runs the rest and finishes
     monkeypatch.setattr(LedgerStore, "commit", real_commit)
-    retried = handlers.apply_pages_handler(first, CONTEXT)
-    rest = handlers.apply_pages_handler(second, CONTEXT)
-    finished = handlers.finish_handler({"date": DATE}, CONTEXT)
+    retried = cloud.apply_pages(first)
+    rest = cloud.apply_pages(second)
+    finished = cloud.finish({"date": DATE})
     # Then the retry applies only the six members not yet settled, and nobody twice
     assert retried["members_applied"] == 6
     assert rest["members_applied"] == 2
@@ -391,7 +398,7 @@ def test_a_batch_of_a_run_that_was_never_prepared_fails(cloud: Cloud) -> None:
     # When a map item for it arrives
     # Then it fails loudly instead of doing nothing
     with pytest.raises(SettlementError, match="prepare it first"):
-        handlers.apply_pages_handler(event("settlement_shard.json"), CONTEXT)
+        cloud.apply_pages(event("settlement_shard.json"))
 
 
 def test_a_map_item_outside_the_run_is_refused(cloud: Cloud) -> None:
@@ -401,9 +408,9 @@ def test_a_map_item_outside_the_run_is_refused(cloud: Cloud) -> None:
     # When an item names pages past its end, or a malformed range
     # Then it is refused
     with pytest.raises(SettlementError, match="beyond"):
-        handlers.apply_pages_handler({"date": DATE, "first": 1, "count": 5}, CONTEXT)
+        cloud.apply_pages({"date": DATE, "first": 1, "count": 5})
     with pytest.raises(ValidationError):
-        handlers.apply_pages_handler({"date": DATE, "first": -1, "count": 1}, CONTEXT)
+        cloud.apply_pages({"date": DATE, "first": -1, "count": 1})
 
 
 def test_events_shipped_in_infra_events_are_valid_json_objects() -> None:

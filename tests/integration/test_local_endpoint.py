@@ -15,17 +15,9 @@ from typing import Any
 
 import pytest
 
-from functions.store.local_endpoint import (
-    ENDPOINT_ENV,
-    LOCAL_ACCESS_KEY_ID,
-    USE_AWS_ENV,
-    LocalDynamoDB,
-    LocalEndpointError,
-    SerializedWSGIApp,
-    dynamodb_client,
-    resolve_endpoint,
-    stop_embedded_endpoint,
-)
+from functions.config import StoreSettings, explicit
+from functions.runtime import EndpointError, resolve_endpoint
+from functions.store.client import LOCAL_ACCESS_KEY_ID, dynamodb_client
 from functions.store.table_definition import (
     CfnTag,
     TableSchemaMismatchError,
@@ -33,6 +25,14 @@ from functions.store.table_definition import (
     create_table_kwargs,
     ensure_table,
     load_template,
+)
+from local import moto_speedups
+from local.endpoint import (
+    LocalDynamoDB,
+    LocalEndpointError,
+    SerializedWSGIApp,
+    embedded_endpoint,
+    stop_embedded_endpoint,
 )
 
 Table = tuple[Any, str]
@@ -231,31 +231,84 @@ def test_intrinsics_where_literals_are_needed_are_rejected(tmp_path: Path) -> No
 
 
 def test_resolve_endpoint_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given no AWS credentials in the environment
+    # Given no AWS credentials in the environment, and local tooling offering its endpoint
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv(USE_AWS_ENV, raising=False)
+
+    def resolve(**store: Any) -> str | None:
+        settings = explicit(StoreSettings, store)
+        return resolve_endpoint(settings, embedded=embedded_endpoint)
 
     # When an endpoint is configured explicitly, Then it wins
-    monkeypatch.setenv(ENDPOINT_ENV, "http://dynamodb.example:8000")
-    assert resolve_endpoint() == "http://dynamodb.example:8000"
+    explicit_url = "http://dynamodb.example:8000"
+    assert resolve(dynamodb_endpoint=explicit_url, use_aws=True) == explicit_url
 
     # When real AWS is asked for, Then there is no endpoint override
-    monkeypatch.delenv(ENDPOINT_ENV)
-    monkeypatch.setenv(USE_AWS_ENV, "1")
-    assert resolve_endpoint() is None
+    assert resolve(use_aws=True) is None
 
     # When neither is set, Then an embedded endpoint starts (once) with dummy credentials
-    monkeypatch.delenv(USE_AWS_ENV)
     try:
-        url = resolve_endpoint()
+        url = resolve()
         assert url is not None
-        assert resolve_endpoint() == url
+        assert resolve() == url
         assert dynamodb_client(url).list_tables()["ResponseMetadata"]["HTTPStatusCode"] == 200
         assert os.environ["AWS_DEFAULT_REGION"] == "us-east-1"
         assert os.environ["AWS_ACCESS_KEY_ID"] == LOCAL_ACCESS_KEY_ID
     finally:
         stop_embedded_endpoint()
+
+
+def test_deployed_code_offers_no_embedded_endpoint_and_fails_naming_both_variables() -> None:
+    # Given settings naming neither an endpoint nor AWS (a function configured for neither)
+    settings = explicit(StoreSettings)
+    # When the endpoint is resolved without local tooling's embedded endpoint
+    # Then it fails at once, naming what to set, and starts nothing
+    with pytest.raises(EndpointError, match=r"JIFEN_DYNAMODB_ENDPOINT.*JIFEN_USE_AWS=1"):
+        resolve_endpoint(settings)
+
+
+def test_the_moto_patch_targets_exist_in_the_installed_moto() -> None:
+    # Given the installed moto
+    from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table as MotoTable
+
+    # When the speed patch checks what it replaces and calls
+    # Then everything is there (the embedded endpoint starts with the patch applied)
+    moto_speedups.check_patch_targets(models, MotoTable)
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"),
+    [
+        ("copy", "`copy` module"),
+        ("DynamoDBBackend", "DynamoDBBackend is gone"),
+        ("transact_write_items", "DynamoDBBackend.transact_write_items is gone"),
+    ],
+)
+def test_the_moto_patch_refuses_a_moto_without_what_it_patches(missing: str, named: str) -> None:
+    # Given a moto whose dynamodb models lack a name the patch relies on (an upgrade renamed it)
+    from types import SimpleNamespace
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table as MotoTable
+
+    backend = type(
+        "DynamoDBBackend",
+        (),
+        {
+            name: getattr(models.DynamoDBBackend, name)
+            for name in ("transact_write_items", "get_item", "put_item", "delete_item")
+            if name != missing
+        },
+    )
+    fake = SimpleNamespace(copy=getattr(models, "copy"), DynamoDBBackend=backend)  # noqa: B009
+    if missing in ("copy", "DynamoDBBackend"):
+        delattr(fake, missing)
+    # When the patch checks its targets
+    # Then it refuses loudly, naming the missing piece and moto's version
+    with pytest.raises(moto_speedups.MotoPatchError, match=named) as refused:
+        moto_speedups.check_patch_targets(fake, MotoTable)
+    assert "moto 5." in str(refused.value)
 
 
 def test_in_process_endpoint_on_a_given_port_and_a_busy_port() -> None:

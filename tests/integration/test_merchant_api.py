@@ -4,26 +4,32 @@ DynamoDB is the session's local endpoint; the plan has a ``merchant:`` section
 (rebates 3%–20%), a flat 0.30 grant that merchant orders must NOT use, half of
 an order payable by points, and 5% commission to the referrer. Merchants:
 ``acme`` (5%), ``bistro`` (10%) and ``greedy`` (25%, outside the plan's bounds).
+Requests go to ``merchant_api.handle`` with the runtime each test's fixture builds
+from the settings template.yaml gives the function (keys as local JSON).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3  # type: ignore[import-untyped,unused-ignore]
 import pytest
 from moto import mock_aws
 
-from functions.handlers import _runtime, merchant_api
+from functions.handlers import merchant_api
 from functions.rewards.events import Join
+from functions.runtime import Runtime
 from functions.services.ledger import Ledger
 from functions.services.merchant import sign
 from functions.store.records import MemberRecord
+from local.lambda_fakes import LambdaContext
+
+from .lambda_env import handler_runtime
 
 NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
 ACME_KEY = "acme-secret-key-0123456789abcdef"
@@ -46,22 +52,13 @@ merchant: {min_rebate: "0.03", max_rebate: "0.20"}
 """
 
 
-@dataclass
-class FakeContext:
-    """What Powertools reads from the Lambda context."""
-
-    function_name: str = "jifen-test-merchant-api"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = (
-        "arn:aws:lambda:us-east-1:123456789012:function:jifen-test-merchant-api"
-    )
-    aws_request_id: str = "11111111-1111-1111-1111-111111111111"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+CONTEXT: Any = LambdaContext("jifen-test-merchant-api", remaining_ms=10_000)
 
 
-CONTEXT: Any = FakeContext()
+class Function:
+    """The merchant API function this module's requests go to (each fixture sets it)."""
+
+    runtime: ClassVar[Runtime | None] = None
 
 
 def http_event(
@@ -141,7 +138,8 @@ class Reply:
 
 
 def call(event: dict[str, Any]) -> Reply:
-    response = merchant_api.handler(event, CONTEXT)
+    assert Function.runtime is not None, "no function configured"
+    response = merchant_api.handle(Function.runtime, event, CONTEXT)
     assert response["headers"]["content-type"] == "application/json"
     return Reply(response["statusCode"], json.loads(response["body"]), response["headers"])
 
@@ -155,21 +153,27 @@ def order(**fields: Any) -> dict[str, Any]:
     return {"order_id": "1001", "member": "alice", "amount": "200.00", **fields}
 
 
+@pytest.fixture
 def configure(
-    monkeypatch: pytest.MonkeyPatch, endpoint: str, table: str, plan_path: Path, region: str
-) -> None:
-    for name, value in {
-        "AWS_REGION": region,
-        "JIFEN_TABLE_NAME": table,
-        "JIFEN_DYNAMODB_ENDPOINT": endpoint,
-        "JIFEN_CREATE_TABLE": "0",
-        "JIFEN_PLAN_PATH": str(plan_path),
-        "POWERTOOLS_TRACE_DISABLED": "1",
-    }.items():
-        monkeypatch.setenv(name, value)
+    dynamodb_endpoint: str,
+    dynamodb_table: tuple[Any, str],
+    plan_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Callable[..., Runtime]]:
+    """Configures the function on the test's table and plan: ``configure(**merchant_api)``."""
     monkeypatch.setattr(merchant_api, "wall_clock_s", lambda: NOW)
-    _runtime.reset()
-    merchant_api.reset()
+
+    def make(**merchant_api_settings: Any) -> Runtime:
+        Function.runtime = handler_runtime(
+            dynamodb_endpoint,
+            dynamodb_table,
+            str(plan_path),
+            merchant_api=merchant_api_settings,
+        )
+        return Function.runtime
+
+    yield make
+    Function.runtime = None
 
 
 @pytest.fixture
@@ -180,22 +184,12 @@ def plan_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def shop(
-    dynamodb_endpoint: str,
-    dynamodb_table: tuple[Any, str],
-    plan_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[Ledger]:
-    """Given the environment the template sets (keys as local JSON), with bob ← alice joined."""
-    client, table = dynamodb_table
-    configure(monkeypatch, dynamodb_endpoint, table, plan_path, client.meta.region_name)
-    monkeypatch.setenv("JIFEN_MERCHANT_KEYS", json.dumps(MERCHANTS))
-    ledger = _runtime.ledger()
+def shop(configure: Callable[..., Runtime]) -> Ledger:
+    """Given the settings the template sets (keys as local JSON), with bob ← alice joined."""
+    ledger = configure(merchant_keys=json.dumps(MERCHANTS)).ledger
     ledger.join(Join("bob"), "join:bob")
     ledger.join(Join("alice", "bob"), "join:alice")
-    yield ledger
-    _runtime.reset()
-    merchant_api.reset()
+    return ledger
 
 
 def member(ledger: Ledger, name: str) -> MemberRecord:
@@ -504,45 +498,29 @@ def test_malformed_event_is_a_bad_request(shop: Ledger) -> None:
 
 
 def test_keys_come_from_an_ssm_securestring(
-    dynamodb_endpoint: str,
-    dynamodb_table: tuple[Any, str],
-    plan_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    configure: Callable[..., Runtime], dynamodb_table: tuple[Any, str]
 ) -> None:
     # Given the merchants' JSON in an SSM SecureString named by JIFEN_MERCHANT_KEYS_PARAM
-    client, table = dynamodb_table
-    configure(monkeypatch, dynamodb_endpoint, table, plan_path, client.meta.region_name)
-    monkeypatch.setenv("JIFEN_MERCHANT_KEYS_PARAM", "/jifen/test/merchant-keys")
+    runtime = configure(merchant_keys_param="/jifen/test/merchant-keys")
     with mock_aws():
-        ssm = boto3.client("ssm", region_name=client.meta.region_name)
+        ssm = boto3.client("ssm", region_name=dynamodb_table[0].meta.region_name)
         ssm.put_parameter(
             Name="/jifen/test/merchant-keys",
             Value=json.dumps({"acme": MERCHANTS["acme"]}),
             Type="SecureString",
         )
-        _runtime.ledger().join(Join("alice"), "join:alice")
+        runtime.ledger.join(Join("alice"), "join:alice")
         # When acme posts a signed order
         reply = post(order())
-    _runtime.reset()
-    merchant_api.reset()
     # Then the key from SSM verified it
     assert reply.status == 201
     assert reply.body["granted"] == "10.00"
 
 
-def test_missing_configuration_fails_closed(
-    dynamodb_endpoint: str,
-    dynamodb_table: tuple[Any, str],
-    plan_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_missing_configuration_fails_closed(configure: Callable[..., Runtime]) -> None:
     # Given no merchant configuration at all
-    client, table = dynamodb_table
-    configure(monkeypatch, dynamodb_endpoint, table, plan_path, client.meta.region_name)
-    monkeypatch.delenv("JIFEN_MERCHANT_KEYS", raising=False)
-    monkeypatch.delenv("JIFEN_MERCHANT_KEYS_PARAM", raising=False)
+    configure()
     # When an order arrives
     reply = post(order())
-    _runtime.reset()
     # Then the API says it is unavailable rather than guessing
     assert (reply.status, reply.code) == (503, "unavailable")

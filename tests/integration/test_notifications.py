@@ -3,7 +3,8 @@
 The rate limiter is tested alone with a fake clock (no network). Everything
 else runs the real handler (or the service) against the local Telegram Bot
 API server (``tests/support/botapi_server.py``) over HTTP and the session's
-local DynamoDB, with SQS events shaped as Lambda receives them.
+local DynamoDB, with SQS events shaped as Lambda receives them; the handler
+runs on a runtime built from the settings the template gives the function.
 
 Members: alice (chat 1001, English), bob (chat 1002, Chinese), carol (no
 Telegram chat yet).
@@ -11,33 +12,32 @@ Telegram chat yet).
 
 from __future__ import annotations
 
-import hashlib
-import itertools
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from functions.config import REPO_ROOT
-from functions.handlers import _runtime, notifications
+from bot.texts.notices import renderer
+from functions.handlers import notifications
 from functions.rewards.events import Join
-from functions.services.ledger import Ledger
+from functions.runtime import Runtime
 from functions.services.notifications import (
     CLAIM_LEASE_S,
     NS_PER_S,
-    DeliveryUnknown,
     Notifier,
     Outcome,
     RateLimiter,
     RetryLater,
     SettlementNotice,
-    TelegramBotApi,
 )
+from functions.services.telegram_api import DeliveryUnknown, MessageSender, TelegramBotApi
 from functions.store.ops_store import DeliveryState
 from functions.store.ports import DeliveryLogPort, LedgerPort
+from local import lambda_fakes
 from tests.support.botapi_server import BotApiServer, RecordedCall
+
+from .lambda_env import handler_runtime
 
 DATE = "2026-01-01"
 ALICE_CHAT, BOB_CHAT = 1001, 1002
@@ -128,50 +128,14 @@ def test_limiter_pause_holds_every_chat() -> None:
 # -- the handler, with the local Bot API server -----------------------------------------------
 
 
-@dataclass
-class FakeContext:
+def context(remaining_ms: int = 60_000) -> Any:
     """What Powertools and the handler read from the Lambda context."""
-
-    remaining_ms: int = 60_000
-    function_name: str = "jifen-test-notifications"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = (
-        "arn:aws:lambda:us-east-1:123456789012:function:jifen-test-notifications"
-    )
-    aws_request_id: str = "22222222-2222-2222-2222-222222222222"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
-_message_ids = itertools.count(1)
+    return lambda_fakes.LambdaContext("jifen-test-notifications", remaining_ms=remaining_ms)
 
 
 def sqs_event(*bodies: dict[str, Any] | str) -> dict[str, Any]:
-    """An SQS batch as Lambda delivers it."""
-    records = []
-    for body in bodies:
-        text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
-        number = next(_message_ids)
-        records.append(
-            {
-                "messageId": f"00000000-0000-0000-0000-{number:012d}",
-                "receiptHandle": f"AQEB-receipt-{number}",
-                "body": text,
-                "attributes": {
-                    "ApproximateReceiveCount": "1",
-                    "SentTimestamp": "1767225600000",
-                    "SenderId": "AROAEXAMPLE:jifen-settlement",
-                    "ApproximateFirstReceiveTimestamp": "1767225600100",
-                },
-                "messageAttributes": {},
-                "md5OfBody": hashlib.md5(text.encode()).hexdigest(),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:jifen-notifications",
-                "awsRegion": "us-east-1",
-            }
-        )
-    return {"Records": records}
+    """An SQS batch as Lambda delivers it (a str body is sent as it is)."""
+    return lambda_fakes.sqs_event(bodies)
 
 
 def settlement(member: str, date: str = DATE, **figures: Any) -> dict[str, Any]:
@@ -217,19 +181,24 @@ def ids(event: dict[str, Any]) -> list[str]:
 @dataclass
 class Sender:
     server: BotApiServer
-    ledger: Ledger
+    runtime: Runtime
+    """What the sender function runs on; a new one is a new container."""
 
     @property
     def store(self) -> LedgerPort:
-        return self.ledger.store
+        return self.runtime.ledger.store
 
     @property
     def log(self) -> DeliveryLogPort:
-        return _runtime.storage().deliveries
+        return self.runtime.notification_log
 
-    def handle(self, event: dict[str, Any], context: Any | None = None) -> dict[str, Any]:
-        answer = notifications.handler(event, context or FakeContext())
+    def handle(self, event: dict[str, Any], invocation: Any | None = None) -> dict[str, Any]:
+        answer = notifications.handle(self.runtime, event, invocation or context())
         return dict(answer)
+
+    def new_container(self) -> None:
+        """The next invocation runs in a fresh container (a new limiter, no cached notifier)."""
+        self.runtime = Runtime(self.runtime.settings)
 
     def sent(self, chat: int | None = None) -> list[RecordedCall]:
         return [
@@ -250,34 +219,23 @@ def botapi() -> Iterator[BotApiServer]:
 
 @pytest.fixture
 def sender(
-    botapi: BotApiServer,
-    dynamodb_endpoint: str,
-    dynamodb_table: tuple[Any, str],
-    monkeypatch: pytest.MonkeyPatch,
+    botapi: BotApiServer, dynamodb_endpoint: str, dynamodb_table: tuple[Any, str]
 ) -> Iterator[Sender]:
-    """Given the environment the template sets, alice (en), bob (zh) and carol (no chat)."""
-    client, table = dynamodb_table
-    for name, value in {
-        "AWS_REGION": client.meta.region_name,
-        "JIFEN_TABLE_NAME": table,
-        "JIFEN_DYNAMODB_ENDPOINT": dynamodb_endpoint,
-        "JIFEN_CREATE_TABLE": "0",
-        "JIFEN_PLAN_PATH": str(REPO_ROOT / "infra" / "plans" / "dividend.yaml"),
-        "JIFEN_BOT_TOKEN": botapi.token,
-        "JIFEN_TELEGRAM_API_URL": botapi.url,
-        "POWERTOOLS_TRACE_DISABLED": "1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    _runtime.reset()
-    notifications.reset()
+    """Given the settings the template sets, alice (en), bob (zh) and carol (no chat)."""
+    runtime = handler_runtime(
+        dynamodb_endpoint,
+        dynamodb_table,
+        "infra/plans/dividend.yaml",
+        notification={"bot_token": botapi.token, "telegram_api_url": botapi.url},
+    )
     botapi.clear()
-    ledger = _runtime.ledger()
+    ledger = runtime.ledger
     ledger.join(Join("alice"), "j:alice", profile={"telegram_id": ALICE_CHAT, "language": "en"})
     ledger.join(Join("bob"), "j:bob", profile={"telegram_id": BOB_CHAT, "language": "zh-hans"})
     ledger.join(Join("carol"), "j:carol")
-    yield Sender(botapi, ledger)
-    _runtime.reset()
-    notifications.reset()
+    built = Sender(botapi, runtime)
+    yield built
+    built.runtime.close()
 
 
 def test_settlement_batch_is_sent_localized_and_members_without_chat_are_skipped(
@@ -344,12 +302,12 @@ def test_429_longer_than_the_time_left_fails_the_item_for_later(sender: Sender) 
     sender.server.fail_next("sendMessage", error_code=429, retry_after=30)
     event = sqs_event(settlement("alice"))
     # When alice's notice is handled
-    response = sender.handle(event, FakeContext(remaining_ms=15_000))
+    response = sender.handle(event, context(remaining_ms=15_000))
     # Then the item is reported (SQS redelivers it later) and nothing was sent
     assert failed_ids(response) == ids(event)
     assert sender.sent() == []
     # And the claim was released: a later delivery (limiter reset, as in a new container) sends
-    notifications.reset()
+    sender.new_container()
     assert failed_ids(sender.handle(sqs_event(settlement("alice")))) == []
     assert len(sender.sent(ALICE_CHAT)) == 1
 
@@ -431,7 +389,7 @@ def test_a_live_claim_defers_and_a_crashed_one_counts_as_sent(sender: Sender) ->
     # Given a sender that claimed alice's notice just now (it may still be sending),
     # and one that claimed bob's long ago and crashed before recording the outcome
     log = sender.log
-    now = notifications.notifier().clock_s()
+    now = notifications.notifier(sender.runtime).clock_s()
     log.claim(f"notify:settlement:{DATE}:alice", token="other", at_s=now)
     log.claim(f"notify:settlement:{DATE}:bob", token="crashed", at_s=now - CLAIM_LEASE_S - 1)
     event = sqs_event(settlement("alice"), settlement("bob"))
@@ -441,12 +399,19 @@ def test_a_live_claim_defers_and_a_crashed_one_counts_as_sent(sender: Sender) ->
     # treated as handled: at most once, never a second message
     assert failed_ids(response) == [ids(event)[0]]
     assert sender.attempts() == []
-    service = Notifier(sender.store, sender.log, UnansweredTelegram(), limiter(FakeClock()))
+    service = notifier(sender, UnansweredTelegram(), limiter(FakeClock()))
     bob_notice = SettlementNotice.model_validate(settlement("bob"))
     assert service.deliver(bob_notice, 60 * NS_PER_S) is Outcome.ABANDONED
 
 
 # -- the service, with a fake clock ------------------------------------------------------------
+
+
+def notifier(
+    sender: Sender, telegram: MessageSender, limits: RateLimiter, **options: Any
+) -> Notifier:
+    """The service alone on the sender's table, with the bot's catalogs."""
+    return Notifier(sender.store, sender.log, telegram, renderer(), limits, **options)
 
 
 class UnansweredTelegram:
@@ -464,7 +429,7 @@ def test_unanswered_request_is_never_resent(sender: Sender) -> None:
     # Given Telegram may have received the request but no answer came back
     telegram = UnansweredTelegram()
     clock = FakeClock()
-    service = Notifier(sender.store, sender.log, telegram, limiter(clock))
+    service = notifier(sender, telegram, limiter(clock))
     notice = SettlementNotice.model_validate(settlement("alice"))
     # When the notice is delivered, then delivered again
     first = service.deliver(notice, deadline_ns=60 * NS_PER_S)
@@ -478,7 +443,7 @@ def test_rate_limit_wait_beyond_the_deadline_defers_without_claiming(sender: Sen
     # Given alice just got a message (her chat is limited to 1/s) and little time is left
     clock = FakeClock()
     telegram = TelegramBotApi(sender.server.token, sender.server.url)
-    service = Notifier(sender.store, sender.log, telegram, limiter(clock), send_budget_ns=0)
+    service = notifier(sender, telegram, limiter(clock), send_budget_ns=0)
     service.deliver(SettlementNotice.model_validate(settlement("alice")), 60 * NS_PER_S)
     tomorrow = SettlementNotice.model_validate(settlement("alice", date="2026-01-02"))
     # When another notice for her must be done within half a second

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -26,27 +27,28 @@ import pytest
 from moto import mock_aws
 
 from functions.config import REPO_ROOT
-from functions.handlers import _runtime
 from functions.handlers import payouts as handlers
 from functions.rewards.errors import Rejected
 from functions.rewards.events import Join, Purchase, Withdraw
 from functions.rewards.money import parse_cents
+from functions.runtime import Runtime
 from functions.services.ledger import Ledger
-from functions.services.payouts import (
+from functions.services.payout_reports import (
     CSV_COLUMNS,
     DirectoryReportStore,
-    ManualPayoutProvider,
     PayoutBatch,
     S3ReportStore,
     read_report,
     render_report,
 )
+from functions.services.payouts import ManualPayoutProvider
 from functions.services.verify import verify
 from functions.store.ports import LedgerPort
 from functions.store.records import PayoutClaimRecord
+from local.lambda_fakes import LambdaContext
 from tests.support.books import no_sleep
 
-from .lambda_env import set_handler_environment
+from .lambda_env import handler_environment, handler_runtime
 from .ledger_state import Faults, error_response, request_body
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
@@ -68,15 +70,7 @@ def at(text: str) -> int:
     return (moment - dt.datetime(1970, 1, 1, tzinfo=UTC)) // dt.timedelta(microseconds=1)
 
 
-@dataclass
-class FakeContext:
-    function_name: str = "jifen-test-payouts"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:jifen-test-payouts"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000001"
-
-
-CONTEXT: Any = FakeContext()
+CONTEXT: Any = LambdaContext("jifen-test-payouts")
 
 
 class Clock:
@@ -96,15 +90,23 @@ class World:
     clock: Clock
     requests: dict[str, str]
     """Member → withdrawal request id."""
+    runtime: Runtime
+    """What the payouts function runs on (the settings template.yaml gives it)."""
+    environment: dict[str, str]
+    """The same, as the variables a child process playing the function gets."""
     report_dir: Path | None = None
     """Reports go to this directory instead of the bucket (:func:`reports_in_directory`)."""
 
+    def pay(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The payouts function, invoked with ``event``."""
+        return handlers.handle(self.runtime, event, CONTEXT)
+
     @property
     def store(self) -> LedgerPort:
-        return _runtime.ledger().store
+        return self.runtime.ledger.store
 
     def seeding_ledger(self) -> Ledger:
-        return Ledger(self.store, _runtime.ledger().plan, clock=self.clock)
+        return Ledger(self.store, self.runtime.ledger.plan, clock=self.clock)
 
     def status(self, member: str) -> str:
         record = self.store.get_withdrawal(self.requests[member])
@@ -150,35 +152,28 @@ def request(world: World, member: str, when: str, *, decide: bool | None) -> str
 
 
 @pytest.fixture
-def world(
-    dynamodb_endpoint: str,
-    dynamodb_table: tuple[Any, str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[World]:
+def world(dynamodb_endpoint: str, dynamodb_table: tuple[Any, str]) -> Iterator[World]:
     """The value plan, a payout bucket, and five requests around the 2 May cut-off."""
-    region = set_handler_environment(
-        monkeypatch,
-        dynamodb_endpoint,
-        dynamodb_table,
-        "infra/plans/value.yaml",
-        JIFEN_PAYOUT_BUCKET=BUCKET,
-    )
+    plan = "infra/plans/value.yaml"
+    region = dynamodb_table[0].meta.region_name
     with mock_aws():
         s3 = boto3.client("s3", region_name=region)
         s3.create_bucket(Bucket=BUCKET)
-        _runtime.reset()
-        try:
-            built = World(s3, Clock(), {})
-            # before the cut-off (00:00 on 2 May in Shanghai = 16:00 UTC on 1 May)
-            request(built, "bo", "2024-04-30T20:00:00", decide=True)  # 04:00 on 1 May local
-            request(built, "al", "2024-05-01T03:00:00", decide=True)  # 11:00 on 1 May local
-            request(built, "di", "2024-05-01T05:00:00", decide=None)  # still pending
-            request(built, "ed", "2024-05-01T06:00:00", decide=False)  # rejected
-            # after the cut-off: tomorrow's batch
-            request(built, "cy", "2024-05-01T17:00:00", decide=True)  # 01:00 on 2 May local
-            yield built
-        finally:
-            _runtime.reset()
+        runtime = handler_runtime(
+            dynamodb_endpoint, dynamodb_table, plan, payout={"payout_bucket": BUCKET}
+        )
+        environment = handler_environment(
+            dynamodb_endpoint, dynamodb_table, plan, JIFEN_PAYOUT_BUCKET=BUCKET
+        )
+        built = World(s3, Clock(), {}, runtime, environment)
+        # before the cut-off (00:00 on 2 May in Shanghai = 16:00 UTC on 1 May)
+        request(built, "bo", "2024-04-30T20:00:00", decide=True)  # 04:00 on 1 May local
+        request(built, "al", "2024-05-01T03:00:00", decide=True)  # 11:00 on 1 May local
+        request(built, "di", "2024-05-01T05:00:00", decide=None)  # still pending
+        request(built, "ed", "2024-05-01T06:00:00", decide=False)  # rejected
+        # after the cut-off: tomorrow's batch
+        request(built, "cy", "2024-05-01T17:00:00", decide=True)  # 01:00 on 2 May local
+        yield built
 
 
 def rows(body: bytes) -> list[dict[str, str]]:
@@ -192,7 +187,7 @@ def test_the_daily_batch_reports_and_pays_approved_requests_from_before_today(
     # and one approved after the cut-off
     payable_before = {m: world.store.get_member(m) for m in ("al", "bo", "cy")}
     # When the payout schedule fires at 10:00 on 2 May
-    outcome = handlers.handler(event("payouts.json"), CONTEXT)
+    outcome = world.pay(event("payouts.json"))
     # Then the report holds exactly the two eligible requests, oldest first
     report = rows(world.report())
     assert [row["request_id"] for row in report] == [world.requests["bo"], world.requests["al"]]
@@ -237,11 +232,11 @@ def _total(report: list[dict[str, str]]) -> str:
 
 def test_a_rerun_reproduces_the_report_and_pays_nothing_twice(world: World) -> None:
     # Given the day's batch already paid
-    handlers.handler(event("payouts.json"), CONTEXT)
+    world.pay(event("payouts.json"))
     first_report = world.report()
     # When the day is run again, by schedule and by hand
-    again = handlers.handler(event("payouts.json"), CONTEXT)
-    manual = handlers.handler({"date": "2024-05-02"}, CONTEXT)
+    again = world.pay(event("payouts.json"))
+    manual = world.pay({"date": "2024-05-02"})
     # Then the report is byte for byte the same and nothing is marked paid again
     assert world.report() == first_report
     for outcome in (again, manual):
@@ -265,21 +260,21 @@ def test_a_crash_between_report_and_confirmation_is_finished_by_the_rerun(
 
     monkeypatch.setattr(Ledger, "mark_paid", dying_mark_paid)
     with pytest.raises(RuntimeError):
-        handlers.handler(event("payouts.json"), CONTEXT)
+        world.pay(event("payouts.json"))
     report = world.report()
     assert [world.status("bo"), world.status("al")] == ["paid", "batched"]
     # And meanwhile an operator approves the pending request from before the cut-off
     world.seeding_ledger().decide_withdrawal(world.requests["di"], approve=True, operator="ops:bo")
     # When the day is rerun
     monkeypatch.setattr(Ledger, "mark_paid", real_mark_paid)
-    outcome = handlers.handler(event("payouts.json"), CONTEXT)
+    outcome = world.pay(event("payouts.json"))
     # Then the same report is confirmed: the rest is paid, the paid one is not paid twice,
     # and the late approval waits for tomorrow's batch instead of changing today's
     assert world.report() == report
     assert (outcome["requests"], outcome["paid"], outcome["already_paid"]) == (2, 1, 1)
     assert world.paid_entries("bo") == world.paid_entries("al") == 1
     assert world.status("di") == "approved"
-    tomorrow = handlers.handler({"date": "2024-05-03"}, CONTEXT)
+    tomorrow = world.pay({"date": "2024-05-03"})
     assert tomorrow["paid"] == 2
     assert {row["member"] for row in rows(world.report("payouts/2024-05-03.csv"))} == {"cy", "di"}
 
@@ -287,22 +282,20 @@ def test_a_crash_between_report_and_confirmation_is_finished_by_the_rerun(
 def test_a_day_without_approved_requests_writes_no_report(world: World) -> None:
     # Given no request approved before 30 April
     # When that day's batch runs
-    outcome = handlers.handler({"date": "2024-04-30"}, CONTEXT)
+    outcome = world.pay({"date": "2024-04-30"})
     # Then nothing is reported or paid
     assert outcome["requests"] == 0
     assert outcome["reference"] is None
     assert "Contents" not in world.s3.list_objects_v2(Bucket=BUCKET, Prefix="payouts/")
 
 
-def test_locally_the_report_goes_to_a_directory(
-    world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_locally_the_report_goes_to_a_directory(world: World, tmp_path: Path) -> None:
     # Given no payout bucket configured (a local run)
-    monkeypatch.delenv("JIFEN_PAYOUT_BUCKET")
-    monkeypatch.setenv("JIFEN_PAYOUT_DIR", str(tmp_path))
-    _runtime.reset()
+    world.runtime = Runtime(
+        world.runtime.settings.replace(payout={"payout_bucket": None, "payout_dir": tmp_path})
+    )
     # When the day's batch runs
-    outcome = handlers.handler(event("payouts.json"), CONTEXT)
+    outcome = world.pay(event("payouts.json"))
     # Then the report is a file in that directory and the requests are paid
     path = tmp_path / KEY
     assert outcome["reference"] == str(path)
@@ -314,7 +307,7 @@ def test_confirming_requests_that_are_not_payable_skips_them_with_a_reason(
     world: World, tmp_path: Path
 ) -> None:
     # Given a pending request, a rejected one and an unknown id
-    provider = ManualPayoutProvider(_runtime.ledger(), DirectoryReportStore(tmp_path))
+    provider = ManualPayoutProvider(world.runtime.ledger, DirectoryReportStore(tmp_path))
     ids = [world.requests["di"], world.requests["ed"], "nope"]
     # When they are confirmed as paid
     confirmation = provider.confirm(ids, "manual:test", batch="2024-05-02")
@@ -380,20 +373,29 @@ def assert_each_request_paid_once(world: World) -> None:
     assert audit.ok, audit.render()
 
 
-def reports_in_directory(world: World, monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+def reports_in_directory(world: World, root: Path) -> None:
     """Reports go to ``root`` (a local run), so a child process shares them with the test."""
-    monkeypatch.delenv("JIFEN_PAYOUT_BUCKET")
-    monkeypatch.setenv("JIFEN_PAYOUT_DIR", str(root))
-    _runtime.reset()
+    world.runtime = Runtime(
+        world.runtime.settings.replace(payout={"payout_bucket": None, "payout_dir": root})
+    )
+    world.environment = {
+        **{k: v for k, v in world.environment.items() if k != "JIFEN_PAYOUT_BUCKET"},
+        "JIFEN_PAYOUT_DIR": str(root),
+    }
     world.report_dir = root
 
 
-def run_killed_child(date: str) -> subprocess.CompletedProcess[str]:
-    """The handler for ``date`` in a child process that SIGKILLs itself right after
-    writing the day's report (tests/integration/payout_child.py)."""
+def run_killed_child(world: World, date: str) -> subprocess.CompletedProcess[str]:
+    """The handler for ``date`` in a child process (a container of the function, configured
+    by its environment) that SIGKILLs itself right after writing the day's report
+    (tests/integration/payout_child.py)."""
     return subprocess.run(
         [sys.executable, "-m", "tests.integration.payout_child", date, "after-report"],
         cwd=REPO_ROOT,
+        env={
+            **{name: value for name, value in os.environ.items() if not name.startswith("JIFEN_")},
+            **world.environment,
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -402,22 +404,22 @@ def run_killed_child(date: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_batch_killed_after_its_report_is_paid_once_not_again_by_the_next_day(
-    world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    world: World, tmp_path: Path
 ) -> None:
     """Given day D's batch process is SIGKILLed right after its CSV report is written,
     before any request is marked paid
     When the scheduled batch of D+1 runs, and then D is rerun by hand
     Then D+1's report lists only D+1's request; D's two requests stay in D's report
     alone (byte for byte as written before the kill) and are paid exactly once."""
-    reports_in_directory(world, monkeypatch, tmp_path)
-    killed = run_killed_child("2024-05-02")
+    reports_in_directory(world, tmp_path)
+    killed = run_killed_child(world, "2024-05-02")
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     written = world.report()
     assert world.listed(KEY) == ["bo", "al"]
     assert world.paid_entries("bo") == world.paid_entries("al") == 0
 
-    tomorrow = handlers.handler(NEXT_DAY, CONTEXT)
-    rerun = handlers.handler(DAY, CONTEXT)
+    tomorrow = world.pay(NEXT_DAY)
+    rerun = world.pay(DAY)
 
     assert world.listed(NEXT_KEY) == ["cy"]
     assert world.report() == written
@@ -507,7 +509,7 @@ def test_overlapping_runs_list_and_pay_each_request_once(
 
     def held_run() -> None:
         try:
-            outcomes["held"] = handlers.handler(paused, CONTEXT)
+            outcomes["held"] = world.pay(paused)
         except BaseException as exc:
             outcomes["held"] = exc
             pause.reached.set()
@@ -516,7 +518,7 @@ def test_overlapping_runs_list_and_pay_each_request_once(
     thread.start()
     try:
         assert pause.reached.wait(60), "the held run never reached its pause point"
-        outcomes["meanwhile"] = handlers.handler(meanwhile, CONTEXT)
+        outcomes["meanwhile"] = world.pay(meanwhile)
     finally:
         pause.release.set()
         thread.join(60)
@@ -524,7 +526,7 @@ def test_overlapping_runs_list_and_pay_each_request_once(
             faults.close()
     assert not isinstance(outcomes["held"], BaseException), outcomes["held"]
     # whatever either run left unconfirmed, the next scheduled day finishes
-    handlers.handler({"date": "2024-05-04"}, CONTEXT)
+    world.pay({"date": "2024-05-04"})
     assert [world.status(m) for m in ("bo", "al", "cy")] == ["paid", "paid", "paid"]
     assert_each_request_paid_once(world)
 
@@ -537,7 +539,7 @@ def test_a_request_whose_payment_mark_ends_busy_is_finished_by_the_next_day_not_
     When day D's batch runs, and then (the conflicts gone) the batch of D+1
     Then D reports al skipped as busy and keeps it in D's batch; D+1's report lists only
     D+1's request and D+1 confirms al under D's reference: listed once, paid once."""
-    ledger = _runtime.ledger()
+    ledger = world.runtime.ledger
     monkeypatch.setattr(ledger, "sleep", no_sleep)
     target = world.requests["al"]
     refused: list[int] = []
@@ -561,13 +563,13 @@ def test_a_request_whose_payment_mark_ends_busy_is_finished_by_the_next_day_not_
 
     with Faults(world.store) as faults:
         faults.on("before-call.dynamodb.TransactWriteItems", cancel_al_paid)
-        today = handlers.handler(DAY, CONTEXT)
+        today = world.pay(DAY)
     assert len(refused) == ledger.max_attempts
     assert today["skipped"] == [[target, "busy"]]
     assert (today["requests"], today["paid"]) == (2, 1)
     assert world.status("al") != "paid"
 
-    tomorrow = handlers.handler(NEXT_DAY, CONTEXT)
+    tomorrow = world.pay(NEXT_DAY)
 
     assert world.listed(NEXT_KEY) == ["cy"]
     assert world.status("al") == "paid"
@@ -589,17 +591,17 @@ def test_a_rerun_rebuilds_a_lost_report_from_its_claims_byte_for_byte(world: Wor
     When D is rerun
     Then the report is written again, byte for byte the same (the late approval is not
     in it: it waits for D+1), and nothing is paid twice."""
-    handlers.handler(DAY, CONTEXT)
+    world.pay(DAY)
     first = world.report()
     world.s3.delete_object(Bucket=BUCKET, Key=KEY)
     world.seeding_ledger().decide_withdrawal(world.requests["di"], approve=True, operator="ops:bo")
 
-    rerun = handlers.handler(DAY, CONTEXT)
+    rerun = world.pay(DAY)
 
     assert world.report() == first
     assert (rerun["requests"], rerun["paid"], rerun["already_paid"]) == (2, 0, 2)
     assert world.status("di") == "approved"
-    handlers.handler(NEXT_DAY, CONTEXT)
+    world.pay(NEXT_DAY)
     assert world.listed(NEXT_KEY) == ["di", "cy"]
     assert_each_request_paid_once(world)
 
@@ -616,12 +618,12 @@ def test_a_report_that_differs_from_its_batch_is_an_error_and_is_never_replaced(
     with pytest.MonkeyPatch.context() as patch:
         crash_before_confirming(patch)
         with pytest.raises(Crash):
-            handlers.handler(DAY, CONTEXT)
+            world.pay(DAY)
     tampered = b"".join(world.report().splitlines(keepends=True)[:2])
     world.s3.put_object(Bucket=BUCKET, Key=KEY, Body=tampered)
 
     with pytest.raises(ReportMismatchError):
-        handlers.handler(DAY, CONTEXT)
+        world.pay(DAY)
 
     assert world.report() == tampered
     assert world.paid_entries("bo") == world.paid_entries("al") == 0
@@ -636,7 +638,7 @@ def test_a_report_written_before_batch_claims_is_not_claimed_over(world: World) 
 
     world.s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"request_id,member\n")
     with pytest.raises(UnclaimedReportError):
-        handlers.handler(DAY, CONTEXT)
+        world.pay(DAY)
     assert [world.status(m) for m in ("bo", "al")] == ["approved", "approved"]
     assert world.store.payout_batch("2024-05-02") is None
 
@@ -649,7 +651,7 @@ def test_a_request_in_a_batch_is_paid_only_by_that_batch(
     Then both are refused (finance pays it from D's report) and nothing changes."""
     crash_before_confirming(monkeypatch)
     with pytest.raises(Crash):
-        handlers.handler(DAY, CONTEXT)
+        world.pay(DAY)
     ledger, request_id = world.seeding_ledger(), world.requests["al"]
     with pytest.raises(Rejected) as by_hand:
         ledger.mark_paid(request_id, operator="ops", reference="bank-7")

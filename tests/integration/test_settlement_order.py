@@ -15,8 +15,7 @@ import multiprocessing
 import os
 import signal
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,12 @@ import pytest
 import yaml
 
 from functions.cli import main
-from functions.config import REPO_ROOT
-from functions.handlers import _runtime
+from functions.config import REPO_ROOT, Settings
 from functions.handlers import settlement as handlers
 from functions.rewards.errors import Rejected
 from functions.rewards.events import Join, Purchase, Withdraw
 from functions.rewards.plan import Plan, load_plan_text
+from functions.runtime import Runtime
 from functions.services.ledger import Ledger
 from functions.services.settlement import SettlementBlocked, run_settlement
 from functions.services.settlement_fanout import DiscardingQueue, settle_scheduled
@@ -39,9 +38,10 @@ from functions.store.ledger_store import LedgerStore
 from functions.store.ports import LedgerPort
 from functions.store.records import JournalEntry
 from functions.store.storage import dynamodb_ledger
+from local.lambda_fakes import LambdaContext
 from tests.support.books import ledger_for
 
-from .lambda_env import set_handler_environment
+from .lambda_env import handler_settings
 from .ledger_state import Tables, table_dump
 from .test_reliability import (
     PLAN_DATA,
@@ -273,17 +273,9 @@ def scheduled_event(date: str) -> dict[str, Any]:
     }
 
 
-@dataclass
-class Context:
-    """The parts of a Lambda context the handlers read."""
-
-    function_name: str = "jifen-test-settlement"
-    memory_limit_in_mb: int = 1024
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:settle"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000001"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 900_000
+def context() -> Any:
+    """A settlement invocation with its whole 15 minutes ahead."""
+    return LambdaContext("settle", memory_limit_in_mb=1024, remaining_ms=900_000)
 
 
 def seed_community(ledger: Ledger) -> list[str]:
@@ -308,9 +300,10 @@ def balances(store: LedgerPort) -> dict[str, tuple[int, int, int, int]]:
     }
 
 
-def settle_then_die(date: str, after_members: int) -> None:
-    """In a child process: run the handler for ``date``; SIGKILL after ``after_members``
-    member transactions committed (as a Lambda timeout ends a function)."""
+def settle_then_die(settings: Settings, date: str, after_members: int) -> None:
+    """In a child process (a container of its own): run the handler for ``date``; SIGKILL
+    after ``after_members`` member transactions committed (as a Lambda timeout ends a
+    function)."""
     real_commit = LedgerStore.commit
     committed = Counter[str]()
 
@@ -323,7 +316,7 @@ def settle_then_die(date: str, after_members: int) -> None:
         return entry
 
     LedgerStore.commit = commit_then_maybe_die  # type: ignore[method-assign,assignment]
-    handlers.handler({"date": date}, Context())
+    handlers.handle(Runtime(settings), {"date": date}, context())
 
 
 @pytest.fixture
@@ -331,10 +324,9 @@ def community(
     dynamodb_endpoint: str,
     dynamodb_table: tuple[Any, str],
     module_tables: Tables,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[tuple[dict[str, tuple[int, int, int, int]], Plan]]:
+) -> tuple[dict[str, tuple[int, int, int, int]], Plan, Settings]:
     """The handler's table holds the community; the clean two days' balances, computed on
-    a clone through the services, come with it."""
+    a clone through the services, and the function's settings come with it."""
     plan = load_plan_text((REPO_ROOT / "infra" / "plans" / "demo.yaml").read_text())
     client, table = dynamodb_table
     seed_community(ledger_for(dynamodb_ledger(table, dynamodb_endpoint), plan))
@@ -344,18 +336,12 @@ def community(
     assert run_settlement(clean, HANDLER_DAY_1).status == "settled"
     assert run_settlement(clean, HANDLER_DAY_2).status == "settled"
     clean_balances = balances(clean_store)
-    set_handler_environment(
-        monkeypatch, dynamodb_endpoint, (client, table), "infra/plans/demo.yaml"
-    )
-    _runtime.reset()  # the handler's store is built next, bound to the handler's table
-    try:
-        yield clean_balances, plan
-    finally:
-        _runtime.reset()
+    settings = handler_settings(dynamodb_endpoint, (client, table), "infra/plans/demo.yaml")
+    return clean_balances, plan, settings
 
 
 def test_a_killed_run_then_the_next_days_schedule_releases_nothing_twice(
-    community: tuple[dict[str, tuple[int, int, int, int]], Plan],
+    community: tuple[dict[str, tuple[int, int, int, int]], Plan, Settings],
 ) -> None:
     """Given the settlement function for DAY 1 is killed (SIGKILL, a Lambda timeout) after
     5 of 14 member transactions
@@ -365,34 +351,35 @@ def test_a_killed_run_then_the_next_days_schedule_releases_nothing_twice(
     rerun applies the 9 members left; the withdrawal is priced from the whole
     circulating total; every member ends with one settlement entry per day and the
     clean run's balances, and verify is clean."""
-    clean_balances, _plan = community
+    clean_balances, _plan, settings = community
     child = multiprocessing.get_context("fork").Process(
-        target=settle_then_die, args=(HANDLER_DAY_1, 5)
+        target=settle_then_die, args=(settings, HANDLER_DAY_1, 5)
     )
     child.start()
     child.join(120)
     assert child.exitcode == -signal.SIGKILL
-    store = _runtime.ledger().store
+    runtime = Runtime(settings)  # the next container of the function
+    store = runtime.ledger.store
     assert store.open_settlement() == HANDLER_DAY_1
 
-    blocked = handlers.handler(scheduled_event(HANDLER_DAY_2), Context())
+    blocked = handlers.handle(runtime, scheduled_event(HANDLER_DAY_2), context())
     assert blocked == {"date": HANDLER_DAY_2, "status": "blocked", "blocked_by": HANDLER_DAY_1}
     with pytest.raises(Rejected) as waiting:
-        _runtime.ledger().request_withdrawal(Withdraw("m00", 5_000), "w-m00")
+        runtime.ledger.request_withdrawal(Withdraw("m00", 5_000), "w-m00")
     assert waiting.value.code == "busy"
     assert "settlement" in waiting.value.message
 
-    rerun = handlers.handler({"date": HANDLER_DAY_1}, Context())
+    rerun = handlers.handle(runtime, {"date": HANDLER_DAY_1}, context())
     assert rerun["status"] == "settled"
     assert rerun["members_applied"] == COMMUNITY - 5
     totals = store.system_totals()
     members = list(store.iter_members())
     available = sum(record.available for record in members)
     assert totals.circulating == available
-    quote = _runtime.ledger().request_withdrawal(Withdraw("m00", 5_000), "w-m00")
+    quote = runtime.ledger.request_withdrawal(Withdraw("m00", 5_000), "w-m00")
     assert quote.gross == 5_000 * totals.reserve // available
 
-    after = handlers.handler(scheduled_event(HANDLER_DAY_2), Context())
+    after = handlers.handle(runtime, scheduled_event(HANDLER_DAY_2), context())
     assert after["status"] == "settled"
     assert after["date"] == HANDLER_DAY_2
     final = balances(store)
@@ -429,7 +416,6 @@ def test_an_operator_sees_the_unfinished_run_and_finishes_it_from_the_command_li
     plan_file.write_text(yaml.safe_dump(PLAN_DATA), encoding="utf-8")
     monkeypatch.setenv("JIFEN_PLAN_PATH", str(plan_file))
     monkeypatch.delenv("JIFEN_NOTIFY_QUEUE_URL", raising=False)
-    _runtime.reset()
 
     assert main(["settlement", "status"]) == 0
     status = json.loads(capsys.readouterr().out)
@@ -452,4 +438,3 @@ def test_an_operator_sees_the_unfinished_run_and_finishes_it_from_the_command_li
     assert finished["members_applied"] == 4
     assert main(["settlement", "status"]) == 0
     assert json.loads(capsys.readouterr().out) == {"last_date": DAY_1, "seq": 2, "open": False}
-    _runtime.reset()

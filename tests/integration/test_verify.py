@@ -17,9 +17,9 @@ from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger, request_id_for
 from functions.services.settlement import run_settlement
 from functions.services.verify import VerifyReport, verify
+from functions.store.client import use_local_credentials
 from functions.store.keyring import Keyring
 from functions.store.ledger_store import LedgerStore
-from functions.store.local_endpoint import use_local_credentials
 from functions.store.storage import dynamodb_ledger
 
 Table = tuple[Any, str]
@@ -89,7 +89,7 @@ def _history(store: LedgerStore) -> Ledger:
 @pytest.fixture(scope="module")
 def history_items(dynamodb_endpoint: str) -> list[dict[str, Any]]:
     """The raw items of one history, built once: moto makes each history take seconds."""
-    from functions.store.local_endpoint import dynamodb_client
+    from functions.store.client import dynamodb_client
     from functions.store.table_definition import ensure_table
 
     use_local_credentials()

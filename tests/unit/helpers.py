@@ -6,7 +6,7 @@ import io
 import json
 from typing import Any
 
-from functions.cli import run_scenario
+from functions.commands.scenario import run_scenario
 from functions.rewards.book import MemoryBook
 from functions.rewards.plan import Plan, parse_plan
 

@@ -55,6 +55,47 @@ def test_language_from_telegram_code(code: str | None, language: str) -> None:
     assert language_for(code) == language
 
 
+def test_one_resolver_serves_the_notification_sender_with_its_default() -> None:
+    """Given the sender's configured default, then it applies only to members without a
+    language; stored tags resolve as the bot resolves Telegram's."""
+    assert language_for(None, "en") == "en"
+    assert language_for("", "en") == "en"
+    assert language_for("zh-hans", "en") == "zh"
+    assert language_for("en-US", "zh") == "en"
+
+
+def test_notices_come_from_the_same_catalogs_in_each_language() -> None:
+    """Given a settlement notice, then it renders from the bot's catalogs, zeros left out."""
+    from bot.texts.notices import renderer
+    from functions.services.notifications import SettlementNotice
+
+    notice = SettlementNotice.model_validate(
+        {
+            "kind": "settlement",
+            "date": "2026-01-01",
+            "member": "m",
+            "statement": {
+                "static": "36.00",
+                "share": ["18.00"],
+                "team": "0.00",
+                "peer": "0.00",
+                "paid": "18.00",
+                "forfeited": "0.00",
+            },
+        }
+    )
+    render = renderer("zh")
+    assert render(notice, None).splitlines()[0] == t(
+        "zh", "notice.settlement.title", date="2026-01-01"
+    )
+    assert render(notice, "en").splitlines() == [
+        "📊 Points settlement for 2026-01-01",
+        "Credited today: 54.00 points",
+        "· Daily release: 36.00",
+        "· Share rewards: 18.00",
+    ]
+
+
 def test_t_fills_values_and_falls_back_to_chinese() -> None:
     assert t("en", "transfer.done", points=100) == "✅ Sent 1.00 points."
     assert t("xx", "yes") == "是"

@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from functions.cli import run_scenario
+from functions.commands.scenario import run_scenario
 from functions.rewards.book import MemoryBook
 from functions.rewards.ledger import ASSET_OF, SYSTEM, Asset, Bucket
 from functions.rewards.plan import parse_plan

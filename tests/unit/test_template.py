@@ -9,15 +9,24 @@
 * secrets are SSM parameter names, each function may read exactly the
   parameters it is given, and every function has an error alarm;
 * the state machine's definition, the schedules' input and requirements.txt
-  agree with the code; and cfn-lint finds nothing.
+  agree with the code; and cfn-lint finds nothing;
+* every function is built by the Makefile's ``build-%`` target, and the artifact
+  it makes holds only what runs in Lambda (no tests/, bench/, local/, command
+  line or moto) and imports without any of them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import json
 import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import textwrap
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,9 +37,8 @@ import pytest
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
-from functions.config import REPO_ROOT
+from functions.config import REPO_ROOT, ScheduleSettings
 from functions.handlers._events import ShardTask, settlement_date
-from functions.handlers._runtime import ScheduleSettings
 from functions.services.settlement_fanout import page_batches
 from functions.store.table_definition import CfnTag, load_template
 
@@ -160,8 +168,7 @@ def test_every_setting_a_handler_reads_is_set_for_its_function(function: str) ->
 
 def test_the_settings_derivation_sees_prefixes_aliases_and_local_only_fields() -> None:
     # Given the store settings (prefix, an alias for the region) and payout settings
-    from functions.config import StoreSettings
-    from functions.handlers._runtime import PayoutSettings
+    from functions.config import PayoutSettings, StoreSettings
 
     # When their variables are derived
     store, payout = variables_of(StoreSettings), variables_of(PayoutSettings)
@@ -327,12 +334,13 @@ def _requirement_set(lines: list[str]) -> set[str]:
 
 
 def test_requirements_txt_lists_the_runtime_dependencies_of_pyproject() -> None:
-    # Given pyproject's dependencies and its store, bot and aws extras
+    # Given pyproject's dependencies and its store, bot and aws extras (moto is in none)
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
     runtime = list(project["dependencies"])
     for extra in ("store", "bot", "aws"):
         runtime += project["optional-dependencies"][extra]
-    expected = {r for r in _requirement_set(runtime) if not r.startswith("moto")}
+    assert not [r for r in runtime if r.startswith("moto")], "moto is a dev dependency only"
+    expected = _requirement_set(runtime)
     # When requirements.txt (what sam build installs) is read
     lines = (REPO_ROOT / "requirements.txt").read_text().splitlines()
     requirements = [line for line in lines if line.strip() and not line.startswith("#")]
@@ -355,3 +363,122 @@ def test_cfn_lint_finds_nothing() -> None:
     matches = lint.lint_file(Path(REPO_ROOT / "template.yaml"), ManualArgs(include_checks=["I"]))
     # Then it finds nothing
     assert [str(match) for match in matches] == []
+
+
+# -- the Lambda artifact ----------------------------------------------------------------------
+
+NOT_IN_LAMBDA = ("tests", "bench", "local", "moto", "functions.cli", "functions.commands")
+"""Packages and modules a function's artifact must neither contain nor need."""
+
+
+def build_artifact(function: str, into: Path) -> Path:
+    """What ``sam build`` packages for ``function``: its Makefile target, pip step skipped."""
+    make = shutil.which("make")
+    assert make is not None, "make is needed (README: Python 3.11+ and make)"
+    subprocess.run(
+        [make, "--silent", f"build-{function}", f"ARTIFACTS_DIR={into}", "LAMBDA_PIP=true"],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return into
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("artifacts")
+    return {name: build_artifact(name, root / name) for name in sorted(FUNCTIONS)}
+
+
+def files_of(tree: Path) -> dict[str, str]:
+    """Every file below ``tree`` (relative POSIX path) with its content's SHA-256."""
+    return {
+        path.relative_to(tree).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(tree.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_every_function_is_built_by_the_makefile(function: str) -> None:
+    # Given a function of the template
+    resource = FUNCTIONS[function]
+    # When its build is looked up
+    # Then sam build runs the Makefile's target for it, from the repository root
+    assert resource.get("Metadata", {}).get("BuildMethod") == "makefile"
+    assert "CodeUri" not in resource["Properties"]
+    assert TEMPLATE["Globals"]["Function"]["CodeUri"] == "."
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_the_artifact_holds_only_what_runs_in_lambda(
+    function: str, artifacts: dict[str, Path]
+) -> None:
+    # Given the function's artifact, as its Makefile target builds it
+    files = files_of(artifacts[function])
+    # When its files are listed
+    top = {name.split("/", 1)[0] for name in files}
+    modules = {name.removesuffix(".py").replace("/", ".") for name in files}
+    # Then it holds the code, the bot and the plans, and no local tooling, tests or CLI
+    assert top == {"functions", "bot", "infra"}
+    leaked = sorted(
+        name
+        for name in modules
+        if any(name == banned or name.startswith(banned + ".") for banned in NOT_IN_LAMBDA)
+    )
+    assert leaked == []
+    assert not [name for name in files if "__pycache__" in name or name.endswith(".pyc")]
+    # And exactly the plan files JIFEN_PLAN_PATH may name, byte for byte
+    plans = {name: digest for name, digest in files.items() if name.startswith("infra/")}
+    assert plans == {
+        f"infra/plans/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in (REPO_ROOT / "infra" / "plans").glob("*.yaml")
+    }
+    # And the handler module the template names is there
+    module, _ = handler_of(function)
+    assert f"{module.replace('.', '/')}.py" in files
+
+
+def test_every_module_of_the_artifact_imports_without_local_tooling(
+    artifacts: dict[str, Path],
+) -> None:
+    # Given the artifacts (one build for every function: the same files)
+    trees = [files_of(tree) for tree in artifacts.values()]
+    assert all(tree == trees[0] for tree in trees)
+    tree = next(iter(artifacts.values()))
+    dependencies = sysconfig.get_paths()["purelib"]  # this interpreter's: the venv's
+    # When every module of it is imported in an interpreter that sees only the artifact
+    # and the installed dependencies (no repository, no editable install), with tests/,
+    # bench/, local/, moto and the command line out of reach
+    probe = textwrap.dedent(
+        f"""
+        import importlib, importlib.abc, pathlib, sys
+        BANNED = {NOT_IN_LAMBDA!r}
+        class Refuse(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if any(name == b or name.startswith(b + ".") for b in BANNED):
+                    raise ImportError(f"the artifact needs {{name}}")
+                return None
+        sys.meta_path.insert(0, Refuse())
+        root = pathlib.Path({str(tree)!r})
+        sys.path[:0] = [str(root), {dependencies!r}]
+        for path in sorted(root.rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            importlib.import_module(name)
+            assert sys.modules[name].__file__.startswith(str(root)), name
+        print("imported", len(list(root.rglob("*.py"))))
+        """
+    )
+    completed = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", probe],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # Then all of them import, from the artifact
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert completed.stdout.startswith("imported ")

@@ -7,29 +7,40 @@ the embedded DynamoDB endpoint, withdrawals are requested and approved as the
 bot's member and operator screens do, the T+1 payout batch runs, and
 ``jifen verify`` audits the ledger at the end. ``--engine`` runs the same kind
 of history through the pure engine only (fast, prints the scenario JSON).
+
+The system is one :class:`~functions.runtime.Runtime` built from explicit settings
+(the environment is neither read nor written); the handlers are called through the
+functions that take it (``handle(runtime, event, context)``), as Lambda would with
+the container's own.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import io
 import json
-import os
 import random
+import sys
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from functions.cli import PLANS_DIR, REPO_ROOT, load_plan, run_scenario
+from functions.commands.scenario import run_scenario
+from functions.config import REPO_ROOT
+from functions.plans import load_plan, preset
 from functions.rewards.book import MemoryBook
 from functions.rewards.errors import Rejected
 from functions.rewards.money import format_cents
-from functions.simulation import community_history
+
+from .lambda_fakes import LambdaContext, http_api_event, scheduled_event
+from .runtime import handler_logs
+from .simulation import community_history
 
 DEMO_ZONE = "Asia/Shanghai"
 MERCHANT = "demo-mall"
@@ -47,6 +58,12 @@ class DayFigures:
     price: str | None = None
 
 
+def run(args: argparse.Namespace) -> int:
+    """``jifen demo [--engine]``."""
+    demo = run_engine_demo if args.engine else run_demo
+    return demo(members=args.members, days=args.days, seed=args.seed, out=sys.stdout)
+
+
 def run_demo(*, members: int, days: int, seed: int, out: TextIO) -> int:
     """Simulate ``members`` joining over ``days`` settled days; print a summary."""
     started = time.perf_counter()
@@ -60,7 +77,7 @@ def run_demo(*, members: int, days: int, seed: int, out: TextIO) -> int:
 
 def run_engine_demo(*, members: int, days: int, seed: int, out: TextIO) -> int:
     """The engine alone on a generated history: print the scenario JSON report."""
-    plan = load_plan(PLANS_DIR / "dividend.yaml")
+    plan = load_plan(preset("dividend"))
     lines = (json.dumps(event) for event in community_history(members, days, seed))
     buffer = io.StringIO()
     run_scenario(plan, lines, MemoryBook(plan), buffer)
@@ -75,49 +92,37 @@ class _DemoSystem:
         self.rng = random.Random(seed)
         self.key = uuid.uuid4().hex
         self.table = f"jifen-demo-{uuid.uuid4().hex[:8]}"
-        self._saved: dict[str, str | None] = {}
 
     def __enter__(self) -> _DemoSystem:
-        from functions.store.local_endpoint import embedded_endpoint, use_local_credentials
-
-        endpoint = embedded_endpoint()
-        use_local_credentials()
-        self._set_env(
-            {
-                "JIFEN_DYNAMODB_ENDPOINT": endpoint,
-                "JIFEN_TABLE_NAME": self.table,
-                "JIFEN_CREATE_TABLE": "1",
-                "JIFEN_PLAN_PATH": str(PLANS_DIR / "demo.yaml"),
-                "JIFEN_MERCHANT_KEYS": json.dumps({MERCHANT: {"key": self.key, "rebate": "0.10"}}),
-                "JIFEN_TIME_ZONE": DEMO_ZONE,
-                # one folder per run: reports are keyed by date, and each run has its own table
-                "JIFEN_PAYOUT_DIR": str(REPO_ROOT / "var" / "demo-payouts" / self.table),
-                "POWERTOOLS_METRICS_DISABLED": "1",
-                "POWERTOOLS_TRACE_DISABLED": "1",
-                "POWERTOOLS_LOG_LEVEL": "ERROR",
-            }
-        )
-        # imported only now: Powertools reads its settings when first imported
-        from functions.handlers import _runtime, merchant_api
+        from functions.config import Settings
+        from functions.runtime import CountingMetrics, Runtime
         from functions.services.members import Members
+        from local.endpoint import embedded_endpoint
 
-        _runtime.reset()
-        merchant_api.reset()
-        self.ledger = _runtime.ledger()
-        self.members = Members(self.ledger, _runtime.storage().bot)
+        settings = Settings.of(
+            store={
+                "dynamodb_endpoint": embedded_endpoint(),
+                "table_name": self.table,
+                "create_table": True,
+            },
+            plan={"plan_path": preset("demo")},
+            merchant_api={
+                "merchant_keys": json.dumps({MERCHANT: {"key": self.key, "rebate": "0.10"}})
+            },
+            schedule={"time_zone": DEMO_ZONE},
+            # one folder per run: reports are keyed by date, and each run has its own table
+            payout={"payout_dir": REPO_ROOT / "var" / "demo-payouts" / self.table},
+        )
+        self.runtime = Runtime(settings, metrics=CountingMetrics())
+        self._cleanup = contextlib.ExitStack()
+        self._cleanup.callback(self.runtime.close)
+        self._cleanup.enter_context(handler_logs("ERROR"))
+        self.ledger = self.runtime.ledger
+        self.members = Members(self.ledger, self.runtime.bot_store)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for name, value in self._saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-    def _set_env(self, values: dict[str, str]) -> None:
-        for name, value in values.items():
-            self._saved.setdefault(name, os.environ.get(name))
-            os.environ[name] = value
+        self._cleanup.close()
 
     # -- the simulation ------------------------------------------------------
     def simulate(self, members: int, days: int, out: TextIO) -> Iterator[DayFigures]:
@@ -184,7 +189,6 @@ class _DemoSystem:
 
     def _merchant_order(self, telegram_id: int) -> int:
         """A signed POST /orders from the partner mall, through the real handler."""
-        from functions.commands.dev import DevContext, http_api_event
         from functions.handlers import merchant_api
         from functions.services.members import member_id_for
 
@@ -205,22 +209,19 @@ class _DemoSystem:
             ("x-jifen-signature", signature.hexdigest()),
         ]
         event = http_api_event("POST", "/orders", headers, body, source_ip="127.0.0.1")
-        with _quiet():
-            response = merchant_api.handler(event, DevContext("jifen-demo-merchant-api"))
+        context: Any = LambdaContext("jifen-demo-merchant-api")
+        response = merchant_api.handle(self.runtime, event, context)
         return 1 if response["statusCode"] in (200, 201) else 0
 
     def _settle(self, date: dt.date) -> dict[str, Any]:
         """The scheduled settlement Lambda, fired at 00:30 local the next morning."""
-        from functions.commands.dev import DevContext
         from functions.handlers import settlement
 
-        event = _scheduled_event(
+        event = scheduled_event(
             dt.datetime.combine(date + dt.timedelta(days=1), dt.time(0, 30), tzinfo=_zone())
         )
-        with _quiet():
-            outcome: dict[str, Any] = settlement.handler(
-                event, DevContext("jifen-demo-settlement", remaining_ms=900_000)
-            )
+        context: Any = LambdaContext("jifen-demo-settlement", remaining_ms=900_000)
+        outcome = settlement.handle(self.runtime, event, context)
         run = self.ledger.store.settlement_run(date.isoformat())
         totals = json.loads(run.totals) if run is not None else {}
         return {**totals, "members": totals.get("members", 0), "status": outcome["status"]}
@@ -244,14 +245,12 @@ class _DemoSystem:
 
     def pay_out(self) -> dict[str, Any]:
         """Tomorrow morning's T+1 payout batch (manual provider: a CSV report)."""
-        from functions.commands.dev import DevContext
         from functions.handlers import payouts
 
         tomorrow = dt.datetime.now(_zone()) + dt.timedelta(days=1)
-        event = _scheduled_event(tomorrow.replace(hour=9, minute=0, second=0, microsecond=0))
-        with _quiet():
-            result: dict[str, Any] = payouts.handler(event, DevContext("jifen-demo-payouts"))
-        return result
+        event = scheduled_event(tomorrow.replace(hour=9, minute=0, second=0, microsecond=0))
+        context: Any = LambdaContext("jifen-demo-payouts")
+        return payouts.handle(self.runtime, event, context)
 
     def audit(self) -> dict[str, Any]:
         from functions.services.verify import verify

@@ -6,15 +6,62 @@ item in the transaction, so every transaction slows down as the table grows
 transaction logic and replaces only the backup: the table copy becomes a
 no-op, and the items the transaction touches are snapshotted beforehand and
 put back (or removed) if moto rolls back. Used only by the embedded endpoint.
+
+The patch reaches into moto's internals, so it first checks that every name it
+replaces or relies on is still there (:func:`check_patch_targets`): after a moto
+upgrade that renamed one, the endpoint refuses to start, naming the missing piece
+and moto's version, instead of silently running slow (or wrong).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import inspect
 import types
 from typing import Any
 
 _APPLIED = False
+
+
+class MotoPatchError(RuntimeError):
+    """moto no longer has a name this patch replaces or calls (an upgrade changed it)."""
+
+
+def _moto_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("moto")
+    except Exception:  # metadata missing: still say which check failed
+        return "unknown"
+
+
+def _require(condition: bool, what: str) -> None:
+    if not condition:
+        raise MotoPatchError(
+            f"local/moto_speedups.py cannot patch moto {_moto_version()}: {what}. "
+            "Update the patch for this moto version (or pin moto to a version it supports)."
+        )
+
+
+def check_patch_targets(dynamodb_models: Any, table_class: Any) -> None:
+    """Raise :class:`MotoPatchError` unless every name the patch touches exists as expected."""
+    _require(
+        callable(getattr(getattr(dynamodb_models, "copy", None), "deepcopy", None)),
+        "moto.dynamodb.models no longer imports the `copy` module the patch swaps",
+    )
+    backend: Any = getattr(dynamodb_models, "DynamoDBBackend", None)
+    _require(backend is not None, "moto.dynamodb.models.DynamoDBBackend is gone")
+    for method in ("transact_write_items", "get_item", "put_item", "delete_item"):
+        _require(callable(getattr(backend, method, None)), f"DynamoDBBackend.{method} is gone")
+    original = inspect.unwrap(backend.transact_write_items)  # moto's own, if already patched
+    names = getattr(getattr(original, "__code__", None), "co_names", ())
+    _require(
+        "copy" in names and "deepcopy" in names,
+        "DynamoDBBackend.transact_write_items no longer backs up tables with copy.deepcopy",
+    )
+    _require(isinstance(table_class, type), "moto.dynamodb.models.table.Table is gone")
 
 
 def apply() -> None:
@@ -23,10 +70,13 @@ def apply() -> None:
     if _APPLIED:
         return
     from moto.dynamodb import models as dynamodb_models
-    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.models import table as table_module
+
+    table_class: Any = getattr(table_module, "Table", None)
+    check_patch_targets(dynamodb_models, table_class)
 
     def shallow_deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
-        if isinstance(value, Table):
+        if isinstance(value, table_class):
             return value  # the rollback below restores the touched items instead
         return copy.deepcopy(value, memo)
 
@@ -37,6 +87,7 @@ def apply() -> None:
     backend_class = dynamodb_models.DynamoDBBackend
     original = backend_class.transact_write_items
 
+    @functools.wraps(original)
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         snapshots: list[tuple[str, dict[str, Any], Any]] = []
         for entry in transact_items:

@@ -1,8 +1,8 @@
-"""The payout report: a sealed batch as CSV, and where reports are kept (S3 or a directory).
+"""Payout batches as data and as CSV reports: the lines, the report, where reports are kept.
 
-The report is rendered from the batch's claims alone, with a fixed column and row
-order, so a rerun renders the same bytes; a store never replaces a report that
-exists (finance may be paying from it).
+Split from :mod:`functions.services.payouts` (which claims, seals, submits and confirms
+batches): a batch renders to the same bytes every time, so a rerun can compare the
+report it would write with the one already stored; stores never overwrite a report.
 """
 
 from __future__ import annotations
@@ -54,13 +54,6 @@ class PayoutBatch:
 
 class ReportExistsError(Exception):
     """Another run wrote the report first; read theirs instead."""
-
-
-class ReportMismatchError(Exception):
-    """The stored report is not the one the batch's claims give: never overwritten.
-
-    Finance may be paying from it; docs/operations.md says what to do.
-    """
 
 
 class ReportStore(Protocol):

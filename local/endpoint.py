@@ -9,11 +9,14 @@ without locks), so this endpoint serves ONE REQUEST AT A TIME, twice over: the w
 server is single-threaded (``threaded=False``), and the WSGI app is wrapped in a
 process-wide lock that is held until the whole response body has been produced.
 
-moto is imported lazily: Lambda code that only needs :func:`dynamodb_client` must not pay
-for (or even have) moto.
+Local tooling only (tests, ``jifen dev``, the demo, ``jifen bot``, benchmarks): it is never
+in a Lambda artifact, and moto is only in the ``dev`` extra. Those tools start it and hand
+its URL to :mod:`functions.runtime` as an explicit endpoint
+(:func:`functions.runtime.resolve_endpoint`); clients come from
+:mod:`functions.store.client`.
 
-Run as ``python -m functions.store.local_endpoint --port N`` to serve until killed; the
-endpoint URL is printed on stdout once it answers.
+Run as ``python -m local.endpoint --port N`` to serve until killed; the endpoint URL is
+printed on stdout once it answers.
 """
 
 from __future__ import annotations
@@ -34,14 +37,12 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO, TYPE_CHECKING, Self
 
-import boto3  # type: ignore[import-untyped,unused-ignore]
-from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]
 from botocore.exceptions import (  # type: ignore[import-untyped,unused-ignore]
     BotoCoreError,
     ClientError,
 )
 
-from functions.store.table_definition import DynamoDBClient
+from functions.store.client import dynamodb_client
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -49,36 +50,18 @@ if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
 __all__ = [
-    "ENDPOINT_ENV",
-    "LOCAL_ACCESS_KEY_ID",
-    "LOCAL_REGION",
-    "LOCAL_SECRET_ACCESS_KEY",
-    "USE_AWS_ENV",
     "LocalDynamoDB",
     "LocalEndpointError",
     "SerializedWSGIApp",
-    "dynamodb_client",
     "embedded_endpoint",
     "main",
-    "resolve_endpoint",
     "stop_embedded_endpoint",
-    "use_local_credentials",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Points Jifen at an already running DynamoDB-compatible endpoint (moto, DynamoDB Local).
-ENDPOINT_ENV = "JIFEN_DYNAMODB_ENDPOINT"
-#: Set to 1 to use real AWS DynamoDB with the standard AWS configuration.
-USE_AWS_ENV = "JIFEN_USE_AWS"
-
-LOCAL_REGION = "us-east-1"
-# Dummies: local endpoints accept any credentials.
-LOCAL_ACCESS_KEY_ID = "jifen-local"
-LOCAL_SECRET_ACCESS_KEY = "jifen-local"
-
-_MODULE = "functions.store.local_endpoint"
-_REPO_ROOT = Path(__file__).resolve().parents[2]
+_MODULE = "local.endpoint"
+_REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: moto keeps its backends in process-global state, so every in-process server shares one lock.
 _MOTO_LOCK = threading.Lock()
@@ -122,10 +105,10 @@ def _make_moto_server(host: str, port: int) -> BaseWSGIServer:
         from werkzeug.serving import make_server
     except ImportError as error:  # pragma: no cover - depends on the installed extras
         raise LocalEndpointError(
-            "the embedded DynamoDB endpoint needs moto[server]: pip install -e '.[store]'"
+            "the embedded DynamoDB endpoint needs moto[server]: pip install -e '.[dev]'"
         ) from error
 
-    from functions.store import moto_speedups
+    from local import moto_speedups
 
     moto_speedups.apply()
 
@@ -146,42 +129,6 @@ def _make_moto_server(host: str, port: int) -> BaseWSGIServer:
     except SystemExit as error:
         # werkzeug reports bind failures (port in use ...) on stderr and calls sys.exit.
         raise LocalEndpointError(f"cannot listen on {host}:{port}") from error
-
-
-def _local_region() -> str:
-    """The region local clients use; it must agree with other clients' (moto keys tables by it)."""
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or LOCAL_REGION
-
-
-def dynamodb_client(
-    endpoint_url: str | None,
-    *,
-    region_name: str | None = None,
-    max_attempts: int = 3,
-    connect_timeout_s: float = 2.0,
-    read_timeout_s: float = 10.0,
-) -> DynamoDBClient:
-    """A boto3 DynamoDB client for ``endpoint_url`` (None: real AWS, standard configuration).
-
-    Local endpoints get dummy credentials, so boto3 never searches for (or sends) real
-    ones. Timeouts are short so a dead endpoint fails fast instead of hanging a handler;
-    "standard" retries back off on throttling and transient errors.
-    """
-    config = Config(
-        connect_timeout=connect_timeout_s,
-        read_timeout=read_timeout_s,
-        retries={"mode": "standard", "total_max_attempts": max_attempts},
-    )
-    if endpoint_url is None:
-        return boto3.client("dynamodb", region_name=region_name, config=config)
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint_url,
-        region_name=region_name or _local_region(),
-        aws_access_key_id=LOCAL_ACCESS_KEY_ID,
-        aws_secret_access_key=LOCAL_SECRET_ACCESS_KEY,
-        config=config,
-    )
 
 
 def _wait_until_answering(endpoint_url: str, timeout_s: float, alive: Callable[[], bool]) -> None:
@@ -210,7 +157,7 @@ class LocalDynamoDB:
 
     In-process (default) it serves from a daemon thread: cheap to start, but it shares
     moto's process-global state, so ``moto.mock_aws`` in the same process would reset its
-    tables. ``in_subprocess=True`` runs ``python -m functions.store.local_endpoint`` in a
+    tables. ``in_subprocess=True`` runs ``python -m local.endpoint`` in a
     child process instead: fully isolated, and it exits if this process dies.
 
     Use as a context manager; ``endpoint_url`` is valid once started.
@@ -381,19 +328,6 @@ def _stop_process(process: subprocess.Popen[str]) -> None:
         process.stdout.close()
 
 
-def use_local_credentials() -> None:
-    """Give boto3 (and PynamoDB) dummy credentials and a region unless some are configured.
-
-    Found in the environment, they stop botocore from searching ~/.aws or the EC2/ECS
-    metadata service for a real account when only a local endpoint is in play.
-    """
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", LOCAL_ACCESS_KEY_ID)
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", LOCAL_SECRET_ACCESS_KEY)
-    region = _local_region()
-    os.environ.setdefault("AWS_REGION", region)
-    os.environ.setdefault("AWS_DEFAULT_REGION", region)
-
-
 _embedded: LocalDynamoDB | None = None
 _embedded_lock = threading.Lock()
 
@@ -418,27 +352,6 @@ def stop_embedded_endpoint() -> None:
     if local is not None:
         atexit.unregister(local.stop)
         local.stop()
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def resolve_endpoint() -> str | None:
-    """Where Jifen's DynamoDB is: a URL, or None for real AWS.
-
-    1. ``JIFEN_DYNAMODB_ENDPOINT`` set: that endpoint (e.g. a shared moto or DynamoDB Local).
-    2. ``JIFEN_USE_AWS=1``: real AWS, configured the standard way (region, profile, role).
-    3. Otherwise: the embedded endpoint, started on demand, so nothing needs an account.
-    """
-    explicit = os.environ.get(ENDPOINT_ENV, "").strip()
-    if explicit:
-        use_local_credentials()
-        return explicit
-    if _truthy(os.environ.get(USE_AWS_ENV)):
-        return None
-    use_local_credentials()
-    return embedded_endpoint()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,71 @@
+"""What members read when the notification sender writes: settlement statements, withdrawals.
+
+The texts are in the bot's catalogs (``notice.*`` keys); the sender
+(:class:`functions.services.notifications.Notifier`) is handed :func:`renderer` by the
+composition root. Amounts arrive as decimal strings and are summed as integers of
+hundredths, never floats; lines for components that are zero are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from functions.rewards.money import format_cents, parse_cents
+from functions.services.notifications import SettlementNotice, WithdrawalNotice
+
+from . import DEFAULT_LANGUAGE, language_for, t
+
+Notice = SettlementNotice | WithdrawalNotice
+
+
+def settlement_text(language: str, notice: SettlementNotice) -> str:
+    """One member's day: what was credited and where it came from."""
+    statement = notice.statement
+    static = parse_cents(statement.static)
+    parts = {
+        "notice.settlement.static": static,
+        "notice.settlement.share": sum(parse_cents(part) for part in statement.share),
+        "notice.settlement.team": parse_cents(statement.team),
+        "notice.settlement.peer": parse_cents(statement.peer),
+        "notice.settlement.forfeited": parse_cents(statement.forfeited),
+    }
+    lines = [
+        t(language, "notice.settlement.title", date=notice.date),
+        t(
+            language,
+            "notice.settlement.credited",
+            amount=format_cents(static + parse_cents(statement.paid)),
+        ),
+    ]
+    lines += [t(language, key, amount=format_cents(cents)) for key, cents in parts.items() if cents]
+    return "\n".join(lines)
+
+
+def withdrawal_text(language: str, notice: WithdrawalNotice) -> str:
+    """A withdrawal request's new status."""
+    text = t(
+        language,
+        f"notice.withdrawal.{notice.status}",
+        points=format_cents(parse_cents(notice.points)),
+        net=format_cents(parse_cents(notice.net)),
+        fee=format_cents(parse_cents(notice.fee)),
+    )
+    if notice.status == "rejected" and notice.reason:
+        text += "\n" + t(language, "notice.withdrawal.reason", reason=notice.reason)
+    return text
+
+
+def notice_text(notice: Notice, language: str) -> str:
+    """``notice`` in ``language`` (one of ours)."""
+    if isinstance(notice, SettlementNotice):
+        return settlement_text(language, notice)
+    return withdrawal_text(language, notice)
+
+
+def renderer(default_language: str = DEFAULT_LANGUAGE) -> Callable[[Notice, str | None], str]:
+    """Renders a notice in the member's stored language (``default_language`` when none)."""
+
+    def render(notice: Notice, member_language: str | None) -> str:
+        return notice_text(notice, language_for(member_language, default_language))
+
+    return render
