@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
-from telegram import Message, Update, User
+from telegram import CallbackQuery, Message, Update, User
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes, filters
 
@@ -29,6 +29,7 @@ from functions.store.records import MemberRecord
 
 P = ParamSpec("P")
 T = TypeVar("T")
+V = TypeVar("V")
 Context = ContextTypes.DEFAULT_TYPE
 SERVICES_KEY = "jifen"
 RETRY_KEY = "jifen.retry"
@@ -193,11 +194,63 @@ async def require_member(update: Update, who: Who | None) -> MemberRecord | None
     return who.member
 
 
+async def member_screen(
+    update: Update,
+    context: Context,
+    read: Callable[[Members, MemberRecord], V],
+    render: Callable[[str, V], str],
+) -> None:
+    """Answer a member's command with one screen: ``read`` it for them, ``render`` it in their
+    language (a visitor is told to register first)."""
+    who = await identify(update, context)
+    member = await require_member(update, who)
+    if who is None or member is None:
+        return
+    view = await call(context, read, services(context).members, member)
+    await reply(update, render(who.language, view))
+
+
 def pressed_message(update: Update) -> Message | None:
     """The bot message whose inline button was pressed (None if too old to edit)."""
     query = update.callback_query
     message = query.message if query is not None else None
     return message if isinstance(message, Message) else None
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """An inline button press whose data matched the handler's pattern."""
+
+    who: Who
+    query: CallbackQuery
+    match: re.Match[str]
+
+    @property
+    def member(self) -> MemberRecord:
+        """The presser's member record (:func:`pressed` with ``member=True`` lets only
+        members through)."""
+        if self.who.member is None:
+            raise RuntimeError("pressed by a visitor: ask pressed() for member=True")
+        return self.who.member
+
+
+async def pressed(
+    update: Update, who: Who | None, pattern: re.Pattern[str], *, member: bool = False
+) -> Pressed | None:
+    """The press of a button whose data matches ``pattern``; None when nothing is left to do.
+
+    A press whose data does not match (an old or foreign button), or with ``member``
+    one by a visitor, is answered with ``button.expired``. ``who`` is the presser as
+    the handler identified them (None: nobody to answer).
+    """
+    query = update.callback_query
+    if query is None or who is None:
+        return None
+    match = pattern.match(query.data or "")
+    if match is None or (member and who.member is None):
+        await query.answer(t(who.language, "button.expired"))
+        return None
+    return Pressed(who, query, match)
 
 
 @dataclass(frozen=True)
@@ -233,6 +286,35 @@ async def confirmed(
         await edit(message, t(who.language, cancelled))
         return None
     return Confirmed(who, who.member, match, message)
+
+
+async def carry_out(
+    update: Update,
+    context: Context,
+    pattern: re.Pattern[str],
+    cancelled: str,
+    kind: str,
+    act: Callable[[Members, Confirmed, str], T],
+    done: Callable[[str, T], str],
+) -> None:
+    """Do what a pressed preview shows, once per preview, and say how it went in its place.
+
+    ``pattern`` and ``cancelled`` are :func:`confirmed`'s; ``kind`` names the preview's
+    idempotency key (:func:`message_key`), ``act`` makes the service call under that
+    key and ``done`` words its result; a refusal is worded by :func:`rejection`.
+    """
+    pressed = await confirmed(update, context, pattern, cancelled)
+    if pressed is None:
+        return
+    language = pressed.who.language
+    try:
+        result = await call(
+            context, act, services(context).members, pressed, message_key(kind, pressed.message)
+        )
+    except Rejected as error:
+        await edit(pressed.message, rejection(language, error))
+        return
+    await edit(pressed.message, done(language, result))
 
 
 def rejection(language: str, error: Rejected) -> str:

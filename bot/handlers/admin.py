@@ -26,6 +26,7 @@ from bot.context import (
     edit,
     identify,
     notify_once,
+    pressed,
     pressed_message,
     rejection,
     reply,
@@ -36,7 +37,7 @@ from bot.texts import DEFAULT_LANGUAGE, supported, t
 from functions.rewards.errors import Rejected
 from functions.services.members import parse_points
 from functions.services.results import WithdrawalResult
-from functions.store.records import MemberRecord, WithdrawalRecord
+from functions.store.records import MemberRecord, WithdrawalRecord, WithdrawalStatus
 
 CALLBACK = re.compile(r"^adm:(ok|no):([0-9a-f]{1,40})$")
 QUEUE_SHOWN = 10
@@ -108,14 +109,10 @@ async def queue(update: Update, context: Context) -> None:
 
 async def decide(update: Update, context: Context) -> None:
     """Approve or reject one request and tell the member."""
-    query = update.callback_query
-    who = await _operator(update, context)
-    if query is None or who is None:
+    press = await pressed(update, await _operator(update, context), CALLBACK)
+    if press is None:
         return
-    match = CALLBACK.match(query.data or "")
-    if match is None:
-        await query.answer(t(who.language, "button.expired"))
-        return
+    who, query, match = press.who, press.query, press.match
     approve = match.group(1) == "ok"
     try:
         result, member = await call(
@@ -154,7 +151,7 @@ async def _notify(
         points=result.points,
         net=result.net,
     )
-    status = "approved" if approved else "rejected"
+    status = WithdrawalStatus.APPROVED if approved else WithdrawalStatus.REJECTED
     try:
         await notify_once(
             context,
@@ -165,17 +162,26 @@ async def _notify(
         LOGGER.warning("could not tell %s about %s: %s", member.member, result.request_id, exc)
 
 
-async def _set_frozen(update: Update, context: Context, frozen: bool) -> None:
+async def _operator_and_member(
+    update: Update, context: Context, usage: str
+) -> tuple[Who, MemberRecord] | None:
+    """The operator and the one member their command names (else ``usage``, or not found)."""
     who = await _operator(update, context)
     if who is None:
-        return
+        return None
     args = context.args or []
     if len(args) != 1:
-        await reply(update, t(who.language, "admin.freeze_usage"))
-        return
+        await reply(update, t(who.language, usage))
+        return None
     member = await _target(update, context, who, args[0])
-    if member is None:
+    return None if member is None else (who, member)
+
+
+async def _set_frozen(update: Update, context: Context, frozen: bool) -> None:
+    found = await _operator_and_member(update, context, "admin.freeze_usage")
+    if found is None:
         return
+    who, member = found
     await call(
         context,
         services(context).members.set_frozen,
@@ -238,16 +244,10 @@ async def adjust(update: Update, context: Context) -> None:
 
 async def lookup(update: Update, context: Context) -> None:
     """Show one member: profile, balances, team figures."""
-    who = await _operator(update, context)
-    if who is None:
+    found = await _operator_and_member(update, context, "admin.lookup_usage")
+    if found is None:
         return
-    args = context.args or []
-    if len(args) != 1:
-        await reply(update, t(who.language, "admin.lookup_usage"))
-        return
-    member = await _target(update, context, who, args[0])
-    if member is None:
-        return
+    who, member = found
     zone = services(context).zone
     joined = dt.datetime.fromtimestamp(member.joined_at / 1_000_000, zone)
     await reply(

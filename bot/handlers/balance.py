@@ -7,9 +7,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.context import PRIVATE, Context, call, identify, reply, require_member, services
+from bot.context import PRIVATE, Context, member_screen
 from bot.texts import t
-from functions.services.members import SettlementBreakdown, Statement
+from functions.services.members import Members, SettlementBreakdown, Statement
 
 
 def render(language: str, statement: Statement) -> str:
@@ -58,12 +58,7 @@ def _why(language: str, last: SettlementBreakdown) -> list[str]:
 
 async def balance(update: Update, context: Context) -> None:
     """Show balances, point value and the last settlement's breakdown."""
-    who = await identify(update, context)
-    member = await require_member(update, who)
-    if who is None or member is None:
-        return
-    statement = await call(context, services(context).members.statement, member)
-    await reply(update, render(who.language, statement))
+    await member_screen(update, context, Members.statement, render)
 
 
 def handlers() -> list[BaseHandler[Update, Context, Any]]:

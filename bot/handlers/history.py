@@ -20,21 +20,23 @@ from bot.context import (
     call,
     edit,
     identify,
+    pressed,
     pressed_message,
     reply,
     require_member,
     services,
 )
-from bot.texts import CATALOGS, t
+from bot.texts import t
 from functions.services.members import HistoryEntry, HistoryPage
+from functions.store.records import EntryKind
 
 CALLBACK = re.compile(r"^hist:([0-9]{1,12})$")
 
 
 def _entry(language: str, entry: HistoryEntry, zone: ZoneInfo) -> str:
     when = dt.datetime.fromtimestamp(entry.at_us / 1_000_000, zone).strftime("%Y-%m-%d %H:%M")
-    kind_key = f"history.kind.{entry.kind}"
-    kind = t(language, kind_key) if kind_key in CATALOGS["en"] else entry.kind
+    known = isinstance(entry.kind, EntryKind)
+    kind = t(language, f"history.kind.{entry.kind}") if known else entry.kind
     moves = [
         t(language, f"history.{bucket}", points=amount)
         for bucket, amount in (
@@ -81,18 +83,14 @@ async def history(update: Update, context: Context) -> None:
 
 async def turn_page(update: Update, context: Context) -> None:
     """Replace the shown page with the requested one."""
-    query = update.callback_query
-    who = await identify(update, context)
-    if query is None or who is None:
+    press = await pressed(update, await identify(update, context), CALLBACK, member=True)
+    if press is None:
         return
-    match = CALLBACK.match(query.data or "")
-    if who.member is None or match is None:
-        await query.answer(t(who.language, "button.expired"))
-        return
-    await query.answer()
+    await press.query.answer()
     bot = services(context)
-    page = await call(context, bot.members.history, who.member, before_seq=int(match.group(1)))
-    text, markup = render(who.language, page, bot.zone)
+    before = int(press.match.group(1))
+    page = await call(context, bot.members.history, press.member, before_seq=before)
+    text, markup = render(press.who.language, page, bot.zone)
     await edit(pressed_message(update), text, reply_markup=markup)
 
 

@@ -14,6 +14,7 @@ from bot.context import (
     call,
     edit,
     identify,
+    pressed,
     pressed_message,
     reply,
     services,
@@ -41,21 +42,16 @@ async def language(update: Update, context: Context) -> None:
 
 async def choose(update: Update, context: Context) -> None:
     """Remember the chosen language and confirm in it."""
-    query = update.callback_query
-    who = await identify(update, context)
-    if query is None or who is None:
+    press = await pressed(update, await identify(update, context), CALLBACK)
+    if press is None:
         return
-    match = CALLBACK.match(query.data or "")
-    if match is None:
-        await query.answer(t(who.language, "button.expired"))
-        return
-    chosen = match.group(1)
+    who, chosen = press.who, press.match.group(1)
     members = services(context).members
     if who.member is not None:
         await call(context, members.set_language, who.member, chosen)
     else:
         await call(context, members.remember_visitor, who.user.id, language=chosen)
-    await query.answer()
+    await press.query.answer()
     await edit(pressed_message(update), t(chosen, "language.set"))
 
 

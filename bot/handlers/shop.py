@@ -33,6 +33,7 @@ from bot.context import (
     call,
     identify,
     notify_once,
+    pressed,
     rejection,
     reply,
     request_retry,
@@ -111,15 +112,11 @@ async def shop(update: Update, context: Context) -> None:
 
 async def choose(update: Update, context: Context) -> None:
     """Send the invoice for the chosen package (with the points deduction worked out now)."""
-    query = update.callback_query
-    who = await identify(update, context)
-    if query is None or who is None:
+    press = await pressed(update, await identify(update, context), CALLBACK, member=True)
+    if press is None:
         return
-    match = CALLBACK.match(query.data or "")
+    who, query, match, member = press.who, press.query, press.match, press.member
     bot = services(context)
-    if match is None or who.member is None:
-        await query.answer(t(who.language, "button.expired"))
-        return
     if not bot.provider_token:
         await query.answer(t(who.language, "shop.unavailable"), show_alert=True)
         return
@@ -128,7 +125,7 @@ async def choose(update: Update, context: Context) -> None:
     except Rejected:
         await query.answer(t(who.language, "button.expired"))
         return
-    points = bot.members.deduction_for(who.member, package.amount) if match.group(2) == "p" else 0
+    points = bot.members.deduction_for(member, package.amount) if match.group(2) == "p" else 0
     cash = package.amount - points
     await query.answer()
     description_key = "shop.invoice_points" if points else "shop.invoice_cash"

@@ -7,9 +7,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.context import PRIVATE, Context, call, identify, reply, require_member, services
+from bot.context import PRIVATE, Context, member_screen
 from bot.texts import t
-from functions.services.members import TeamView
+from functions.services.members import Members, TeamView
 
 
 def render(language: str, team: TeamView) -> str:
@@ -45,12 +45,7 @@ def render(language: str, team: TeamView) -> str:
 
 async def team(update: Update, context: Context) -> None:
     """Show the member's team figures (as of the last settlement)."""
-    who = await identify(update, context)
-    member = await require_member(update, who)
-    if who is None or member is None:
-        return
-    view = await call(context, services(context).members.team, member)
-    await reply(update, render(who.language, view))
+    await member_screen(update, context, Members.team, render)
 
 
 def handlers() -> list[BaseHandler[Update, Context, Any]]:

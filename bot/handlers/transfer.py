@@ -15,20 +15,19 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import (
     PRIVATE,
+    Confirmed,
     Context,
     call,
-    confirmed,
-    edit,
+    carry_out,
     identify,
-    message_key,
-    rejection,
     reply,
     require_member,
     services,
 )
 from bot.texts import t
 from functions.rewards.errors import RejectCode, Rejected
-from functions.services.members import parse_points, valid_invite_code
+from functions.services.members import Members, parse_points, valid_invite_code
+from functions.services.results import TransferResult
 
 CALLBACK = re.compile(r"^tr:(?:ok:([A-Za-z0-9_-]{1,40}):([0-9]{1,17})|no)$")
 CALLBACK_DATA_MAX = 64
@@ -82,25 +81,18 @@ async def transfer(update: Update, context: Context) -> None:
     await reply(update, preview, reply_markup=buttons)
 
 
+def _transfer(members: Members, pressed: Confirmed, key: str) -> TransferResult:
+    recipient, points = pressed.match.group(1), int(pressed.match.group(2))
+    return members.transfer(pressed.member, recipient, points, key)
+
+
+def _done(language: str, result: TransferResult) -> str:
+    return t(language, "transfer.done", points=result.points)
+
+
 async def confirm(update: Update, context: Context) -> None:
     """Move the points shown in the preview (once per preview message)."""
-    pressed = await confirmed(update, context, CALLBACK, "transfer.cancelled")
-    if pressed is None:
-        return
-    language = pressed.who.language
-    try:
-        result = await call(
-            context,
-            services(context).members.transfer,
-            pressed.member,
-            pressed.match.group(1),
-            int(pressed.match.group(2)),
-            message_key("tr", pressed.message),
-        )
-    except Rejected as error:
-        await edit(pressed.message, rejection(language, error))
-        return
-    await edit(pressed.message, t(language, "transfer.done", points=result.points))
+    await carry_out(update, context, CALLBACK, "transfer.cancelled", "tr", _transfer, _done)
 
 
 def handlers() -> list[BaseHandler[Update, Context, Any]]:

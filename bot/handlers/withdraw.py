@@ -27,13 +27,12 @@ from telegram.ext import (
 
 from bot.context import (
     PRIVATE,
+    Confirmed,
     Context,
     Who,
     call,
-    confirmed,
-    edit,
+    carry_out,
     identify,
-    message_key,
     rejection,
     reply,
     require_member,
@@ -41,7 +40,8 @@ from bot.context import (
 )
 from bot.texts import all_texts, t
 from functions.rewards.errors import RejectCode, Rejected
-from functions.services.members import parse_points
+from functions.services.members import Members, parse_points
+from functions.services.results import WithdrawalResult
 
 AMOUNT = 1
 CALLBACK = re.compile(r"^wd:(?:ok:([0-9]{1,17})|no)$")
@@ -145,34 +145,24 @@ async def cancel(update: Update, context: Context) -> object:
     return ConversationHandler.END
 
 
+def _withdraw(members: Members, pressed: Confirmed, key: str) -> WithdrawalResult:
+    return members.withdraw(pressed.member, int(pressed.match.group(1)), key)
+
+
+def _requested(language: str, result: WithdrawalResult) -> str:
+    return t(
+        language,
+        "withdraw.requested",
+        request_id=result.request_id,
+        points=result.points,
+        net=result.net,
+        fee=result.fee,
+    )
+
+
 async def confirm(update: Update, context: Context) -> None:
     """Request the withdrawal shown in the preview (once per preview message)."""
-    pressed = await confirmed(update, context, CALLBACK, "withdraw.cancelled")
-    if pressed is None:
-        return
-    language = pressed.who.language
-    try:
-        result = await call(
-            context,
-            services(context).members.withdraw,
-            pressed.member,
-            int(pressed.match.group(1)),
-            message_key("wd", pressed.message),
-        )
-    except Rejected as error:
-        await edit(pressed.message, rejection(language, error))
-        return
-    await edit(
-        pressed.message,
-        t(
-            language,
-            "withdraw.requested",
-            request_id=result.request_id,
-            points=result.points,
-            net=result.net,
-            fee=result.fee,
-        ),
-    )
+    await carry_out(update, context, CALLBACK, "withdraw.cancelled", "wd", _withdraw, _requested)
 
 
 def handlers() -> list[BaseHandler[Update, Context, Any]]:

@@ -35,41 +35,13 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
-class PayoutLine:
-    """One request to pay: amounts in cents, ``requested_at`` in epoch microseconds."""
-
-    request_id: str
-    member: str
-    net: Cents
-    gross: Cents
-    fee: Cents
-    points: Cents
-    cash_source: str
-    requested_at: int
-    approved_by: str | None
-
-    @classmethod
-    def of(cls, claim: PayoutClaimRecord) -> PayoutLine:
-        return cls(
-            claim.request_id,
-            claim.member,
-            claim.net,
-            claim.gross,
-            claim.fee,
-            claim.points,
-            claim.cash_source,
-            claim.requested_at,
-            claim.approved_by,
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class PayoutBatch:
-    """The requests a business day's batch claimed, oldest first."""
+    """The requests a business day's batch claimed, oldest first: one line per claim
+    (amounts in cents, ``requested_at`` in epoch microseconds)."""
 
     date: str
     cutoff_us: int
-    lines: tuple[PayoutLine, ...]
+    lines: tuple[PayoutClaimRecord, ...]
 
     @property
     def request_ids(self) -> tuple[str, ...]:

@@ -43,7 +43,6 @@ from functions.store.records import WithdrawalStatus
 from .ledger import Ledger
 from .payout_reports import (
     PayoutBatch,
-    PayoutLine,
     ReportExistsError,
     ReportStore,
     read_report,
@@ -244,8 +243,7 @@ def sealed_batch(ledger: Ledger, date: str) -> PayoutBatch:
     header = ledger.store.payout_batch(date)
     if header is None or header.status != BatchStatus.SEALED:
         raise RuntimeError(f"payout batch {date} is not sealed")
-    claims = ledger.store.payout_claims(date)
-    return PayoutBatch(date, header.cutoff_us, tuple(PayoutLine.of(claim) for claim in claims))
+    return PayoutBatch(date, header.cutoff_us, tuple(ledger.store.payout_claims(date)))
 
 
 def _pay(

@@ -256,7 +256,9 @@ def join_details(result: JoinResult) -> dict[str, object]:
     return {"referrer": result.referrer}
 
 
-def purchase_details(result: PurchaseResult, category: str | None) -> dict[str, object]:
+def purchase_fields(result: PurchaseResult) -> dict[str, object]:
+    """A purchase with its amounts as decimal strings: the journal's details and the merchant
+    API's answer both show it so."""
     return {
         "order": result.order,
         "member": result.member,
@@ -269,8 +271,11 @@ def purchase_details(result: PurchaseResult, category: str | None) -> dict[str, 
         "tier": result.tier,
         "reserve_added": format_cents(result.reserve_added),
         "commissions": [[paid.member, format_cents(paid.amount)] for paid in result.commissions],
-        "category": category,
     }
+
+
+def purchase_details(result: PurchaseResult, category: str | None) -> dict[str, object]:
+    return {**purchase_fields(result), "category": category}
 
 
 def transfer_details(result: TransferResult) -> dict[str, object]:

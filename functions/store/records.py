@@ -73,6 +73,26 @@ class JournalEntry:
     key_id: str = ""
 
 
+class EntryKind(StrEnum):
+    """A journal entry's ``kind``, as stored (and hashed): what event made the entry.
+
+    ``JournalEntry.kind`` stays ``str``: a journal may hold kinds this code does not
+    know (an audit reports them rather than failing).
+    """
+
+    JOIN = "join"
+    PURCHASE = "purchase"
+    SETTLEMENT = "settlement"
+    TRANSFER = "transfer"
+    WITHDRAWAL_REQUESTED = "withdrawal_requested"
+    WITHDRAWAL_APPROVED = "withdrawal_approved"
+    WITHDRAWAL_REJECTED = "withdrawal_rejected"
+    WITHDRAWAL_PAID = "withdrawal_paid"
+    FREEZE = "freeze"
+    UNFREEZE = "unfreeze"
+    ADJUSTMENT = "adjustment"
+
+
 class WithdrawalStatus(StrEnum):
     """A withdrawal request's status, as stored (``status`` and the ``WQ#<status>`` queue).
 

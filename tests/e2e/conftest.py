@@ -12,6 +12,7 @@ from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger
 from functions.store.keyring import default_keyring
 from functions.store.ledger_store import LedgerStore
+from functions.store.records import MemberRecord
 from functions.store.storage import Storage, dynamodb_storage
 from tests.support.botapi_server import BotApiServer, User
 
@@ -78,3 +79,10 @@ def bot(make_bot: MakeBot) -> RunningBot:
 
 def member_of(user: User) -> str:
     return f"tg{user.id}"
+
+
+def stored_member(store: LedgerStore, user: User) -> MemberRecord:
+    """The user's member item; the test fails here if there is none."""
+    record = store.get_member(member_of(user))
+    assert record is not None, f"no member item for {member_of(user)}"
+    return record

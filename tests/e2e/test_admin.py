@@ -10,7 +10,7 @@ from functions.rewards.events import Withdraw
 from functions.store.ledger_store import LedgerStore
 from tests.support.botapi_server import User
 
-from .conftest import ALICE, BOB, OPERATOR, PHONES, member_of
+from .conftest import ALICE, BOB, OPERATOR, PHONES, member_of, stored_member
 from .harness import RunningBot
 
 REFUSED = "Sorry, this command is for operators only."
@@ -95,8 +95,7 @@ def test_operator_approves_and_member_is_notified(bot: RunningBot, store: Ledger
     [notice] = [c for c in decided.of("sendMessage") if c.params["chat_id"] == ALICE.id]
     assert "was approved" in notice.params["text"]
     assert "¥190.00 will be paid out" in notice.params["text"]
-    record = store.get_member(member_of(ALICE))
-    assert record is not None
+    record = stored_member(store, ALICE)
     assert (record.available, record.withdrawing, record.payable) == (80_000, 0, 19_000)
     entry = store.journal_page(member_of(ALICE), limit=1)[0]
     assert entry.kind == "withdrawal_approved"
@@ -150,8 +149,7 @@ def test_operator_rejects_and_member_gets_points_back(bot: RunningBot, store: Le
     [notice] = [c for c in decided.of("sendMessage") if c.params["chat_id"] == BOB.id]
     assert "被驳回" in notice.params["text"]
     assert again.of("answerCallbackQuery")[0].params["text"] == "That request was already decided."
-    record = store.get_member(member_of(BOB))
-    assert record is not None
+    record = stored_member(store, BOB)
     assert (record.available, record.withdrawing) == (100_000, 0)
 
 
@@ -192,8 +190,7 @@ def test_operator_adjusts_with_a_mandatory_reason(bot: RunningBot, store: Ledger
         "生日 bonus 🎂",
         f"tg:{OPERATOR.id}",
     )
-    record = store.get_member(member_of(ALICE))
-    assert record is not None
+    record = stored_member(store, ALICE)
     assert record.available == 2_550
 
 

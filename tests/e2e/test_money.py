@@ -5,7 +5,7 @@ from __future__ import annotations
 from functions.rewards.events import Purchase
 from functions.store.ledger_store import LedgerStore
 
-from .conftest import ALICE, BOB, PHONES, VALUE, MakeBot, member_of
+from .conftest import ALICE, BOB, PHONES, VALUE, MakeBot, member_of, stored_member
 from .harness import RunningBot
 
 
@@ -119,8 +119,7 @@ def test_transfer_by_invite_code_with_confirmation(bot: RunningBot, store: Ledge
     """Given Alice with 1000 points and Bob, when Alice sends 50 and confirms, then 50 move once."""
     _funded(bot)
     bot.register(BOB, PHONES[BOB.id])
-    bob = store.get_member(member_of(BOB))
-    assert bob is not None
+    bob = stored_member(store, BOB)
     assert bob.invite_code is not None
 
     preview = bot.command(ALICE, "/transfer", f"{bob.invite_code} 50")
@@ -136,8 +135,7 @@ def test_transfer_by_invite_code_with_confirmation(bot: RunningBot, store: Ledge
 def test_transfer_refusals(bot: RunningBot, store: LedgerStore) -> None:
     """Given bad arguments, then usage, unknown code, self and overdraft are all refused."""
     _funded(bot)
-    alice = store.get_member(member_of(ALICE))
-    assert alice is not None
+    alice = stored_member(store, ALICE)
     assert alice.invite_code is not None
 
     assert "/transfer AbC123xyz 50" in bot.command(ALICE, "/transfer").text
@@ -147,8 +145,7 @@ def test_transfer_refusals(bot: RunningBot, store: LedgerStore) -> None:
     )
     assert "as a number" in bot.command(ALICE, "/transfer", f"{alice.invite_code} -5").text
     bot.register(BOB, PHONES[BOB.id])
-    bob = store.get_member(member_of(BOB))
-    assert bob is not None
+    bob = stored_member(store, BOB)
     preview = bot.command(ALICE, "/transfer", f"{bob.invite_code} 5000")
     refused = bot.press(ALICE, preview.message, preview.button("tr:ok:"))
     assert refused.texts == ["You do not have enough available points."]
@@ -189,8 +186,7 @@ def test_shop_lists_the_tiers_and_pays_once_per_charge(bot: RunningBot, store: L
     assert "Granted: 7500.00 points" in receipt.text
     assert "released at 36.00 points a day" in receipt.text
     assert repeated.texts == []  # no second grant, and no second "payment received"
-    record = store.get_member(member_of(ALICE))
-    assert record is not None
+    record = stored_member(store, ALICE)
     assert (record.locked, record.personal_volume, len(record.grants)) == (750_000, 300_000, 1)
     assert store.get_order("charge-1") is not None
 
@@ -233,8 +229,7 @@ def test_shop_part_paid_with_points(make_bot: MakeBot, store: LedgerStore) -> No
 
     assert "cash ¥50.00, points used 50.00" in receipt.text
     assert "Granted: 15.00 points" in receipt.text  # 0.30 × the cash
-    record = store.get_member(member_of(ALICE))
-    assert record is not None
+    record = stored_member(store, ALICE)
     assert record.available == 6_000 - 5_000 + 1_500
 
 
@@ -252,8 +247,7 @@ def test_points_spent_between_checkout_and_payment_fall_back_to_cash(
     )
 
     assert "Your points could no longer pay" in receipt.text
-    record = store.get_member(member_of(ALICE))
-    assert record is not None
+    record = stored_member(store, ALICE)
     assert record.available == 500 + 1_500
     assert record.personal_volume == 20_000 + 5_000
 

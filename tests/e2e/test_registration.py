@@ -7,7 +7,7 @@ import pytest
 from functions.store.ledger_store import LedgerStore
 from tests.support.botapi_server import User
 
-from .conftest import ALICE, BOB, CAROL, PHONES, member_of
+from .conftest import ALICE, BOB, CAROL, PHONES, member_of, stored_member
 from .harness import RunningBot
 
 
@@ -25,8 +25,7 @@ def test_registration_without_referrer(bot: RunningBot, store: LedgerStore) -> N
     """Given /start, when the user shares their own contact, then a member exists with claims."""
     exchange = bot.register(ALICE, PHONES[ALICE.id])
 
-    record = store.get_member(member_of(ALICE))
-    assert record is not None
+    record = stored_member(store, ALICE)
     assert (record.referrer, record.phone, record.telegram_id) == (None, "+8613800000001", ALICE.id)
     assert record.invite_code is not None
     assert f"Your invite code is {record.invite_code}" in exchange.text
@@ -41,8 +40,7 @@ def test_registration_through_an_invite_link_fixes_the_referrer(
 ) -> None:
     """Given Alice's link, when Bob opens it and registers, then Alice is his referrer for good."""
     bot.register(ALICE, PHONES[ALICE.id])
-    alice = store.get_member(member_of(ALICE))
-    assert alice is not None
+    alice = stored_member(store, ALICE)
     assert alice.invite_code is not None
 
     greeting = bot.command(BOB, "/start", alice.invite_code)
@@ -50,20 +48,17 @@ def test_registration_through_an_invite_link_fixes_the_referrer(
 
     assert "您的邀请人是 Alice Wong" in greeting.text  # Bob's Telegram speaks Chinese
     assert "您的推荐人：Alice Wong" in done.text
-    bob = store.get_member(member_of(BOB))
-    assert bob is not None
+    bob = stored_member(store, BOB)
     assert bob.referrer == member_of(ALICE)
     assert bob.phone == "+8613800000002"  # normalised to E.164
     assert store.children(member_of(ALICE)) == [member_of(BOB)]
 
     # When Bob later opens Carol's link, then nothing changes.
     bot.register(CAROL, PHONES[CAROL.id])
-    carol = store.get_member(member_of(CAROL))
-    assert carol is not None
+    carol = stored_member(store, CAROL)
     again = bot.command(BOB, "/start", carol.invite_code)
     assert "推荐人在注册时已确定" in again.text
-    after = store.get_member(member_of(BOB))
-    assert after is not None
+    after = stored_member(store, BOB)
     assert after.referrer == member_of(ALICE)
 
 
@@ -72,14 +67,12 @@ def test_own_link_cannot_make_a_member_their_own_referrer(
 ) -> None:
     """Given a member, when they open their own invite link, then their referrer stays none."""
     bot.register(ALICE, PHONES[ALICE.id])
-    alice = store.get_member(member_of(ALICE))
-    assert alice is not None
+    alice = stored_member(store, ALICE)
 
     exchange = bot.command(ALICE, "/start", alice.invite_code)
 
     assert "your referrer stays as it is" in exchange.text
-    after = store.get_member(member_of(ALICE))
-    assert after is not None
+    after = stored_member(store, ALICE)
     assert after.referrer is None
 
 
@@ -133,8 +126,7 @@ def test_bad_deep_link_payloads_get_a_friendly_answer(
 
     assert expected in exchange.text
     bot.send(bot.server.contact_message(ALICE, PHONES[ALICE.id]))
-    record = store.get_member(member_of(ALICE))
-    assert record is not None
+    record = stored_member(store, ALICE)
     assert record.referrer is None
 
 

@@ -6,7 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from functions.services import settlement
+
 from .ledger_state import Tables
+
+SETTLEMENT_PAGE_SIZE = 2
+"""Members per settlement page under ``small_settlement_pages``: five members make three
+pages, so crashes fall between pages too."""
 
 
 @pytest.fixture
@@ -23,3 +29,11 @@ def module_tables(dynamodb_endpoint: str) -> Iterator[Tables]:
     made = Tables(dynamodb_endpoint)
     yield made
     made.drop_all()
+
+
+@pytest.fixture(scope="module")
+def small_settlement_pages() -> Iterator[None]:
+    """Settlement pages of :data:`SETTLEMENT_PAGE_SIZE` members for one module's cases."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(settlement, "PAGE_SIZE", SETTLEMENT_PAGE_SIZE)
+        yield

@@ -37,7 +37,6 @@ from functions.services.payout_reports import (
     CSV_COLUMNS,
     DirectoryReportStore,
     PayoutBatch,
-    PayoutLine,
     S3ReportStore,
     read_report,
     render_report,
@@ -45,6 +44,7 @@ from functions.services.payout_reports import (
 from functions.services.payouts import ManualPayoutProvider
 from functions.services.verify import verify
 from functions.store.ports import LedgerPort
+from functions.store.records import PayoutClaimRecord
 from local.lambda_fakes import LambdaContext
 from tests.support.books import no_sleep
 
@@ -323,7 +323,9 @@ def test_confirming_requests_that_are_not_payable_skips_them_with_a_reason(
 
 def test_report_cells_cannot_smuggle_spreadsheet_formulas() -> None:
     # Given a line whose member name and approver look like formulas
-    line = PayoutLine("r1", "=HYPERLINK(1)", 720, 900, 180, 3000, "reserve", 1, "+ops")
+    line = PayoutClaimRecord(
+        "2024-05-02", "r1", "=HYPERLINK(1)", 720, 900, 180, 3000, "reserve", 1, "+ops", 2
+    )
     # When the report is rendered
     body = render_report(PayoutBatch("2024-05-02", 2, (line,)))
     # Then those cells are text, and the amounts are exact decimal strings

@@ -30,7 +30,6 @@ from functions.rewards.errors import Rejected
 from functions.rewards.events import Join, Purchase, Transfer, Withdraw
 from functions.rewards.money import format_cents
 from functions.rewards.plan import parse_plan
-from functions.services import settlement
 from functions.services.ledger import Ledger, request_id_for
 from functions.services.settlement import run_settlement
 from functions.store.dynamodb_table import BATCH_ATTEMPTS
@@ -69,8 +68,7 @@ PLAN_DATA: dict[str, Any] = {
     "commission": {"rates": [{"default": "0.08", "digital": "0.03"}, {"default": "0.02"}]},
 }
 PLAN = parse_plan(PLAN_DATA)
-PAGE_SIZE = 2
-"""Five members over three settlement pages, so crashes fall between pages too."""
+pytestmark = pytest.mark.usefixtures("small_settlement_pages")
 MEMBERS = (("A", None), ("B", "A"), ("C", "B"), ("D", "B"), ("E", "C"))
 ORDERS = (
     Purchase("A", "o-a", 300_000),
@@ -132,13 +130,6 @@ def full_history(ledger: Ledger) -> list[Any]:
 
 
 # -- fixtures --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module", autouse=True)
-def small_pages() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(settlement, "PAGE_SIZE", PAGE_SIZE)
-        yield
 
 
 @pytest.fixture(scope="module")

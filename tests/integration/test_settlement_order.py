@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import signal
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,6 @@ from functions.rewards.errors import Rejected
 from functions.rewards.events import Join, Purchase, Withdraw
 from functions.rewards.plan import Plan, load_plan_text
 from functions.runtime import Runtime
-from functions.services import settlement
 from functions.services.ledger import Ledger
 from functions.services.settlement import SettlementBlocked, run_settlement
 from functions.services.settlement_fanout import DiscardingQueue, settle_scheduled
@@ -45,7 +44,6 @@ from tests.support.books import ledger_for
 from .lambda_env import handler_settings
 from .ledger_state import Tables, table_dump
 from .test_reliability import (
-    PAGE_SIZE,
     PLAN_DATA,
     Crash,
     Crasher,
@@ -55,16 +53,10 @@ from .test_reliability import (
 )
 
 Dump = dict[str, dict[str, Any]]
+pytestmark = pytest.mark.usefixtures("small_settlement_pages")
 DAY_0, DAY_1, DAY_2, DAY_3 = "2026-03-31", "2026-04-01", "2026-04-02", "2026-04-03"
 WITHDRAWAL = Withdraw("A", 1_000)
 """A reserve-priced withdrawal: its price depends on every settled day before it."""
-
-
-@pytest.fixture(scope="module", autouse=True)
-def small_pages() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(settlement, "PAGE_SIZE", PAGE_SIZE)
-        yield
 
 
 @pytest.fixture(scope="module")

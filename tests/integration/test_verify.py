@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -125,6 +126,44 @@ def _sys(shard: str) -> dict[str, dict[str, str]]:
     return {"pk": {"S": shard}, "sk": {"S": "TOTALS"}}
 
 
+def _account(member: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"M#{member}"}, "sk": {"S": "ACCOUNT"}}
+
+
+def _raw_add(table: Table, key: dict[str, dict[str, str]], attribute: str, amount: int) -> None:
+    """``ADD`` to a number in the raw table, as a writer with table access could."""
+    client, table_name = table
+    client.update_item(
+        TableName=table_name,
+        Key=key,
+        UpdateExpression=f"ADD {attribute} :d",
+        ExpressionAttributeValues={":d": {"N": str(amount)}},
+    )
+
+
+def _first_settlement(store: LedgerStore, member: str) -> int:
+    return next(e.seq for e in store.journal(member) if e.kind == "settlement")
+
+
+def _edit_settlement_postings(
+    store: LedgerStore, table: Table, member: str, edit: Callable[[list[list[Any]]], None]
+) -> int:
+    """Rewrite the postings of ``member``'s first settlement entry in the raw table, as a
+    writer with table access could (its hash left as it was); returns the entry's seq."""
+    client, table_name = table
+    seq = _first_settlement(store, member)
+    item = client.get_item(TableName=table_name, Key=_key(member, seq))["Item"]
+    postings = json.loads(item["postings"]["S"])
+    edit(postings)
+    client.update_item(
+        TableName=table_name,
+        Key=_key(member, seq),
+        UpdateExpression="SET postings = :p",
+        ExpressionAttributeValues={":p": {"S": json.dumps(postings, separators=(",", ":"))}},
+    )
+    return seq
+
+
 def test_a_realistic_history_verifies_clean(store: LedgerStore) -> None:
     """Given joins, purchases with commission and deduction, three settlements, withdrawals
     requested/approved/rejected/paid, a transfer, freezes and adjustments,
@@ -156,17 +195,11 @@ def test_an_altered_posting_is_caught(store: LedgerStore, dynamodb_table: Table)
     """Given one settlement entry whose released amount was raised in the raw table,
     When verified,
     Then the member's chain breaks and its balances, statistics and the totals mismatch."""
-    client, table_name = dynamodb_table
-    seq = next(e.seq for e in store.journal("B") if e.kind == "settlement")
-    item = client.get_item(TableName=table_name, Key=_key("B", seq))["Item"]
-    postings = json.loads(item["postings"]["S"])
-    postings[1][2] += 100  # the available side only: one altered amount
-    client.update_item(
-        TableName=table_name,
-        Key=_key("B", seq),
-        UpdateExpression="SET postings = :p",
-        ExpressionAttributeValues={":p": {"S": json.dumps(postings, separators=(",", ":"))}},
-    )
+
+    def raise_available(postings: list[list[Any]]) -> None:
+        postings[1][2] += 100  # the available side only: one altered amount
+
+    seq = _edit_settlement_postings(store, dynamodb_table, "B", raise_available)
 
     report = verify(store)
 
@@ -186,18 +219,12 @@ def test_a_balanced_rewrite_still_breaks_the_chain(
     """Given an entry rewritten consistently (both sides raised, so it still balances),
     When verified,
     Then the hash chain still exposes it, with the balance mismatch it causes."""
-    client, table_name = dynamodb_table
-    seq = next(e.seq for e in store.journal("C") if e.kind == "settlement")
-    item = client.get_item(TableName=table_name, Key=_key("C", seq))["Item"]
-    postings = json.loads(item["postings"]["S"])
-    postings[0][2] -= 100
-    postings[1][2] += 100
-    client.update_item(
-        TableName=table_name,
-        Key=_key("C", seq),
-        UpdateExpression="SET postings = :p",
-        ExpressionAttributeValues={":p": {"S": json.dumps(postings, separators=(",", ":"))}},
-    )
+
+    def move_between_sides(postings: list[list[Any]]) -> None:
+        postings[0][2] -= 100
+        postings[1][2] += 100
+
+    _edit_settlement_postings(store, dynamodb_table, "C", move_between_sides)
 
     report = verify(store)
 
@@ -211,7 +238,7 @@ def test_a_deleted_entry_is_caught(store: LedgerStore, dynamodb_table: Table) ->
     When verified,
     Then B's chain shows the gap and its balances no longer match."""
     client, table_name = dynamodb_table
-    seq = next(e.seq for e in store.journal("B") if e.kind == "settlement")
+    seq = _first_settlement(store, "B")
     client.delete_item(TableName=table_name, Key=_key("B", seq))
 
     report = verify(store)
@@ -246,15 +273,9 @@ def test_a_changed_balance_is_caught(store: LedgerStore, dynamodb_table: Table) 
     """Given C's stored available raised by 1.00 in the raw table (journal untouched),
     When verified,
     Then C's available, the statistics identity and circulating all mismatch, by that amount."""
-    client, table_name = dynamodb_table
     before = store.get_member("C")
     assert before is not None
-    client.update_item(
-        TableName=table_name,
-        Key={"pk": {"S": "M#C"}, "sk": {"S": "ACCOUNT"}},
-        UpdateExpression="ADD available :d",
-        ExpressionAttributeValues={":d": {"N": "100"}},
-    )
+    _raw_add(dynamodb_table, _account("C"), "available", 100)
 
     report = verify(store)
 
@@ -279,12 +300,7 @@ def test_a_changed_system_total_is_caught(store: LedgerStore, dynamodb_table: Ta
         for key in (f"SYS#{n:03d}" for n in range(32))
         if "Item" in client.get_item(TableName=table_name, Key=_sys(key))
     )
-    client.update_item(
-        TableName=table_name,
-        Key=_sys(shard),
-        UpdateExpression="ADD platform :d",
-        ExpressionAttributeValues={":d": {"N": "1"}},
-    )
+    _raw_add(dynamodb_table, _sys(shard), "platform", 1)
 
     report = verify(store)
 
@@ -295,13 +311,7 @@ def test_a_changed_statistic_is_caught(store: LedgerStore, dynamodb_table: Table
     """Given A's stored transferred_in raised in the raw table (no balance touched),
     When verified,
     Then the replayed counter and the released identity both disagree, and nothing else."""
-    client, table_name = dynamodb_table
-    client.update_item(
-        TableName=table_name,
-        Key={"pk": {"S": "M#A"}, "sk": {"S": "ACCOUNT"}},
-        UpdateExpression="ADD transferred_in :d",
-        ExpressionAttributeValues={":d": {"N": "7"}},
-    )
+    _raw_add(dynamodb_table, _account("A"), "transferred_in", 7)
 
     report = verify(store)
 
@@ -316,7 +326,7 @@ def test_a_deleted_member_item_is_caught(store: LedgerStore, dynamodb_table: Tab
     When verified,
     Then E is reported as missing and circulating no longer adds up."""
     client, table_name = dynamodb_table
-    client.delete_item(TableName=table_name, Key={"pk": {"S": "M#E"}, "sk": {"S": "ACCOUNT"}})
+    client.delete_item(TableName=table_name, Key=_account("E"))
 
     report = verify(store)
 
@@ -337,7 +347,7 @@ def test_cli_exit_codes(
     """Given the clean history behind JIFEN_DYNAMODB_ENDPOINT,
     When `jifen verify` runs before and after tampering, and with no endpoint or table,
     Then it exits 0 when clean, 1 on a mismatch, 2 when it cannot audit."""
-    client, table_name = dynamodb_table
+    _, table_name = dynamodb_table
     monkeypatch.setenv("JIFEN_DYNAMODB_ENDPOINT", dynamodb_endpoint)
     monkeypatch.delenv("JIFEN_USE_AWS", raising=False)
     monkeypatch.delenv("JIFEN_TABLE_NAME", raising=False)
@@ -350,12 +360,7 @@ def test_cli_exit_codes(
     clean = json.loads(capsys.readouterr().out)
     assert (clean["ok"], clean["mismatches"]) == (True, [])
 
-    client.update_item(
-        TableName=table_name,
-        Key={"pk": {"S": "M#A"}, "sk": {"S": "ACCOUNT"}},
-        UpdateExpression="ADD commission :d",
-        ExpressionAttributeValues={":d": {"N": "1"}},
-    )
+    _raw_add(dynamodb_table, _account("A"), "commission", 1)
     assert main(["verify", "--json"]) == 1
     dirty = json.loads(capsys.readouterr().out)
     assert {
@@ -435,7 +440,7 @@ def _rewrite_chain_from(client: Any, table_name: str, member: str, seq: int) -> 
         prev = digest
     client.update_item(
         TableName=table_name,
-        Key={"pk": {"S": f"M#{member}"}, "sk": {"S": "ACCOUNT"}},
+        Key=_account(member),
         UpdateExpression="SET journal_head = :h",
         ExpressionAttributeValues={":h": {"S": prev}},
     )
@@ -467,7 +472,7 @@ def test_forgery_rewritten_and_rehashed_history_is_caught(
     _rewrite_chain_from(client, table_name, "D", seq)
     client.update_item(
         TableName=table_name,
-        Key={"pk": {"S": "M#D"}, "sk": {"S": "ACCOUNT"}},
+        Key=_account("D"),
         UpdateExpression="ADD available :m, adjusted :m",
         ExpressionAttributeValues={":m": {"N": str(minted)}},
     )

@@ -747,22 +747,10 @@ class BotApiServer:
         return True
 
     def _send_message(self, params: JSONDict, files: dict[str, UploadedFile]) -> JSONDict:
-        text = _require_str(params, "text", "message text is empty")
-        if _utf16_len(text) > _MAX_TEXT:
-            raise BotApiError(400, "Bad Request: message is too long")
-        fields: JSONDict = {"text": text}
-        if isinstance(params.get("entities"), list):
-            fields["entities"] = params["entities"]
-        return self._bot_message(params, fields)
+        return self._bot_message(params, _text_fields(params, "message is too long"))
 
     def _edit_message_text(self, params: JSONDict, files: dict[str, UploadedFile]) -> Any:
-        text = _require_str(params, "text", "message text is empty")
-        if _utf16_len(text) > _MAX_TEXT:
-            raise BotApiError(400, "Bad Request: MESSAGE_TOO_LONG")
-        changes: JSONDict = {"text": text}
-        if isinstance(params.get("entities"), list):
-            changes["entities"] = params["entities"]
-        return self._edit(params, changes)
+        return self._edit(params, _text_fields(params, "MESSAGE_TOO_LONG"))
 
     def _edit_message_reply_markup(self, params: JSONDict, files: dict[str, UploadedFile]) -> Any:
         return self._edit(params, {})
@@ -1251,6 +1239,18 @@ def _update_kind(update: JSONDict) -> str:
 def _utf16_len(text: str) -> int:
     """Telegram measures text lengths and entity offsets in UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
+
+
+def _text_fields(params: JSONDict, too_long: str) -> JSONDict:
+    """A text message's fields (text, entities); ``too_long`` is how the real API refuses
+    an over-long text here (sending and editing word it differently)."""
+    text = _require_str(params, "text", "message text is empty")
+    if _utf16_len(text) > _MAX_TEXT:
+        raise BotApiError(400, f"Bad Request: {too_long}")
+    fields: JSONDict = {"text": text}
+    if isinstance(params.get("entities"), list):
+        fields["entities"] = params["entities"]
+    return fields
 
 
 def _guess_type(filename: str) -> str:

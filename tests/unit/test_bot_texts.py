@@ -16,6 +16,7 @@ from functions.services.members import (
     normalize_phone,
     parse_points,
 )
+from functions.store.records import EntryKind
 
 
 def _placeholders(template: str) -> set[str]:
@@ -36,6 +37,14 @@ def test_every_rejection_code_has_a_text() -> None:
     for catalog in CATALOGS.values():
         for code in RejectCode:
             assert f"reject.{code.value}" in catalog
+
+
+def test_every_entry_kind_has_a_history_text() -> None:
+    """Given the journal's entry kinds, then the history screen names each in each language
+    (it shows the stored text only for kinds this code does not know)."""
+    for catalog in CATALOGS.values():
+        for kind in EntryKind:
+            assert f"history.kind.{kind.value}" in catalog
 
 
 @pytest.mark.parametrize(

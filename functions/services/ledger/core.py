@@ -1,0 +1,117 @@
+"""What every ledger use case shares: the store and plan, retries, replays of keyed events."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from functions.rewards.decisions import Pool as PricePool
+from functions.rewards.decisions import point_price
+from functions.rewards.errors import RejectCode, Rejected
+from functions.rewards.money import Cents
+from functions.rewards.plan import Plan
+from functions.store.commit import Commit
+from functions.store.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    GuardError,
+    SettlementRunningError,
+    UnavailableError,
+)
+from functions.store.ports import LedgerPort
+from functions.store.records import MemberRecord
+
+from ..results import Record, RecordError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+SETTLEMENT_RUNNING = "the daily settlement is running; try again in a few minutes"
+
+
+def wall_clock_us() -> int:
+    """Microseconds since the epoch: journal timestamps and join order."""
+    return time.time_ns() // 1000
+
+
+@dataclass
+class LedgerCore:
+    """One store and one plan, and how a use case commits against them."""
+
+    store: LedgerPort
+    plan: Plan
+    clock: Callable[[], int] = wall_clock_us
+    max_attempts: int = 12
+    sleep: Callable[[float], None] = time.sleep
+    _rng: random.Random = field(default_factory=random.Random)
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        """Run ``attempt`` until it commits; conflicts and throttling back off and retry."""
+        for round_ in range(self.max_attempts):
+            try:
+                return attempt()
+            except (ConflictError, GuardError, UnavailableError):
+                if round_ == self.max_attempts - 1:
+                    raise Rejected(RejectCode.BUSY, "too much contention; try again") from None
+                self.sleep(min(0.2, 0.002 * 2**round_) * self._rng.random())
+        raise AssertionError("unreachable")
+
+    def _replay(self, key: str, read: Callable[[Record], R]) -> R | None:
+        stored = self.store.stored_result(key)
+        return None if stored is None else stored_result(stored, read)
+
+    def _keyed(self, key: str, read: Callable[[Record], R], decide: Callable[[], R]) -> R:
+        """A keyed event: the first result if ``key`` was committed, else ``decide`` (which
+        commits), retried on conflicts, each attempt looking for the first result again."""
+
+        def attempt() -> R:
+            replay = self._replay(key, read)
+            return decide() if replay is None else replay
+
+        return self._retrying(attempt)
+
+    def _commit_keyed(self, commit: Commit) -> None:
+        try:
+            self.store.commit(commit)
+        except SettlementRunningError:
+            raise Rejected(RejectCode.BUSY, SETTLEMENT_RUNNING) from None
+        except AlreadyExistsError as exc:
+            # the same key committed concurrently: the replay at the next attempt returns it
+            raise ConflictError(str(exc)) from None
+
+    def pool(self) -> PricePool:
+        totals = self.store.system_totals()
+        return PricePool(totals.reserve, totals.circulating)
+
+    def member(self, name: str) -> MemberRecord:
+        record = self.store.get_member(name)
+        if record is None:
+            raise Rejected(RejectCode.UNKNOWN_MEMBER, f"no member {name!r}")
+        return record
+
+    def price(self) -> Cents | None:
+        """Cash per point now, floored to a hundredth (None: no price yet)."""
+        value = point_price(self.plan, self.pool())
+        return None if value is None else value.numerator * 100 // value.denominator
+
+
+def stored_result(text: str, read: Callable[[Record], R]) -> R:
+    """A keyed event's stored result as its typed value.
+
+    A record that does not read as this use case's result means the key was
+    first used by another kind of request: refused, and nothing is written.
+    """
+    try:
+        record = json.loads(text)
+        if not isinstance(record, dict):
+            raise RecordError("the stored result is not a JSON object")
+        return read(record)
+    except ValueError:  # not JSON, or a RecordError
+        raise Rejected(
+            RejectCode.INVALID_EVENT,
+            "that idempotency key was already used for a different kind of request",
+        ) from None

@@ -1,0 +1,243 @@
+"""Member events: join, purchase, transfer, and the operator's freeze and adjustment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from functions.rewards.decisions import (
+    check_join,
+    check_member,
+    decide_purchase,
+    decide_transfer,
+)
+from functions.rewards.errors import RejectCode, Rejected
+from functions.rewards.events import Join, Purchase, Transfer
+from functions.rewards.ledger import SYSTEM, Bucket, Posting, move
+from functions.rewards.money import format_cents
+from functions.store.commit import Claim, Commit, NewMember
+from functions.store.errors import AlreadyExistsError, ConflictError
+from functions.store.records import EntryKind, GrantRecord
+
+from ..results import (
+    AdjustmentResult,
+    Commission,
+    FreezeResult,
+    JoinResult,
+    PurchaseResult,
+    TransferResult,
+    adjustment_details,
+    freeze_details,
+    join_details,
+    purchase_details,
+    transfer_details,
+)
+from .core import LedgerCore, stored_result
+
+
+class MemberEvents(LedgerCore):
+    """The member-event use cases of :class:`~functions.services.ledger.Ledger`."""
+
+    def join(
+        self,
+        event: Join,
+        key: str,
+        *,
+        profile: Mapping[str, object] | None = None,
+        claims: tuple[Claim, ...] = (),
+    ) -> JoinResult:
+        """Create a member under an existing referrer (fixed forever)."""
+
+        def decide() -> JoinResult:
+            existing = self.store.get_member(event.member)
+            referrer = self.store.get_member(event.referrer) if event.referrer is not None else None
+            check_join(
+                event, member_exists=existing is not None, referrer_exists=referrer is not None
+            )
+            result = JoinResult(event.member, event.referrer)
+            try:
+                self.store.commit(
+                    Commit(
+                        event_key=key,
+                        kind=EntryKind.JOIN,
+                        at=self.clock(),
+                        chain=NewMember(event.member, event.referrer, self.clock(), profile or {}),
+                        details=join_details(result),
+                        result=result.to_record(),
+                        idempotency_key=key,
+                        claims=claims,
+                    )
+                )
+            except AlreadyExistsError as exc:
+                if exc.what == "claim":
+                    raise Rejected(
+                        RejectCode.PHONE_TAKEN
+                        if exc.key.startswith("PHONE#")
+                        else RejectCode.ALREADY_REGISTERED,
+                        "that phone number or account is already registered",
+                    ) from None
+                raise ConflictError(str(exc)) from None
+            return result
+
+        return self._keyed(key, JoinResult.from_record, decide)
+
+    def purchase(self, event: Purchase, key: str) -> PurchaseResult:
+        """A paid order: deduction, grant, reserve and commissions in one transaction."""
+        generations = len(self.plan.commission.rates) if self.plan.commission else 0
+
+        def attempt() -> PurchaseResult:
+            recorded = self.store.get_order(event.order)
+            if recorded is not None and recorded[0] == key:
+                return stored_result(recorded[1], PurchaseResult.from_record)
+            buyer = self.store.get_member(event.member)
+            outcome = decide_purchase(
+                self.plan,
+                event,
+                buyer=buyer.snapshot() if buyer else None,
+                order_exists=recorded is not None,
+                ancestors=self.store.ancestors(buyer, generations) if buyer and generations else (),
+            )
+            assert buyer is not None
+            sets: dict[str, dict[str, object]] = {}
+            statistics: dict[str, dict[str, int]] = {
+                buyer.member: {
+                    "personal_volume": outcome.cash,
+                    "spent": outcome.points_spent,
+                    "released": outcome.released,
+                }
+            }
+            grant = outcome.grant
+            if grant is not None and grant.locked:
+                seq = buyer.grant_seq + 1
+                statistics[buyer.member]["grant_seq"] = 1
+                sets[buyer.member] = {
+                    "grants": (
+                        *buyer.grants,
+                        GrantRecord(seq, event.order, grant.points, grant.points, grant.daily),
+                    )
+                }
+            result = PurchaseResult(
+                order=event.order,
+                member=event.member,
+                amount=outcome.amount,
+                points_spent=outcome.points_spent,
+                cash=outcome.cash,
+                granted=grant.points if grant else 0,
+                daily=grant.daily if grant else 0,
+                locked=bool(grant and grant.locked),
+                tier=grant.tier if grant else None,
+                reserve_added=outcome.reserve_added,
+                commissions=tuple(Commission(who, amount) for who, amount in outcome.commissions),
+            )
+            try:
+                self.store.commit(
+                    Commit(
+                        event_key=key,
+                        kind=EntryKind.PURCHASE,
+                        at=self.clock(),
+                        chain=buyer,
+                        postings=outcome.postings,
+                        details=purchase_details(result, event.category),
+                        statistics=statistics,
+                        sets=sets,
+                        order=event.order,
+                        result=result.to_record(),
+                    )
+                )
+            except AlreadyExistsError:
+                raise ConflictError("order appeared concurrently") from None
+            return result
+
+        return self._retrying(attempt)
+
+    def transfer(self, event: Transfer, key: str) -> TransferResult:
+        def decide() -> TransferResult:
+            found = self.store.get_members([event.sender, event.recipient])
+            sender, recipient = found.get(event.sender), found.get(event.recipient)
+            outcome = decide_transfer(
+                event,
+                sender=sender.snapshot() if sender else None,
+                recipient=recipient.snapshot() if recipient else None,
+            )
+            assert sender is not None
+            result = TransferResult(event.sender, event.recipient, outcome.points)
+            self._commit_keyed(
+                Commit(
+                    event_key=key,
+                    kind=EntryKind.TRANSFER,
+                    at=self.clock(),
+                    chain=sender,
+                    postings=outcome.postings,
+                    details=transfer_details(result),
+                    statistics={
+                        event.sender: {"transferred_out": outcome.points},
+                        event.recipient: {"transferred_in": outcome.points},
+                    },
+                    result=result.to_record(),
+                    idempotency_key=key,
+                )
+            )
+            return result
+
+        return self._keyed(key, TransferResult.from_record, decide)
+
+    # -- operator actions ----------------------------------------------------
+    def set_frozen(
+        self, member_name: str, frozen: bool, key: str, *, operator: str
+    ) -> FreezeResult:
+        def decide() -> FreezeResult:
+            record = self.store.get_member(member_name)
+            check_member(record.snapshot() if record else None, member_name)
+            assert record is not None
+            result = FreezeResult(member_name, frozen)
+            self._commit_keyed(
+                Commit(
+                    event_key=key,
+                    kind=EntryKind.FREEZE if frozen else EntryKind.UNFREEZE,
+                    at=self.clock(),
+                    chain=record,
+                    details=freeze_details(result, operator),
+                    sets={member_name: {"frozen": frozen}},
+                    result=result.to_record(),
+                    idempotency_key=key,
+                )
+            )
+            return result
+
+        return self._keyed(key, FreezeResult.from_record, decide)
+
+    def adjust(
+        self, member_name: str, delta: int, reason: str, key: str, *, operator: str
+    ) -> AdjustmentResult:
+        """Operator correction of available points; journaled with who and why."""
+        if not reason.strip():
+            raise Rejected(RejectCode.INVALID_EVENT, "an adjustment needs a reason")
+
+        def decide() -> AdjustmentResult:
+            record = self.member(member_name)
+            if delta < 0 and -delta > record.available:
+                raise Rejected(
+                    RejectCode.INSUFFICIENT_POINTS,
+                    f"only {format_cents(record.available)} points available to remove",
+                )
+            postings: list[Posting] = (
+                move(delta, SYSTEM, Bucket.ISSUANCE, member_name, Bucket.AVAILABLE)
+                if delta > 0
+                else move(-delta, member_name, Bucket.AVAILABLE, SYSTEM, Bucket.BURNED)
+            )
+            result = AdjustmentResult(member_name, delta)
+            self._commit_keyed(
+                Commit(
+                    event_key=key,
+                    kind=EntryKind.ADJUSTMENT,
+                    at=self.clock(),
+                    chain=record,
+                    postings=postings,
+                    details=adjustment_details(result, reason, operator),
+                    statistics={member_name: {"adjusted": delta}},
+                    result=result.to_record(),
+                    idempotency_key=key,
+                )
+            )
+            return result
+
+        return self._keyed(key, AdjustmentResult.from_record, decide)
