@@ -1,7 +1,7 @@
 """An embedded local DynamoDB endpoint, so Jifen runs (and is tested) with no AWS account.
 
 moto's server speaks DynamoDB's real wire protocol over HTTP, so application code talks
-to it through an ordinary boto3/PynamoDB client and exercises the same request/response
+to it through an ordinary boto3 client and exercises the same request/response
 and error paths as against AWS.
 
 moto's backends are not safe under concurrent requests (they are plain dicts mutated

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from functions.rewards.money import format_cents, parse_cents
 from functions.services.notifications import SettlementNotice, WithdrawalNotice
+from functions.store.records import WithdrawalStatus
 
 from . import DEFAULT_LANGUAGE, language_for, t
 
@@ -50,7 +51,7 @@ def withdrawal_text(language: str, notice: WithdrawalNotice) -> str:
         net=format_cents(parse_cents(notice.net)),
         fee=format_cents(parse_cents(notice.fee)),
     )
-    if notice.status == "rejected" and notice.reason:
+    if notice.status == WithdrawalStatus.REJECTED.value and notice.reason:
         text += "\n" + t(language, "notice.withdrawal.reason", reason=notice.reason)
     return text
 

@@ -37,8 +37,14 @@ from functions.rewards.settlement import SettlementInput, settle
 from functions.rewards.tree import NO_PARENT, team_sizes
 from functions.store.commit import Commit
 from functions.store.errors import ConflictError, GuardError, UnavailableError
-from functions.store.records import GrantRecord, MemberRecord, SettlementPage, SettlementRun
-from functions.store.settlement_store import RUN_COMPUTING, RUN_DONE
+from functions.store.records import (
+    EntryKind,
+    GrantRecord,
+    MemberRecord,
+    SettlementPage,
+    SettlementRun,
+)
+from functions.store.settlement_store import RunStatus
 
 from .ledger import Ledger
 
@@ -225,7 +231,7 @@ def claim_run(ledger: Ledger, date: str) -> Claimed | None:
     store = ledger.store
     for _ in range(CLAIM_ATTEMPTS):
         run = store.settlement_run(date)
-        if run is not None and run.status == RUN_DONE:
+        if run is not None and run.status == RunStatus.DONE:
             return None
         sequence = store.settlement_sequence()
         if sequence is not None and sequence.open:
@@ -264,7 +270,7 @@ def prepare_run(ledger: Ledger, date: str) -> SettlementRun | None:
     """
     store = ledger.store
     claimed = claim_run(ledger, date)
-    if claimed is None or claimed.run.status != RUN_COMPUTING:
+    if claimed is None or claimed.run.status != RunStatus.COMPUTING:
         return None if claimed is None else claimed.run
     run_id = claimed.run.run_id
     if not claimed.fresh:
@@ -283,7 +289,7 @@ def prepare_run(ledger: Ledger, date: str) -> SettlementRun | None:
 
 def _published(ledger: Ledger, date: str) -> SettlementRun:
     run = ledger.store.settlement_run(date)
-    if run is None or run.status == RUN_COMPUTING:
+    if run is None or run.status == RunStatus.COMPUTING:
         raise SettlementError(f"another worker is computing the settlement of {date}")
     return run
 
@@ -327,7 +333,7 @@ def apply_member(
             store.commit(
                 Commit(
                     event_key=f"settle:{date}:{result.member}",
-                    kind="settlement",
+                    kind=EntryKind.SETTLEMENT,
                     at=ledger.clock(),
                     chain=record,
                     postings=postings,

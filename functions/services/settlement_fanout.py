@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 from functions.rewards.errors import Rejected
 from functions.store.records import SettlementRun
-from functions.store.settlement_store import RUN_COMPUTING, RUN_DONE
+from functions.store.settlement_store import RunStatus
 
 from .ledger import Ledger
 from .settlement import (
@@ -183,7 +183,7 @@ def _published_run(ledger: Ledger, date: str) -> SettlementRun:
     run = ledger.store.settlement_run(date)
     if run is None:
         raise SettlementError(f"no settlement run for {date}: prepare it first")
-    if run.status == RUN_COMPUTING:
+    if run.status == RunStatus.COMPUTING:
         raise SettlementError(f"the settlement of {date} is still being computed")
     return run
 
@@ -202,7 +202,7 @@ def apply_batch(
     run = _published_run(ledger, date)
     if first + count > int(run.pages):
         raise SettlementError(f"pages {first}..{first + count - 1} beyond the run's {run.pages}")
-    if run.status == RUN_DONE:  # a late retry: every page was applied and announced
+    if run.status == RunStatus.DONE:  # a late retry: every page was applied and announced
         return BatchOutcome(date, first, count, 0, 0)
     applied_before = store.applied_pages(date, run.run_id)
     applied = notified = 0
@@ -225,7 +225,7 @@ def apply_batch(
 def finish(ledger: Ledger, date: str) -> dict[str, Any]:
     """Mark the run done once every page is applied (closing it for the next date)."""
     run = _published_run(ledger, date)
-    if run.status != RUN_DONE:
+    if run.status != RunStatus.DONE:
         missing = unapplied_pages(ledger, run)
         if missing:
             raise SettlementError(f"{date}: {len(missing)} pages not applied, e.g. {missing[:10]}")
@@ -307,7 +307,7 @@ def settle_or_fan_out(
     """
     policy = policy or FanoutPolicy()
     existing = ledger.store.settlement_run(date)
-    if existing is not None and existing.status == RUN_DONE:
+    if existing is not None and existing.status == RunStatus.DONE:
         return {"date": date, "status": "already_settled", "pages": int(existing.pages)}
     try:
         run = prepare_run(ledger, date)
@@ -320,7 +320,7 @@ def settle_or_fan_out(
             "code": refused.code.value,
             "message": refused.message,
         }
-    if run is None or run.status == RUN_DONE:  # another worker finished it meanwhile
+    if run is None or run.status == RunStatus.DONE:  # another worker finished it meanwhile
         done = ledger.store.settlement_run(date)
         return {"date": date, "status": "already_settled", "pages": int(done.pages if done else 0)}
     pages = int(run.pages)

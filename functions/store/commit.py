@@ -59,7 +59,6 @@ SETTABLE = frozenset(
         "display_name",
     }
 )
-SEQUENCE_DONE = "done"
 
 
 class Target(StrEnum):

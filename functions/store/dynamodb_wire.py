@@ -37,9 +37,9 @@ def encode(value: Value) -> dict[str, Any]:
     if isinstance(value, bool):
         return {"BOOL": value}
     if isinstance(value, int):
-        return {"N": str(value)}
+        return {"N": str(int(value))}
     if isinstance(value, str):
-        return {"S": value}
+        return {"S": str(value)}
     if isinstance(value, bytes):
         return {"B": value}
     if value is None:

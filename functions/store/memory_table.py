@@ -64,14 +64,44 @@ def holds(condition: Condition | None, item: Mapping[str, Value] | None) -> bool
     raise ValueError(f"unknown condition {condition!r}")
 
 
+def _type(value: Value) -> str:
+    """The DynamoDB type a value is stored as (a StrEnum is a string, a bool is not a number)."""
+    if isinstance(value, bool):
+        return "BOOL"
+    if isinstance(value, int):
+        return "N"
+    if isinstance(value, str):
+        return "S"
+    if isinstance(value, bytes):
+        return "B"
+    if value is None:
+        return "NULL"
+    return "L" if isinstance(value, list) else "M"
+
+
+def plain(value: Value) -> Value:
+    """``value`` as DynamoDB gives it back: enums become their plain strings and numbers."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bytes):
+        return bytes(value)
+    if isinstance(value, list):
+        return [plain(inner) for inner in value]
+    return {name: plain(inner) for name, inner in value.items()}
+
+
 def _compare(left: Value, op: str, right: Value) -> bool:
     """DynamoDB's comparison: values of different types are never equal nor ordered."""
-    same = type(left) is type(right)
+    same = _type(left) == _type(right)
     if op == "=":
         return same and left == right
     if op == "<>":
         return not (same and left == right)
-    if not same or not isinstance(left, (int, str, bytes)) or isinstance(left, bool):
+    if not same or _type(left) not in {"N", "S", "B"}:
         return False
     assert isinstance(right, (int, str, bytes))
     match op:
@@ -195,12 +225,12 @@ class MemoryTable:
         with self._lock:
             self.requests += 1
             for item in items:
-                self._items[key_of(item)] = copy.deepcopy(item)
+                self._items[key_of(item)] = {name: plain(value) for name, value in item.items()}
 
     def _apply(self, write: Write) -> None:
         key = _key(write)
         if isinstance(write, Put):
-            self._items[key] = copy.deepcopy(write.item)
+            self._items[key] = {name: plain(value) for name, value in write.item.items()}
         elif isinstance(write, Delete):
             self._items.pop(key, None)
         else:
@@ -209,7 +239,7 @@ class MemoryTable:
                 if value is None:
                     item.pop(name, None)
                 else:
-                    item[name] = copy.deepcopy(value)
+                    item[name] = plain(value)
             for name, delta in write.add.items():
                 current = item.get(name, 0)
                 if not isinstance(current, int) or isinstance(current, bool):

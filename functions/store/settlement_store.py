@@ -9,6 +9,7 @@ transaction with the run's ``done``), so at most one date is ever in flight.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from enum import StrEnum
 
 from .errors import UnavailableError
 from .items import (
@@ -40,8 +41,20 @@ from .table import (
     eq,
 )
 
-RUN_COMPUTING, RUN_COMPUTED, RUN_DONE = "computing", "computed", "done"
-SEQUENCE_OPEN = "open"
+
+class RunStatus(StrEnum):
+    """A settlement run's status: ``computing`` → ``computed`` (pages published) → ``done``."""
+
+    COMPUTING = "computing"
+    COMPUTED = "computed"
+    DONE = "done"
+
+
+class SequenceStatus(StrEnum):
+    """The settlement sequence: a run is ``open`` from its claim until it is ``done``."""
+
+    OPEN = "open"
+    DONE = "done"
 
 
 class SettlementRuns:
@@ -80,20 +93,20 @@ class SettlementRuns:
             date=date,
             run_id=run_id,
             run_seq=seq,
-            status=RUN_COMPUTING,
+            status=RunStatus.COMPUTING,
             pages=0,
             totals="{}",
             pages_applied=0,
             created_at=at,
         )
-        moved: dict[str, Value] = {"seq": seq, "date": date, "status": SEQUENCE_OPEN}
+        moved: dict[str, Value] = {"seq": seq, "date": date, "status": SequenceStatus.OPEN}
         sequence = (
             Put(keyed(SEQUENCE_KEY, Kind.SETTLEMENT_SEQUENCE, **moved), Absent(), "sequence")
             if previous is None
             else Update(
                 SEQUENCE_KEY,
                 set=moved,
-                condition=all_of(eq("seq", previous.seq), eq("status", RUN_DONE)),
+                condition=all_of(eq("seq", previous.seq), eq("status", SequenceStatus.DONE)),
                 label="sequence",
             )
         )
@@ -111,7 +124,7 @@ class SettlementRuns:
             Update(
                 run_key(run.date),
                 set={"run_id": run_id},
-                condition=all_of(eq("run_id", run.run_id), eq("status", RUN_COMPUTING)),
+                condition=all_of(eq("run_id", run.run_id), eq("status", RunStatus.COMPUTING)),
             )
         )
 
@@ -135,8 +148,8 @@ class SettlementRuns:
         return self._conditional(
             Update(
                 run_key(date),
-                set={"status": RUN_COMPUTED, "pages": pages, "totals": totals},
-                condition=all_of(eq("run_id", run_id), eq("status", RUN_COMPUTING)),
+                set={"status": RunStatus.COMPUTED, "pages": pages, "totals": totals},
+                condition=all_of(eq("run_id", run_id), eq("status", RunStatus.COMPUTING)),
             )
         )
 
@@ -209,13 +222,15 @@ class SettlementRuns:
                 [
                     Update(
                         run_key(run.date),
-                        set={"status": RUN_DONE, "pages_applied": run.pages},
-                        condition=all_of(eq("run_id", run.run_id), eq("status", RUN_COMPUTED)),
+                        set={"status": RunStatus.DONE, "pages_applied": run.pages},
+                        condition=all_of(
+                            eq("run_id", run.run_id), eq("status", RunStatus.COMPUTED)
+                        ),
                         label="run",
                     ),
                     Update(
                         SEQUENCE_KEY,
-                        set={"status": RUN_DONE},
+                        set={"status": SequenceStatus.DONE},
                         condition=all_of(eq("seq", run.run_seq), eq("date", run.date)),
                         label="sequence",
                     ),
@@ -225,5 +240,5 @@ class SettlementRuns:
             raise UnavailableError(f"run not finished: {exc}") from exc
         except TransactionCancelled as exc:
             current = self.settlement_run(run.date)
-            if current is None or current.status != RUN_DONE:
+            if current is None or current.status != RunStatus.DONE:
                 raise UnavailableError(f"run of {run.date} could not be finished") from exc

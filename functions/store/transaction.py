@@ -22,7 +22,6 @@ from functions.rewards.ledger import SYSTEM, Bucket
 
 from .commit import (
     MEMBER_BUCKETS,
-    SEQUENCE_DONE,
     SETTABLE,
     STATISTICS,
     SYSTEM_BUCKETS,
@@ -57,6 +56,7 @@ from .items import (
 from .journal import GENESIS, details_text, encode_postings, entry_mac
 from .keyring import Keyring
 from .records import GrantRecord, JournalEntry, MemberRecord
+from .settlement_store import SequenceStatus
 from .table import (
     Absent,
     Check,
@@ -315,7 +315,7 @@ def build(commit: Commit, keyring: Keyring) -> tuple[JournalEntry, list[Transact
         items.append(
             Check(
                 SEQUENCE_KEY,
-                any_of(Absent(), eq("status", SEQUENCE_DONE)),
+                any_of(Absent(), eq("status", SequenceStatus.DONE)),
                 _label(Target.GATE, "SEQ"),
             )
         )

@@ -12,6 +12,7 @@ import contextlib
 
 import pytest
 
+from functions.store.settlement_store import SequenceStatus
 from functions.store.table import (
     Absent,
     Check,
@@ -247,3 +248,16 @@ def test_batches_and_scans(table: Table) -> None:
     assert sorted(int(str(entry["n"])) for entry in found) == list(range(55))
     assert len(list(table.scan(["test"]))) == 60
     assert [entry["pk"] for entry in table.scan(["other"])] == ["OTHER"]
+
+
+def test_enum_values_are_stored_as_their_plain_strings(table: Table) -> None:
+    # Given an item written with a StrEnum status (how the stores write statuses)
+    table.write(Put(item(A, status=SequenceStatus.OPEN)))
+    # When it is read back and compared with the plain string
+    found = table.get(A)
+    # Then it is the plain string, and conditions on the string hold
+    assert found is not None
+    assert type(found["status"]) is str
+    assert found["status"] == "open"
+    table.write(Update(A, set={"status": SequenceStatus.DONE}, condition=eq("status", "open")))
+    assert table.get(A) == item(A, status="done")
