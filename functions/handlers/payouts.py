@@ -23,25 +23,18 @@ from functions.config import (
     ScheduleSettings,
     StoreSettings,
 )
-from functions.observability import logger, metrics, tracer
+from functions.observability import logger
 from functions.rewards.money import format_cents
-from functions.runtime import Runtime, container_runtime
+from functions.runtime import Runtime
 from functions.services.payouts import PayoutRun, run_payouts
 
+from ._entry import entry
 from ._events import local_midnight_us, scheduled_day
 
 SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
     "handler": (StoreSettings, PlanSettings, ScheduleSettings, PayoutSettings, ChainKeySettings),
 }
 """The settings each entry point reads (template.yaml must set their variables)."""
-
-
-@logger.inject_lambda_context(log_event=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """The daily schedule's entry (see :func:`handle`)."""
-    return handle(container_runtime(), event, context)
 
 
 def handle(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -59,6 +52,10 @@ def handle(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> d
     outcome = _outcome(run)
     logger.info("payout batch", extra={"outcome": outcome})
     return outcome
+
+
+handler = entry(handle, cold_start_metric=True)
+"""The daily schedule's entry."""
 
 
 def _outcome(run: PayoutRun) -> dict[str, Any]:

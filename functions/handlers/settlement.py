@@ -32,8 +32,8 @@ from functions.config import (
     ScheduleSettings,
     StoreSettings,
 )
-from functions.observability import logger, metrics, tracer
-from functions.runtime import Runtime, container_runtime
+from functions.observability import logger
+from functions.runtime import Runtime
 from functions.services.settlement_fanout import (
     apply_batch,
     finish,
@@ -41,6 +41,7 @@ from functions.services.settlement_fanout import (
     settle_scheduled,
 )
 
+from ._entry import entry
 from ._events import FinishTask, ShardTask, scheduled_day, settlement_date
 
 SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
@@ -56,14 +57,6 @@ SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
     "finish_handler": (StoreSettings, PlanSettings),
 }
 """The settings each entry point reads (template.yaml must set their variables)."""
-
-
-@logger.inject_lambda_context(log_event=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """The daily schedule's entry (see :func:`handle`)."""
-    return handle(container_runtime(), event, context)
 
 
 def handle(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -109,14 +102,6 @@ CATCH_UP_RESERVE_S = 450.0
 """A catch-up starts another day only while this much of the invocation is left."""
 
 
-@logger.inject_lambda_context(log_event=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def apply_pages_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """A Distributed Map item's entry (see :func:`apply_pages`)."""
-    return apply_pages(container_runtime(), event, context)
-
-
 def apply_pages(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Apply one batch of pages (a Distributed Map item) and notify its members."""
     task = parse(event=event, model=ShardTask)
@@ -128,14 +113,6 @@ def apply_pages(runtime: Runtime, event: dict[str, Any], context: LambdaContext)
     return outcome.as_json()
 
 
-@logger.inject_lambda_context(log_event=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def finish_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """The state machine's last step (see :func:`finish_run`)."""
-    return finish_run(container_runtime(), event, context)
-
-
 def finish_run(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Mark the run done (fails, and so does the execution, if a page is unapplied)."""
     task = parse(event=event, model=FinishTask)
@@ -144,3 +121,11 @@ def finish_run(runtime: Runtime, event: dict[str, Any], context: LambdaContext) 
     runtime.metrics.add_metric("SettlementRunsCompleted", MetricUnit.Count, 1)
     logger.info("settlement finished", extra={"outcome": outcome})
     return outcome
+
+
+handler = entry(handle, cold_start_metric=True)
+"""The daily schedule's entry."""
+apply_pages_handler = entry(apply_pages)
+"""A Distributed Map item's entry."""
+finish_handler = entry(finish_run)
+"""The state machine's last step."""
