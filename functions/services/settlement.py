@@ -24,17 +24,12 @@ from __future__ import annotations
 
 import json
 import uuid
-import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.ledger import Bucket, Posting
-from functions.rewards.money import format_cents
 from functions.rewards.report import SettlementRow
-from functions.rewards.settlement import SettlementInput, settle
-from functions.rewards.tree import NO_PARENT, team_sizes
 from functions.store.commit import Commit
 from functions.store.errors import ConflictError, GuardError, UnavailableError
 from functions.store.records import (
@@ -47,150 +42,16 @@ from functions.store.records import (
 from functions.store.settlement_store import RunStatus
 
 from .ledger import Ledger
+from .settlement_results import (
+    MemberResult,
+    SettlementError,
+    compute,
+    decode_page,
+    encode_page,
+)
 
 PAGE_SIZE = 1000
 """Members per page: a page item stays far below DynamoDB's 400 KB item limit."""
-
-
-@dataclass(frozen=True, slots=True)
-class MemberResult:
-    """One member's settlement, as persisted in a page.
-
-    A member is listed when the run moves its points (static, paid, forfeited)
-    or when its team figures changed; the latter only refreshes statements.
-    """
-
-    member: str
-    static: int
-    share: tuple[int, ...]
-    team: int
-    peer: int
-    paid: int
-    forfeited: int
-    releases: tuple[tuple[int, int], ...]  # (grant seq, released) oldest first
-    team_volume: int = 0
-    team_size: int = 0
-    level: str | None = None
-
-    @property
-    def moves_points(self) -> bool:
-        return bool(self.static or self.paid or self.forfeited)
-
-    def to_list(self) -> list[Any]:
-        return [
-            self.member,
-            self.static,
-            list(self.share),
-            self.team,
-            self.peer,
-            self.paid,
-            self.forfeited,
-            [list(pair) for pair in self.releases],
-            self.team_volume,
-            self.team_size,
-            self.level,
-        ]
-
-    @classmethod
-    def from_list(cls, row: Sequence[Any]) -> MemberResult:
-        member, static, share, team, peer, paid, forfeited, releases, volume, size, level = row
-        return cls(
-            member,
-            static,
-            tuple(share),
-            team,
-            peer,
-            paid,
-            forfeited,
-            tuple((seq, amount) for seq, amount in releases),
-            volume,
-            size,
-            level,
-        )
-
-    def statement(self) -> dict[str, Any]:
-        """Why the member got what they got (bot balance screen, notifications)."""
-        return {
-            "static": format_cents(self.static),
-            "share": [format_cents(part) for part in self.share],
-            "team": format_cents(self.team),
-            "peer": format_cents(self.peer),
-            "paid": format_cents(self.paid),
-            "forfeited": format_cents(self.forfeited),
-        }
-
-
-def encode_page(results: Iterable[MemberResult]) -> bytes:
-    return zlib.compress(json.dumps([row.to_list() for row in results]).encode(), 6)
-
-
-def decode_page(payload: bytes) -> list[MemberResult]:
-    return [MemberResult.from_list(row) for row in json.loads(zlib.decompress(payload))]
-
-
-def compute(
-    ledger: Ledger, members: Sequence[MemberRecord]
-) -> tuple[list[MemberResult], dict[str, int]]:
-    """Run the engine over the loaded membership; return the listed members and totals."""
-    index = {record.member: position for position, record in enumerate(members)}
-    missing = [r.member for r in members if r.referrer and r.referrer not in index][:5]
-    if missing:  # the listing (a GSI) lags behind a very recent join: try again shortly
-        raise SettlementError(f"referrers of {missing} are not listed yet; retry the run")
-    parents = [index[record.referrer] if record.referrer else NO_PARENT for record in members]
-    grants = [[(grant.remaining, grant.daily) for grant in record.grants] for record in members]
-    outcome = settle(
-        ledger.plan,
-        SettlementInput(parents, [record.personal_volume for record in members], grants),
-    )
-    sizes = team_sizes(parents)
-    levels = ledger.plan.levels
-    level_names = [levels[position].name if position >= 0 else None for position in outcome.level]
-    active = set(outcome.active())
-    results: list[MemberResult] = []
-    for position, record in enumerate(members):
-        team_changed = (
-            record.team_volume != outcome.team_volume[position]
-            or record.team_size != sizes[position]
-            or record.level != level_names[position]
-        )
-        if position not in active and not team_changed:
-            continue
-        remaining = outcome.remaining[position] or ()
-        releases = tuple(
-            (grant.seq, grant.remaining - left)
-            for grant, left in zip(record.grants, remaining, strict=False)
-            if grant.remaining != left
-        )
-        results.append(
-            MemberResult(
-                record.member,
-                outcome.static[position],
-                tuple(parts[position] for parts in outcome.share_by_generation),
-                outcome.team[position],
-                outcome.peer[position],
-                outcome.paid[position],
-                outcome.forfeited[position],
-                releases,
-                outcome.team_volume[position],
-                sizes[position],
-                level_names[position],
-            )
-        )
-    totals = outcome.totals()
-    summary = {
-        "static": totals.static,
-        "share": totals.share,
-        "team": totals.team,
-        "peer": totals.peer,
-        "paid": totals.paid,
-        "forfeited": totals.forfeited,
-        "members": len(active),
-    }
-    return results, summary
-
-
-class SettlementError(RuntimeError):
-    """The run cannot proceed now (inconsistent listing, or another worker holds it)."""
 
 
 class SettlementBlocked(SettlementError):

@@ -37,15 +37,8 @@ from functions.store.records import SettlementRun
 from functions.store.settlement_store import RunStatus
 
 from .ledger import Ledger
-from .settlement import (
-    MemberResult,
-    SettlementBlocked,
-    SettlementError,
-    apply_page,
-    decode_page,
-    prepare_run,
-    row_of,
-)
+from .settlement import SettlementBlocked, apply_page, prepare_run, row_of
+from .settlement_results import MemberResult, SettlementError, decode_page
 
 NOTIFICATION_KIND = "settlement"
 SQS_BATCH_MAX = 10

@@ -34,7 +34,7 @@ from functions.rewards.events import Join, Purchase
 from functions.runtime import Runtime
 from functions.services import settlement as settlement_service
 from functions.services.ledger import Ledger
-from functions.services.settlement import SettlementError
+from functions.services.settlement_results import SettlementError
 from functions.store.commit import Commit
 from functions.store.ledger_store import LedgerStore
 from functions.store.ports import LedgerPort
