@@ -228,6 +228,8 @@ def verify_proof(proof: Mapping[str, Any], record: Mapping[str, Any] | None = No
             _amount(node[1], f"path node {k} count"),
             [_amount(v, f"path node {k} sum") for v in node[2:]],
         )
+        if node[1] > 1 << k:
+            raise _invalid(f"path node {k} counts more members than it can hold")
         siblings.append(record_bytes)
     root = fold_path(leaf_record(date, commitment, nonce, balances), index, siblings, len(names))
     seq = _amount(journal.get("seq"), "journal seq")
