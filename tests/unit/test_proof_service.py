@@ -28,7 +28,7 @@ from functions.services.proofs import (
 from functions.services.proofs.audit import ProofAudit
 from functions.services.settlement import run_settlement
 from functions.services.settlement_fanout import DiscardingQueue, settle_or_fan_out
-from functions.store.items import member_key, proof_page_key
+from functions.store.items import journal_key, member_key, proof_page_key
 from functions.store.keyring import Keyring
 from functions.store.storage import Storage, memory_storage
 from functions.store.table import Delete, Put
@@ -301,7 +301,7 @@ def test_history_truncated_after_publication_fails_the_audit(world: World) -> No
     member = world.storage.ledger.get_member("C")
     assert member is not None
     newest = next(world.storage.ledger.journal("C", newest_first=True))
-    world.storage.table.write(Delete(member_key("C").__class__("M#C", f"J#{newest.seq:012d}")))
+    world.storage.table.write(Delete(journal_key("C", newest.seq)))
 
     audit = world.audit([DAY1])
 
