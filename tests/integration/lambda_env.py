@@ -61,5 +61,6 @@ def handler_environment(
         "JIFEN_CREATE_TABLE": "0",
         "JIFEN_PLAN_PATH": plan_path,
         "JIFEN_TIME_ZONE": "Asia/Shanghai",
+        "JIFEN_PROOF_DIR": str(Path(tempfile.gettempdir()) / "jifen-test-proofs" / table),
         **extra,
     }
