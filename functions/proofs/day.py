@@ -17,7 +17,6 @@ Serving a proof later reads the header, one top chunk and one page
 from __future__ import annotations
 
 import bisect
-import hmac
 import itertools
 import json
 import zlib
@@ -28,7 +27,6 @@ from typing import NamedTuple
 
 from .merkle import (
     HASH_SIZE,
-    NONCE_TAG,
     PAGE_BITS,
     LeafEncoder,
     ProofError,
@@ -38,11 +36,13 @@ from .merkle import (
     depth_for,
     member_commitment,
     member_nonce,
+    nonce_maker,
     record_size,
     unpack_record,
 )
 
 PAGE_SIZE = 1 << PAGE_BITS
+_HOLDING = itemgetter(5)
 
 
 class Holding(NamedTuple):
@@ -56,9 +56,6 @@ class Holding(NamedTuple):
     journal_seq: int
     journal_head: str
     version: int = 0
-
-    def as_list(self) -> list[object]:
-        return [self.member, list(self.balances), self.journal_seq, self.journal_head, self.version]
 
 
 class Leaf(NamedTuple):
@@ -128,10 +125,10 @@ class MemberProof:
 def make_leaves(date: str, holdings: Iterable[Holding], salt: bytes) -> list[Leaf]:
     """Each holding with its nonce and commitment, in commitment order (the tree's order)."""
     encoder = LeafEncoder(date, 1)
-    prefix = NONCE_TAG
+    nonce_of = nonce_maker(salt)
     leaves = []
     for holding in holdings:
-        nonce = hmac.digest(salt, prefix + holding.member.encode("utf-8"), "sha256")
+        nonce = nonce_of(holding.member)
         commitment = encoder.commitment(nonce, holding.member)
         leaves.append(
             Leaf(
@@ -246,7 +243,9 @@ class Day:
 
 
 def encode_page(leaves: Sequence[Leaf]) -> bytes:
-    text = json.dumps([leaf.holding.as_list() for leaf in leaves], separators=(",", ":"))
+    """``[[member, [balances…], seq, head, version], …]`` as compact JSON, zlib level 1
+    (a holding is a named tuple: JSON writes it as that list)."""
+    text = json.dumps(list(map(_HOLDING, leaves)), separators=(",", ":"))
     return zlib.compress(text.encode("utf-8"), 1)
 
 

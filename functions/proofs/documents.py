@@ -47,9 +47,19 @@ FIELDS: tuple[tuple[str, str], ...] = (
 FIELD_NAMES = tuple(name for name, _ in FIELDS)
 
 
+RECORD_PREFIX = "proof-of-liabilities/"
+
+
 def record_name(date: str) -> str:
     """Where a day's record is published (bucket key, or path under the local folder)."""
-    return f"proof-of-liabilities/{date}.json"
+    return f"{RECORD_PREFIX}{date}.json"
+
+
+def record_date(name: str) -> str | None:
+    """The date a published name is the record of (None: not a record's name)."""
+    if not (name.startswith(RECORD_PREFIX) and name.endswith(".json")):
+        return None
+    return name[len(RECORD_PREFIX) : -len(".json")]
 
 
 def encode(document: Mapping[str, Any]) -> bytes:

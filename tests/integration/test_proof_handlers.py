@@ -145,3 +145,4 @@ def test_the_bucket_publisher_never_overwrites_a_record(cloud: Cloud) -> None:
 
     assert publisher.read(name) == b"{}\n"
     assert publisher.read(record_name("2024-06-02")) is None
+    assert publisher.names("proof-of-liabilities/") == [name]

@@ -28,7 +28,7 @@ from functions.services.proofs import (
 from functions.services.proofs.audit import ProofAudit
 from functions.services.settlement import run_settlement
 from functions.services.settlement_fanout import DiscardingQueue, settle_or_fan_out
-from functions.store.items import journal_key, member_key, proof_page_key
+from functions.store.items import journal_key, member_key, proof_day_key, proof_page_key
 from functions.store.keyring import Keyring
 from functions.store.storage import Storage, memory_storage
 from functions.store.table import Delete, Put
@@ -317,3 +317,34 @@ def test_a_published_record_replaced_in_the_folder_fails_the_audit(world: World)
     audit = world.audit([DAY1])
 
     assert [m.check for m in audit.mismatches] == ["proof_record"]
+
+
+def test_a_published_days_header_deleted_from_the_table_is_found(world: World) -> None:
+    """Given a published day, When its header is deleted from the table (to hide the day),
+    Then the audit finds the published record without its day, whichever days it checks."""
+    run_settlement(world.ledger, DAY1)
+    world.service.publish(DAY1)
+    world.storage.table.write(Delete(proof_day_key(DAY1)))
+
+    audit = world.audit([])
+
+    assert [(m.check, m.subject, m.account) for m in audit.mismatches] == [
+        ("proof_record", DAY1, "header")
+    ]
+
+
+def test_a_record_rewritten_with_its_header_marked_unpublished_is_still_found(
+    world: World,
+) -> None:
+    """Given a published day, When its stored record is rewritten and the header set back
+    to unpublished, Then the bucket's bytes still disagree with it (proof_record)."""
+    run_settlement(world.ledger, DAY1)
+    world.service.publish(DAY1)
+    item = world.storage.table.get(proof_day_key(DAY1))
+    assert item is not None
+    forged = str(item["record"]).replace('"members": 4', '"members": 5')
+    world.storage.table.write(Put({**item, "record": forged, "status": "stored"}))
+
+    audit = world.audit([DAY1])
+
+    assert ("proof_record", "bucket") in {(m.check, m.account) for m in audit.mismatches}

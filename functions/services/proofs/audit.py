@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 
-from functions.proofs.documents import record_name
+from functions.proofs.documents import RECORD_PREFIX, record_date, record_name
 from functions.proofs.merkle import ProofError
 from functions.store.records import MemberRecord, StoredEntry
 
@@ -52,7 +52,14 @@ class ProofAudit:
         self.mismatches.append(Mismatch(check, subject, account, expected, found))
 
     def load(self) -> None:
-        """Rebuild every day from its stored leaves and compare what was published."""
+        """Rebuild every day from its stored leaves and compare what was published; and
+        every record in the bucket must have its day in the table (a header deleted to
+        hide a day is found, whichever days are checked)."""
+        stored = set(self.service.proofs.proof_dates())
+        for name in self.service.publisher.names(RECORD_PREFIX):
+            date = record_date(name)
+            if date is not None and date not in stored and not self.service.proofs.proof_day(date):
+                self._add("proof_record", date, "header", "the published day", "missing")
         for date in self.dates:
             try:
                 self._check_day(date)
@@ -79,10 +86,11 @@ class ProofAudit:
         if record["root"]["hash"] != day.root or record["journal_root"] != day.journal_root:
             self._add("proof_record", date, "header", day.root, str(record["root"]["hash"]))
         published = service.publisher.read(record_name(date))
-        if day.published and published != day.record.encode("utf-8"):
-            found = "missing" if published is None else "other bytes"
-            self._add("proof_record", date, "bucket", "the stored record", found)
-        elif not day.published:
+        if published is not None and published != day.record.encode("utf-8"):
+            self._add("proof_record", date, "bucket", "the stored record", "other bytes")
+        elif published is None and day.published:
+            self._add("proof_record", date, "bucket", "the stored record", "missing")
+        elif published is None:
             self.notes.append(f"proof of {date} is stored but not published yet")
         tops = service.proofs.proof_tops(date, day.build_id)
         if tops != rebuilt.tops() or day.heads != rebuilt.heads():

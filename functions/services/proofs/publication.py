@@ -29,6 +29,10 @@ class RecordPublisher(Protocol):
 
     def read(self, name: str) -> bytes | None: ...
 
+    def names(self, prefix: str) -> list[str]:
+        """Every published name under ``prefix``, sorted."""
+        ...
+
     def location(self, name: str) -> str: ...
 
 
@@ -64,6 +68,14 @@ class S3RecordPublisher:
         body: bytes = response["Body"].read()
         return body
 
+    def names(self, prefix: str) -> list[str]:
+        found: list[str] = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        ):
+            found += [str(item["Key"]) for item in page.get("Contents", [])]
+        return sorted(found)
+
     def location(self, name: str) -> str:
         return f"s3://{self.bucket}/{name}"
 
@@ -88,6 +100,12 @@ class FolderRecordPublisher:
     def read(self, name: str) -> bytes | None:
         path = self.root / name
         return path.read_bytes() if path.exists() else None
+
+    def names(self, prefix: str) -> list[str]:
+        if not self.root.exists():
+            return []
+        found = (path.relative_to(self.root).as_posix() for path in self.root.rglob("*"))
+        return sorted(name for name in found if name.startswith(prefix))
 
     def location(self, name: str) -> str:
         return str(self.root / name)
