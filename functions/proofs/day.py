@@ -41,7 +41,6 @@ from .merkle import (
     unpack_record,
 )
 
-PAGE_SIZE = 1 << PAGE_BITS
 _HOLDING = itemgetter(5)
 
 
