@@ -24,6 +24,7 @@ from bot.handlers import (
     history,
     invite,
     language,
+    proof,
     shop,
     start,
     team,
@@ -34,6 +35,7 @@ from bot.texts import LANGUAGES, t
 from functions.config import BotSettings
 from functions.services.ledger import Ledger
 from functions.services.members import Members
+from functions.services.proofs import ProofService
 from functions.store.ports import BotPort
 
 JifenApplication = Application[Any, Context, Any, Any, Any, Any]
@@ -46,6 +48,7 @@ MEMBER_COMMANDS = (
     "withdraw",
     "transfer",
     "language",
+    "proof",
     "help",
 )
 """The commands shown in Telegram's menu (descriptions come from the catalogs)."""
@@ -63,6 +66,7 @@ def all_handlers() -> list[BaseHandler[Update, Context, Any]]:
         *shop.handlers(),
         *transfer.handlers(),
         *language.handlers(),
+        *proof.handlers(),
         *admin.handlers(),
         *fallback.handlers(),
     ]
@@ -74,6 +78,7 @@ def build_application(
     *,
     bot_store: BotPort,
     polling: bool = False,
+    proofs: ProofService | None = None,
 ) -> JifenApplication:
     """The Application for ``ledger``; ``settings.bot_token`` must be resolved already.
 
@@ -81,7 +86,7 @@ def build_application(
     which builds every store of the table.
 
     Without ``polling`` there is no updater: the caller feeds updates to
-    ``process_update`` (the webhook) after ``initialize()``.
+    ``process_update`` (the webhook) after ``initialize()``. ``proofs`` serves ``/proof``.
     """
     if settings.bot_token is None:
         raise ValueError("the bot token is not set (JIFEN_BOT_TOKEN or JIFEN_BOT_TOKEN_PARAM)")
@@ -108,6 +113,8 @@ def build_application(
         zone=ZoneInfo(settings.time_zone),
         offload=polling,
     )
+    if proofs is not None:
+        application.bot_data[proof.PROOFS_KEY] = proofs
     application.add_handlers(all_handlers())
     application.add_error_handler(fallback.on_error)
     return application

@@ -82,6 +82,16 @@ def _verify(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="SSM SecureString holding the chain keyring (default: JIFEN_CHAIN_KEY_PARAM)",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--proofs",
+        choices=("latest", "all", "none"),
+        default="latest",
+        help=(
+            "proof-of-liabilities days to rebuild from their stored leaves and compare with "
+            "the published records and the table (default: the newest published day)"
+        ),
+    )
+    parser.add_argument("--proof-date", help="also check this day's proof")
     parser.set_defaults(run="functions.commands.verify:run")
 
 
@@ -107,6 +117,35 @@ def _settlement(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     finish.add_argument("date", metavar="DATE", help="business date, YYYY-MM-DD")
     finish.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
     finish.set_defaults(run="functions.commands.settlement:run")
+
+
+def _proof(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "proof",
+        help="proof of liabilities: publish a day, export or verify a member's proof",
+        description=(
+            "publish DATE: build the day's Merkle sum tree over every member's balances from "
+            "the table (unless stored already), store it and publish its record (the Object "
+            "Lock bucket JIFEN_PROOF_BUCKET, or var/proofs locally). member MEMBER: print a "
+            "member's proof file. verify FILE: rebuild the roots from a member's proof and "
+            "compare them with the published record (--record FILE or URL, else the configured "
+            "publisher's). docs/proof-of-liabilities.md describes every byte."
+        ),
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    publish = verbs.add_parser("publish", help="build, store and publish DATE's proof")
+    publish.add_argument("date", metavar="DATE", help="a settled business date, YYYY-MM-DD")
+    publish.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
+    publish.set_defaults(run="functions.commands.proof:publish")
+    member = verbs.add_parser("member", help="print MEMBER's proof file (newest day)")
+    member.add_argument("member", metavar="MEMBER", help="member id, e.g. tg12345")
+    member.add_argument("--date", help="a published date (default: the newest)")
+    member.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
+    member.set_defaults(run="functions.commands.proof:member")
+    check = verbs.add_parser("verify", help="check a member's proof file against the record")
+    check.add_argument("file", metavar="FILE", help="the proof file (JSON) /proof sent")
+    check.add_argument("--record", help="the day's published record: a file or an URL")
+    check.set_defaults(run="functions.commands.proof:verify")
 
 
 def _bot(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -171,7 +210,7 @@ def _dev(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(run="local.dev.command:run")
 
 
-VERBS = (_scenario, _demo, _verify, _settlement, _bot, _dev)
+VERBS = (_scenario, _demo, _verify, _settlement, _proof, _bot, _dev)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -216,6 +216,45 @@ class PayoutSettings(JifenSettings):
     payout_dir: Path = Field(default=REPO_ROOT / "var" / "payouts", json_schema_extra=LOCAL_ONLY)
 
 
+def _blank_is_none(value: object) -> object:
+    """A template parameter left empty arrives as ``""``: not set."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class ProofSettings(JifenSettings):
+    """Proof of liabilities: where daily records are published, what reserve is declared.
+
+    In AWS records go to the Object Lock bucket ``JIFEN_PROOF_BUCKET``; locally to a
+    folder (``var/proofs``). ``JIFEN_PROOF_DECLARED_CASH`` is the cash (yuan, decimal
+    text) the operator declares in its reserve account: in fixed valuation the record
+    sets the liabilities against it; unset, the record claims no ratio.
+    """
+
+    model_config = _ENV
+
+    proof_bucket: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
+    proof_dir: Path = Field(default=REPO_ROOT / "var" / "proofs", json_schema_extra=LOCAL_ONLY)
+    proof_declared_cash: Annotated[str | None, BeforeValidator(_blank_is_none)] = None
+
+    @field_validator("proof_declared_cash")
+    @classmethod
+    def _an_amount(cls, value: str | None) -> str | None:
+        if value is not None:
+            from functions.rewards.money import AmountError, parse_cents
+
+            try:
+                parse_cents(value)
+            except AmountError as exc:
+                raise ValueError(f"declared cash: {exc}") from None
+        return value
+
+    @property
+    def declared_cents(self) -> int | None:
+        from functions.rewards.money import parse_cents
+
+        return None if self.proof_declared_cash is None else parse_cents(self.proof_declared_cash)
+
+
 G = TypeVar("G", bound=JifenSettings)
 
 
@@ -250,6 +289,7 @@ class Settings:
     merchant_api: MerchantApiSettings
     notification: NotificationSettings
     bot: BotSettings
+    proof: ProofSettings
 
     @classmethod
     def from_environment(cls) -> Self:
@@ -308,4 +348,5 @@ _GROUPS = (
     _Group("merchant_api", MerchantApiSettings),
     _Group("notification", NotificationSettings),
     _Group("bot", BotSettings),
+    _Group("proof", ProofSettings),
 )

@@ -29,7 +29,7 @@ from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from functions.config import ChainKeySettings, Settings, StoreSettings
+from functions.config import ChainKeySettings, ProofSettings, Settings, StoreSettings
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from functions.rewards.plan import Plan
     from functions.services.ledger import Ledger
     from functions.services.payouts import PayoutProvider
+    from functions.services.proofs import ProofService, RecordPublisher
     from functions.services.settlement_fanout import (
         ExecutionStarter,
         FanoutPolicy,
@@ -133,6 +134,16 @@ def open_stores(store: StoreSettings, endpoint: str | None, keyring: Keyring) ->
     return dynamodb_storage(
         store.table_name, endpoint=endpoint, region=store.region, keyring=keyring
     )
+
+
+def record_publisher(config: ProofSettings, s3_client: Callable[[], Any]) -> RecordPublisher:
+    """The Object Lock bucket when one is named, else the local folder: the one place the
+    publication adapter is chosen (``s3_client`` is called only for the bucket)."""
+    from functions.services.proofs import FolderRecordPublisher, S3RecordPublisher
+
+    if config.proof_bucket:
+        return S3RecordPublisher(config.proof_bucket, s3_client())
+    return FolderRecordPublisher(config.proof_dir)
 
 
 class Runtime:
@@ -315,6 +326,46 @@ class Runtime:
             return ManualPayoutProvider(self.ledger, reports)
 
         return self.memo("payouts", build)
+
+    # -- proof of liabilities -------------------------------------------------------------
+    @property
+    def record_publisher(self) -> RecordPublisher:
+        """Where daily records go: the Object Lock bucket (deployed) or a local folder."""
+
+        return self.memo(
+            "record_publisher",
+            lambda: record_publisher(self.settings.proof, lambda: self.client("s3")),
+        )
+
+    @property
+    def proofs(self) -> ProofService:
+        """Builds, stores and publishes the daily proof; serves members their proofs."""
+
+        def build() -> ProofService:
+            from functions.services.ledger import wall_clock_us
+            from functions.services.proofs import ProofService
+
+            return ProofService(
+                self.stores.ledger,
+                self.stores.proofs,
+                self.plan,
+                self.keyring,
+                self.record_publisher,
+                declared_cash=self.settings.proof.declared_cents,
+                clock=self._clock or wall_clock_us,
+            )
+
+        return self.memo("proofs", build)
+
+    def after_settlement(self, outcome: dict[str, Any]) -> dict[str, Any]:
+        """The step after a finished run: publish its day's proof (never raises; a failure
+        is counted as ``ProofsFailed``, which raises an alarm)."""
+        from functions.services.proofs import publish_after_settlement
+
+        done = publish_after_settlement(lambda: self.proofs, outcome)
+        failed = done["status"] == "failed"
+        self.metrics.add_metric("ProofsFailed" if failed else "ProofsPublished", "Count", 1)
+        return done
 
     # -- AWS clients and secrets --------------------------------------------------------
     def client(self, service: str) -> Any:

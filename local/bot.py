@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     runtime = Runtime(with_endpoint(configured))
     application = build_application(
-        runtime.ledger, settings, polling=True, bot_store=runtime.bot_store
+        runtime.ledger, settings, polling=True, bot_store=runtime.bot_store, proofs=runtime.proofs
     )
 
     async def announce(app: JifenApplication) -> None:

@@ -112,6 +112,8 @@ class _DemoSystem:
             schedule={"time_zone": DEMO_ZONE},
             # one folder per run: reports are keyed by date, and each run has its own table
             payout={"payout_dir": REPO_ROOT / "var" / "demo-payouts" / self.table},
+            # and its own proof-of-liabilities records (published after each settlement)
+            proof={"proof_dir": REPO_ROOT / "var" / "demo-proofs" / self.table},
         )
         self.runtime = Runtime(settings, metrics=CountingMetrics())
         self._cleanup = contextlib.ExitStack()

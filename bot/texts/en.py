@@ -241,6 +241,22 @@ MESSAGES: Final[dict[str, str]] = {
     "reject.phone_taken": "This phone number is already registered to another account.",
     "reject.busy": "We are very busy right now. Please try again in a moment.",
     "reject.settlement_out_of_order": "That settlement date comes before the last one settled.",
+    # -- proof of liabilities (/proof)
+    "command.proof": "Check your balance is in the published total",
+    "proof.summary": (
+        "Your {points:money} points are included in the {total:money} published for {date}."
+    ),
+    "proof.how": (
+        "The file holds your leaf, its path and that day's root. Check it yourself with the "
+        "standalone verifier (jifen_proof_verify.py, plain Python) against the root published "
+        "on the board."
+    ),
+    "proof.none": "No proof is published yet. One is published after each daily settlement.",
+    "proof.not_included": (
+        "You are not in the last published proof ({date}) yet: you joined after it. "
+        "Try again after the next settlement."
+    ),
+    "proof.unavailable": "Your proof cannot be made right now. Please try again later.",
     # -- notices (the notification sender: settlement statements, withdrawal news)
     "notice.settlement.title": "📊 Points settlement for {date}",
     "notice.settlement.credited": "Credited today: {amount} points",

@@ -211,6 +211,18 @@ MESSAGES: Final[dict[str, str]] = {
     "reject.phone_taken": "该手机号已注册了另一个账户。",
     "reject.busy": "系统繁忙，请稍后再试。",
     "reject.settlement_out_of_order": "该结算日期早于最近一次已结算的日期。",
+    # -- proof of liabilities (/proof)
+    "command.proof": "核验我的余额已计入公布总额",
+    "proof.summary": "您的 {points:money} 积分已包含在 {date} 公布的总额 {total:money} 之中。",
+    "proof.how": (
+        "文件包含您的叶子节点、路径和当日的根哈希。可用独立校验程序"
+        "（jifen_proof_verify.py，仅需 Python）对照公示板上公布的根哈希自行核验。"
+    ),
+    "proof.none": "目前还没有公布的负债证明。每日结算后会公布一次。",
+    "proof.not_included": (
+        "最近公布的证明（{date}）中还没有您：您是在那之后加入的。请在下次结算后再试。"
+    ),
+    "proof.unavailable": "暂时无法生成您的证明，请稍后再试。",
     # -- 通知（通知发送程序：结算明细、提现进度）
     "notice.settlement.title": "📊 {date} 积分结算",
     "notice.settlement.credited": "今日到账：{amount} 积分",

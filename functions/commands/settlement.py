@@ -83,7 +83,13 @@ def run(args: argparse.Namespace) -> int:
     from functions.services.settlement_fanout import settle_or_fan_out
 
     runtime = _runtime(target)
-    outcome = settle_or_fan_out(runtime.ledger, args.date, queue=runtime.queue, starter=None)
+    outcome = settle_or_fan_out(
+        runtime.ledger,
+        args.date,
+        queue=runtime.queue,
+        starter=None,
+        after_finish=runtime.after_settlement,
+    )
     print(json.dumps(outcome, indent=2, ensure_ascii=False))
     return EXIT_OK if outcome["status"] in {"settled", "already_settled"} else EXIT_NOT_SETTLED
 

@@ -15,6 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from functions.services.proofs.audit import ProofAudit
+    from functions.store.keyring import Keyring
+    from functions.store.storage import Storage
 
 EXIT_CLEAN = 0
 EXIT_MISMATCH = 1
@@ -69,11 +75,46 @@ def run(args: argparse.Namespace) -> int:
         target.table, endpoint=target.endpoint, region=target.region, keyring=keyring
     )
     try:
-        report = verify(storage.ledger)
+        audit = _proof_audit(storage, keyring, args, target.region)
+        ledger = storage.ledger
+        report = verify(
+            ledger,
+            journal=audit.journal(ledger.scan_journal()),
+            members=audit.members(ledger.iter_members()),
+        )
+        audit.finish()
     except (BotoCoreError, ClientError, TableError) as exc:
         return _fail(f"reading {target.table!r} failed: {exc}")
+    report.mismatches.extend(audit.mismatches)
+    report.notes.extend(audit.notes)
+    report.counts.update(proof_days=audit.days_checked, proof_leaves=audit.leaves_checked)
+    if audit.days_checked:
+        report.notes.append(
+            f"proof of liabilities: {audit.days_checked} day(s) rebuilt from their stored "
+            f"leaves and compared with the published records ({', '.join(audit.dates)})"
+        )
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:
         sys.stdout.write(report.render())
     return EXIT_CLEAN if report.ok else EXIT_MISMATCH
+
+
+def _proof_audit(
+    storage: Storage, keyring: Keyring, args: argparse.Namespace, region: str
+) -> ProofAudit:
+    """The proof days to check (``--proofs``), loaded and rebuilt before the ledger pass."""
+    import boto3  # type: ignore[import-untyped,unused-ignore]
+
+    from functions.config import ProofSettings
+    from functions.runtime import record_publisher
+    from functions.services.proofs import ProofService
+    from functions.services.proofs.audit import ProofAudit
+    from functions.services.proofs.daily import days_to_check
+
+    publisher = record_publisher(ProofSettings(), lambda: boto3.client("s3", region_name=region))
+    service = ProofService(storage.ledger, storage.proofs, None, keyring, publisher)
+    dates = days_to_check(storage.proofs, args.proofs, [args.proof_date] if args.proof_date else [])
+    audit = ProofAudit(service, dates)
+    audit.load()
+    return audit

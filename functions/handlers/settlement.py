@@ -29,6 +29,7 @@ from functions.config import (
     FanoutSettings,
     NotifySettings,
     PlanSettings,
+    ProofSettings,
     ScheduleSettings,
     StoreSettings,
 )
@@ -52,6 +53,7 @@ SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
         NotifySettings,
         FanoutSettings,
         ChainKeySettings,
+        ProofSettings,
     ),
     "apply_pages_handler": (StoreSettings, PlanSettings, NotifySettings, ChainKeySettings),
     "finish_handler": (StoreSettings, PlanSettings),
@@ -71,6 +73,7 @@ def handle(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> d
         "queue": runtime.queue,
         "starter": runtime.starter,
         "policy": runtime.fanout_policy,
+        "after_finish": runtime.after_settlement,
     }
     if explicit:
         outcome = settle_or_fan_out(ledger, date, **options)

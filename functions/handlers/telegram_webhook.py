@@ -310,7 +310,7 @@ def _build(runtime: Runtime) -> Webhook:
     from bot.application import build_application
 
     application = build_application(
-        runtime.ledger, runtime.bot_settings(), bot_store=runtime.bot_store
+        runtime.ledger, runtime.bot_settings(), bot_store=runtime.bot_store, proofs=runtime.proofs
     )
     apply, config = _leased_apply(application, runtime.stores.table)
     _event_loop().run_until_complete(application.initialize())

@@ -281,6 +281,11 @@ class FanoutPolicy:
     max_concurrency: int = 16
 
 
+AfterFinish = Callable[[dict[str, Any]], dict[str, Any]]
+"""A step run once a date's run is done inline (the proof of liabilities); its answer is
+reported under ``after_finish``. It runs before any later date can be claimed here."""
+
+
 def settle_or_fan_out(
     ledger: Ledger,
     date: str,
@@ -288,6 +293,7 @@ def settle_or_fan_out(
     queue: NotificationQueue,
     starter: ExecutionStarter | None,
     policy: FanoutPolicy | None = None,
+    after_finish: AfterFinish | None = None,
 ) -> dict[str, Any]:
     """Compute and persist ``date``'s run; apply it here if small, else start the fan-out.
 
@@ -296,7 +302,8 @@ def settle_or_fan_out(
     through it, so a run is claimed, applied and closed (:func:`finish`: only once
     every page is applied) by the same rules wherever it runs. Answers ``blocked``
     (nothing done) while another date's run is unfinished, and ``refused`` with a
-    stable code for a date before the last one settled.
+    stable code for a date before the last one settled. ``after_finish`` runs after a run
+    finished here (a fanned-out run has the state machine's own step after it).
     """
     policy = policy or FanoutPolicy()
     existing = ledger.store.settlement_run(date)
@@ -323,12 +330,15 @@ def settle_or_fan_out(
             outcome = apply_batch(ledger, date, batch["first"], batch["count"], queue)
             members += outcome.members_applied
             notified += outcome.notifications
-        return {
+        settled = {
             **finish(ledger, date),
             "mode": "inline",
             "members_applied": members,
             "notifications": notified,
         }
+        if after_finish is not None:
+            settled["after_finish"] = after_finish(settled)
+        return settled
     batches = page_batches(pages, policy.pages_per_batch)
     execution = starter.start(
         date, {"date": date, "batches": batches, "max_concurrency": policy.max_concurrency}
@@ -356,6 +366,7 @@ def settle_scheduled(
     policy: FanoutPolicy | None = None,
     time_left_s: Callable[[], float] | None = None,
     time_budget_s: float = 0.0,
+    after_finish: AfterFinish | None = None,
 ) -> dict[str, Any]:
     """The schedule's run: settle every date due up to ``target``, oldest first.
 
@@ -374,7 +385,9 @@ def settle_scheduled(
         date = next_day(sequence.date)
     caught_up: list[str] = []
     while True:
-        outcome = settle_or_fan_out(ledger, date, queue=queue, starter=starter, policy=policy)
+        outcome = settle_or_fan_out(
+            ledger, date, queue=queue, starter=starter, policy=policy, after_finish=after_finish
+        )
         if date >= target or outcome["status"] != "settled":
             break
         caught_up.append(date)

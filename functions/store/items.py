@@ -46,6 +46,11 @@ class Kind(StrEnum):
     CLAIM = "claim"
     PAYOUT_BATCH = "payout_batch"
     PAYOUT_CLAIM = "payout_claim"
+    # proof of liabilities (functions/store/proof_store.py)
+    PROOF_DAY = "proof_day"
+    PROOF_PAGE = "proof_page"
+    PROOF_TOP = "proof_top"
+    PROOF_LATEST = "proof_latest"
 
 
 NON_LEDGER_IDEMPOTENCY = ("tg-update:", "tg-visitor:", "tg-notice:", "notify:")
@@ -115,6 +120,27 @@ def payout_batch_key(date: str) -> Key:
 
 def payout_claim_key(date: str, requested_at: int, request_id: str) -> Key:
     return Key(f"PAYOUT#{date}", f"CLAIM#{requested_at:020d}#{request_id}")
+
+
+# proof of liabilities (functions/store/proof_store.py)
+
+
+def proof_day_key(date: str) -> Key:
+    return Key(f"PROOF#{date}", "DAY")
+
+
+def proof_page_key(date: str, build_id: str, number: int) -> Key:
+    return Key(f"PROOF#{date}", f"PAGE#{build_id}#{number:06d}")
+
+
+def proof_top_key(date: str, build_id: str, number: int) -> Key:
+    return Key(f"PROOF#{date}", f"TOP#{build_id}#{number:06d}")
+
+
+PROOF_LATEST_KEY = Key("PROOF#LATEST", "LATEST")
+"""Names the newest published day (what ``/proof`` serves)."""
+PROOF_DAYS_INDEX = "PROOFS"
+"""``gsi1pk`` of every day's header: the days in date order."""
 
 
 def keyed(key: Key, kind: Kind, **attributes: Value) -> Item:

@@ -15,21 +15,30 @@ from .keyring import Keyring, default_keyring
 from .ledger_store import LedgerStore
 from .memory_table import MemoryTable
 from .ops_store import NotificationLog
+from .proof_store import ProofStore
 from .table import Table
 
 
 @dataclass(frozen=True, slots=True)
 class Storage:
-    """The stores of one table: the ledger, the bot's records, the notification log."""
+    """The stores of one table: the ledger, the bot's records, the notification log, and the
+    proof-of-liabilities days."""
 
     table: Table
     ledger: LedgerStore
     bot: BotStore
     notifications: NotificationLog
+    proofs: ProofStore
 
 
 def storage_on(table: Table, keyring: Keyring) -> Storage:
-    return Storage(table, LedgerStore(table, keyring), BotStore(table), NotificationLog(table))
+    return Storage(
+        table,
+        LedgerStore(table, keyring),
+        BotStore(table),
+        NotificationLog(table),
+        ProofStore(table),
+    )
 
 
 def dynamodb_storage(

@@ -157,7 +157,13 @@ class DevStack:
 
         with self._settle_lock:
             queue = CollectingQueue()
-            outcome = settle_or_fan_out(self.runtime.ledger, date, queue=queue, starter=None)
+            outcome = settle_or_fan_out(
+                self.runtime.ledger,
+                date,
+                queue=queue,
+                starter=None,
+                after_finish=self.runtime.after_settlement,
+            )
             if date not in self.settled and outcome.get("status") != "already_settled":
                 self.settled.append(date)
             outcome["telegram"] = self._deliver(queue.messages)
@@ -226,7 +232,11 @@ class DevStack:
             return None
         runtime = self.runtime
         application = build_application(
-            runtime.ledger, runtime.bot_settings(), polling=True, bot_store=runtime.bot_store
+            runtime.ledger,
+            runtime.bot_settings(),
+            polling=True,
+            bot_store=runtime.bot_store,
+            proofs=runtime.proofs,
         )
 
         async def announce(app: Any) -> None:

@@ -10,6 +10,7 @@ import pytest
 from functions.config import REPO_ROOT
 from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger
+from functions.services.proofs import ProofService
 from functions.store.keyring import default_keyring
 from functions.store.ledger_store import LedgerStore
 from functions.store.records import MemberRecord
@@ -59,9 +60,11 @@ def make_bot(server: BotApiServer, storage: Storage) -> Iterator[MakeBot]:
         plan: Plan = DIVIDEND,
         admins: frozenset[int] = frozenset({OPERATOR.id}),
         provider_token: str | None = "test-provider-token",
+        proofs: ProofService | None = None,
     ) -> RunningBot:
         settings = bot_settings(server, admin_ids=admins, provider_token=provider_token)
-        running = RunningBot(server, Ledger(storage.ledger, plan), storage.bot, settings).start()
+        ledger = Ledger(storage.ledger, plan)
+        running = RunningBot(server, ledger, storage.bot, settings, proofs).start()
         bots.append(running)
         return running
 

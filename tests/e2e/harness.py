@@ -22,6 +22,7 @@ from telegram.ext import ContextTypes, TypeHandler
 from bot.application import JifenApplication, build_application
 from functions.config import BotSettings
 from functions.services.ledger import Ledger
+from functions.services.proofs import ProofService
 from functions.store.ports import BotPort
 from tests.support.botapi_server import BotApiServer, RecordedCall, User
 
@@ -104,6 +105,7 @@ class RunningBot:
     ledger: Ledger
     bot_store: BotPort
     settings: BotSettings
+    proofs: ProofService | None = None
     errors: list[BaseException] = field(default_factory=list)
     application: JifenApplication | None = None
     _done: set[int] = field(default_factory=set)
@@ -141,7 +143,9 @@ class RunningBot:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        app = build_application(self.ledger, self.settings, bot_store=self.bot_store, polling=True)
+        app = build_application(
+            self.ledger, self.settings, bot_store=self.bot_store, polling=True, proofs=self.proofs
+        )
         app.add_handler(TypeHandler(Update, self._processed), group=PROCESSED_GROUP)
         app.add_error_handler(self._record_error)
         self.application = app

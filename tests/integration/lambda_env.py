@@ -8,6 +8,8 @@ instead (:func:`handler_environment`). Neither touches this process's environmen
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from functions.config import Settings
@@ -31,6 +33,8 @@ def handler_settings(
         },
         "plan": {"plan_path": plan_path},  # relative, as in the template
         "schedule": {"time_zone": "Asia/Shanghai"},
+        # a settlement publishes its proof: each table's records in a folder of its own
+        "proof": {"proof_dir": Path(tempfile.gettempdir()) / "jifen-test-proofs" / table},
     }
     for name, values in groups.items():
         base[name] = {**base.get(name, {}), **values}
@@ -57,5 +61,6 @@ def handler_environment(
         "JIFEN_CREATE_TABLE": "0",
         "JIFEN_PLAN_PATH": plan_path,
         "JIFEN_TIME_ZONE": "Asia/Shanghai",
+        "JIFEN_PROOF_DIR": str(Path(tempfile.gettempdir()) / "jifen-test-proofs" / table),
         **extra,
     }

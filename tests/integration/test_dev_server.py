@@ -16,6 +16,7 @@ import queue
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -25,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
-from functions.config import REPO_ROOT
+from functions.config import REPO_ROOT, Settings
 from functions.services.merchant import sign
 from local.dev.config import DevConfig
 from local.dev.stack import DevStack
@@ -92,6 +93,10 @@ def dev_stack(
         poll_bot=False,
         endpoint=endpoint,
         out=io.StringIO(),
+        # the proofs published after each settlement: a folder per table, not the repository's
+        settings=Settings.of(
+            proof={"proof_dir": Path(tempfile.gettempdir()) / "jifen-test-proofs" / table}
+        ),
         **overrides,
     )
     return DevStack(config)

@@ -416,6 +416,7 @@ def test_an_operator_sees_the_unfinished_run_and_finishes_it_from_the_command_li
     plan_file.write_text(yaml.safe_dump(PLAN_DATA), encoding="utf-8")
     monkeypatch.setenv("JIFEN_PLAN_PATH", str(plan_file))
     monkeypatch.delenv("JIFEN_NOTIFY_QUEUE_URL", raising=False)
+    monkeypatch.setenv("JIFEN_PROOF_DIR", str(tmp_path / "proofs"))
 
     assert main(["settlement", "status"]) == 0
     status = json.loads(capsys.readouterr().out)
@@ -436,5 +437,6 @@ def test_an_operator_sees_the_unfinished_run_and_finishes_it_from_the_command_li
     finished = json.loads(capsys.readouterr().out)
     assert finished["status"] == "settled"
     assert finished["members_applied"] == 4
+    assert finished["after_finish"]["status"] == "published"  # the day's proof of liabilities
     assert main(["settlement", "status"]) == 0
     assert json.loads(capsys.readouterr().out) == {"last_date": DAY_1, "seq": 2, "open": False}

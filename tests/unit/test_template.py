@@ -134,6 +134,7 @@ def test_the_template_has_every_entry_point() -> None:
         "functions.handlers.settlement.finish_handler",
         "functions.handlers.payouts.handler",
         "functions.handlers.notifications.handler",
+        "functions.handlers.proof.handler",
     }
 
 
@@ -235,6 +236,136 @@ def test_every_function_has_an_error_alarm(function: str) -> None:
     assert function in watched
 
 
+# -- the proof-of-liabilities bucket ---------------------------------------------------
+
+PROOF_BUCKET = RESOURCES["ProofBucket"]
+WRITE_ONCE_DENIED = {
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutObjectRetention",
+    "s3:PutObjectLegalHold",
+    "s3:BypassGovernanceRetention",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketVersioning",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:DeleteBucket",
+}
+"""What would let a function remove a record or shorten its lock (directly or by policy)."""
+
+
+def test_the_proof_bucket_locks_every_record_in_compliance_mode_for_years() -> None:
+    # Given the proof bucket and its retention parameter
+    properties = PROOF_BUCKET["Properties"]
+    retention = TEMPLATE["Parameters"]["ProofRetentionYears"]
+    # When its Object Lock, versioning, encryption and exposure are read
+    lock = properties["ObjectLockConfiguration"]
+    # Then every object version is locked in compliance mode for the parameter's years
+    assert properties["ObjectLockEnabled"] is True
+    assert lock["ObjectLockEnabled"] == "Enabled"
+    assert lock["Rule"]["DefaultRetention"] == {
+        "Mode": "COMPLIANCE",
+        "Years": CfnTag("!Ref", "ProofRetentionYears"),
+    }
+    assert retention["Default"] == 7
+    assert retention["MinValue"] >= 1
+    assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+    # And it is encrypted at rest, private, and outlives the stack
+    [rule] = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+    assert all(properties["PublicAccessBlockConfiguration"].values())
+    assert PROOF_BUCKET["DeletionPolicy"] == "Retain"
+    assert PROOF_BUCKET["UpdateReplacePolicy"] == "Retain"
+    # And no lifecycle rule expires or deletes records
+    for lifecycle in properties.get("LifecycleConfiguration", {}).get("Rules", []):
+        assert not {"ExpirationInDays", "ExpirationDate", "NoncurrentVersionExpiration"} & set(
+            lifecycle
+        )
+
+
+def _statements(function: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for policy in FUNCTIONS[function]["Properties"].get("Policies", []):
+        if isinstance(policy, dict) and "Statement" in policy:
+            found += policy["Statement"]
+    return found
+
+
+def _names_proof_bucket(resource: Any) -> bool:
+    text = json.dumps(resource, default=lambda tag: f"{tag.tag} {tag.value}")
+    return "ProofBucket" in text or resource == "*"
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_no_function_can_delete_a_record_or_shorten_its_retention(function: str) -> None:
+    # Given a function's policies
+    policies = FUNCTIONS[function]["Properties"].get("Policies", [])
+    # When the SAM policy templates and statements that reach the proof bucket are read
+    sam_s3 = [
+        policy
+        for policy in policies
+        if isinstance(policy, dict)
+        and any(name.startswith("S3") for name in policy)
+        and _names_proof_bucket(policy)
+    ]
+    granted = {
+        action
+        for statement in _statements(function)
+        if statement.get("Effect") == "Allow" and _names_proof_bucket(statement["Resource"])
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+    }
+    # Then no SAM S3 template (S3CrudPolicy deletes) applies to it, no wildcard is granted
+    # on it, and nothing that deletes, unlocks or re-configures is allowed
+    assert sam_s3 == []
+    assert not [action for action in granted if "*" in action]
+    assert granted & WRITE_ONCE_DENIED == set()
+    assert granted <= {"s3:PutObject", "s3:GetObject", "s3:ListBucket"}
+
+
+def test_the_publishing_functions_may_put_and_read_records_only() -> None:
+    # Given the functions that publish (the proof function, the inline settlement)
+    for function in ("ProofFunction", "SettlementFunction"):
+        # When their environment and statements are read
+        env = environment_of(function)
+        allowed = {
+            statement["Sid"]: statement["Action"]
+            for statement in _statements(function)
+            if _names_proof_bucket(statement["Resource"])
+        }
+        # Then they name the bucket and may put and read under the records' prefix
+        assert ref(env["JIFEN_PROOF_BUCKET"]) == "ProofBucket"
+        assert allowed == {
+            "PublishProofRecords": ["s3:PutObject", "s3:GetObject"],
+            "SeeProofRecords": "s3:ListBucket",
+        }
+
+
+def test_the_bucket_policy_denies_deletion_and_lock_changes_to_everyone() -> None:
+    # Given the proof bucket's policy
+    policy = RESOURCES["ProofBucketPolicy"]["Properties"]
+    assert ref(policy["Bucket"]) == "ProofBucket"
+    # When its deny statements are collected
+    denied = {
+        action
+        for statement in policy["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Deny"
+        and statement["Principal"] == "*"
+        and "Condition" not in statement
+        for action in statement["Action"]
+    }
+    # Then deleting a record, touching its retention or the lock itself is denied to all
+    assert {
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+        "s3:PutObjectRetention",
+        "s3:BypassGovernanceRetention",
+        "s3:PutBucketObjectLockConfiguration",
+    } <= denied
+
+
 # -- settlement fan-out and schedules ---------------------------------------------------
 
 MACHINE = RESOURCES["SettlementStateMachine"]["Properties"]
@@ -270,7 +401,14 @@ def test_the_state_machine_definition_matches_the_handlers_it_calls() -> None:
     assert targets == {
         "ShardFunctionArn": "functions.handlers.settlement.apply_pages_handler",
         "FinishFunctionArn": "functions.handlers.settlement.finish_handler",
+        "ProofFunctionArn": "functions.handlers.proof.handler",
     }
+    # And a finished run's day is published last, from the date FinishRun answers
+    publish = definition["States"]["PublishProof"]
+    assert finish["Next"] == "PublishProof"
+    assert publish["End"] is True
+    assert publish["Parameters"]["FunctionName"] == "${ProofFunctionArn}"
+    assert publish["Parameters"]["Payload"] == {"date.$": "$.date"}
 
 
 def test_the_execution_input_feeds_the_map_items_the_shard_handler_accepts() -> None:
