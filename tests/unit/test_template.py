@@ -620,3 +620,19 @@ def test_every_module_of_the_artifact_imports_without_local_tooling(
     # Then all of them import, from the artifact
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert completed.stdout.startswith("imported ")
+
+
+def test_alarms_on_our_metrics_match_the_dimension_powertools_emits() -> None:
+    # Given every function's Powertools service name (a metric dimension it always adds)
+    service = GLOBAL_ENV["POWERTOOLS_SERVICE_NAME"]
+    alarms = {
+        name: resource["Properties"]
+        for name, resource in RESOURCES.items()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+        and resource["Properties"].get("Namespace") == GLOBAL_ENV["POWERTOOLS_METRICS_NAMESPACE"]
+    }
+    # When the alarms on our own metrics are read
+    # Then each names that dimension, or it would watch a metric nobody emits
+    assert alarms
+    for name, properties in alarms.items():
+        assert {"Name": "service", "Value": service} in properties.get("Dimensions", []), name
