@@ -95,7 +95,7 @@ def merchant_directory(runtime: Runtime) -> MerchantDirectory:
         )
 
     def build() -> MerchantDirectory:
-        directory, notes = load_merchants(text, runtime.ledger.plan)
+        directory, notes = load_merchants(text, runtime.ledger.current_plan())
         for note in notes:
             logger.error("merchant configuration refused", extra={"problem": note})
         logger.info(
