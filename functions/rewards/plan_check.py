@@ -20,7 +20,8 @@ code                      severity  finding
 ``release_multiple``      warning   grants above the multiple of the cash the seeds promise
 ``fast_release``          warning   a daily rate that exhausts a grant in under N days
 ``out_of_range``          warning   a fee, deduction or rebate outside the seeds' ranges
-``unreachable``           warning   a tier no order can reach, or share/team that can never pay
+``unreachable``           warning   a tier granting nothing, share/team that can never pay; with
+                                    a state (info): levels above all sales so far
 ``solvency``              warning   fixed valuation: the points can be worth more cash than the
                                     operator keeps (per yuan sold; with a state, projected)
 ``solvency_coverage``     info      the cash that backs the points (reserve or operator cash)
@@ -40,7 +41,7 @@ from typing import Any
 from .book import MemoryBook
 from .events import Join, Settle
 from .ledger import Bucket
-from .money import MAX_INTEGER_DIGITS, ONE, Cents, format_cents, format_rate
+from .money import ONE, Cents, format_cents, format_rate
 from .plan import Plan, PlanError, canonical_plan_text, load_plan_data, parse_plan
 from .simulation import PlatformState, simulate
 from .tree import NO_PARENT, bottom_up_order, team_volumes
@@ -114,9 +115,6 @@ RECRUITMENT_KEYS = frozenset(
 )
 """Keys that would pay for bringing in members rather than for purchases (拉人头)."""
 
-MAX_ORDER: Cents = 10 ** (MAX_INTEGER_DIGITS + 2) - 1
-"""The largest amount an order can carry."""
-
 
 def _finding(code: str, severity: Severity, message: str, key: str = "") -> Finding:
     return Finding(code, severity, message, key)
@@ -181,6 +179,8 @@ def check_plan(
     findings += _fast_release(plan, limits)
     findings += _out_of_range(plan)
     findings += _unreachable(plan)
+    if state is not None:
+        findings += _unreachable_levels(plan, state)
     findings += _solvency(plan, state, limits)
     return findings
 
@@ -390,17 +390,30 @@ def _out_of_range(plan: Plan) -> Iterator[Finding]:
             )
 
 
+def _unreachable_levels(plan: Plan, state: PlatformState) -> Iterator[Finding]:
+    """Levels above all the cash ever paid: no team volume can reach them yet."""
+    for position, level in enumerate(plan.levels):
+        if level.min > state.sales:
+            yield _finding(
+                "unreachable",
+                Severity.INFO,
+                f"level {level.name!r} needs {format_cents(level.min)} of team volume, more "
+                f"than the {format_cents(state.sales)} of all sales so far: nobody can reach "
+                "it yet",
+                f"team.levels[{position}].min",
+            )
+
+
 def _unreachable(plan: Plan) -> Iterator[Finding]:
     grant = plan.grant
     if grant is not None and grant.tiers:
         for position, tier in enumerate(grant.tiers):
-            if tier.min > MAX_ORDER:
+            if not tier.multiplier:
                 yield _finding(
                     "unreachable",
                     Severity.WARNING,
-                    f"tier {tier.name!r} starts at {format_cents(tier.min)}, above the largest "
-                    "order: no purchase can reach it",
-                    f"grant.tiers[{position}].min",
+                    f"tier {tier.name!r} grants nothing (multiplier 0): reaching it never pays",
+                    f"grant.tiers[{position}].multiplier",
                 )
     accelerates = [
         key for key, on in (("share", any(plan.share)), ("team", bool(plan.levels))) if on
