@@ -16,9 +16,12 @@ from functions.rewards.plan import canonical_plan_text, load_plan_text
 from functions.services.ledger import Ledger
 from functions.services.plan_versions import PlanPublisher, StoredPlans
 from functions.services.settlement import run_settlement
+from functions.services.verify import verify
+from functions.store.items import plan_version_key
 from functions.store.plan_store import PlanConflictError, plan_chain_problems
 from functions.store.records import NewPlanVersion
 from functions.store.storage import Storage, memory_storage
+from functions.store.table import Delete, Update
 from tests.support.books import assert_books_balance, ledger_state, no_sleep
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -259,3 +262,24 @@ def test_ledgers_without_stored_plans_read_nothing() -> None:
     ledger.join(Join("A"), "j")
     assert ledger.purchase(Purchase("A", "o", 100), "o").granted == 100
     assert storage.ledger.plan_versions() == []
+
+
+def test_verify_checks_the_plans_audit_chain() -> None:
+    """Given a table with a bootstrapped and a published version and some trade,
+    When it is audited, Then it is clean; when version 2 is edited in the table (its
+    rates) or deleted, Then the audit reports a `plan` mismatch."""
+    clock = Clock(at("2026-01-01"))
+    storage, ledger, publisher = world(clock)
+    ledger.join(Join("A"), "join-A")
+    ledger.purchase(Purchase("A", "o-1", 100_00), "o-1")
+    review = publisher.review(V2_TEXT, "2026-01-03")
+    publisher.publish(review, reason="r", operator="ops", acknowledge_warnings=True)
+    report = verify(storage.ledger)
+    assert report.ok, report.render()
+    assert report.counts["plan_versions"] == 2
+
+    edited = canonical_plan_text(load_plan_text(V2_TEXT.replace('"2"', '"9"')))
+    storage.table.write(Update(plan_version_key(2), set={"text": edited}))
+    assert {m.check for m in verify(storage.ledger).mismatches} == {"plan"}
+    storage.table.write(Delete(plan_version_key(2)))
+    assert {m.check for m in verify(storage.ledger).mismatches} == {"plan"}
