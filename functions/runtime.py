@@ -254,7 +254,6 @@ class Runtime:
                 self.stores.ledger,
                 self.plan,
                 clock=self.clock,
-                zone=self.zone,
                 max_age_s=self.settings.plan.plan_cache_s,
             )
 

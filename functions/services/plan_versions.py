@@ -4,10 +4,11 @@
 * :class:`StoredPlans` reads the versions from the table, cached per container. The first
   read of a table without versions publishes version 1 from the plan file the stack ships
   (``PlanName`` / ``JIFEN_PLAN_PATH``: the bootstrap); from then on the table is the truth.
-  A cached history is reused while it is younger than ``max_age_s`` **and** the date asked
-  about is not after the local date it was read on: every version published later has an
-  ``effective_from`` after its publication day (:func:`check_effective_date`), so it cannot
-  change the plan of any date up to the day the cache was read — the cache is exact.
+  A cached history is reused while it is younger than ``max_age_s`` **and** the business
+  date asked about is not after the one it was read for (a day on or before the day it was
+  read): every version published later has an ``effective_from`` after its publication
+  day (:func:`check_effective_date`), so it cannot change the plan of any date up to the
+  day the cache was read — the cache is exact, and the first event of a new day reads again.
 * :class:`PlanPublisher` reviews a candidate (load errors, the plan check, the effective
   date) and publishes it: one transaction that refuses a date the settlement sequence has
   reached, or a head that moved since the review (``plan_changed``). The bot's two-step
@@ -67,6 +68,10 @@ class PlanSource(Protocol):
         """Forget anything cached (a version was just published here)."""
         ...
 
+    def only(self) -> PlanVersion | None:
+        """The one version, when no date can ever change it (None: ask by date)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class StaticPlans:
@@ -80,6 +85,9 @@ class StaticPlans:
 
     def invalidate(self) -> None:
         """Nothing is cached."""
+
+    def only(self) -> PlanVersion | None:
+        return self.fixed.first if len(self.fixed) == 1 else None
 
 
 def history_of(records: Sequence[PlanVersionRecord], parsed: dict[str, Plan]) -> PlanHistory:
@@ -97,7 +105,8 @@ def history_of(records: Sequence[PlanVersionRecord], parsed: dict[str, Plan]) ->
 class _Snapshot:
     history: PlanHistory
     records: tuple[PlanVersionRecord, ...]
-    read_date: str | None
+    read_date: str
+    """The business date asked about when it was read ("" for none): exact up to it."""
     read_at: float
 
 
@@ -110,15 +119,13 @@ class StoredPlans:
         bootstrap: Plan,
         *,
         clock: Callable[[], int],
-        zone: ZoneInfo | None = None,
         max_age_s: float | None = DEFAULT_MAX_AGE_S,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.bootstrap = bootstrap
         self.clock = clock
-        self.zone = zone
-        """The business zone: a cache is exact up to its read date (None: no date rule)."""
+        """Only read to stamp a bootstrapped version 1."""
         self.max_age_s = max_age_s
         self.monotonic = monotonic
         self._lock = threading.Lock()
@@ -129,10 +136,11 @@ class StoredPlans:
     def _fresh(self, snapshot: _Snapshot, date: str | None) -> bool:
         if self.max_age_s is not None and self.monotonic() - snapshot.read_at >= self.max_age_s:
             return False
-        return date is None or snapshot.read_date is None or date <= snapshot.read_date
+        return date is None or date <= snapshot.read_date
 
-    def _read(self) -> _Snapshot:
-        read_date = local_date(self.clock(), self.zone) if self.zone is not None else None
+    def _read(self, date: str | None) -> _Snapshot:
+        """Read every version. Callers ask about business dates up to today, so the
+        date asked is a day on or before the day of this read: exact up to it."""
         read_at = self.monotonic()
         records = self.store.plan_versions()
         self.reads += 1
@@ -154,7 +162,7 @@ class StoredPlans:
                 )
             records = self.store.plan_versions()
         history = history_of(records, self._parsed)
-        return _Snapshot(history, tuple(records), read_date, read_at)
+        return _Snapshot(history, tuple(records), date or "", read_at)
 
     def snapshot(
         self, date: str | None = None
@@ -162,7 +170,7 @@ class StoredPlans:
         with self._lock:
             snapshot = self._snapshot
             if snapshot is None or not self._fresh(snapshot, date):
-                snapshot = self._snapshot = self._read()
+                snapshot = self._snapshot = self._read(date)
             return snapshot.history, snapshot.records
 
     def history(self, date: str | None = None) -> PlanHistory:
@@ -176,6 +184,9 @@ class StoredPlans:
     def invalidate(self) -> None:
         with self._lock:
             self._snapshot = None
+
+    def only(self) -> PlanVersion | None:
+        return None  # another container may publish at any time: always ask by date
 
 
 # -- publishing ---------------------------------------------------------------------

@@ -64,9 +64,7 @@ def world(
     clock: Clock, monotonic: Callable[[], float] | None = None
 ) -> tuple[Storage, Ledger, PlanPublisher]:
     storage = memory_storage()
-    plans = StoredPlans(
-        storage.ledger, V1, clock=clock, zone=ZONE, monotonic=monotonic or Monotonic()
-    )
+    plans = StoredPlans(storage.ledger, V1, clock=clock, monotonic=monotonic or Monotonic())
     ledger = Ledger(storage.ledger, V1, clock=clock, sleep=no_sleep, plans=plans, zone=ZONE)
     return storage, ledger, PlanPublisher(storage.ledger, plans, clock, ZONE)
 
@@ -76,7 +74,7 @@ def test_the_first_read_bootstraps_version_1_from_the_shipped_plan_once() -> Non
     Then version 1 is the shipped plan, from the start, stored once."""
     clock = Clock(at("2026-01-01"))
     storage, ledger, _ = world(clock)
-    other = StoredPlans(storage.ledger, load_plan_text("name: other"), clock=clock, zone=ZONE)
+    other = StoredPlans(storage.ledger, load_plan_text("name: other"), clock=clock)
     assert ledger.current_plan() == V1
     assert other.history().plan_on(None) == V1  # the table wins over another file
     [version] = storage.ledger.plan_versions()

@@ -21,7 +21,7 @@ from functions.rewards.decisions import point_price
 from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.money import Cents
 from functions.rewards.plan import Plan
-from functions.rewards.versions import PlanHistory, local_date
+from functions.rewards.versions import PlanHistory, PlanVersion, local_date
 from functions.store.commit import Commit
 from functions.store.errors import (
     AlreadyExistsError,
@@ -47,6 +47,18 @@ BUSINESS_ZONE = ZoneInfo("Asia/Shanghai")
 def wall_clock_us() -> int:
     """Microseconds since the epoch: journal timestamps and join order."""
     return time.time_ns() // 1000
+
+
+def read_once(clock: Callable[[], int]) -> Callable[[], int]:
+    """An event's timestamp: ``clock`` read on first use, the same value after."""
+    stamp: list[int] = []
+
+    def at() -> int:
+        if not stamp:
+            stamp.append(clock())
+        return stamp[0]
+
+    return at
 
 
 @dataclass
@@ -80,6 +92,18 @@ class LedgerCore:
     def plan_on(self, date: str) -> Plan:
         """The version in effect on ``date`` (docs/rules-decisions.md, "Plan versions")."""
         return self.plan_history(date).plan_on(date)
+
+    def version_for(self, business_date: str | None, at: Callable[[], int]) -> PlanVersion:
+        """The version of an event: by its business date (a scenario's), else by the local
+        date of its own timestamp, ``at()`` (read only when a date is needed: one plan
+        that no date can change needs none)."""
+        assert self.plans is not None
+        if business_date is None:
+            only = self.plans.only()
+            if only is not None:
+                return only
+            business_date = self.business_date(at())
+        return self.plan_history(business_date).at(business_date)
 
     def current_plan(self) -> Plan:
         """The version in effect today (screens, prices, the shop)."""

@@ -31,7 +31,7 @@ from ..results import (
     purchase_details,
     transfer_details,
 )
-from .core import LedgerCore, stored_result
+from .core import LedgerCore, read_once, stored_result
 
 
 class MemberEvents(LedgerCore):
@@ -93,8 +93,8 @@ class MemberEvents(LedgerCore):
             recorded = self.store.get_order(event.order)
             if recorded is not None and recorded[0] == key:
                 return stored_result(recorded[1], PurchaseResult.from_record)
-            day = business_date or self.business_date()
-            version = self.plan_history(day).at(day)
+            at = read_once(self.clock)
+            version = self.version_for(business_date, at)
             plan = version.plan
             generations = len(plan.commission.rates) if plan.commission else 0
             buyer = self.store.get_member(event.member)
@@ -142,7 +142,7 @@ class MemberEvents(LedgerCore):
                     Commit(
                         event_key=key,
                         kind=EntryKind.PURCHASE,
-                        at=self.clock(),
+                        at=at(),
                         chain=buyer,
                         postings=outcome.postings,
                         details={

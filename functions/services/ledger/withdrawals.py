@@ -25,7 +25,7 @@ from ..results import (
     withdrawal_paid_details,
     withdrawal_requested_details,
 )
-from .core import SETTLEMENT_RUNNING, LedgerCore
+from .core import SETTLEMENT_RUNNING, LedgerCore, read_once
 
 
 def request_id_for(key: str) -> str:
@@ -46,7 +46,8 @@ class Withdrawals(LedgerCore):
         """
 
         def decide() -> WithdrawalResult:
-            plan = self.plan_on(business_date or self.business_date())
+            at = read_once(self.clock)
+            plan = self.version_for(business_date, at).plan
             member = self.store.get_member(event.member)
             if (
                 plan.valuation.mode == "reserve"
@@ -67,7 +68,7 @@ class Withdrawals(LedgerCore):
                 fee=quote.fee,
                 cash_source=quote.cash_source.value,
                 status=WithdrawalStatus.PENDING,
-                requested_at=self.clock(),
+                requested_at=at(),
                 version=0,
             )
             result = WithdrawalResult.of(record)
