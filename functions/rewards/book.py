@@ -175,25 +175,31 @@ class MemoryBook:
         plan = self.history.plan_on(event.date)
         result = settle(plan, SettlementInput(self.parents, self.personal_volume, self.grants))
         active = result.active()
+        balances, grants, members = self.balances, self.grants, self.members
+        static, paid, forfeited = result.static, result.paid, result.forfeited
+        locked, available = Bucket.LOCKED, Bucket.AVAILABLE
+        released_total = 0
         for position in active:
-            member = self.members[position]
-            released = result.static[position] + result.paid[position]
-            if released:
-                self._apply(
-                    (
-                        Posting(member.name, Bucket.LOCKED, -released),
-                        Posting(member.name, Bucket.AVAILABLE, released),
-                    )
-                )
+            member = members[position]
+            released = static[position] + paid[position]
+            if released:  # the postings locked → available, applied directly (the dry run's loop)
+                balances[(member.name, locked)] -= released
+                balances[(member.name, available)] += released
+                released_total += released
             member.released += released
-            member.forfeited += result.forfeited[position]
+            member.forfeited += forfeited[position]
             remaining = result.remaining[position]
             if remaining is not None:
-                self.grants[position] = [
+                held = grants[position]
+                if len(held) == 1 and len(remaining) == 1:
+                    grants[position] = [(remaining[0], held[0][1])] if remaining[0] > 0 else []
+                    continue
+                grants[position] = [
                     (left, daily)
-                    for left, (_, daily) in zip(remaining, self.grants[position], strict=True)
+                    for left, (_, daily) in zip(remaining, held, strict=True)
                     if left > 0
                 ]
+        self.circulating += released_total
         self.settled_dates.add(event.date)
         if self.last_settled is None or event.date > self.last_settled:
             self.last_settled = event.date

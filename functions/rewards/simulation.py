@@ -280,6 +280,7 @@ def simulate(
     commission_start = [member.commission for member in state.members]
     figures: list[DayFigures] = []
     refused = 0
+    locked = state.locked
     date = first
     for day in range(days):
         cash = commission = bought = 0
@@ -292,7 +293,10 @@ def simulate(
             bought += 1
             cash += outcome.cash
             commission += sum(amount for _, amount in outcome.commissions)
+            if outcome.grant is not None and outcome.grant.locked:
+                locked += outcome.grant.points
         row = book.settle(Settle(date))
+        locked -= row.static + row.paid
         figures.append(
             DayFigures(
                 date=date,
@@ -301,7 +305,7 @@ def simulate(
                 released=row.static + row.paid,
                 forfeited=row.forfeited,
                 circulating=book.circulating,
-                locked=sum(left for grants in book.grants for left, _ in grants),
+                locked=locked,
                 reserve=book.balances.get((SYSTEM, Bucket.RESERVE), 0),
                 price=point_price(plan, book.pool()),
                 commission=commission,
