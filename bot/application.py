@@ -24,6 +24,7 @@ from bot.handlers import (
     history,
     invite,
     language,
+    plans,
     shop,
     start,
     team,
@@ -64,6 +65,7 @@ def all_handlers() -> list[BaseHandler[Update, Context, Any]]:
         *transfer.handlers(),
         *language.handlers(),
         *admin.handlers(),
+        *plans.handlers(),
         *fallback.handlers(),
     ]
 

@@ -397,3 +397,26 @@ class PlanPublisher:
         return self.publish(
             review, reason=draft.reason, operator=operator, acknowledge_warnings=True
         )
+
+
+class _LedgerPlans(Protocol):
+    """What :func:`publisher_of` needs of a ledger (its store, plans, clock and zone)."""
+
+    store: LedgerPort
+    plan: Plan
+    plans: PlanSource | None
+    zone: ZoneInfo
+
+    def clock(self) -> int: ...
+
+
+def publisher_of(ledger: _LedgerPlans) -> PlanPublisher:
+    """A publisher on ``ledger``'s table that refreshes the ledger's own plans when it publishes.
+
+    A ledger reading its plans from the table shares them; one built with a fixed plan
+    gets a table-backed history bootstrapped from that plan (publishing needs the table).
+    """
+    plans = ledger.plans
+    if not isinstance(plans, StoredPlans):
+        plans = StoredPlans(ledger.store, ledger.plan, clock=ledger.clock)
+    return PlanPublisher(ledger.store, plans, ledger.clock, ledger.zone)
