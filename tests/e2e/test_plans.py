@@ -117,7 +117,7 @@ def test_refusals_say_why(bot: RunningBot, store: LedgerStore) -> None:
 
 def test_another_operator_cannot_confirm_a_preview(make_bot: MakeBot, store: LedgerStore) -> None:
     """Given a preview by one operator, When a second operator presses its Publish button,
-    Then it is refused as expired (not theirs) and nothing is published."""
+    Then it is refused (the preview is not theirs) and nothing is published."""
     second = User(id=790_000_002, first_name="Ops2", language_code="en")
     bot = make_bot(admins=frozenset({OPERATOR.id, second.id}))
     preview = _publish(bot, OPERATOR, "2099-01-01")
