@@ -735,7 +735,7 @@ def versioned_histories(draw: st.DrawFn) -> tuple[dict[str, Any], list[str]]:
     return plan, lines
 
 
-@settings(PROPERTY, max_examples=250)
+@settings(PROPERTY, max_examples=150)
 @given(scenario=versioned_histories())
 def test_plan_versions_match_the_oracle(scenario: tuple[dict[str, Any], list[str]]) -> None:
     """Given a random plan and a history that publishes new versions along the way,
@@ -756,7 +756,7 @@ def test_versioned_histories_switch_plans_and_refuse_late_versions() -> None:
     both paths are exercised."""
     seen: set[str] = set()
 
-    @settings(PROPERTY, max_examples=250)
+    @settings(PROPERTY, max_examples=150)
     @given(scenario=versioned_histories())
     def collect(scenario: tuple[dict[str, Any], list[str]]) -> None:
         plan, lines = scenario
