@@ -23,7 +23,8 @@ code                      severity  finding
 ``unreachable``           warning   a tier granting nothing, share/team that can never pay; with
                                     a state (info): levels above all sales so far
 ``solvency``              warning   fixed valuation: the points can be worth more cash than the
-                                    operator keeps (per yuan sold; with a state, projected)
+                                    operator keeps (per yuan sold; with a state, projected N
+                                    days with the last 30 days' orders repeated)
 ``solvency_coverage``     info      the cash that backs the points (reserve or operator cash)
 ========================  ========  ===========================================================
 """
@@ -43,8 +44,9 @@ from .events import Join, Settle
 from .ledger import Bucket
 from .money import ONE, Cents, format_cents, format_rate
 from .plan import Plan, PlanError, canonical_plan_text, load_plan_data, parse_plan
-from .simulation import PlatformState, simulate
+from .simulation import PlatformState, repeat_recent, simulate
 from .tree import NO_PARENT, bottom_up_order, team_volumes
+from .versions import next_day
 
 
 class Severity(StrEnum):
@@ -473,20 +475,19 @@ def _solvency(plan: Plan, state: PlatformState | None, limits: CheckLimits) -> I
         )
     if state is None:
         return
-    first = None if state.last_settled else "2000-01-01"  # labels only: no calendar rule
-    run = simulate(plan, state, limits.days, start=first)
+    first = next_day(state.last_settled) if state.last_settled else "2000-01-01"
+    run = simulate(plan, state, limits.days, repeat_recent(state, limits.days, first), start=first)
     last = run.days[-1] if run.days else None
     if last is None:
         return
-    liability = math.floor((last.circulating + last.locked) * price * keep)
-    cash = state.platform
+    liability, cash = last.liability, last.operator_cash
     severity = Severity.WARNING if liability > cash else Severity.INFO
     yield _finding(
         "solvency" if severity is Severity.WARNING else "solvency_coverage",
         severity,
-        f"after {limits.days} days without new sales the points would be worth "
-        f"{format_cents(liability)} net of fees at {format_rate(price)}, against "
-        f"{format_cents(cash)} of operator cash ({_coverage(cash, liability)})",
+        f"after {limits.days} days (the last 30 days' orders repeated) the points, available "
+        f"and locked, would be worth {format_cents(liability)} at {format_rate(price)}, "
+        f"against {format_cents(cash)} of operator cash ({_coverage(cash, liability)})",
         "valuation",
     )
 

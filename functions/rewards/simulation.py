@@ -212,6 +212,8 @@ class DayFigures:
     price: Fraction | None
     commission: Cents
     """Cash commission paid on the day's purchases."""
+    operator_cash: Cents = 0
+    """The operator's cash account (``platform``) after the day."""
 
     @property
     def liability(self) -> Cents:
@@ -233,6 +235,8 @@ class DayFigures:
             "price": None if self.price is None else format_cents(mul_floor(100, self.price)),
             "commission": format_cents(self.commission),
             "liability": format_cents(self.liability),
+            "operator_cash": ("-" if self.operator_cash < 0 else "")
+            + format_cents(abs(self.operator_cash)),
         }
 
 
@@ -309,6 +313,7 @@ def simulate(
                 reserve=book.balances.get((SYSTEM, Bucket.RESERVE), 0),
                 price=point_price(plan, book.pool()),
                 commission=commission,
+                operator_cash=book.balances.get((SYSTEM, Bucket.PLATFORM), 0),
             )
         )
         date = next_day(date)

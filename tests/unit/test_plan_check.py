@@ -15,7 +15,7 @@ from functions.rewards.plan_check import (
     differential_reach,
     plan_changes,
 )
-from functions.rewards.simulation import PlatformState, StateMember, state_of_book
+from functions.rewards.simulation import PlatformState, RecentOrder, StateMember, state_of_book
 
 from .helpers import buy, join, run, settle
 
@@ -239,8 +239,7 @@ def test_solvency_with_a_state_projects_the_liability_against_the_operator_cash(
     members = (StateMember("A", None, available=500_00, grants=((500_00, 10_00),)),)
     poor = PlatformState(members, "2026-01-01", platform=100_00)
     [warning] = [f for f in findings(plan, poor) if f.code == "solvency"]
-    assert "1000.00" in warning.message
-    assert "100.00" in warning.message
+    assert "worth 1000.00 at 1, against 100.00 of operator cash" in warning.message
     rich = PlatformState(members, "2026-01-01", platform=5_000_00)
     assert codes(plan, rich)["solvency_coverage"] is Severity.INFO
 
@@ -275,3 +274,19 @@ def test_unreachable_levels_with_a_state_are_those_above_all_sales() -> None:
         ("team.levels[1].min", Severity.INFO)
     ]
     assert "unreachable" not in codes(levels, PlatformState((), None, sales=100_000_00))
+
+
+def test_the_solvency_projection_repeats_the_recent_orders() -> None:
+    """Given an operator holding exactly the points' worth, and an order of 100 on the last
+    day (repeated once in the 30 days) under a 2x grant at a fixed 1.00 (200 owed more
+    against 100 more cash),
+    Then the projection over 30 days warns; without recent orders it covers exactly."""
+    plan = "name: x\ngrant: {ratio: '2'}\nvaluation: {mode: fixed, price: '1'}\n"
+    members = (StateMember("A", None, available=100_00),)
+    order = RecentOrder("2026-01-01", "A", 100_00)
+    even = PlatformState(members, "2026-01-01", platform=100_00)
+    assert codes(plan, even)["solvency_coverage"] is Severity.INFO
+    buying = PlatformState(members, "2026-01-01", platform=100_00, orders=(order,))
+    [warning] = [f for f in findings(plan, buying) if "after 30 days" in f.message]
+    assert warning.code == "solvency"
+    assert "worth 300.00 at 1, against 200.00 of operator cash" in warning.message
