@@ -113,7 +113,8 @@ def test_a_plan_published_through_the_cli_applies_from_its_date_like_the_scenari
     Then orders and withdrawals of 03-02 used v1 and those of 03-03 v2, 03-02's settlement
     v1 and 03-03's v2, grants kept their terms — the live report equals the scenario
     runner's on the same history with a plan event — a date already settled is refused
-    by the command line, and the table verifies clean, plans' chain included."""
+    by the command line, `plan show`, `plan diff --from-table` and `plan check` read the
+    table, and the table verifies clean, plans' chain included."""
     tables = Tables(dynamodb_endpoint)
     try:
         table = tables.create()
@@ -166,6 +167,22 @@ def test_a_plan_published_through_the_cli_applies_from_its_date_like_the_scenari
             (1, "launch", None),
             (2, "tuned", SWITCH),
         ]
+
+        assert main(["plan", "show", "v2"]) == 0
+        assert "# v2 tuned, in effect from 2099-03-03; ops: tune the release" in (
+            capsys.readouterr().out
+        )
+        dry_run = ["plan", "diff", "v1", "current", "--from-table", "--days", "3"]
+        assert main([*dry_run, "--purchases", "repeat", "--json"]) == 0
+        diff = json.loads(capsys.readouterr().out)
+        assert [day["current"]["date"] for day in diff["days"]] == [
+            "2099-03-05",
+            "2099-03-06",
+            "2099-03-07",
+        ]
+        assert diff["members"] == 3
+        assert main(["plan", "check", "current", "--from-table"]) == 0
+        assert "reaches" not in capsys.readouterr().out  # no team levels: no team_depth
 
         backend = DynamoBackend(ledger)
         live = io.StringIO()
