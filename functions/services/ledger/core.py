@@ -107,7 +107,7 @@ class LedgerCore:
 
     def current_plan(self) -> Plan:
         """The version in effect today (screens, prices, the shop)."""
-        return self.plan_on(self.business_date())
+        return self.version_for(None, self.clock).plan
 
     def _retrying(self, attempt: Callable[[], T]) -> T:
         """Run ``attempt`` until it commits; conflicts and throttling back off and retry."""
