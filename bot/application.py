@@ -24,6 +24,7 @@ from bot.handlers import (
     history,
     invite,
     language,
+    plans,
     proof,
     shop,
     start,
@@ -68,6 +69,7 @@ def all_handlers() -> list[BaseHandler[Update, Context, Any]]:
         *language.handlers(),
         *proof.handlers(),
         *admin.handlers(),
+        *plans.handlers(),
         *fallback.handlers(),
     ]
 

@@ -2,7 +2,7 @@
 
 Every verb's code is imported only when that verb runs (``run="module:function"``
 below), so ``jifen --help`` loads no store, no bot and no local tooling. Operator
-verbs (scenario, verify, settlement) live in :mod:`functions.commands`; the ones that
+verbs (scenario, verify, settlement, plan) live in :mod:`functions.commands`; the ones that
 run the system locally (demo, dev, bot) live in the ``local`` package, which is never
 part of a Lambda artifact.
 """
@@ -148,6 +148,111 @@ def _proof(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     check.set_defaults(run="functions.commands.proof:verify")
 
 
+def _plan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "plan",
+        help="plan versions: list, show, check, dry-run (diff) and publish",
+        description=(
+            "The reward plan is stored in the table as immutable, numbered versions, each "
+            "in effect from a business date (version 1 is the plan file the stack ships, "
+            "JIFEN_PLAN_PATH). A PLAN is a YAML file, or vN / current / latest for a stored "
+            "version. The table comes from --table or JIFEN_TABLE_NAME, the endpoint from "
+            "JIFEN_DYNAMODB_ENDPOINT (or AWS with JIFEN_USE_AWS=1). Exit 0 done, 1 refused "
+            "(check errors, unacknowledged warnings, a date already settled, a version "
+            "published meanwhile), 2 unusable input. docs/operations.md, 'Change a plan'."
+        ),
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    def table(verb: argparse.ArgumentParser) -> None:
+        verb.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
+
+    def state(verb: argparse.ArgumentParser) -> None:
+        source = verb.add_mutually_exclusive_group()
+        source.add_argument("--from-table", action="store_true", help="the table's current state")
+        source.add_argument(
+            "--state",
+            metavar="FILE",
+            help="a snapshot (jifen plan snapshot) or a scenario history (.jsonl, replayed)",
+        )
+        verb.add_argument("--days", type=int, default=30, help="days to simulate (default 30)")
+
+    listing = verbs.add_parser("list", help="every version, the one in effect today marked")
+    table(listing)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run="functions.commands.plans:list_versions")
+
+    show = verbs.add_parser("show", help="a stored version as YAML (default: the latest)")
+    show.add_argument("version", nargs="?", metavar="VERSION", help="vN, current or latest")
+    table(show)
+    show.add_argument("--json", action="store_true", help="the canonical JSON text")
+    show.set_defaults(run="functions.commands.plans:show")
+
+    check = verbs.add_parser(
+        "check",
+        help="the plan check (合规 / solvency); exit 1 on errors",
+        description=(
+            "Findings with a severity and a stable code: paid depth, pay for recruitment, "
+            "solvency, release multiple, plan hygiene (docs/operations.md). With a state "
+            "the depth the team differential reaches and the solvency projection are measured."
+        ),
+    )
+    check.add_argument("plan", metavar="PLAN")
+    table(check)
+    state(check)
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(run="functions.commands.plans:check")
+
+    diff = verbs.add_parser(
+        "diff",
+        help="dry run: the next N days under CURRENT and under CANDIDATE",
+        description=(
+            "Simulates the next N days twice on the current state with the engine, once per "
+            "plan, and reports per day released, forfeited, circulating, locked, reserve, "
+            "price, commission and the liability in cash; how many members gain or lose; the "
+            "members most affected. New purchases: none, the last 30 days repeated, or a "
+            "JSON Lines file of {date, member, amount[, points, category]}."
+        ),
+    )
+    diff.add_argument("current", metavar="CURRENT")
+    diff.add_argument("candidate", metavar="CANDIDATE")
+    table(diff)
+    state(diff)
+    diff.add_argument(
+        "--purchases", default="none", metavar="none|repeat|FILE", help="new purchases"
+    )
+    diff.add_argument("--start", help="first day, for a state never settled")
+    diff.add_argument("--top", type=int, default=10, help="members listed (default 10)")
+    diff.add_argument("--json", action="store_true")
+    diff.set_defaults(run="functions.commands.plans:diff")
+
+    publish = verbs.add_parser(
+        "publish",
+        help="publish FILE as the next version from --effective-from",
+        description=(
+            "Reviews FILE (the date must be after the last settled date and after today; "
+            "the plan check; what changes) and publishes it as the next version. Errors "
+            "block; warnings need --acknowledge-warnings. Publishing is one transaction and "
+            "an audit record (the plans' chain, checked by jifen verify)."
+        ),
+    )
+    publish.add_argument("plan", metavar="FILE")
+    publish.add_argument("--effective-from", required=True, metavar="DATE")
+    publish.add_argument("--reason", required=True)
+    publish.add_argument("--operator", help="who publishes (default: cli:<user>)")
+    publish.add_argument("--acknowledge-warnings", action="store_true")
+    publish.add_argument(
+        "--from-table", action="store_true", help="also measure the check on the table's state"
+    )
+    table(publish)
+    publish.set_defaults(run="functions.commands.plans:publish", days=30)
+
+    snapshot = verbs.add_parser("snapshot", help="the table's state as a file for --state")
+    table(snapshot)
+    snapshot.add_argument("-o", "--output", help="file to write (default: stdout)")
+    snapshot.set_defaults(run="functions.commands.plans:snapshot")
+
+
 def _bot(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "bot",
@@ -210,7 +315,7 @@ def _dev(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(run="local.dev.command:run")
 
 
-VERBS = (_scenario, _demo, _verify, _settlement, _proof, _bot, _dev)
+VERBS = (_scenario, _demo, _verify, _settlement, _plan, _proof, _bot, _dev)
 
 
 def build_parser() -> argparse.ArgumentParser:

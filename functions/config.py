@@ -85,9 +85,18 @@ class ChainKeySettings(JifenSettings):
 
 
 class PlanSettings(JifenSettings):
+    """The plan: the file that seeds version 1 (``PlanName``), and how long versions are cached.
+
+    Once the table holds versions they are the plan (docs/operations.md, "Change a plan");
+    a container re-reads them after ``JIFEN_PLAN_CACHE_S`` seconds, and sooner for a
+    business date after the day it read them.
+    """
+
     model_config = SettingsConfigDict(env_prefix="JIFEN_", extra="ignore")
 
     plan_path: Path = REPO_ROOT / "infra" / "plans" / "dividend.yaml"
+    plan_cache_s: float = Field(default=60.0, ge=0, le=3600, json_schema_extra=LOCAL_ONLY)
+    """Marked local_only: the default suits deployments too, so the template need not set it."""
 
 
 class MerchantApiSettings(JifenSettings):

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from functions.rewards.plan import Plan
     from functions.services.ledger import Ledger
     from functions.services.payouts import PayoutProvider
+    from functions.services.plan_versions import PlanPublisher, StoredPlans
     from functions.services.proofs import ProofService, RecordPublisher
     from functions.services.settlement_fanout import (
         ExecutionStarter,
@@ -240,19 +241,56 @@ class Runtime:
 
     @property
     def plan(self) -> Plan:
-        """The validated plan (``JIFEN_PLAN_PATH``; relative paths are inside the package)."""
+        """The shipped plan file (``JIFEN_PLAN_PATH``; relative paths are inside the package):
+        version 1 of a table that has no versions yet."""
         from functions.plans import load_plan
 
         return self.memo("plan", lambda: load_plan(self.settings.plan.plan_path))
 
     @property
+    def clock(self) -> Callable[[], int]:
+        """The ledger's clock (µs since the epoch)."""
+        from functions.services.ledger import wall_clock_us
+
+        return self._clock or wall_clock_us
+
+    @property
+    def plans(self) -> StoredPlans:
+        """The plan versions in the table, bootstrapped from :attr:`plan`, cached per container."""
+
+        def build() -> StoredPlans:
+            from functions.services.plan_versions import StoredPlans
+
+            return StoredPlans(
+                self.stores.ledger,
+                self.plan,
+                clock=self.clock,
+                max_age_s=self.settings.plan.plan_cache_s,
+            )
+
+        return self.memo("plans", build)
+
+    @property
+    def plan_publisher(self) -> PlanPublisher:
+        """Reviewing and publishing plan versions (the CLI, the bot)."""
+
+        def build() -> PlanPublisher:
+            from functions.services.plan_versions import PlanPublisher
+
+            return PlanPublisher(self.stores.ledger, self.plans, self.clock, self.zone)
+
+        return self.memo("plan_publisher", build)
+
+    @property
     def ledger(self) -> Ledger:
-        """The ledger: one store connection, one validated plan."""
+        """The ledger: one store connection, the plan versions of its table."""
 
         def build() -> Ledger:
-            from functions.services.ledger import Ledger, wall_clock_us
+            from functions.services.ledger import Ledger
 
-            return Ledger(self.stores.ledger, self.plan, clock=self._clock or wall_clock_us)
+            return Ledger(
+                self.stores.ledger, self.plan, clock=self.clock, plans=self.plans, zone=self.zone
+            )
 
         return self.memo("ledger", build)
 

@@ -257,6 +257,9 @@ MESSAGES: Final[dict[str, str]] = {
         "Try again after the next settlement."
     ),
     "proof.unavailable": "Your proof cannot be made right now. Please try again later.",
+    "reject.effective_date_passed": "A new plan must take effect after the last settled day.",
+    "reject.plan_changed": "Another plan version was published meanwhile; please review again.",
+    "reject.plan_check_failed": "The plan check does not allow publishing this plan.",
     # -- notices (the notification sender: settlement statements, withdrawal news)
     "notice.settlement.title": "📊 Points settlement for {date}",
     "notice.settlement.credited": "Credited today: {amount} points",
@@ -274,4 +277,31 @@ MESSAGES: Final[dict[str, str]] = {
     ),
     "notice.withdrawal.reason": "Reason: {reason}",
     "notice.withdrawal.paid": "💰 Withdrawal paid: {net} CNY.",
+    # -- plan versions (operators: /plans, /plan, /publish_plan; bot/handlers/plans.py)
+    "plan.list_title": "Plan versions (in effect today: v{current}):",
+    "plan.list_row": "v{version} · {name} · from {effective_from} · {operator}: {reason}",
+    "plan.from_start": "the start",
+    "plan.show_usage": "Usage: /plan [VERSION] (the latest when none is given)",
+    "plan.show": (
+        "Plan v{version} ({name}), in effect from {effective_from}, "
+        "published by {operator}: {reason}\n\n{text}"
+    ),
+    "plan.publish_usage": (
+        "Usage: /publish_plan YYYY-MM-DD REASON, then the plan (YAML) on the next lines."
+    ),
+    "plan.invalid": "That plan cannot be read: {error}",
+    "plan.preview": (
+        "Publish plan v{version} ({name}) in effect from {effective_from}?\nReason: {reason}"
+    ),
+    "plan.changes_title": "Changes from v{base}:",
+    "plan.change": "· {key}: {before} → {after}",
+    "plan.no_changes": "No parameter changes from v{base}.",
+    "plan.findings_title": "Plan check:",
+    "plan.finding": "· {severity} {code}{where}: {message}",
+    "plan.no_findings": "Plan check: nothing found.",
+    "plan.acknowledge": "Publishing acknowledges the warnings above.",
+    "plan.blocked": "The plan check found errors, so this plan cannot be published.",
+    "plan.publish": "📢 Publish",
+    "plan.cancelled": "Not published.",
+    "plan.published": "Published plan v{version} ({name}), in effect from {effective_from}.",
 }

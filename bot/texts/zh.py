@@ -223,6 +223,9 @@ MESSAGES: Final[dict[str, str]] = {
         "最近公布的证明（{date}）中还没有您：您是在那之后加入的。请在下次结算后再试。"
     ),
     "proof.unavailable": "暂时无法生成您的证明，请稍后再试。",
+    "reject.effective_date_passed": "新的奖金制度必须在最近一次已结算日之后生效。",
+    "reject.plan_changed": "期间已有其他版本发布，请重新预览。",
+    "reject.plan_check_failed": "制度检查不允许发布该方案。",
     # -- 通知（通知发送程序：结算明细、提现进度）
     "notice.settlement.title": "📊 {date} 积分结算",
     "notice.settlement.credited": "今日到账：{amount} 积分",
@@ -237,4 +240,27 @@ MESSAGES: Final[dict[str, str]] = {
     "notice.withdrawal.rejected": "❌ 提现未通过：{points} 积分已退回您的账户。",
     "notice.withdrawal.reason": "原因：{reason}",
     "notice.withdrawal.paid": "💰 提现已打款：{net} 元。",
+    # -- 奖金制度版本（运营：/plans、/plan、/publish_plan；bot/handlers/plans.py）
+    "plan.list_title": "奖金制度版本（今日生效：v{current}）：",
+    "plan.list_row": "v{version} · {name} · 自 {effective_from} 起 · {operator}：{reason}",
+    "plan.from_start": "最初",
+    "plan.show_usage": "用法：/plan [版本号]（不填则为最新版本）",
+    "plan.show": (
+        "制度 v{version}（{name}），自 {effective_from} 起生效，"
+        "由 {operator} 发布：{reason}\n\n{text}"
+    ),
+    "plan.publish_usage": "用法：/publish_plan YYYY-MM-DD 原因，然后在下面几行写出制度（YAML）。",
+    "plan.invalid": "无法读取该制度：{error}",
+    "plan.preview": "发布制度 v{version}（{name}），自 {effective_from} 起生效？\n原因：{reason}",
+    "plan.changes_title": "相对 v{base} 的变动：",
+    "plan.change": "· {key}：{before} → {after}",
+    "plan.no_changes": "与 v{base} 相比参数没有变动。",
+    "plan.findings_title": "制度检查：",
+    "plan.finding": "· {severity} {code}{where}：{message}",
+    "plan.no_findings": "制度检查：未发现问题。",
+    "plan.acknowledge": "点击发布即表示已知悉以上警告。",
+    "plan.blocked": "制度检查发现错误，该制度不能发布。",
+    "plan.publish": "📢 发布",
+    "plan.cancelled": "未发布。",
+    "plan.published": "已发布制度 v{version}（{name}），自 {effective_from} 起生效。",
 }

@@ -15,6 +15,7 @@ from functions.rewards.book import MemoryBook
 from functions.rewards.plan import Plan, PlanError
 from functions.rewards.report import RejectionRow, SettlementRow, write_report
 from functions.rewards.scenario import ScenarioBackend, run_line
+from functions.rewards.versions import version_rows
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -39,7 +40,12 @@ class _RowSpool:
 
 
 def run_scenario(plan: Plan, lines: Iterator[str], backend: ScenarioBackend, out: TextIO) -> None:
-    """Stream ``lines`` through ``backend`` and write the report to ``out``."""
+    """Stream ``lines`` through ``backend`` and write the report to ``out``.
+
+    ``plan`` is the history's first version. The report names the version in effect
+    on the current business date; a history with plan events also lists them all
+    (``plan_versions``), one without gives exactly the report it always gave.
+    """
     settlements, rejected = _RowSpool(), _RowSpool()
     try:
         for number, text in enumerate(lines, start=1):
@@ -48,13 +54,15 @@ def run_scenario(plan: Plan, lines: Iterator[str], backend: ScenarioBackend, out
                 settlements.add(row.as_json())
             elif isinstance(row, RejectionRow):
                 rejected.add(row.as_json())
+        history = backend.plan_history()
         write_report(
             out,
-            plan=plan.name,
+            plan=backend.current_plan().name,
             members=backend.member_lines(),
             totals=backend.totals(),
             settlements=settlements,
             rejected=rejected,
+            plan_versions=version_rows(history) if len(history) > 1 else None,
         )
     finally:
         settlements.close()

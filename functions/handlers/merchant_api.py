@@ -55,7 +55,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
-from functions.config import ChainKeySettings, MerchantApiSettings, PlanSettings, StoreSettings
+from functions.config import (
+    ChainKeySettings,
+    MerchantApiSettings,
+    PlanSettings,
+    ScheduleSettings,
+    StoreSettings,
+)
 from functions.observability import logger, metrics, tracer
 from functions.runtime import Runtime, container_runtime
 from functions.services.merchant import (
@@ -69,7 +75,13 @@ from functions.services.merchant import (
 )
 
 SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
-    "handler": (StoreSettings, PlanSettings, MerchantApiSettings, ChainKeySettings),
+    "handler": (
+        StoreSettings,
+        PlanSettings,
+        MerchantApiSettings,
+        ChainKeySettings,
+        ScheduleSettings,  # the business date that picks the plan version
+    ),
 }
 """The settings each entry point reads (template.yaml must set their variables)."""
 
@@ -95,7 +107,7 @@ def merchant_directory(runtime: Runtime) -> MerchantDirectory:
         )
 
     def build() -> MerchantDirectory:
-        directory, notes = load_merchants(text, runtime.ledger.plan)
+        directory, notes = load_merchants(text, runtime.ledger.current_plan())
         for note in notes:
             logger.error("merchant configuration refused", extra={"problem": note})
         logger.info(

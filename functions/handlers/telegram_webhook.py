@@ -122,10 +122,22 @@ class _Deadline:
 def __getattr__(name: str) -> Any:
     """``SETTINGS``: the settings classes this entry point reads (loaded on demand)."""
     if name == "SETTINGS":
-        from functions.config import BotSettings, ChainKeySettings, PlanSettings, StoreSettings
+        from functions.config import (
+            BotSettings,
+            ChainKeySettings,
+            PlanSettings,
+            ScheduleSettings,
+            StoreSettings,
+        )
 
         table: dict[str, tuple[type[BaseSettings], ...]] = {
-            "handler": (StoreSettings, PlanSettings, BotSettings, ChainKeySettings)
+            "handler": (
+                StoreSettings,
+                PlanSettings,
+                BotSettings,
+                ChainKeySettings,
+                ScheduleSettings,
+            )
         }
         return table
     raise AttributeError(name)

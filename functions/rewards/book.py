@@ -1,7 +1,10 @@
 """The in-memory book: the whole platform's state, applying the rules' outcomes.
 
 It is what a scenario run uses, and the reference the DynamoDB store must
-match byte for byte. Balances change only through postings
+match byte for byte. The plan is a :class:`~functions.rewards.versions.PlanHistory`
+(``plan`` is its first version; plan events add more): each event uses the version
+in effect on its date (a purchase or withdrawal: the day after the last settled
+date; a settlement: its own date). Balances change only through postings
 (:mod:`functions.rewards.ledger`); per-member counters (released, forfeited,
 withdrawn cash…) are statistics kept beside them for statements and reports.
 """
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from .decisions import (
     MemberSnapshot,
     Pool,
+    PurchaseOutcome,
     check_join,
     check_member,
     decide_purchase,
@@ -22,13 +26,24 @@ from .decisions import (
     decide_withdraw,
     point_price,
 )
-from .events import Event, Freeze, Join, Purchase, Settle, Transfer, Unfreeze, Withdraw
+from .events import (
+    Event,
+    Freeze,
+    Join,
+    PublishPlan,
+    Purchase,
+    Settle,
+    Transfer,
+    Unfreeze,
+    Withdraw,
+)
 from .ledger import SYSTEM, Bucket, Posting
 from .money import Cents
 from .plan import Plan
 from .report import MemberLine, SettlementRow, Totals
 from .settlement import GrantBalance, SettlementInput, settle
 from .tree import NO_PARENT, team_volumes
+from .versions import PlanHistory, business_date_after, check_effective_date
 
 
 @dataclass(slots=True)
@@ -50,6 +65,7 @@ class MemoryBook:
     """Platform state in memory; every method either applies an event fully or raises."""
 
     plan: Plan
+    """The first version: in effect from the start."""
     index: dict[str, int] = field(default_factory=dict)
     members: list[MemberState] = field(default_factory=list)
     parents: list[int] = field(default_factory=list)
@@ -60,8 +76,36 @@ class MemoryBook:
     )
     orders: set[str] = field(default_factory=set)
     settled_dates: set[str] = field(default_factory=set)
+    last_settled: str | None = None
+    """The latest date settled (scenario dates need not be settled in order)."""
     circulating: Cents = 0
     fees: Cents = 0
+    history: PlanHistory = field(init=False)
+    _current: Plan = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.history = PlanHistory.of(self.plan)
+        self._current = self.plan
+
+    # -- plan versions ---------------------------------------------------
+    def business_date(self) -> str | None:
+        """The day being traded: the one after the last settled date (None: none yet)."""
+        return business_date_after(self.last_settled)
+
+    def current_plan(self) -> Plan:
+        """The plan in effect on the current business date (purchases, withdrawals, reports)."""
+        return self._current
+
+    def start_after(self, last_settled: str | None) -> None:
+        """Continue from a state whose last settled date is ``last_settled`` (the dry run)."""
+        self.last_settled = last_settled
+        self._current = self.history.plan_on(self.business_date())
+
+    def publish(self, event: PublishPlan) -> None:
+        """Add a version; its date must be after the last settled date."""
+        check_effective_date(event.effective_from, last_settled=self.last_settled)
+        self.history = self.history.with_version(event.plan, event.effective_from)
+        self._current = self.history.plan_on(self.business_date())
 
     # -- snapshots -------------------------------------------------------
     def snapshot(self, name: str) -> MemberSnapshot | None:
@@ -104,10 +148,11 @@ class MemoryBook:
         self.personal_volume.append(0)
         self.grants.append([])
 
-    def purchase(self, event: Purchase) -> None:
-        generations = len(self.plan.commission.rates) if self.plan.commission else 0
+    def purchase(self, event: Purchase) -> PurchaseOutcome:
+        plan = self.current_plan()
+        generations = len(plan.commission.rates) if plan.commission else 0
         outcome = decide_purchase(
-            self.plan,
+            plan,
             event,
             buyer=self.snapshot(event.member),
             order_exists=event.order in self.orders,
@@ -122,32 +167,43 @@ class MemoryBook:
         member.released += outcome.released
         if outcome.grant is not None and outcome.grant.locked:
             self.grants[position].append((outcome.grant.points, outcome.grant.daily))
+        return outcome
 
     def settle(self, event: Settle) -> SettlementRow:
         if event.date in self.settled_dates:
             return SettlementRow(event.date, "already_settled")
-        result = settle(self.plan, SettlementInput(self.parents, self.personal_volume, self.grants))
+        plan = self.history.plan_on(event.date)
+        result = settle(plan, SettlementInput(self.parents, self.personal_volume, self.grants))
         active = result.active()
+        balances, grants, members = self.balances, self.grants, self.members
+        static, paid, forfeited = result.static, result.paid, result.forfeited
+        locked, available = Bucket.LOCKED, Bucket.AVAILABLE
+        released_total = 0
         for position in active:
-            member = self.members[position]
-            released = result.static[position] + result.paid[position]
-            if released:
-                self._apply(
-                    (
-                        Posting(member.name, Bucket.LOCKED, -released),
-                        Posting(member.name, Bucket.AVAILABLE, released),
-                    )
-                )
+            member = members[position]
+            released = static[position] + paid[position]
+            if released:  # the postings locked → available, applied directly (the dry run's loop)
+                balances[(member.name, locked)] -= released
+                balances[(member.name, available)] += released
+                released_total += released
             member.released += released
-            member.forfeited += result.forfeited[position]
+            member.forfeited += forfeited[position]
             remaining = result.remaining[position]
             if remaining is not None:
-                self.grants[position] = [
+                held = grants[position]
+                if len(held) == 1 and len(remaining) == 1:
+                    grants[position] = [(remaining[0], held[0][1])] if remaining[0] > 0 else []
+                    continue
+                grants[position] = [
                     (left, daily)
-                    for left, (_, daily) in zip(remaining, self.grants[position], strict=True)
+                    for left, (_, daily) in zip(remaining, held, strict=True)
                     if left > 0
                 ]
+        self.circulating += released_total
         self.settled_dates.add(event.date)
+        if self.last_settled is None or event.date > self.last_settled:
+            self.last_settled = event.date
+            self._current = self.history.plan_on(self.business_date())
         totals = result.totals()
         return SettlementRow(
             event.date,
@@ -163,7 +219,7 @@ class MemoryBook:
 
     def withdraw(self, event: Withdraw) -> None:
         quote = decide_withdraw(
-            self.plan, event, member=self.snapshot(event.member), pool=self.pool()
+            self.current_plan(), event, member=self.snapshot(event.member), pool=self.pool()
         )
         self._apply(quote.request_postings())
         self._apply(quote.approve_postings())
@@ -190,6 +246,7 @@ class MemoryBook:
 
     # -- reporting -------------------------------------------------------
     def member_lines(self) -> Iterator[MemberLine]:
+        plan = self.current_plan()
         team = team_volumes(self.parents, self.personal_volume)
         balances = self.balances
         for position, member in enumerate(self.members):
@@ -202,7 +259,7 @@ class MemoryBook:
                 forfeited=member.forfeited,
                 personal_volume=self.personal_volume[position],
                 team_volume=team[position],
-                level=self.plan.level_name(team[position]),
+                level=plan.level_name(team[position]),
                 frozen=member.frozen,
                 withdrawn_cash=member.withdrawn_cash,
                 commission=balances.get((name, Bucket.COMMISSION), 0),
@@ -218,7 +275,7 @@ class MemoryBook:
             circulating=self.circulating,
             burned=balances.get((SYSTEM, Bucket.BURNED), 0),
             reserve=balances.get((SYSTEM, Bucket.RESERVE), 0),
-            price=point_price(self.plan, self.pool()),
+            price=point_price(self.current_plan(), self.pool()),
             withdrawn_cash=sum(member.withdrawn_cash for member in self.members),
             fees=self.fees,
             commission=sum(
@@ -246,4 +303,9 @@ class MemoryBook:
                 self.freeze(event)
             case Unfreeze():
                 self.unfreeze(event)
+            case PublishPlan():
+                self.publish(event)
         return None
+
+    def plan_history(self) -> PlanHistory:
+        return self.history

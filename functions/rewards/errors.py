@@ -19,6 +19,8 @@ class RejectCode(StrEnum):
     INSUFFICIENT_POINTS = "insufficient_points"
     BELOW_MINIMUM = "below_minimum"
     NO_PRICE = "no_price"
+    EFFECTIVE_DATE_PASSED = "effective_date_passed"
+    """A plan version's ``effective_from`` is not after the last settled date (plan events)."""
     # Codes of the live system's own requests (not scenario events):
     NOT_FOUND = "not_found"
     NOT_PENDING = "not_pending"
@@ -26,6 +28,10 @@ class RejectCode(StrEnum):
     PHONE_TAKEN = "phone_taken"
     BUSY = "busy"
     SETTLEMENT_OUT_OF_ORDER = "settlement_out_of_order"
+    PLAN_CHANGED = "plan_changed"
+    """Another plan version was published since the one a publication was based on."""
+    PLAN_CHECK_FAILED = "plan_check_failed"
+    """The plan check found errors, or warnings that were not acknowledged."""
 
 
 class Rejected(Exception):

@@ -12,10 +12,12 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 from .errors import RejectCode, Rejected
 from .money import ONE, AmountError, Cents, parse_cents, parse_rate
+from .plan import Plan, PlanError, parse_plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,15 @@ class Unfreeze:
     member: str
 
 
-Event = Join | Purchase | Settle | Withdraw | Transfer | Freeze | Unfreeze
+@dataclass(frozen=True, slots=True)
+class PublishPlan:
+    """A new plan version (scenario ``{"type": "plan", "plan": {...}, "effective_from": D}``)."""
+
+    plan: Plan
+    effective_from: str
+
+
+Event = Join | Purchase | Settle | Withdraw | Transfer | Freeze | Unfreeze | PublishPlan
 
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -144,6 +154,37 @@ def valid_date(value: object) -> str:
     return value
 
 
+def _plain(value: object) -> object:
+    """JSON numbers (decoded as Decimal) as their exact text, as YAML plans read them."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
+    return value
+
+
+def _publish_plan(raw: Mapping[str, object]) -> PublishPlan:
+    if "effective_from" not in raw:
+        raise _invalid("`effective_from` is required")
+    value = raw["effective_from"]
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
+        raise _invalid("`effective_from` must be a date written YYYY-MM-DD")
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise _invalid(f"`effective_from` {value!r} is not a calendar date") from None
+    data = raw.get("plan")
+    if not isinstance(data, Mapping):
+        raise _invalid("`plan` must be an object (a plan as in a plan file)")
+    try:
+        plan = parse_plan(_plain(data))
+    except PlanError as exc:
+        raise _invalid(f"`plan` is not a valid plan: {exc}") from None
+    return PublishPlan(plan, value)
+
+
 def parse_event(raw: object) -> Event:
     """Validate one decoded event object; raise :class:`Rejected` on the first fault."""
     if not isinstance(raw, Mapping):
@@ -182,6 +223,8 @@ def parse_event(raw: object) -> Event:
         return Freeze(_required_name(raw, "member"))
     if kind == "unfreeze":
         return Unfreeze(_required_name(raw, "member"))
+    if kind == "plan":
+        return _publish_plan(raw)
     if not isinstance(kind, str):
         raise _invalid("`type` must be one of join, purchase, settle, withdraw, transfer, ...")
     raise _invalid(f"unknown event type {kind[:40]!r}")

@@ -3,13 +3,17 @@
 A plan file is YAML (SCENARIOS.md). Every rate is an exact :class:`Fraction`,
 every threshold an integer of hundredths. Unquoted YAML numbers are read from
 their source text, never through a float, so ``multiplier: 2.5`` is exactly 5/2.
-An invalid plan raises :class:`PlanError` naming the offending key.
+An invalid plan raises :class:`PlanError` naming the offending key; a key given
+twice in one mapping (YAML would let the last one win silently) and explicit YAML
+tags (``!!float``, ``!foo``) are load errors too. :func:`canonical_plan_text` is
+the one text a validated plan is stored and compared as (plan versions).
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
+import json
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from functools import cached_property
@@ -27,6 +31,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from yaml.events import MappingStartEvent, ScalarEvent, SequenceStartEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .money import ONE, ZERO_RATE, AmountError, Cents, format_cents, format_rate, mul_floor
 from .money import parse_cents as _parse_cents
@@ -34,12 +40,17 @@ from .money import parse_rate as _parse_rate
 
 
 class PlanError(ValueError):
-    """The plan is refused; ``key`` is the dotted path of the first bad key."""
+    """The plan is refused; ``key`` is the dotted path of the first bad key.
 
-    def __init__(self, key: str, message: str) -> None:
+    ``code`` says why: ``invalid_plan`` (validation), ``duplicate_key`` or
+    ``yaml_tag`` (the YAML text itself); the plan check reports it as a finding.
+    """
+
+    def __init__(self, key: str, message: str, code: str = "invalid_plan") -> None:
         super().__init__(f"{key}: {message}" if key else message)
         self.key = key
         self.message = message
+        self.code = code
 
 
 def _rate(value: object) -> Fraction:
@@ -270,7 +281,27 @@ def _strictly_ascending(values: Sequence[Cents], what: str) -> None:
 
 
 class _ExactLoader(yaml.SafeLoader):
-    """SafeLoader that keeps numbers as their source text, so no float ever appears."""
+    """SafeLoader that keeps numbers as their source text, so no float ever appears.
+
+    It also remembers which nodes carried an explicit tag, so :func:`load_plan_text`
+    can refuse them (a plan is plain data; ``!!float 0.1`` would smuggle a float in).
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.tagged: dict[int, str] = {}
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        tag = (
+            event.tag
+            if isinstance(event, (ScalarEvent, SequenceStartEvent, MappingStartEvent))
+            else None
+        )
+        node: Node | None = super().compose_node(parent, index)
+        if tag is not None and node is not None:
+            self.tagged[id(node)] = tag
+        return node
 
 
 _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:float", "tag:yaml.org,2002:int"})
@@ -278,6 +309,46 @@ _ExactLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in _NUMBER_TAGS]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _joined(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _inspect(node: Node, path: str, tagged: Mapping[int, str], seen: set[int]) -> None:
+    """Refuse explicit tags and keys given twice in one mapping, naming the key."""
+    if id(node) in seen:  # an alias of a node already inspected
+        return
+    seen.add(id(node))
+    if id(node) in tagged:
+        raise PlanError(
+            path, f"YAML type tags are not allowed ({tagged[id(node)]})", code="yaml_tag"
+        )
+    if isinstance(node, MappingNode):
+        keys: set[str] = set()
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                _inspect(value_node, path, tagged, seen)
+                continue
+            key = str(key_node.value) if isinstance(key_node, ScalarNode) else "?"
+            if id(key_node) in tagged:
+                raise PlanError(
+                    _joined(path, key),
+                    f"YAML type tags are not allowed ({tagged[id(key_node)]})",
+                    code="yaml_tag",
+                )
+            if key in keys:
+                raise PlanError(
+                    _joined(path, key),
+                    "duplicate key (given twice in one mapping)",
+                    code="duplicate_key",
+                )
+            keys.add(key)
+            _inspect(value_node, _joined(path, key), tagged, seen)
+    elif isinstance(node, SequenceNode):
+        for position, item in enumerate(node.value):
+            _inspect(item, f"{path}[{position}]", tagged, seen)
 
 
 def parse_plan(data: object) -> Plan:
@@ -295,13 +366,39 @@ def parse_plan(data: object) -> Plan:
         raise PlanError(key, message) from None
 
 
-def load_plan_text(text: str) -> Plan:
-    """Parse YAML plan text exactly (numbers kept as decimal text)."""
+def load_plan_data(text: str) -> Any:
+    """The plain data of YAML plan text (numbers kept as decimal text), not yet validated.
+
+    Raises :class:`PlanError` for text that is not YAML, a key given twice in one
+    mapping (``duplicate_key``) and explicit tags (``yaml_tag``).
+    """
+    loader = _ExactLoader(text)
     try:
-        data: Any = yaml.load(text, Loader=_ExactLoader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _inspect(node, "", loader.tagged, set())
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         raise PlanError("", f"not valid YAML: {exc}") from None
-    return parse_plan(data)
+    finally:
+        loader.dispose()
+
+
+def load_plan_text(text: str) -> Plan:
+    """Parse YAML plan text exactly (numbers kept as decimal text)."""
+    return parse_plan(load_plan_data(text))
+
+
+def canonical_plan_text(plan: Plan) -> str:
+    """The plan as canonical JSON: every value as validated, sorted keys, no blanks.
+
+    Two texts that load to the same plan have the same canonical text, and
+    :func:`load_plan_text` reads it back to an equal plan (JSON is YAML), so it is
+    what a plan version stores, hashes and compares.
+    """
+    data = plan.model_dump(mode="json", exclude_none=True)
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:

@@ -124,14 +124,18 @@ def write_report(
     totals: Totals,
     settlements: Iterable[Mapping[str, object]],
     rejected: Iterable[Mapping[str, object]],
+    plan_versions: Iterable[Mapping[str, object]] | None = None,
 ) -> None:
     """Write the whole report as indented JSON, streaming every list.
 
     ``settlements`` and ``rejected`` are rows already in JSON form
     (``row.as_json()``), so callers may spool them to disk between events.
+    ``plan_versions`` (a history with plan events only) follows ``plan``.
     """
     out.write("{\n")
     out.write(f'  "plan": {json.dumps(plan, ensure_ascii=False)},\n')
+    if plan_versions is not None:
+        out.write(f'  "plan_versions": {_dump(list(plan_versions), 2)},\n')
     out.write('  "members": {')
     separator = "\n"
     for member in members:

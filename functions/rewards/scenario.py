@@ -13,8 +13,10 @@ from decimal import Decimal
 from typing import Protocol
 
 from .errors import RejectCode, Rejected
-from .events import Event, parse_event
+from .events import Event, PublishPlan, parse_event
+from .plan import Plan
 from .report import MemberLine, RejectionRow, SettlementRow, Totals
+from .versions import PlanHistory
 
 
 class ScenarioBackend(Protocol):
@@ -25,6 +27,12 @@ class ScenarioBackend(Protocol):
     def member_lines(self) -> Iterable[MemberLine]: ...
 
     def totals(self) -> Totals: ...
+
+    def current_plan(self) -> Plan:
+        """The version in effect on the current business date (the report's ``plan``)."""
+        ...
+
+    def plan_history(self) -> PlanHistory: ...
 
 
 def _no_constants(name: str) -> object:
@@ -39,6 +47,29 @@ def decode_line(text: str) -> object:
         raise Rejected(RejectCode.INVALID_EVENT, f"not valid JSON: {exc}") from None
 
 
+def _refuse_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for key, value in pairs:
+        if key in found:
+            raise Rejected(RejectCode.INVALID_EVENT, f"key {key!r} is given twice in one object")
+        found[key] = value
+    return found
+
+
+def refuse_duplicate_keys(text: str) -> None:
+    """A plan event's object must not give a key twice (JSON would keep the last one).
+
+    Checked only for plan events, so other events decode as fast (and as leniently)
+    as they always did.
+    """
+    json.loads(
+        text,
+        parse_float=Decimal,
+        parse_constant=_no_constants,
+        object_pairs_hook=_refuse_duplicates,
+    )
+
+
 def event_id_for(line: int) -> str:
     """The idempotency key of a scripted event: its position in the history."""
     return f"line-{line}"
@@ -50,6 +81,8 @@ def run_line(backend: ScenarioBackend, line: int, text: str) -> RejectionRow | S
         return None
     try:
         event = parse_event(decode_line(text))
+        if isinstance(event, PublishPlan):
+            refuse_duplicate_keys(text)
         return backend.apply(event, event_id_for(line))
     except Rejected as rejection:
         return RejectionRow(line, rejection.code.value, rejection.message)

@@ -10,22 +10,27 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from dataclasses import replace
 
 from functions.rewards.decisions import point_price
 from functions.rewards.events import (
     Event,
     Freeze,
     Join,
+    PublishPlan,
     Purchase,
     Settle,
     Transfer,
     Unfreeze,
     Withdraw,
 )
+from functions.rewards.plan import Plan, canonical_plan_text
 from functions.rewards.report import MemberLine, SettlementRow, Totals
 from functions.rewards.tree import NO_PARENT, team_volumes
+from functions.rewards.versions import PlanHistory, business_date_after
 
 from .ledger import Ledger, request_id_for
+from .plan_versions import PlanPublisher, StoredPlans
 from .settlement import run_settlement
 
 
@@ -34,10 +39,25 @@ def sequence_clock() -> Iterator[int]:
 
 
 class DynamoBackend:
-    """A :class:`~functions.rewards.scenario.ScenarioBackend` over the live services."""
+    """A :class:`~functions.rewards.scenario.ScenarioBackend` over the live services.
+
+    Plan events are published as versions in the table (as ``jifen plan publish``
+    does, without its "after today" rule: a scenario has no clock), and the ledger
+    reads its plans from there. Purchases and withdrawals carry the scenario's
+    business date: the day after the last date settled.
+    """
 
     def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
+        plans = StoredPlans(ledger.store, ledger.plan, clock=ledger.clock, max_age_s=None)
+        self.ledger = replace(ledger, plans=plans)
+        self.publisher = PlanPublisher(
+            ledger.store, plans, ledger.clock, ledger.zone, check_today=False
+        )
+        sequence = ledger.store.settlement_sequence()
+        self.last_settled = sequence.date if sequence is not None else None
+
+    def _business_date(self) -> str | None:
+        return business_date_after(self.last_settled)
 
     def apply(self, event: Event, event_id: str) -> SettlementRow | None:
         ledger = self.ledger
@@ -45,14 +65,21 @@ class DynamoBackend:
             case Join():
                 ledger.join(event, event_id)
             case Purchase():
-                ledger.purchase(event, event_id)
+                ledger.purchase(event, event_id, business_date=self._business_date())
             case Settle():
-                return run_settlement(ledger, event.date)
+                row = run_settlement(ledger, event.date)
+                if self.last_settled is None or event.date > self.last_settled:
+                    self.last_settled = event.date
+                return row
             case Withdraw():
-                ledger.request_withdrawal(event, event_id)
+                ledger.request_withdrawal(event, event_id, business_date=self._business_date())
                 ledger.decide_withdrawal(
                     request_id_for(event_id), approve=True, operator="scenario"
                 )
+            case PublishPlan():
+                text = canonical_plan_text(event.plan)
+                review = self.publisher.review(text, event.effective_from)
+                self.publisher.publish(review, reason=event_id, operator="scenario", checked=False)
             case Transfer():
                 ledger.transfer(event, event_id)
             case Freeze():
@@ -61,12 +88,18 @@ class DynamoBackend:
                 ledger.set_frozen(event.member, False, event_id, operator="scenario")
         return None
 
+    def plan_history(self) -> PlanHistory:
+        return self.ledger.plan_history()
+
+    def current_plan(self) -> Plan:
+        return self.plan_history().plan_on(self._business_date())
+
     def member_lines(self) -> Iterator[MemberLine]:
         members = list(self.ledger.store.iter_members())
         index = {record.member: position for position, record in enumerate(members)}
         parents = [index[record.referrer] if record.referrer else NO_PARENT for record in members]
         team = team_volumes(parents, [record.personal_volume for record in members])
-        plan = self.ledger.plan
+        plan = self.current_plan()
         for position, record in enumerate(members):
             yield MemberLine(
                 name=record.member,
@@ -93,7 +126,7 @@ class DynamoBackend:
             circulating=system.circulating,
             burned=system.burned,
             reserve=system.reserve,
-            price=point_price(self.ledger.plan, self.ledger.pool()),
+            price=point_price(self.current_plan(), self.ledger.pool()),
             withdrawn_cash=sum(record.withdrawn_cash for record in members),
             fees=system.fees,
             commission=sum(record.commission for record in members),

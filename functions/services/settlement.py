@@ -138,7 +138,7 @@ def prepare_run(ledger: Ledger, date: str) -> SettlementRun | None:
         run_id = _new_run_id()
         if not store.take_over_run(claimed.run, run_id):
             return _published(ledger, date)
-    results, summary = compute(ledger, list(store.iter_members()))
+    results, summary = compute(ledger, list(store.iter_members()), date)
     payloads = [encode_page(page) for page in _pages(results)]
     store.write_pages(date, run_id, payloads)
     if not store.mark_run_computed(date, run_id, len(payloads), json.dumps(summary)):

@@ -104,9 +104,14 @@ def decode_page(payload: bytes) -> list[MemberResult]:
 
 
 def compute(
-    ledger: Ledger, members: Sequence[MemberRecord]
+    ledger: Ledger, members: Sequence[MemberRecord], date: str | None = None
 ) -> tuple[list[MemberResult], dict[str, int]]:
-    """Run the engine over the loaded membership; return the listed members and totals."""
+    """Run the engine over the loaded membership; return the listed members and totals.
+
+    The plan is the version in effect on ``date`` (the run's date); grants keep the
+    daily amounts they were created with.
+    """
+    plan = ledger.plan_on(date) if date is not None else ledger.plan
     index = {record.member: position for position, record in enumerate(members)}
     missing = [r.member for r in members if r.referrer and r.referrer not in index][:5]
     if missing:  # the listing (a GSI) lags behind a very recent join: try again shortly
@@ -114,11 +119,11 @@ def compute(
     parents = [index[record.referrer] if record.referrer else NO_PARENT for record in members]
     grants = [[(grant.remaining, grant.daily) for grant in record.grants] for record in members]
     outcome = settle(
-        ledger.plan,
+        plan,
         SettlementInput(parents, [record.personal_volume for record in members], grants),
     )
     sizes = team_sizes(parents)
-    levels = ledger.plan.levels
+    levels = plan.levels
     level_names = [levels[position].name if position >= 0 else None for position in outcome.level]
     active = set(outcome.active())
     results: list[MemberResult] = []

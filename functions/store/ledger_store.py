@@ -46,6 +46,7 @@ from .items import (
 )
 from .keyring import Keyring
 from .payout_store import PayoutBatches
+from .plan_store import PlanVersions
 from .records import (
     AuditRecord,
     IdempotencyRecord,
@@ -62,7 +63,7 @@ from .table import Table
 from .transaction import commit
 
 
-class LedgerStore(SettlementRuns, PayoutBatches):
+class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions):
     """The only gateway to the ledger's items; services speak records and commits."""
 
     def __init__(self, table: Table, keyring: Keyring) -> None:

@@ -22,8 +22,13 @@ from .records import (
     AuditRecord,
     JournalEntry,
     MemberRecord,
+    NewPlanVersion,
+    OrderSummary,
     PayoutBatchRecord,
     PayoutClaimRecord,
+    PlanDraftRecord,
+    PlanHead,
+    PlanVersionRecord,
     SettlementPage,
     SettlementRun,
     SettlementSequence,
@@ -103,6 +108,20 @@ class AuditReads(Protocol):
     def scan_audit_records(self) -> Iterator[AuditRecord]: ...
 
 
+class PlanStorage(Protocol):
+    """Plan versions (immutable, chained), their head, the bot's drafts, recent orders."""
+
+    def plan_versions(self) -> list[PlanVersionRecord]: ...
+    def plan_head(self) -> PlanHead | None: ...
+    def publish_plan(self, new: NewPlanVersion) -> PlanVersionRecord:
+        """One transaction; ``PlanConflictError`` / ``PlanDateError`` when refused."""
+        ...
+
+    def put_plan_draft(self, draft: PlanDraftRecord) -> None: ...
+    def plan_draft(self, draft_id: str) -> PlanDraftRecord | None: ...
+    def orders_since(self, since_us: int) -> Iterator[OrderSummary]: ...
+
+
 class LedgerPort(
     MemberReads,
     JournalReads,
@@ -110,6 +129,7 @@ class LedgerPort(
     SettlementStorage,
     WithdrawalStorage,
     AuditReads,
+    PlanStorage,
     Protocol,
 ):
     """Everything the ledger's use cases read and write."""

@@ -250,3 +250,73 @@ class OrderRecord:
 
 
 AuditRecord = StoredWithdrawal | IdempotencyRecord | OrderRecord
+
+
+# -- plan versions (functions/store/plan_store.py) -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlanVersionRecord:
+    """One published plan version, immutable, chained to the one before by its keyed hash.
+
+    ``text`` is the plan's canonical JSON (:func:`~functions.rewards.plan.canonical_plan_text`),
+    ``digest`` its SHA-256; ``effective_from`` is None for version 1 (from the start).
+    """
+
+    version: int
+    effective_from: str | None
+    operator: str
+    reason: str
+    name: str
+    text: str
+    digest: str
+    published_at: int
+    prev_hash: str
+    hash: str
+    key_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanHead:
+    """The last version published and its hash (moved in the publishing transaction)."""
+
+    version: int
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewPlanVersion:
+    """What a publication asks the store to write: the next version after ``previous``."""
+
+    version: int
+    effective_from: str | None
+    operator: str
+    reason: str
+    name: str
+    text: str
+    published_at: int
+    previous: PlanHead | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDraftRecord:
+    """A previewed publication waiting for its operator's confirmation (bot), with a TTL."""
+
+    draft_id: str
+    text: str
+    effective_from: str
+    reason: str
+    operator: str
+    base_version: int
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSummary:
+    """A recorded order as the dry run repeats it: who bought how much, and when."""
+
+    order: str
+    member: str
+    amount: Cents
+    points: Cents
+    at: int

@@ -292,7 +292,13 @@ def test_settings_table_names_what_the_handler_reads() -> None:
     """Given the module, then SETTINGS lists the settings classes (for the template check)."""
     names = [kind.__name__ for kind in telegram_webhook.SETTINGS["handler"]]
 
-    assert names == ["StoreSettings", "PlanSettings", "BotSettings", "ChainKeySettings"]
+    assert names == [
+        "StoreSettings",
+        "PlanSettings",
+        "BotSettings",
+        "ChainKeySettings",
+        "ScheduleSettings",
+    ]
 
 
 def test_secrets_come_from_ssm_parameters(

@@ -41,6 +41,22 @@ by the spec, which is silent on them):
 - A settlement row's ``share``/``team``/``peer`` are the sums of the per-member floored
   amounts *before* the cap; ``paid + forfeited`` equals their sum. ``members`` counts the
   members whose released, paid or forfeited points changed in that run.
+
+Plan versions (docs/rules-decisions.md, "Plan versions"), read from that page alone:
+
+- ``{"type": "plan", "plan": {...}, "effective_from": D}`` adds the next version. The plan
+  object is taken as given (the properties only generate valid plans; validating plans is
+  the engine's own job, tested on its own); a missing or malformed ``effective_from``, a
+  ``plan`` that is not an object, or a key given twice in the line is ``invalid_event``,
+  and a date on or before the latest settled date is ``effective_date_passed``.
+- The version in effect on a date is the last one published whose date is on or before
+  it (version 1 has no date and is always a candidate).
+- Purchases and withdrawals happen on the day after the latest settled date (before any
+  settlement: version 1); a settlement uses its own date's version. Grant records keep
+  the daily amount they were created with.
+- The report's ``plan`` names the version in effect on the day after the latest settled
+  date (so do ``level`` and ``price``); a history with plan events lists every version
+  under ``plan_versions``.
 """
 
 from __future__ import annotations
@@ -56,7 +72,16 @@ from typing import Any
 
 _AMOUNT_TEXT = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,2})?")
 _DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_EVENT_TYPES = ("join", "purchase", "settle", "withdraw", "transfer", "freeze", "unfreeze")
+_EVENT_TYPES = (
+    "join",
+    "purchase",
+    "settle",
+    "withdraw",
+    "transfer",
+    "freeze",
+    "unfreeze",
+    "plan",
+)
 
 
 class _Rejected(Exception):
@@ -239,6 +264,17 @@ def _no_constant(name: str) -> object:
     raise ValueError(name)
 
 
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise _Rejected("invalid_event")
+    return dict(pairs)
+
+
+def _day_after(date: str) -> str:
+    return (datetime.date.fromisoformat(date) + datetime.timedelta(days=1)).isoformat()
+
+
 # ---------------------------------------------------------------- the engine
 
 
@@ -246,7 +282,7 @@ class Oracle:
     """The whole platform state, mutated one event at a time."""
 
     def __init__(self, plan: Mapping[str, Any]) -> None:
-        self.plan = _Plan.from_dict(plan)
+        self.versions: list[tuple[str | None, _Plan]] = [(None, _Plan.from_dict(plan))]
         self.members: dict[str, _Member] = {}  # in join order
         self.orders: set[str] = set()
         self.settled: set[str] = set()
@@ -257,6 +293,23 @@ class Oracle:
         self.fees = 0
         self.settlements: list[dict[str, Any]] = []
         self.rejected: list[dict[str, Any]] = []
+
+    # --- plan versions -------------------------------------------------------
+
+    def plan_on(self, date: str | None) -> _Plan:
+        chosen = self.versions[0][1]
+        for effective_from, plan in self.versions:
+            if effective_from is None or (date is not None and effective_from <= date):
+                chosen = plan  # later versions win: the last match is the one
+        return chosen
+
+    def today(self) -> str | None:
+        """The business day of purchases and withdrawals: after the latest settled date."""
+        return _day_after(max(self.settled)) if self.settled else None
+
+    @property
+    def plan(self) -> _Plan:
+        return self.plan_on(self.today())
 
     # --- tree helpers -------------------------------------------------------
 
@@ -294,6 +347,8 @@ class Oracle:
                 event = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
             except (ValueError, RecursionError):
                 raise _Rejected("invalid_event") from None
+            if isinstance(event, dict) and event.get("type") == "plan":
+                json.loads(text, parse_float=Decimal, object_pairs_hook=_no_repeats)
             self.apply(event)
         except _Rejected as rejection:
             self.rejected.append({"line": number, "code": rejection.code, "message": ""})
@@ -409,6 +464,21 @@ class Oracle:
         sender.available -= points
         receiver.available += points
 
+    def _plan(self, event: dict[str, Any]) -> None:
+        value = event.get("effective_from")
+        if not isinstance(value, str) or _DATE_TEXT.fullmatch(value) is None:
+            raise _Rejected("invalid_event")
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            raise _Rejected("invalid_event") from None
+        data = event.get("plan")
+        if not isinstance(data, dict):
+            raise _Rejected("invalid_event")
+        if self.settled and value <= max(self.settled):
+            raise _Rejected("effective_date_passed")
+        self.versions.append((value, _Plan.from_dict(data)))
+
     def _freeze(self, event: dict[str, Any]) -> None:
         self._known(_name_field(event, "member")).frozen = True
 
@@ -429,8 +499,8 @@ class Oracle:
                 }
             )
             return
+        plan = self.plan_on(date)
         self.settled.add(date)
-        plan = self.plan
         names = list(self.members)
 
         # Step 1: static release, every grant oldest first
@@ -522,8 +592,15 @@ class Oracle:
 
     def report(self) -> dict[str, Any]:
         members = self.members.values()
+        versions = {}
+        if len(self.versions) > 1:
+            versions["plan_versions"] = [
+                {"version": number, "name": plan.name, "effective_from": effective_from}
+                for number, (effective_from, plan) in enumerate(self.versions, start=1)
+            ]
         return {
             "plan": self.plan.name,
+            **versions,
             "members": {
                 m.name: {
                     "available": _fmt(m.available),

@@ -1,4 +1,10 @@
-"""What every ledger use case shares: the store and plan, retries, replays of keyed events."""
+"""What every ledger use case shares: the store and plans, retries, replays of keyed events.
+
+The plan is versioned (:mod:`functions.rewards.versions`): ``plan`` is the first
+version, ``plans`` where the history comes from (the table, cached, in the deployed
+stack; just ``plan`` when not given). Decisions take the version in effect on their
+business date: the date a scenario passes, else the local date of the clock in ``zone``.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from functions.rewards.decisions import Pool as PricePool
 from functions.rewards.decisions import point_price
 from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.money import Cents
 from functions.rewards.plan import Plan
+from functions.rewards.versions import PlanHistory, PlanVersion, local_date
 from functions.store.commit import Commit
 from functions.store.errors import (
     AlreadyExistsError,
@@ -25,17 +33,32 @@ from functions.store.errors import (
 from functions.store.ports import LedgerPort
 from functions.store.records import MemberRecord
 
+from ..plan_versions import PlanSource, StaticPlans
 from ..results import Record, RecordError
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 SETTLEMENT_RUNNING = "the daily settlement is running; try again in a few minutes"
+BUSINESS_ZONE = ZoneInfo("Asia/Shanghai")
+"""The default business day's zone (``JIFEN_TIME_ZONE`` sets the runtime's)."""
 
 
 def wall_clock_us() -> int:
     """Microseconds since the epoch: journal timestamps and join order."""
     return time.time_ns() // 1000
+
+
+def read_once(clock: Callable[[], int]) -> Callable[[], int]:
+    """An event's timestamp: ``clock`` read on first use, the same value after."""
+    stamp: list[int] = []
+
+    def at() -> int:
+        if not stamp:
+            stamp.append(clock())
+        return stamp[0]
+
+    return at
 
 
 @dataclass
@@ -48,6 +71,43 @@ class LedgerCore:
     max_attempts: int = 12
     sleep: Callable[[float], None] = time.sleep
     _rng: random.Random = field(default_factory=random.Random)
+    plans: PlanSource | None = None
+    """Where the plan's versions come from (None: ``plan`` alone, from the start)."""
+    zone: ZoneInfo = BUSINESS_ZONE
+
+    def __post_init__(self) -> None:
+        if self.plans is None:
+            self.plans = StaticPlans(PlanHistory.of(self.plan))
+
+    # -- plan versions -------------------------------------------------------
+    def business_date(self, at_us: int | None = None) -> str:
+        """The local date (in ``zone``) of ``at_us``, or of now by the ledger's clock."""
+        return local_date(self.clock() if at_us is None else at_us, self.zone)
+
+    def plan_history(self, date: str | None = None) -> PlanHistory:
+        """Every version, exact for decisions on ``date``."""
+        assert self.plans is not None
+        return self.plans.history(date)
+
+    def plan_on(self, date: str) -> Plan:
+        """The version in effect on ``date`` (docs/rules-decisions.md, "Plan versions")."""
+        return self.plan_history(date).plan_on(date)
+
+    def version_for(self, business_date: str | None, at: Callable[[], int]) -> PlanVersion:
+        """The version of an event: by its business date (a scenario's), else by the local
+        date of its own timestamp, ``at()`` (read only when a date is needed: one plan
+        that no date can change needs none)."""
+        assert self.plans is not None
+        if business_date is None:
+            only = self.plans.only()
+            if only is not None:
+                return only
+            business_date = self.business_date(at())
+        return self.plan_history(business_date).at(business_date)
+
+    def current_plan(self) -> Plan:
+        """The version in effect today (screens, prices, the shop)."""
+        return self.version_for(None, self.clock).plan
 
     def _retrying(self, attempt: Callable[[], T]) -> T:
         """Run ``attempt`` until it commits; conflicts and throttling back off and retry."""
@@ -95,7 +155,7 @@ class LedgerCore:
 
     def price(self) -> Cents | None:
         """Cash per point now, floored to a hundredth (None: no price yet)."""
-        value = point_price(self.plan, self.pool())
+        value = point_price(self.current_plan(), self.pool())
         return None if value is None else value.numerator * 100 // value.denominator
 
 

@@ -31,7 +31,7 @@ from ..results import (
     purchase_details,
     transfer_details,
 )
-from .core import LedgerCore, stored_result
+from .core import LedgerCore, read_once, stored_result
 
 
 class MemberEvents(LedgerCore):
@@ -80,17 +80,26 @@ class MemberEvents(LedgerCore):
 
         return self._keyed(key, JoinResult.from_record, decide)
 
-    def purchase(self, event: Purchase, key: str) -> PurchaseResult:
-        """A paid order: deduction, grant, reserve and commissions in one transaction."""
-        generations = len(self.plan.commission.rates) if self.plan.commission else 0
+    def purchase(
+        self, event: Purchase, key: str, *, business_date: str | None = None
+    ) -> PurchaseResult:
+        """A paid order: deduction, grant, reserve and commissions in one transaction.
+
+        The plan is the version in effect on ``business_date`` (a scenario's), else on
+        the local date of now; the journal entry records which (``plan_version``).
+        """
 
         def attempt() -> PurchaseResult:
             recorded = self.store.get_order(event.order)
             if recorded is not None and recorded[0] == key:
                 return stored_result(recorded[1], PurchaseResult.from_record)
+            at = read_once(self.clock)
+            version = self.version_for(business_date, at)
+            plan = version.plan
+            generations = len(plan.commission.rates) if plan.commission else 0
             buyer = self.store.get_member(event.member)
             outcome = decide_purchase(
-                self.plan,
+                plan,
                 event,
                 buyer=buyer.snapshot() if buyer else None,
                 order_exists=recorded is not None,
@@ -133,10 +142,13 @@ class MemberEvents(LedgerCore):
                     Commit(
                         event_key=key,
                         kind=EntryKind.PURCHASE,
-                        at=self.clock(),
+                        at=at(),
                         chain=buyer,
                         postings=outcome.postings,
-                        details=purchase_details(result, event.category),
+                        details={
+                            **purchase_details(result, event.category),
+                            "plan_version": version.number,
+                        },
                         statistics=statistics,
                         sets=sets,
                         order=event.order,

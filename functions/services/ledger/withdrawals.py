@@ -25,7 +25,7 @@ from ..results import (
     withdrawal_paid_details,
     withdrawal_requested_details,
 )
-from .core import SETTLEMENT_RUNNING, LedgerCore
+from .core import SETTLEMENT_RUNNING, LedgerCore, read_once
 
 
 def request_id_for(key: str) -> str:
@@ -36,19 +36,27 @@ def request_id_for(key: str) -> str:
 class Withdrawals(LedgerCore):
     """The withdrawal use cases of :class:`~functions.services.ledger.Ledger`."""
 
-    def request_withdrawal(self, event: Withdraw, key: str) -> WithdrawalResult:
-        """Hold the points and set the net cash aside; an operator decides later."""
+    def request_withdrawal(
+        self, event: Withdraw, key: str, *, business_date: str | None = None
+    ) -> WithdrawalResult:
+        """Hold the points and set the net cash aside; an operator decides later.
+
+        Priced by the plan version in effect when it is requested (``business_date``, a
+        scenario's, else today); approving, rejecting and paying it use the stored figures.
+        """
 
         def decide() -> WithdrawalResult:
+            at = read_once(self.clock)
+            plan = self.version_for(business_date, at).plan
             member = self.store.get_member(event.member)
             if (
-                self.plan.valuation.mode == "reserve"
+                plan.valuation.mode == "reserve"
                 and member is not None
                 and self.store.open_settlement() is not None
             ):
                 raise Rejected(RejectCode.BUSY, SETTLEMENT_RUNNING)
             quote = decide_withdraw(
-                self.plan, event, member=member.snapshot() if member else None, pool=self.pool()
+                plan, event, member=member.snapshot() if member else None, pool=self.pool()
             )
             assert member is not None
             record = WithdrawalRecord(
@@ -60,13 +68,13 @@ class Withdrawals(LedgerCore):
                 fee=quote.fee,
                 cash_source=quote.cash_source.value,
                 status=WithdrawalStatus.PENDING,
-                requested_at=self.clock(),
+                requested_at=at(),
                 version=0,
             )
             result = WithdrawalResult.of(record)
             self._commit_keyed(
                 Commit(
-                    no_settlement_open=self.plan.valuation.mode == "reserve",
+                    no_settlement_open=plan.valuation.mode == "reserve",
                     event_key=key,
                     kind=EntryKind.WITHDRAWAL_REQUESTED,
                     at=record.requested_at,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from functions.rewards.decisions import Pool
 from functions.rewards.money import parse_cents
+from functions.rewards.plan import Plan
 from functions.store.ports import BotPort
 
 from ..ledger import Ledger
@@ -20,8 +21,12 @@ class MembersCore:
         self.ledger = ledger
         self.store = ledger.store
         self.bot_store = bot_store
-        self.plan = ledger.plan
         self._flat_packages = tuple(parse_cents(text) for text in flat_packages)
+
+    @property
+    def plan(self) -> Plan:
+        """The plan version in effect today (the shop, prices, minimums)."""
+        return self.ledger.current_plan()
 
     def _pool(self) -> Pool:
         """The platform totals, read only where the price depends on them (reserve mode)."""

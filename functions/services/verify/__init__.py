@@ -50,7 +50,11 @@ Each mismatch carries a stable check name (``Mismatch.check``):
     an ``ORDER#`` item disagrees with the purchase entry holding its event key,
     or a purchase entry has no order item;
 ``settlement``
-    a member holds two settlement entries for one date, or dates out of order.
+    a member holds two settlement entries for one date, or dates out of order;
+``plan``
+    the plan versions' audit chain is broken or forged (a version edited, inserted or
+    removed, a head that does not name the last one), or a stored text no longer loads
+    (:mod:`.plans`).
 
 Reads: one scan of journal items (streamed; one member's entries are contiguous
 in a DynamoDB scan), one scan of withdrawal, idempotency and order items, the
@@ -73,6 +77,7 @@ from functions.store.records import AuditRecord, MemberRecord, StoredEntry
 
 from .balances import REPLAYED_STATISTICS, BalanceCheck
 from .pairing import ALSO_ACCEPTED, IDEMPOTENCY_KEYED_KINDS, check_records
+from .plans import check_plans
 from .replay import KNOWN_KINDS, WITHDRAWAL_DECISIONS, replay_journal
 from .report import Mismatch, VerifyReport
 
@@ -104,6 +109,7 @@ def verify(
     available = balances.check_members(store.iter_members() if members is None else members)
     balances.check_system(available)
     balances.check_assets()
+    check_plans(store, report)
     report.counts.update(journal_entries=ev.entries, postings=ev.postings, chains=len(ev.chains))
     for kind, count in sorted(ev.unknown_kinds.items()):
         report.notes.append(
