@@ -14,6 +14,7 @@ from enum import StrEnum
 from .journal import GENESIS
 from .records import (
     GrantRecord,
+    InboxRef,
     JournalEntry,
     MemberRecord,
     PayoutBatchRecord,
@@ -46,6 +47,7 @@ class Kind(StrEnum):
     CLAIM = "claim"
     PAYOUT_BATCH = "payout_batch"
     PAYOUT_CLAIM = "payout_claim"
+    INBOX = "inbox"
 
 
 NON_LEDGER_IDEMPOTENCY = ("tg-update:", "tg-visitor:", "tg-notice:", "notify:")
@@ -70,6 +72,16 @@ def member_key(member: str) -> Key:
 
 def journal_key(member: str, seq: int) -> Key:
     return Key(member_pk(member), f"J#{seq:012d}")
+
+
+INBOX_PREFIX = "IN#"
+INBOX_AMOUNTS = ("available", "locked", "withdrawing", "commission", "payable")
+"""The member accounts a reference may carry (its member's net amounts in the entry)."""
+
+
+def inbox_key(member: str, at: int, source: str, seq: int) -> Key:
+    """``IN#<at:020d>#<source>#<seq:012d>`` under the touched member: newest last by time."""
+    return Key(member_pk(member), f"{INBOX_PREFIX}{at:020d}#{source}#{seq:012d}")
 
 
 def system_key(shard: int) -> Key:
@@ -353,4 +365,36 @@ def payout_claim(date: str, item: Mapping[str, Value]) -> PayoutClaimRecord:
         requested_at=number(item, "requested_at"),
         approved_by=optional_text(item, "approved_by"),
         claimed_at=number(item, "claimed_at"),
+    )
+
+
+def inbox_item(ref: InboxRef) -> Item:
+    """An ``IN#`` reference: unchained, put once in the transaction of the entry it names."""
+    amounts: dict[str, Value] = {
+        name: getattr(ref, name) for name in INBOX_AMOUNTS if getattr(ref, name)
+    }
+    return keyed(
+        inbox_key(ref.member, ref.at, ref.source, ref.seq),
+        Kind.INBOX,
+        member=ref.member,
+        at=ref.at,
+        source=ref.source,
+        entry_seq=ref.seq,
+        entry_kind=ref.kind,
+        **amounts,
+    )
+
+
+def inbox_ref(item: Mapping[str, Value]) -> InboxRef:
+    return InboxRef(
+        member=text(item, "member"),
+        at=number(item, "at"),
+        source=text(item, "source"),
+        seq=number(item, "entry_seq"),
+        kind=text(item, "entry_kind"),
+        available=number(item, "available"),
+        locked=number(item, "locked"),
+        withdrawing=number(item, "withdrawing"),
+        commission=number(item, "commission"),
+        payable=number(item, "payable"),
     )

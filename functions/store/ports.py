@@ -19,6 +19,7 @@ from .ops_store import DeliveryRecord, DeliveryState
 from .payout_store import BatchClaim
 from .records import (
     AuditRecord,
+    InboxRef,
     JournalEntry,
     MemberRecord,
     PayoutBatchRecord,
@@ -47,6 +48,10 @@ class JournalReads(Protocol):
     def journal_page(
         self, member: str, *, limit: int, before_seq: int | None = None
     ) -> list[JournalEntry]: ...
+    def inbox_page(
+        self, member: str, *, limit: int, before_at: int | None = None
+    ) -> list[InboxRef]: ...
+    def journal_entries(self, positions: Sequence[tuple[str, int]]) -> list[JournalEntry]: ...
     def stored_result(self, key: str) -> str | None: ...
     def get_order(self, order: str) -> tuple[str, str] | None: ...
 

@@ -249,4 +249,27 @@ class OrderRecord:
     result: str
 
 
-AuditRecord = StoredWithdrawal | IdempotencyRecord | OrderRecord
+@dataclass(frozen=True, slots=True)
+class InboxRef:
+    """An entry on another member's chain that moved this member's balances (an ``IN#`` item).
+
+    Transfers post to the recipient and purchases pay commission to uplines, but the entry
+    is chained on the sender's or buyer's journal only; the reference puts it in the
+    touched member's history without a version check on that member. ``available`` …
+    ``payable`` are this member's net amounts in the entry (hundredths).
+    """
+
+    member: str
+    at: int
+    source: str
+    """The member whose chain holds the entry."""
+    seq: int
+    kind: str
+    available: Cents = 0
+    locked: Cents = 0
+    withdrawing: Cents = 0
+    commission: Cents = 0
+    payable: Cents = 0
+
+
+AuditRecord = StoredWithdrawal | IdempotencyRecord | OrderRecord | InboxRef

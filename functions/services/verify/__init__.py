@@ -20,7 +20,8 @@ This module replays the evidence and checks that the two still tell one story:
   ``released = available + withdrawing + withdrawn_points + spent
   + transferred_out - transferred_in - adjusted``;
 * the items a table writer could forge without touching a balance agree with
-  the (keyed) journal: withdrawal requests, idempotency records and orders.
+  the (keyed) journal: withdrawal requests, idempotency records, orders and the
+  inbox references that show an entry in another member's history.
 
 Each mismatch carries a stable check name (``Mismatch.check``):
 
@@ -50,7 +51,12 @@ Each mismatch carries a stable check name (``Mismatch.check``):
     an ``ORDER#`` item disagrees with the purchase entry holding its event key,
     or a purchase entry has no order item;
 ``settlement``
-    a member holds two settlement entries for one date, or dates out of order.
+    a member holds two settlement entries for one date, or dates out of order;
+``inbox``
+    an ``IN#`` reference names an entry that does not exist or does not post to
+    its member, or disagrees with the member's net amounts, time or kind in it;
+    or an entry posting to a member other than its chain's (transfer recipient,
+    commission upline) lacks that member's reference.
 
 Reads: one scan of journal items (streamed; one member's entries are contiguous
 in a DynamoDB scan), one scan of withdrawal, idempotency and order items, the
