@@ -50,9 +50,18 @@ class Kind(StrEnum):
     INBOX = "inbox"
 
 
-NON_LEDGER_IDEMPOTENCY = ("tg-update:", "tg-visitor:", "tg-notice:", "notify:")
+NON_LEDGER_IDEMPOTENCY = (
+    "tg-update:",
+    "tg-visitor:",
+    "tg-notice:",
+    "tg-state:",
+    "tg-payout:",
+    "tg-username:",
+    "notify:",
+)
 """Key prefixes of the idempotency-shaped records that are not the ledger's (bot update
-dedupe, visitors and member notices in bot_store.py, the notification log in ops_store.py)."""
+dedupe, visitors, member notices, conversation state, payout accounts and usernames in
+bot_store.py, the notification log in ops_store.py)."""
 
 
 # -- keys ---------------------------------------------------------------------------
@@ -240,6 +249,7 @@ def member_record(item: Mapping[str, Value]) -> MemberRecord:
         invite_code=optional_text(item, "invite_code"),
         language=optional_text(item, "language"),
         display_name=optional_text(item, "display_name"),
+        username=optional_text(item, "username") or None,
     )
 
 

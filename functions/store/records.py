@@ -54,6 +54,8 @@ class MemberRecord:
     invite_code: str | None = None
     language: str | None = None
     display_name: str | None = None
+    username: str | None = None
+    """The Telegram @username the member last used (set by the bot, not versioned)."""
 
     def snapshot(self) -> MemberSnapshot:
         return MemberSnapshot(self.member, self.available, self.frozen)
