@@ -2,8 +2,9 @@
 
 The listing shows, for each package, the exact grant of paying it in cash and of the
 points split offered, decided by the engine (:meth:`Members.quote`): tiers apply to
-the cash, so a split that puts the cash below the package's tier says so plainly
-(or the split offered is the one that keeps the tier, when one exists). A button
+the cash, and each package is a tier's minimum, so a split puts the cash below the
+package's tier: the listing, the button and the invoice say so plainly, with the exact
+grant, before the member pays (RULES.md §3 is unchanged). A button
 carries package and points (``shop:<amount>:<points>``); the invoice says the grant
 again. The invoice payload ``buy:<amount>:<points>`` (hundredths) names the package
 and the points offered; pre-checkout checks it against the catalogue and the

@@ -153,6 +153,8 @@ async def contact(update: Update, context: Context) -> None:
         await reply(update, text, reply_markup=markup)
         return
     member, referrer = registration.member, registration.referrer
+    if who.user.username:  # others may name this member by @username for transfers
+        await call(context, members.bot_store.set_username, member.member, who.user.username)
     lines = [t(who.language, "register.done", code=member.invite_code or "")]
     if referrer is not None:
         name = referrer.display_name or t(who.language, "someone")

@@ -459,7 +459,8 @@ MESSAGES: Final[dict[str, str]] = {
     "notice.withdrawal.reason": "Reason: {reason}",
     "notice.withdrawal.paid": "💰 Withdrawal {number} paid: ¥{net:money}.",
     "notice.operator.settlement_blocked": (
-        "⚠️ The settlement of {date} did not run: {detail}. Members are not credited until "
+        "⚠️ The settlement of {date} did not run (blocked by {detail}). Members are not credited "
+        "until "
         "it is resolved (docs/operations.md)."
     ),
     "notice.operator.settlement_failed": (

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from functions.rewards.money import parse_cents
-from functions.services.notifications import SettlementNotice, WithdrawalNotice
+from functions.services.notifications import OperatorNotice, SettlementNotice, WithdrawalNotice
 from functions.store.records import WithdrawalStatus
 
 from . import DEFAULT_LANGUAGE, language_for, t
 from .statements import settlement_lines
 
-Notice = SettlementNotice | WithdrawalNotice
+Notice = SettlementNotice | WithdrawalNotice | OperatorNotice
 
 
 def settlement_text(language: str, notice: SettlementNotice) -> str:
@@ -51,10 +51,17 @@ def withdrawal_text(language: str, notice: WithdrawalNotice) -> str:
     return text
 
 
+def operator_text(language: str, notice: OperatorNotice) -> str:
+    """A settlement run that needs an operator."""
+    return t(language, f"notice.operator.{notice.event}", date=notice.date, detail=notice.detail)
+
+
 def notice_text(notice: Notice, language: str) -> str:
     """``notice`` in ``language`` (one of ours)."""
     if isinstance(notice, SettlementNotice):
         return settlement_text(language, notice)
+    if isinstance(notice, OperatorNotice):
+        return operator_text(language, notice)
     return withdrawal_text(language, notice)
 
 

@@ -389,7 +389,8 @@ MESSAGES: Final[dict[str, str]] = {
     "notice.withdrawal.reason": "原因：{reason}",
     "notice.withdrawal.paid": "💰 提现 {number} 已打款：¥{net:money}。",
     "notice.operator.settlement_blocked": (
-        "⚠️ {date} 的结算未能执行：{detail}。问题解决前会员不会入账（见 docs/operations.md）。"
+        "⚠️ {date} 的结算未能执行（受阻于 {detail}）。问题解决前会员不会入账（见 docs/operations."
+        "md）。"
     ),
     "notice.operator.settlement_failed": (
         "🚨 {date} 的结算失败：{detail}。下次运行时会重试，请查看日志。"

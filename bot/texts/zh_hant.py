@@ -394,7 +394,8 @@ MESSAGES: Final[dict[str, str]] = {
     "notice.withdrawal.reason": "原因：{reason}",
     "notice.withdrawal.paid": "💰 提現 {number} 已打款：¥{net:money}。",
     "notice.operator.settlement_blocked": (
-        "⚠️ {date} 的結算未能執行：{detail}。問題解決前會員不會入帳（見 docs/operations.md）。"
+        "⚠️ {date} 的結算未能執行（受阻於 {detail}）。問題解決前會員不會入帳（見 docs/operations."
+        "md）。"
     ),
     "notice.operator.settlement_failed": (
         "🚨 {date} 的結算失敗：{detail}。下次執行時會重試，請檢視日誌。"

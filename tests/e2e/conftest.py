@@ -60,8 +60,11 @@ def make_bot(server: BotApiServer, storage: Storage) -> Iterator[MakeBot]:
         plan: Plan = DIVIDEND,
         admins: frozenset[int] = frozenset({OPERATOR.id}),
         provider_token: str | None = "test-provider-token",
+        support: str | None = None,
     ) -> RunningBot:
-        settings = bot_settings(server, admin_ids=admins, provider_token=provider_token)
+        settings = bot_settings(
+            server, admin_ids=admins, provider_token=provider_token, support_contact=support
+        )
         running = RunningBot(server, Ledger(storage.ledger, plan), storage.bot, settings).start()
         bots.append(running)
         return running

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from functions.config import REPO_ROOT
 from functions.rewards.events import Purchase
+from functions.rewards.plan import load_plan_text
 from functions.store.ledger_store import LedgerStore
 
 from .conftest import (
@@ -290,3 +292,58 @@ def test_shop_without_provider_token_says_payments_are_off(make_bot: MakeBot) ->
 
     assert exchange.of("sendInvoice") == []
     assert exchange.of("answerCallbackQuery")[0].params["show_alert"] is True
+
+
+DEMO = load_plan_text((REPO_ROOT / "infra" / "plans" / "demo.yaml").read_text())
+"""Tiers 3000 (2.5×) and 9000 (3×); points may pay up to half a package."""
+
+
+def test_points_split_that_drops_the_tier_is_shown_before_paying(
+    make_bot: MakeBot, store: LedgerStore
+) -> None:
+    """Bug 2: given the demo plan and 36 points, then the shop shows, before anything is paid,
+    that ¥3,000 with 36 points grants 0.00 (below the tier) instead of 7,500.00, and the
+    invoice says it again; paying it grants exactly what was shown."""
+    bot = make_bot(plan=DEMO)
+    bot.register(ALICE, PHONES[ALICE.id])
+    bot.ledger.adjust(member_of(ALICE), 3_600, "gift", "fund-36", operator="t")
+
+    listing = bot.command(ALICE, "/shop")
+
+    assert listing.text.splitlines()[1:3] == [
+        "• ¥3,000.00 → 7,500.00 points",
+        "   ⚠️ with 36.00 of your points you pay ¥2,964.00, below the ¥3,000.00 tier: only "
+        "0.00 points",
+    ]
+    assert ("⚠️ ¥3,000.00 with 36.00 pts → only 0.00", "shop:300000:3600") in listing.buttons()
+    chosen = bot.press(ALICE, listing.message, "shop:300000:3600")
+    [invoice] = chosen.of("sendInvoice")
+    assert invoice.params["description"] == (
+        "Package ¥3,000.00: 36.00 points pay part, you pay ¥2,964.00. ⚠️ That cash is below "
+        "the ¥3,000.00 tier: you get 0.00 points, not the 7,500.00 of paying all in cash."
+    )
+    assert invoice.params["prices"] == [{"label": "Package", "amount": 296_400}]
+    receipt = bot.send(
+        bot.server.successful_payment(ALICE, "buy:300000:3600", 296_400, "CNY", "charge-36")
+    )
+    assert "Granted: 0.00 points." in receipt.text
+
+
+def test_points_split_on_a_higher_package_shows_the_lower_tiers_grant(
+    make_bot: MakeBot, store: LedgerStore
+) -> None:
+    """Bug 2: given 90 points, then ¥9,000 with 90 points is shown as granting 22,275.00 (the
+    3,000 tier's 2.5× on ¥8,910), not the 27,000.00 of paying all in cash; in Chinese too."""
+    bot = make_bot(plan=DEMO)
+    bot.register(BOB, PHONES[BOB.id])
+    bot.ledger.adjust(member_of(BOB), 9_000, "gift", "fund-90", operator="t")
+
+    listing = bot.command(BOB, "/shop")
+
+    assert "• ¥9,000.00 → 27,000.00 积分" in listing.text
+    assert (
+        "   ⚠️ 用 90.00 积分抵扣则实付 ¥8,910.00，低于 ¥9,000.00 档位：只获得 22,275.00 积分"
+        in listing.text
+    )
+    quote = bot.ledger.plan.grant.points_for(891_000)  # type: ignore[union-attr]
+    assert quote == (2_227_500, "junior")

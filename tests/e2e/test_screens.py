@@ -18,7 +18,7 @@ from functions.services.settlement_fanout import settle_or_fan_out
 from functions.store.ledger_store import LedgerStore
 from tests.support.botapi_server import User
 
-from .conftest import ALICE, BOB, CAROL, PHONES, member_of
+from .conftest import ALICE, BOB, CAROL, OPERATOR, PHONES, MakeBot, member_of
 from .harness import RunningBot
 
 
@@ -299,3 +299,48 @@ def test_traditional_chinese_is_chosen_for_taiwan_and_switchable(
     assert store.get_member(member_of(taiwan)).language == "zh-hant"  # type: ignore[union-attr]
     bot.press(taiwan, bot.command(taiwan, "/language").message, "lang:en")
     assert bot.command(taiwan, "/balance").text.startswith("💰 Your balance")
+
+
+def test_rules_explain_the_live_plan_with_its_numbers(make_bot: MakeBot) -> None:
+    """Given the dividend plan and a support contact, then /rules (from the menu) explains tiers,
+    release, share, levels, the cap, the price and withdrawals with the plan's own numbers, and
+    where to get help; in Chinese too."""
+    bot = make_bot(support="@jifen_help")
+    bot.register(ALICE, PHONES[ALICE.id])
+
+    lines = bot.say(ALICE, "📘 Rules").text.splitlines()
+
+    assert lines[:3] == [
+        "📘 How it works",
+        "Packages: points are granted on the cash you pay, by tier:",
+        "• from ¥3,000.00 in cash: × 2.5 points",
+    ]
+    assert (
+        "Granted points are locked and released every day at 1.2% of the cash paid, "
+        "until all are out."
+    ) in lines
+    assert (
+        "Share: when your invitees' points are released, you earn generation 1: 50% · "
+        "generation 2: 30% of it."
+    ) in lines
+    assert "• Bronze: from ¥50,000.00, 10%" in lines
+    assert "Peer bonus: 3% when an invitee reaches your level." in lines
+    assert "Point value: 1 point = ¥1.00." in lines
+    assert lines[-2].startswith("Withdrawals: fee 5%, at least 100.00 points;")
+    assert lines[-1] == "Need help? Contact @jifen_help."
+    bot.register(BOB, PHONES[BOB.id])
+    chinese = bot.command(BOB, "/rules").text
+    assert "• 青铜：¥50,000.00 起，10%" in chinese
+    assert chinese.endswith("需要帮助？请联系 @jifen_help。")
+
+
+def test_help_names_operator_commands_for_operators_only(make_bot: MakeBot) -> None:
+    """Given an operator and a member, then only the operator's /help lists admin commands."""
+    bot = make_bot(support="+86 400 000 0000")
+
+    member_help = bot.command(ALICE, "/help").text
+    operator_help = bot.command(OPERATOR, "/help").text
+
+    assert "/queue" not in member_help
+    assert member_help.endswith("Need help? Contact +86 400 000 0000.")
+    assert "Operator commands:\n/queue – withdrawals waiting for review" in operator_help

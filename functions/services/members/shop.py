@@ -129,19 +129,16 @@ class Shop(MembersCore):
         )
 
     def offers(self, member: MemberRecord) -> tuple[Offer, ...]:
-        """Every package with the points split offered for it: the most points that keep the
-        package's tier when some do, else the most points allowed (whose quote then says
-        plainly that the tier is lost)."""
+        """Every package with the most points that may pay for it now, quoted.
+
+        On a tier plan each package is a tier's minimum, so no split keeps the package's
+        tier: the quote says what it grants instead (``drops_tier``) and the shop says so
+        plainly before the member pays.
+        """
         offers = []
         for package in self.catalogue():
             most = self.deduction_for(member, package.amount)
-            split = None
-            if most > 0:
-                first = self.quote(member, package.amount, most)
-                keeping = package.amount - (first.cash_tier_min or 0)
-                if first.drops_tier and 0 < keeping < most:
-                    first = self.quote(member, package.amount, keeping)
-                split = first
+            split = self.quote(member, package.amount, most) if most > 0 else None
             offers.append(Offer(package, split))
         return tuple(offers)
 
