@@ -141,8 +141,7 @@ async def notify_once(context: Context, key: str, send: Callable[[], Awaitable[o
     duplicate left). A failed send releases the claim and raises.
     """
     store = services(context).members.bot_store
-    deadline = context.bot_data.get(DEADLINE_KEY)
-    until = deadline if isinstance(deadline, float) else time.time() + NOTICE_LEASE_S
+    until = _lease_until(context)
     if not await call(context, store.claim_notice, key, until):
         LOGGER.info("notice %s already sent (or being sent); not repeated", key)
         return False
@@ -157,6 +156,53 @@ async def notify_once(context: Context, key: str, send: Callable[[], Awaitable[o
     except Exception:  # sent: only a redelivery after the lease could repeat it
         LOGGER.warning("notice %s sent but not recorded", key, exc_info=True)
     return True
+
+
+def _lease_until(context: Context) -> float:
+    """When a notice's sending lease ends: with the webhook invocation, else in a minute."""
+    deadline = context.bot_data.get(DEADLINE_KEY)
+    return deadline if isinstance(deadline, float) else time.time() + NOTICE_LEASE_S
+
+
+async def tell_together(
+    context: Context, member: MemberRecord | None, notices: list[tuple[str, Callable[[str], str]]]
+) -> int:
+    """Tell ``member`` several things in one message, each at most once per its key.
+
+    Telegram allows about one message per second to a chat, so news for one member from
+    a bulk action (an operator approving a page) goes out as one message. Each notice is
+    claimed under its own key, as :func:`notify_once` claims it, so a later single
+    notice for the same key is not repeated; returns how many were sent.
+    """
+    if member is None or member.telegram_id is None:
+        return 0
+    store = services(context).members.bot_store
+    until = _lease_until(context)
+    claimed = [
+        (key, render)
+        for key, render in notices
+        if await call(context, store.claim_notice, key, until)
+    ]
+    if not claimed:
+        return 0
+    language = member_language(member)
+    text = clip("\n\n".join(render(language) for _, render in claimed))
+    try:
+        await context.bot.send_message(member.telegram_id, text)
+    except BaseException as failure:
+        for key, _ in claimed:
+            with contextlib.suppress(Exception):
+                await call(context, store.release_notice, key)
+        if isinstance(failure, TelegramError):
+            LOGGER.warning("could not tell %s: %s", member.member, failure)
+            return 0
+        raise
+    for key, _ in claimed:
+        try:
+            await call(context, store.notice_sent, key)
+        except Exception:
+            LOGGER.warning("notice %s sent but not recorded", key, exc_info=True)
+    return len(claimed)
 
 
 def member_language(member: MemberRecord) -> str:

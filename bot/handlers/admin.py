@@ -18,6 +18,7 @@ freezes, unfreezes and adjustments tell the member too.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -38,6 +39,7 @@ from bot.context import (
     services,
     stop_asking,
     tell,
+    tell_together,
     update_key,
 )
 from bot.handlers.history import entry_lines
@@ -275,6 +277,17 @@ async def _decide(
     context: Context, who: Who, request_id: str, *, approve: bool, reason: str | None
 ) -> WithdrawalResult:
     """Decide one request and tell its member (once per request and decision)."""
+    result, member, notice = await _decided(
+        context, who, request_id, approve=approve, reason=reason
+    )
+    await tell(context, member, notice[0], notice[1])
+    return result
+
+
+async def _decided(
+    context: Context, who: Who, request_id: str, *, approve: bool, reason: str | None
+) -> tuple[WithdrawalResult, MemberRecord | None, tuple[str, Callable[[str], str]]]:
+    """Decide one request; its member and the notice to tell them (key, text by language)."""
     result, member = await call(
         context,
         services(context).members.decide_withdrawal,
@@ -301,8 +314,7 @@ async def _decide(
             reason=reason or "-",
         )
 
-    await tell(context, member, f"withdrawal:{result.request_id}:{status}", text)
-    return result
+    return result, member, (f"withdrawal:{result.request_id}:{status}", text)
 
 
 @answers("admin.reason")
@@ -346,15 +358,21 @@ async def approve_all(update: Update, context: Context) -> None:
         await press.query.answer(t(press.who.language, "button.expired"))
         return
     approved = 0
+    news: dict[str, tuple[MemberRecord | None, list[tuple[str, Callable[[str], str]]]]] = {}
     for request_id in [str(value) for value in kept.get("ids", [])]:
         request = await call(context, services(context).members.withdrawal, request_id)
         if request is None or request.status != WithdrawalStatus.PENDING:
             continue
         try:
-            await _decide(context, press.who, request_id, approve=True, reason=None)
+            result, member, notice = await _decided(
+                context, press.who, request_id, approve=True, reason=None
+            )
         except Rejected:
             continue
+        news.setdefault(result.member, (member, []))[1].append(notice)
         approved += 1
+    for member, notices in news.values():  # one message per member: 1 message/s per chat
+        await tell_together(context, member, notices)
     await press.query.answer(t(press.who.language, "admin.approved_all", count=approved))
     await _refresh(context, press.who.language, message.chat.id, message.message_id)
 

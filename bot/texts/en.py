@@ -201,7 +201,7 @@ MESSAGES: Final[dict[str, str]] = {
     ),
     "rules.immediate": "Granted points are available at once.",
     "rules.generation": "generation {generation}: {rate}",
-    "rules.share": "Share: when your invitees' points are released, you earn {rates} of it.",
+    "rules.share": "Share of what your invitees release each day: {rates}.",
     "rules.levels": "Team levels by team volume (all generations), with their team reward:",
     "rules.level": "• {name}: from ¥{minimum:money}, {rate}",
     "rules.peer": "Peer bonus: {rate} when an invitee reaches your level.",

@@ -320,9 +320,9 @@ def test_rules_explain_the_live_plan_with_its_numbers(make_bot: MakeBot) -> None
         "until all are out."
     ) in lines
     assert (
-        "Share: when your invitees' points are released, you earn generation 1: 50% · "
-        "generation 2: 30% of it."
-    ) in lines
+        "Share of what your invitees release each day: generation 1: 50% · generation 2: 30%."
+        in lines
+    )
     assert "• Bronze: from ¥50,000.00, 10%" in lines
     assert "Peer bonus: 3% when an invitee reaches your level." in lines
     assert "Point value: 1 point = ¥1.00." in lines
