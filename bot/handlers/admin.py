@@ -45,7 +45,7 @@ from bot.context import (
 from bot.handlers.history import entry_lines
 from bot.replies import answers
 from bot.texts import clip, t
-from bot.views import account_text, masked_phone, name_of, short_request, when
+from bot.views import account_text, level_name, masked_phone, name_of, short_request, when
 from functions.rewards.errors import Rejected
 from functions.services.members import parse_points
 from functions.services.results import WithdrawalResult
@@ -493,7 +493,7 @@ async def lookup(update: Update, context: Context) -> None:
         payable=member.payable,
         team_size=member.team_size,
         team_volume=member.team_volume,
-        level=member.level or "-",
+        level=level_name(who.language, member.level) if member.level else "-",
         account=account_text(who.language, account),
     )
     page = await call(context, bot.members.history, member, limit=LOOKUP_HISTORY)
