@@ -2,9 +2,10 @@
 
 :func:`build_application` is shared by both ways the bot runs: the Lambda
 webhook (no updater; ``process_update`` per request) and ``jifen bot`` (long
-polling). Handlers are added in one group, first match wins, in this order:
-conversations and member commands, payments, operator commands, then the
-fallbacks that answer anything else.
+polling). Handlers are added in one group, first match wins, in this order: member
+commands and the menu keyboard's labels, payments, operator commands, the
+answers to the bot's own questions (:mod:`bot.replies`), then the fallbacks
+that answer anything else.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.ext import Application, ApplicationBuilder, BaseHandler
 from telegram.request import HTTPXRequest
 
+from bot import replies
 from bot.context import SERVICES_KEY, BotServices, Context
 from bot.handlers import (
     admin,
@@ -24,15 +26,17 @@ from bot.handlers import (
     history,
     invite,
     language,
+    menu,
     plans,
     proof,
+    rules,
     shop,
     start,
     team,
     transfer,
     withdraw,
 )
-from bot.texts import LANGUAGES, t
+from bot.texts import COMMAND_MENU_LANGUAGES, t
 from functions.config import BotSettings
 from functions.services.ledger import Ledger
 from functions.services.members import Members
@@ -47,29 +51,37 @@ MEMBER_COMMANDS = (
     "invite",
     "shop",
     "withdraw",
+    "withdrawals",
+    "payout",
     "transfer",
+    "rules",
     "language",
     "proof",
     "help",
 )
 """The commands shown in Telegram's menu (descriptions come from the catalogs)."""
+OPERATOR_COMMANDS = ("queue", "lookup", "adjust", "freeze", "unfreeze")
+"""Added to the menu in operators' own chats only (per-chat command scope)."""
 
 
 def all_handlers() -> list[BaseHandler[Update, Context, Any]]:
     """Every handler in match order (fallbacks last)."""
     return [
-        *withdraw.handlers(),
         *start.handlers(),
+        *menu.handlers(),
+        *withdraw.handlers(),
         *invite.handlers(),
         *balance.handlers(),
         *history.handlers(),
         *team.handlers(),
         *shop.handlers(),
         *transfer.handlers(),
+        *rules.handlers(),
         *language.handlers(),
         *proof.handlers(),
         *admin.handlers(),
         *plans.handlers(),
+        *replies.handlers(),
         *fallback.handlers(),
     ]
 
@@ -114,6 +126,7 @@ def build_application(
         provider_token=provider.get_secret_value() if provider else None,
         zone=ZoneInfo(settings.time_zone),
         offload=polling,
+        support=settings.support_contact or None,
     )
     if proofs is not None:
         application.bot_data[proof.PROOFS_KEY] = proofs
@@ -122,10 +135,25 @@ def build_application(
     return application
 
 
-async def publish_commands(application: JifenApplication) -> None:
-    """Set the command menu in each language (done once by ``jifen bot``, or at deploy)."""
-    for code in LANGUAGES:
-        commands = [BotCommand(name, t(code, f"command.{name}")) for name in MEMBER_COMMANDS]
-        await application.bot.set_my_commands(commands, language_code=code)
-    default = [BotCommand(name, t("zh", f"command.{name}")) for name in MEMBER_COMMANDS]
-    await application.bot.set_my_commands(default)
+def commands(language: str, names: tuple[str, ...]) -> list[BotCommand]:
+    return [BotCommand(name, t(language, f"command.{name}")) for name in names]
+
+
+async def publish_commands(
+    application: JifenApplication, operators: frozenset[int] = frozenset()
+) -> None:
+    """Set the command menu in each language (done once by ``jifen bot``, or at deploy).
+
+    Members see their commands; each operator's own chat (``BotCommandScopeChat``) also
+    lists the admin commands, so nobody else ever sees them offered.
+    """
+    bot = application.bot
+    for code in COMMAND_MENU_LANGUAGES:
+        await bot.set_my_commands(commands(code, MEMBER_COMMANDS), language_code=code)
+    await bot.set_my_commands(commands("zh", MEMBER_COMMANDS))
+    everything = MEMBER_COMMANDS + OPERATOR_COMMANDS
+    for operator in sorted(operators):
+        scope = BotCommandScopeChat(operator)
+        for code in COMMAND_MENU_LANGUAGES:
+            await bot.set_my_commands(commands(code, everything), scope=scope, language_code=code)
+        await bot.set_my_commands(commands("zh", everything), scope=scope)

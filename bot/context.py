@@ -19,10 +19,10 @@ from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from telegram import CallbackQuery, Message, Update, User
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, filters
 
-from bot.texts import clip, language_for, supported, t
+from bot.texts import DEFAULT_LANGUAGE, clip, language_for, supported, t
 from functions.rewards.errors import Rejected
 from functions.services.members import Members
 from functions.store.records import MemberRecord
@@ -56,6 +56,8 @@ class BotServices:
     zone: ZoneInfo
     offload: bool = True
     """Run service calls in worker threads (polling) rather than inline (webhook)."""
+    support: str | None = None
+    """Where members get help (an @username, a phone, a URL), as the operator configured it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,9 @@ async def identify(update: Update, context: Context) -> Who | None:
     members = services(context).members
     member = await call(context, members.by_telegram, user.id)
     language = supported(member.language) if member is not None else None
+    if member is not None and member.username != (user.username or None):
+        # a transfer may name its recipient by @username: keep it current (rarely written)
+        await call(context, members.bot_store.set_username, member.member, user.username)
     if member is None:
         visitor = await call(context, members.visitor, user.id)
         language = supported(visitor.language) if visitor is not None else None
@@ -136,8 +141,7 @@ async def notify_once(context: Context, key: str, send: Callable[[], Awaitable[o
     duplicate left). A failed send releases the claim and raises.
     """
     store = services(context).members.bot_store
-    deadline = context.bot_data.get(DEADLINE_KEY)
-    until = deadline if isinstance(deadline, float) else time.time() + NOTICE_LEASE_S
+    until = _lease_until(context)
     if not await call(context, store.claim_notice, key, until):
         LOGGER.info("notice %s already sent (or being sent); not repeated", key)
         return False
@@ -152,6 +156,99 @@ async def notify_once(context: Context, key: str, send: Callable[[], Awaitable[o
     except Exception:  # sent: only a redelivery after the lease could repeat it
         LOGGER.warning("notice %s sent but not recorded", key, exc_info=True)
     return True
+
+
+def _lease_until(context: Context) -> float:
+    """When a notice's sending lease ends: with the webhook invocation, else in a minute."""
+    deadline = context.bot_data.get(DEADLINE_KEY)
+    return deadline if isinstance(deadline, float) else time.time() + NOTICE_LEASE_S
+
+
+async def tell_together(
+    context: Context, member: MemberRecord | None, notices: list[tuple[str, Callable[[str], str]]]
+) -> int:
+    """Tell ``member`` several things in one message, each at most once per its key.
+
+    Telegram allows about one message per second to a chat, so news for one member from
+    a bulk action (an operator approving a page) goes out as one message. Each notice is
+    claimed under its own key, as :func:`notify_once` claims it, so a later single
+    notice for the same key is not repeated; returns how many were sent.
+    """
+    if member is None or member.telegram_id is None:
+        return 0
+    store = services(context).members.bot_store
+    until = _lease_until(context)
+    claimed = [
+        (key, render)
+        for key, render in notices
+        if await call(context, store.claim_notice, key, until)
+    ]
+    if not claimed:
+        return 0
+    language = member_language(member)
+    text = clip("\n\n".join(render(language) for _, render in claimed))
+    try:
+        await context.bot.send_message(member.telegram_id, text)
+    except BaseException as failure:
+        for key, _ in claimed:
+            with contextlib.suppress(Exception):
+                await call(context, store.release_notice, key)
+        if isinstance(failure, TelegramError):
+            LOGGER.warning("could not tell %s: %s", member.member, failure)
+            return 0
+        raise
+    for key, _ in claimed:
+        try:
+            await call(context, store.notice_sent, key)
+        except Exception:
+            LOGGER.warning("notice %s sent but not recorded", key, exc_info=True)
+    return len(claimed)
+
+
+def member_language(member: MemberRecord) -> str:
+    """The language a member chose (or registered with), for messages they did not ask for."""
+    return supported(member.language) or DEFAULT_LANGUAGE
+
+
+async def tell(
+    context: Context, member: MemberRecord | None, key: str, render: Callable[[str], str]
+) -> bool:
+    """Tell ``member`` (not the sender of this update) something that changed for them,
+    once per ``key``, in their language; a chat that blocked the bot is only logged."""
+    if member is None or member.telegram_id is None:
+        return False
+    chat, text = member.telegram_id, render(member_language(member))
+    try:
+        return await notify_once(context, key, lambda: context.bot.send_message(chat, clip(text)))
+    except TelegramError as exc:
+        LOGGER.warning("could not tell %s (%s): %s", member.member, key, exc)
+        return False
+
+
+# -- what the bot waits for from a user ----------------------------------------------------
+PENDING_TTL_S = 3600
+"""An unanswered question is forgotten after an hour."""
+
+
+def _pending_key(who: Who) -> str:
+    return f"pending:{who.user.id}"
+
+
+async def ask(context: Context, who: Who, flow: str, **data: str | int) -> None:
+    """Remember that the next text from ``who`` answers ``flow`` (kept in the table, so the
+    answer is understood by whichever Lambda container receives it)."""
+    store = services(context).members.bot_store
+    await call(context, store.remember, _pending_key(who), {"flow": flow, **data}, PENDING_TTL_S)
+
+
+async def asked(context: Context, who: Who) -> dict[str, Any] | None:
+    """What the bot is waiting for from ``who`` (None: nothing)."""
+    return await call(context, services(context).members.bot_store.recall, _pending_key(who))
+
+
+async def stop_asking(context: Context, who: Who) -> bool:
+    """Forget the question; whether there was one."""
+    return await call(context, services(context).members.bot_store.forget, _pending_key(who))
 
 
 def update_key(update: Update) -> str:
@@ -211,10 +308,18 @@ async def member_screen(
 
 
 def pressed_message(update: Update) -> Message | None:
-    """The bot message whose inline button was pressed (None if too old to edit)."""
+    """The bot message whose inline button was pressed; None when it is inaccessible.
+
+    Telegram sends an inaccessible message (deleted, or too old) with ``date`` 0. PTB 22
+    still parses a callback query's message as a :class:`Message` (with
+    ``ZERO_DATE``), never an ``InaccessibleMessage``, so the type alone never tells:
+    :attr:`~telegram.MaybeInaccessibleMessage.is_accessible` does.
+    """
     query = update.callback_query
     message = query.message if query is not None else None
-    return message if isinstance(message, Message) else None
+    if not isinstance(message, Message) or not message.is_accessible:
+        return None
+    return message
 
 
 @dataclass(frozen=True)
@@ -239,15 +344,17 @@ async def pressed(
 ) -> Pressed | None:
     """The press of a button whose data matches ``pattern``; None when nothing is left to do.
 
-    A press whose data does not match (an old or foreign button), or with ``member``
-    one by a visitor, is answered with ``button.expired``. ``who`` is the presser as
+    A press whose data does not match (an old or foreign button), on an inaccessible
+    message (:func:`pressed_message`), or with ``member`` one by a visitor, is
+    answered with ``button.expired`` and does nothing. ``who`` is the presser as
     the handler identified them (None: nobody to answer).
     """
     query = update.callback_query
     if query is None or who is None:
         return None
     match = pattern.match(query.data or "")
-    if match is None or (member and who.member is None):
+    stale = pressed_message(update) is None  # a button on a deleted or too old message
+    if match is None or stale or (member and who.member is None):
         await query.answer(t(who.language, "button.expired"))
         return None
     return Pressed(who, query, match)
@@ -296,12 +403,15 @@ async def carry_out(
     kind: str,
     act: Callable[[Members, Confirmed, str], T],
     done: Callable[[str, T], str],
+    *,
+    after: Callable[[Context, Confirmed, T], Awaitable[object]] | None = None,
 ) -> None:
     """Do what a pressed preview shows, once per preview, and say how it went in its place.
 
     ``pattern`` and ``cancelled`` are :func:`confirmed`'s; ``kind`` names the preview's
     idempotency key (:func:`message_key`), ``act`` makes the service call under that
     key and ``done`` words its result; a refusal is worded by :func:`rejection`.
+    ``after`` runs once the result is shown (telling others about it).
     """
     pressed = await confirmed(update, context, pattern, cancelled)
     if pressed is None:
@@ -315,6 +425,8 @@ async def carry_out(
         await edit(pressed.message, rejection(language, error))
         return
     await edit(pressed.message, done(language, result))
+    if after is not None:
+        await after(context, pressed, result)
 
 
 def rejection(language: str, error: Rejected) -> str:

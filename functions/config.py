@@ -116,6 +116,13 @@ class MerchantApiSettings(JifenSettings):
     """A signed request older (or further in the future) than this is refused as a replay."""
 
 
+def _comma_separated(value: object) -> object:
+    """``"1, 2,3"`` → ``["1", "2", "3"]``: lists in one environment variable, no JSON."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
 class NotificationSettings(JifenSettings):
     """The Telegram sender: bot token, API base URL and Telegram's rate limits.
 
@@ -133,13 +140,10 @@ class NotificationSettings(JifenSettings):
     notify_chat_messages_per_s: int = Field(default=1, ge=1, le=1)
     """Per chat: Telegram allows about one message per second to the same chat."""
     notify_default_language: Literal["zh", "en"] = "zh"
-
-
-def _comma_separated(value: object) -> object:
-    """``"1, 2,3"`` → ``["1", "2", "3"]``: lists in one environment variable, no JSON."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
+    notify_operator_ids: Annotated[frozenset[int], NoDecode, BeforeValidator(_comma_separated)] = (
+        frozenset()
+    )
+    """Operators' Telegram user ids: told of failed or blocked settlement runs."""
 
 
 class BotSettings(JifenSettings):
@@ -164,6 +168,8 @@ class BotSettings(JifenSettings):
     )
     admin_ids: Annotated[frozenset[int], NoDecode, BeforeValidator(_comma_separated)] = frozenset()
     telegram_api_url: str = "https://api.telegram.org"
+    support_contact: str | None = Field(default=None, max_length=200)
+    """Where members get help (an @username, a phone, a URL): shown by /help and /rules."""
     shop_packages: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_separated)] = Field(
         default=("100", "500", "1000"), json_schema_extra={"local_only": True}
     )

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     )
 
     async def announce(app: JifenApplication) -> None:
-        await publish_commands(app)
+        await publish_commands(app, settings.admin_ids)
         print(f"jifen bot: polling as @{app.bot.username} on {settings.telegram_api_url}")
 
     application.post_init = announce

@@ -1,4 +1,9 @@
-"""/balance: what the member holds, what it is worth, and why it changed last settlement."""
+"""/balance: what the member holds, what it is worth, and why it changed last settlement.
+
+Only the non-zero lines are shown and they add up to their header: the balance lines to
+the total, the settlement's parts to what it credited (worded by
+:func:`bot.texts.statements.settlement_lines`, as the daily notice words it).
+"""
 
 from __future__ import annotations
 
@@ -9,27 +14,28 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import PRIVATE, Context, member_screen
 from bot.texts import t
+from bot.texts.statements import settlement_lines
 from functions.services.members import Members, SettlementBreakdown, Statement
 
 
 def render(language: str, statement: Statement) -> str:
     member = statement.member
-    lines = [
-        t(language, "balance.title"),
-        t(language, "balance.available", points=member.available),
-        t(language, "balance.locked", points=member.locked),
-        t(language, "balance.withdrawing", points=member.withdrawing),
-    ]
+    total = member.available + member.locked + member.withdrawing
+    lines = [t(language, "balance.title", points=total)]
+    for key, amount in (
+        ("balance.available", member.available),
+        ("balance.locked", member.locked),
+        ("balance.withdrawing", member.withdrawing),
+        ("balance.commission", member.commission),
+        ("balance.payable", member.payable),
+    ):
+        if amount:
+            lines.append(t(language, key, points=amount))
     if statement.price_cents is None or statement.value is None:
         lines.append(t(language, "balance.no_price"))
     else:
         lines.append(
-            t(
-                language,
-                "balance.price",
-                price=statement.price_cents,
-                value=statement.value,
-            )
+            t(language, "balance.price", price=statement.price_cents, value=statement.value)
         )
     if member.frozen:
         lines.append(t(language, "balance.frozen"))
@@ -40,20 +46,17 @@ def render(language: str, statement: Statement) -> str:
 
 
 def _why(language: str, last: SettlementBreakdown) -> list[str]:
-    """The settlement broken down the way RULES.md §4 computes it."""
-    lines = [
-        t(language, "balance.settled_on", date=last.date, points=last.released),
-        t(language, "balance.static", points=last.static),
-    ]
-    for generation, part in enumerate(last.share, start=1):
-        lines.append(t(language, "balance.share", generation=generation, points=part))
-    lines += [
-        t(language, "balance.team", points=last.team),
-        t(language, "balance.peer", points=last.peer),
-        t(language, "balance.paid", points=last.paid),
-        t(language, "balance.forfeited", points=last.forfeited),
-    ]
-    return lines
+    """The last settlement broken down the way RULES.md §4 computes it."""
+    return settlement_lines(
+        language,
+        date=last.date,
+        static=last.static,
+        share=last.share,
+        team=last.team,
+        peer=last.peer,
+        paid=last.paid,
+        forfeited=last.forfeited,
+    )
 
 
 async def balance(update: Update, context: Context) -> None:

@@ -15,15 +15,17 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import LOGGER, PRIVATE, Context, identify, reply
+from bot.context import LOGGER, PRIVATE, Context, identify, reply, stop_asking
 from bot.texts import DEFAULT_LANGUAGE, language_for, t
 
 
-async def nothing_to_cancel(update: Update, context: Context) -> None:
-    """/cancel outside a conversation."""
+async def cancel(update: Update, context: Context) -> None:
+    """/cancel: forget the question the bot is waiting to have answered, if any."""
     who = await identify(update, context)
-    if who is not None:
-        await reply(update, t(who.language, "cancel.nothing"))
+    if who is None:
+        return
+    had = await stop_asking(context, who)
+    await reply(update, t(who.language, "cancel.done" if had else "cancel.nothing"))
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -75,7 +77,7 @@ async def on_error(update: object, context: Context) -> None:
 
 def handlers() -> list[BaseHandler[Update, Context, Any]]:
     return [
-        CommandHandler("cancel", nothing_to_cancel, filters=PRIVATE),
+        CommandHandler("cancel", cancel, filters=PRIVATE),
         MessageHandler(PRIVATE & filters.COMMAND, unknown_command),
         MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, not_understood),
         CallbackQueryHandler(stale_button),

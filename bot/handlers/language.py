@@ -1,4 +1,6 @@
-"""/language: switch between Chinese and English (stored on the member, or the visitor)."""
+"""/language: switch between 简体中文, 繁體中文 and English (stored on the member, or the visitor).
+
+A member also gets the menu keyboard again, labelled in the new language."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from bot.context import (
     reply,
     services,
 )
+from bot.menu import keyboard
 from bot.texts import LANGUAGES, t
 
 CALLBACK = re.compile(r"^lang:(" + "|".join(LANGUAGES) + r")$")
@@ -53,6 +56,8 @@ async def choose(update: Update, context: Context) -> None:
         await call(context, members.remember_visitor, who.user.id, language=chosen)
     await press.query.answer()
     await edit(pressed_message(update), t(chosen, "language.set"))
+    if who.member is not None:
+        await reply(update, t(chosen, "menu.hint"), reply_markup=keyboard(chosen))
 
 
 def handlers() -> list[BaseHandler[Update, Context, Any]]:

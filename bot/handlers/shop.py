@@ -1,6 +1,12 @@
 """/shop: the plan's packages through Telegram Payments, optionally part-paid with points.
 
-The invoice payload ``buy:<amount>:<points>`` (hundredths) names the package
+The listing shows, for each package, the exact grant of paying it in cash and of the
+points split offered, decided by the engine (:meth:`Members.quote`): tiers apply to
+the cash, and each package is a tier's minimum, so a split puts the cash below the
+package's tier: the listing, the button and the invoice say so plainly, with the exact
+grant, before the member pays (RULES.md §3 is unchanged). A button
+carries package and points (``shop:<amount>:<points>``); the invoice says the grant
+again. The invoice payload ``buy:<amount>:<points>`` (hundredths) names the package
 and the points offered; pre-checkout checks it against the catalogue and the
 member's state *now*, and the successful payment becomes one purchase whose
 order id and idempotency key are Telegram's charge id, so a repeated payment
@@ -42,76 +48,66 @@ from bot.context import (
 )
 from bot.texts import t
 from functions.rewards.errors import RejectCode, Rejected
-from functions.services.members import Package
+from functions.services.members import Offer, Quote
 
-CALLBACK = re.compile(r"^shop:([0-9]{1,17}):([cp])$")
+CALLBACK = re.compile(r"^shop:([0-9]{1,17}):([0-9]{1,17})$")
 PAYLOAD = re.compile(r"^buy:([0-9]{1,17}):([0-9]{1,17})$")
+INVOICE_TITLE_MAX = 32
+INVOICE_DESCRIPTION_MAX = 255
 
 
-def _package_buttons(
-    language: str, package: Package, deduction: int
-) -> list[list[InlineKeyboardButton]]:
-    rows = [
-        [
-            InlineKeyboardButton(
-                t(
-                    language,
-                    "shop.buy_button",
-                    amount=package.amount,
-                    points=package.points,
-                ),
-                callback_data=f"shop:{package.amount}:c",
-            )
-        ]
-    ]
-    if deduction > 0:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    t(
-                        language,
-                        "shop.deduct_button",
-                        amount=package.amount,
-                        points=deduction,
-                    ),
-                    callback_data=f"shop:{package.amount}:p",
-                )
-            ]
+def _split_line(language: str, split: Quote) -> str:
+    if split.drops_tier:
+        return t(
+            language,
+            "shop.split_drops",
+            points=split.points,
+            cash=split.cash,
+            granted=split.granted,
+            minimum=split.cash_tier_min or 0,
         )
+    return t(language, "shop.split", points=split.points, cash=split.cash, granted=split.granted)
+
+
+def _buttons(language: str, offer: Offer) -> list[list[InlineKeyboardButton]]:
+    package = offer.package
+    label = t(language, "shop.buy_button", amount=package.amount, points=package.points)
+    rows = [[InlineKeyboardButton(label, callback_data=f"shop:{package.amount}:0")]]
+    split = offer.split
+    if split is not None:
+        key = "shop.split_button_drops" if split.drops_tier else "shop.split_button"
+        label = t(language, key, amount=package.amount, points=split.points, granted=split.granted)
+        data = f"shop:{package.amount}:{split.points}"
+        rows.append([InlineKeyboardButton(label, callback_data=data)])
     return rows
 
 
 async def shop(update: Update, context: Context) -> None:
-    """List the packages, each with a buy button (and a part-paid-with-points one)."""
+    """List the packages with the grant each gives, cash only and with the points offered."""
     who = await identify(update, context)
     member = await require_member(update, who)
     if who is None or member is None:
         return
     members = services(context).members
-    packages = members.catalogue()
-    if not packages:
+    offers = await call(context, members.offers, member)
+    if not offers:
         await reply(update, t(who.language, "shop.empty"))
         return
     rows: list[list[InlineKeyboardButton]] = []
     lines = [t(who.language, "shop.title")]
-    for package in packages:
-        deduction = members.deduction_for(member, package.amount)
-        rows += _package_buttons(who.language, package, deduction)
-        lines.append(
-            t(
-                who.language,
-                "shop.package",
-                amount=package.amount,
-                points=package.points,
-            )
-        )
+    for offer in offers:
+        package = offer.package
+        rows += _buttons(who.language, offer)
+        lines.append(t(who.language, "shop.package", amount=package.amount, points=package.points))
+        if offer.split is not None:
+            lines.append(_split_line(who.language, offer.split))
     if members.plan.deduction is not None:
         lines.append(t(who.language, "shop.deduction_note"))
     await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
 
 
 async def choose(update: Update, context: Context) -> None:
-    """Send the invoice for the chosen package (with the points deduction worked out now)."""
+    """Send the invoice for the chosen package and split, saying the exact grant first."""
     press = await pressed(update, await identify(update, context), CALLBACK, member=True)
     if press is None:
         return
@@ -120,30 +116,38 @@ async def choose(update: Update, context: Context) -> None:
     if not bot.provider_token:
         await query.answer(t(who.language, "shop.unavailable"), show_alert=True)
         return
+    amount, points = int(match.group(1)), int(match.group(2))
     try:
-        package = bot.members.package(int(match.group(1)))
+        package = bot.members.package(amount)
+        if points > bot.members.deduction_for(member, package.amount):
+            raise Rejected(RejectCode.INSUFFICIENT_POINTS, "the points are no longer there")
+        quote = await call(context, bot.members.quote, member, package.amount, points)
     except Rejected:
-        await query.answer(t(who.language, "button.expired"))
+        await query.answer(t(who.language, "button.expired"), show_alert=True)
         return
-    points = bot.members.deduction_for(member, package.amount) if match.group(2) == "p" else 0
-    cash = package.amount - points
     await query.answer()
-    description_key = "shop.invoice_points" if points else "shop.invoice_cash"
+    if quote.drops_tier:
+        key = "shop.invoice_drops"
+    else:
+        key = "shop.invoice_points" if quote.points else "shop.invoice_cash"
+    description = t(
+        who.language,
+        key,
+        amount=quote.amount,
+        points=quote.points,
+        cash=quote.cash,
+        granted=quote.granted,
+        full=quote.cash_granted,
+        minimum=quote.cash_tier_min or 0,
+    )
     await context.bot.send_invoice(
         chat_id=who.user.id,
-        title=t(who.language, "shop.invoice_title", amount=package.amount)[:32],
-        description=t(
-            who.language,
-            description_key,
-            amount=package.amount,
-            points=points,
-            cash=cash,
-            granted=package.points,
-        )[:255],
-        payload=f"buy:{package.amount}:{points}",
+        title=t(who.language, "shop.invoice_title", amount=package.amount)[:INVOICE_TITLE_MAX],
+        description=description[:INVOICE_DESCRIPTION_MAX],
+        payload=f"buy:{package.amount}:{quote.points}",
         provider_token=bot.provider_token,
         currency=CURRENCY,
-        prices=[LabeledPrice(t(who.language, "shop.price_label"), cash)],
+        prices=[LabeledPrice(t(who.language, "shop.price_label"), quote.cash)],
     )
 
 

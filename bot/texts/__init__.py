@@ -1,14 +1,16 @@
-"""Message catalogs: every user-facing string of the bot, in Chinese and English.
+"""Message catalogs: every user-facing string of the bot, in Simplified and Traditional
+Chinese and English.
 
 Handlers name a message by key and pass values; :func:`t` picks the member's
-language. Both catalogs must hold the same keys with the same placeholders
+language. Every catalog must hold the same keys with the same placeholders
 (``tests/unit/test_bot_texts.py`` checks). Texts are plain (no parse mode),
 so names and codes members type can never break formatting.
 
-Amounts reach the texts as integer cents and are formatted here, at the edge:
-a placeholder ``{points:money}`` shows ``12345`` as ``123.45``, and
-``{points:+money}`` also marks a positive change (``+123.45``). Anything but
-an ``int`` there is a :class:`TypeError`, so a pre-formatted string cannot slip in.
+Amounts reach the texts as integer cents and are formatted here, at the edge, as
+people read them: a placeholder ``{points:money}`` shows ``5100000`` as
+``51,000.00``, and ``{points:+money}`` also marks a positive change (``+123.45``).
+Anything but an ``int`` there is a :class:`TypeError`, so a pre-formatted string
+cannot slip in.
 """
 
 from __future__ import annotations
@@ -17,26 +19,35 @@ import string
 from collections.abc import Mapping
 from typing import Final
 
-from functions.rewards.money import format_cents
+from . import en, zh, zh_hant
 
-from . import en, zh
-
-LANGUAGES: Final = ("zh", "en")
+LANGUAGES: Final = ("zh", "zh-hant", "en")
 DEFAULT_LANGUAGE: Final = "zh"
-CATALOGS: Final[Mapping[str, Mapping[str, str]]] = {"zh": zh.MESSAGES, "en": en.MESSAGES}
+CATALOGS: Final[Mapping[str, Mapping[str, str]]] = {
+    "zh": zh.MESSAGES,
+    "zh-hant": zh_hant.MESSAGES,
+    "en": en.MESSAGES,
+}
+TRADITIONAL_TAGS: Final = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
+"""Language tags (and their prefixes) served the Traditional Chinese catalog."""
+COMMAND_MENU_LANGUAGES: Final = ("zh", "en")
+"""Telegram's command menus take two-letter language codes only."""
 TELEGRAM_TEXT_MAX: Final = 4096
 """Telegram's limit on a message, counted in UTF-16 code units."""
 
 
 def language_for(code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
-    """Our language for a language tag: ``zh…`` → Chinese, any other → English, none → default.
+    """Our language for a language tag: ``zh-hant``/``zh-tw``/``zh-hk``/``zh-mo`` →
+    Traditional Chinese, other ``zh…`` → Simplified, any other → English, none → default.
 
     The one resolver, for Telegram's ``language_code`` and a member's stored language
     alike (the notification sender passes its configured default).
     """
     if not code:
         return default
-    code = code.strip().lower()
+    code = code.strip().lower().replace("_", "-")
+    if code.startswith(TRADITIONAL_TAGS):
+        return "zh-hant"
     if code.startswith("zh"):
         return "zh"
     return "en" if code else default
@@ -55,7 +66,13 @@ class _Formatter(string.Formatter):
         if not isinstance(value, int) or isinstance(value, bool):
             raise TypeError(f"an amount is given in cents (int), not {type(value).__name__}")
         sign = "+" if format_spec == "+money" and value > 0 else ""
-        return sign + format_cents(value)
+        return sign + grouped(value)
+
+
+def grouped(cents: int) -> str:
+    """Hundredths as a decimal with thousands separators: ``-123456789`` → ``-1,234,567.89``."""
+    whole, fraction = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{whole:,}.{fraction:02d}"
 
 
 MONEY_SPECS: Final = frozenset({"money", "+money"})
@@ -69,6 +86,12 @@ def t(language: str, key: str, /, **values: object) -> str:
     if template is None:
         template = CATALOGS["en"][key]
     return _FORMATTER.format(template, **values) if values else template
+
+
+def known(language: str, key: str) -> str | None:
+    """The message ``key`` if the catalogs have it (plan-defined names may not be)."""
+    catalog = CATALOGS.get(language) or CATALOGS[DEFAULT_LANGUAGE]
+    return catalog.get(key, CATALOGS["en"].get(key))
 
 
 def all_texts(key: str) -> tuple[str, ...]:

@@ -10,35 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from functions.rewards.money import format_cents, parse_cents
-from functions.services.notifications import SettlementNotice, WithdrawalNotice
+from functions.rewards.money import parse_cents
+from functions.services.notifications import OperatorNotice, SettlementNotice, WithdrawalNotice
 from functions.store.records import WithdrawalStatus
 
 from . import DEFAULT_LANGUAGE, language_for, t
+from .statements import settlement_lines
 
-Notice = SettlementNotice | WithdrawalNotice
+Notice = SettlementNotice | WithdrawalNotice | OperatorNotice
 
 
 def settlement_text(language: str, notice: SettlementNotice) -> str:
-    """One member's day: what was credited and where it came from."""
+    """One member's day: what was credited and where it came from (as /balance shows it)."""
     statement = notice.statement
-    static = parse_cents(statement.static)
-    parts = {
-        "notice.settlement.static": static,
-        "notice.settlement.share": sum(parse_cents(part) for part in statement.share),
-        "notice.settlement.team": parse_cents(statement.team),
-        "notice.settlement.peer": parse_cents(statement.peer),
-        "notice.settlement.forfeited": parse_cents(statement.forfeited),
-    }
-    lines = [
-        t(language, "notice.settlement.title", date=notice.date),
-        t(
-            language,
-            "notice.settlement.credited",
-            amount=format_cents(static + parse_cents(statement.paid)),
-        ),
-    ]
-    lines += [t(language, key, amount=format_cents(cents)) for key, cents in parts.items() if cents]
+    lines = settlement_lines(
+        language,
+        date=notice.date,
+        static=parse_cents(statement.static),
+        share=[parse_cents(part) for part in statement.share],
+        team=parse_cents(statement.team),
+        peer=parse_cents(statement.peer),
+        paid=parse_cents(statement.paid),
+        forfeited=parse_cents(statement.forfeited),
+    )
     return "\n".join(lines)
 
 
@@ -47,19 +41,27 @@ def withdrawal_text(language: str, notice: WithdrawalNotice) -> str:
     text = t(
         language,
         f"notice.withdrawal.{notice.status}",
-        points=format_cents(parse_cents(notice.points)),
-        net=format_cents(parse_cents(notice.net)),
-        fee=format_cents(parse_cents(notice.fee)),
+        number="W-" + notice.request_id[:8].upper(),
+        points=parse_cents(notice.points),
+        net=parse_cents(notice.net),
+        fee=parse_cents(notice.fee),
     )
     if notice.status == WithdrawalStatus.REJECTED.value and notice.reason:
         text += "\n" + t(language, "notice.withdrawal.reason", reason=notice.reason)
     return text
 
 
+def operator_text(language: str, notice: OperatorNotice) -> str:
+    """A settlement run that needs an operator."""
+    return t(language, f"notice.operator.{notice.event}", date=notice.date, detail=notice.detail)
+
+
 def notice_text(notice: Notice, language: str) -> str:
     """``notice`` in ``language`` (one of ours)."""
     if isinstance(notice, SettlementNotice):
         return settlement_text(language, notice)
+    if isinstance(notice, OperatorNotice):
+        return operator_text(language, notice)
     return withdrawal_text(language, notice)
 
 

@@ -1,7 +1,8 @@
 """Lambda entry point of the notification sender (SQS, ReportBatchItemFailures).
 
-Each record's body is one notice (``{"kind": "settlement", ...}`` or
-``{"kind": "withdrawal", ...}``, :mod:`functions.services.notifications`).
+Each record's body is one notice (``{"kind": "settlement", ...}``,
+``{"kind": "withdrawal", ...}`` or an operator alert ``{"kind": "operator", ...}``,
+:mod:`functions.services.notifications`).
 Records are sent one after another under Telegram's limits; the answer lists
 only the records to redeliver:
 
@@ -101,6 +102,7 @@ def notifier(runtime: Runtime) -> Notifier:
             telegram=telegram,
             render=renderer(config.notify_default_language),
             limiter=limiter,
+            operators=config.notify_operator_ids,
         )
 
     return runtime.per_version("notifications:notifier", token, build)

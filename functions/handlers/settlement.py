@@ -2,7 +2,8 @@
 
 * :func:`handler` — the daily schedule (or ``{"date": ...}`` to rerun a day):
   compute and persist the run, then apply it here when it is small, else
-  start the settlement state machine;
+  start the settlement state machine; a run that is blocked, refused or fails
+  queues an alert for the operators' chats;
 * :func:`apply_pages_handler` — one Distributed Map item: apply a range of
   pages and enqueue their members' notifications;
 * :func:`finish_handler` — the state machine's last step: mark the run done.
@@ -75,17 +76,25 @@ def handle(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> d
         "policy": runtime.fanout_policy,
         "after_finish": runtime.after_settlement,
     }
-    if explicit:
-        outcome = settle_or_fan_out(ledger, date, **options)
-    else:
-        outcome = settle_scheduled(
-            ledger,
-            date,
-            **options,
-            time_left_s=lambda: context.get_remaining_time_in_millis() / 1000,
-            time_budget_s=CATCH_UP_RESERVE_S,
-        )
+    try:
+        if explicit:
+            outcome = settle_or_fan_out(ledger, date, **options)
+        else:
+            outcome = settle_scheduled(
+                ledger,
+                date,
+                **options,
+                time_left_s=lambda: context.get_remaining_time_in_millis() / 1000,
+                time_budget_s=CATCH_UP_RESERVE_S,
+            )
+    except Exception as failure:
+        _alert_operators(runtime, "settlement_failed", date, type(failure).__name__)
+        raise
     status = outcome["status"]
+    if status == "blocked":
+        _alert_operators(runtime, "settlement_blocked", date, str(outcome["blocked_by"]))
+    elif status == "refused":
+        _alert_operators(runtime, "settlement_blocked", date, str(outcome["code"]))
     count = runtime.metrics.add_metric
     if status == "already_settled":
         count("SettlementRunsAlreadyDone", MetricUnit.Count, 1)
@@ -99,6 +108,16 @@ def handle(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> d
         count("SettlementFanOuts", MetricUnit.Count, 1)
     logger.info("settlement", extra={"outcome": outcome})
     return outcome
+
+
+def _alert_operators(runtime: Runtime, event: str, date: str, detail: str) -> None:
+    """Queue an alert for the operators' chats (the notification sender delivers it once per
+    operator); a queue that fails too only logs: the run's own outcome matters more."""
+    alert = {"kind": "operator", "event": event, "date": date, "detail": detail[:300]}
+    try:
+        runtime.queue.send([alert])
+    except Exception:
+        logger.exception("could not queue the operators' alert", extra={"alert": alert})
 
 
 CATCH_UP_RESERVE_S = 450.0

@@ -2,7 +2,10 @@
 
 Messages (queued by settlement and withdrawal decisions) are
 ``{"kind": "settlement", "date", "member", "statement": {...}}`` and
-``{"kind": "withdrawal", "member", "request_id", "status", "points", "net", ...}``.
+``{"kind": "withdrawal", "member", "request_id", "status", "points", "net", ...}``;
+the settlement function also queues operator alerts,
+``{"kind": "operator", "event": "settlement_blocked" | "settlement_failed", "date", ...}``,
+sent to every operator (``JIFEN_NOTIFY_OPERATOR_IDS``) under a key per operator chat.
 
 Delivery guarantee — **at most once**, with retries wherever non-delivery is certain:
 
@@ -140,7 +143,31 @@ class WithdrawalNotice(_Message):
         return False
 
 
-Notice = Annotated[SettlementNotice | WithdrawalNotice, Field(discriminator="kind")]
+class OperatorNotice(_Message):
+    """A settlement run that needs an operator: blocked by an unfinished earlier run, refused,
+    or failed with an error (sent to every operator's chat, not a member's)."""
+
+    kind: Literal["operator"]
+    event: Literal["settlement_blocked", "settlement_failed"]
+    date: DateText
+    detail: str = Field(default="", max_length=300)
+    """What happened, as the settlement function said it (a date, a code, an error's name)."""
+
+    def key_for(self, chat: int) -> str:
+        return f"notify:operator:{self.event}:{self.date}:{chat}"
+
+    @property
+    def key(self) -> str:
+        return f"notify:operator:{self.event}:{self.date}"
+
+    @property
+    def empty(self) -> bool:
+        return False
+
+
+Notice = Annotated[
+    SettlementNotice | WithdrawalNotice | OperatorNotice, Field(discriminator="kind")
+]
 
 
 # -- rate limiting ---------------------------------------------------------------------
@@ -269,7 +296,7 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
-NoticeRenderer = Callable[[SettlementNotice | WithdrawalNotice, str | None], str]
+NoticeRenderer = Callable[[SettlementNotice | WithdrawalNotice | OperatorNotice, str | None], str]
 """A notice as text in a member's stored language (None: the configured default);
 the bot's catalogs provide it (:func:`bot.texts.notices.renderer`)."""
 
@@ -286,9 +313,15 @@ class Notifier:
     send_budget_ns: int = int(SEND_TIMEOUT_S * NS_PER_S) + NS_PER_S
     clock_s: Callable[[], int] = wall_clock_s
     token: Callable[[], str] = new_token
+    operators: frozenset[int] = frozenset()
+    """Operators' chats: where :class:`OperatorNotice` alerts go."""
 
-    def deliver(self, notice: SettlementNotice | WithdrawalNotice, deadline_ns: int) -> Outcome:
+    def deliver(
+        self, notice: SettlementNotice | WithdrawalNotice | OperatorNotice, deadline_ns: int
+    ) -> Outcome:
         """Send ``notice`` once or raise :class:`RetryLater` (``deadline_ns``: limiter's clock)."""
+        if isinstance(notice, OperatorNotice):
+            return self._alert(notice, deadline_ns)
         if notice.empty:
             return Outcome.EMPTY
         member = self.store.get_member(notice.member)
@@ -299,17 +332,35 @@ class Notifier:
         existing = self.log.get(notice.key)
         if existing is not None:
             return self._handled(existing)
-        chat = int(member.telegram_id)
-        text = self.render(notice, member.language)
+        return self._send_once(
+            int(member.telegram_id), notice.key, self.render(notice, member.language), deadline_ns
+        )
+
+    def _alert(self, notice: OperatorNotice, deadline_ns: int) -> Outcome:
+        """Every operator once (a key per chat: a redelivery resends only to those not sent)."""
+        if not self.operators:
+            return Outcome.NO_CHAT
+        text = self.render(notice, None)
+        outcomes = []
+        for chat in sorted(self.operators):
+            existing = self.log.get(notice.key_for(chat))
+            if existing is not None:
+                outcomes.append(self._handled(existing))
+                continue
+            outcomes.append(self._send_once(chat, notice.key_for(chat), text, deadline_ns))
+        return Outcome.SENT if Outcome.SENT in outcomes else outcomes[0]
+
+    def _send_once(self, chat: int, key: str, text: str, deadline_ns: int) -> Outcome:
+        """Claim ``key``, send ``text`` to ``chat`` and record how it went (module doc)."""
         claim: DeliveryRecord | None = None
         for _attempt in range(MAX_RETRY_AFTER_ATTEMPTS):
             if not self.limiter.acquire(chat, deadline_ns=deadline_ns - self.send_budget_ns):
                 self._release(claim)
                 raise RetryLater("the rate limit leaves no time to send in this invocation")
             if claim is None:
-                claim = self.log.claim(notice.key, token=self.token(), at_s=self.clock_s())
+                claim = self.log.claim(key, token=self.token(), at_s=self.clock_s())
                 if claim is None:  # someone claimed it since we looked
-                    found = self.log.get(notice.key)
+                    found = self.log.get(key)
                     return self._handled(found) if found is not None else Outcome.DUPLICATE
             try:
                 message_id = self.telegram.send_message(chat, text)

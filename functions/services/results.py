@@ -278,8 +278,16 @@ def purchase_details(result: PurchaseResult, category: str | None) -> dict[str, 
     return {**purchase_fields(result), "category": category}
 
 
-def transfer_details(result: TransferResult) -> dict[str, object]:
-    return {"from": result.sender, "to": result.recipient, "points": format_cents(result.points)}
+def transfer_details(result: TransferResult, note: str | None = None) -> dict[str, object]:
+    """The transfer; the sender's optional note travels with it (shown to both)."""
+    details: dict[str, object] = {
+        "from": result.sender,
+        "to": result.recipient,
+        "points": format_cents(result.points),
+    }
+    if note:
+        details["note"] = note
+    return details
 
 
 def _withdrawal_details(result: WithdrawalResult) -> dict[str, object]:

@@ -11,14 +11,22 @@ None of it is ledger state, so none of it is journaled or version-checked:
   version, so a language switch never makes a concurrent ledger write retry;
 * ``IDEM#tg-notice:<key>``: a member notice ("payment received", "your
   withdrawal was approved") that was sent, or is being sent under a lease, so
-  a repeated update or a second press does not tell the member twice.
+  a repeated update or a second press does not tell the member twice;
+* ``IDEM#tg-state:<key>``: short-lived conversation state (what the bot asked a
+  user and is waiting for, the requests listed on an operator's queue page, a
+  transfer preview's note), readable by any Lambda container, with a TTL;
+* ``IDEM#tg-payout:<member>``: the member's payout account (method, holder's
+  name, number), kept until changed, shown only masked;
+* ``IDEM#tg-username:<lowercase username>``: which member last used a Telegram
+  @username (a transfer names its recipient by it); the member item's
+  ``username`` says whether it is still theirs.
 
-All of them reuse the idempotency item's shape (a small text value with a TTL)
-rather than adding an item kind, and keep the prefixes listed in
-``items.NON_LEDGER_IDEMPOTENCY`` (``tg-update:``,
-``tg-visitor:``, ``tg-notice:``): they name no journal entry, and ``jifen
-verify`` leaves them alone. (The webhook no longer uses the update claim: its
-lease is Powertools' idempotency record, see
+All of them reuse the idempotency item's shape (a small text value, most with a
+TTL) rather than adding an item kind, and keep the prefixes listed in
+``items.NON_LEDGER_IDEMPOTENCY`` (``tg-update:``, ``tg-visitor:``,
+``tg-notice:``, ``tg-state:``, ``tg-payout:``, ``tg-username:``): they name no
+journal entry, and ``jifen verify`` leaves them alone. (The webhook no longer uses
+the update claim: its lease is Powertools' idempotency record, see
 ``functions/handlers/telegram_webhook.py``.)
 """
 
@@ -27,8 +35,9 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .items import Kind, idempotency_key, keyed, member_key, optional_number, text
 from .table import (
@@ -52,6 +61,27 @@ NOTICE_TTL_S = 30 * 24 * 3600
 """How long a sent notice is remembered: longer than any redelivery or stale button."""
 NOTICE_SENDING = json.dumps({"state": "sending"})
 NOTICE_SENT = json.dumps({"state": "sent"})
+
+
+STATE_TTL_S = 24 * 3600
+"""Default life of conversation state: a question unanswered for a day is forgotten."""
+PAYOUT_METHODS = ("bank", "alipay", "wechat")
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutAccount:
+    """Where a member's withdrawals are paid: a bank card, an Alipay or a WeChat account."""
+
+    method: str
+    """One of :data:`PAYOUT_METHODS`."""
+    name: str
+    """The account holder's name."""
+    number: str
+
+    @property
+    def masked(self) -> str:
+        """The number as members and operators see it: only its last four characters."""
+        return "···· " + self.number[-4:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +180,77 @@ class BotStore:
     def forget_visitor(self, telegram_id: int) -> None:
         # Best effort: a leftover record only expires later, it is never read for members.
         self.table.write(Delete(idempotency_key(f"tg-visitor:{telegram_id}")))
+
+    # -- conversation state --------------------------------------------------------
+    def remember(self, key: str, data: Mapping[str, Any], ttl_s: int = STATE_TTL_S) -> None:
+        """Keep ``data`` (JSON) under ``key`` for ``ttl_s`` seconds (overwriting)."""
+        self.table.write(self._record(f"tg-state:{key}", json.dumps(dict(data)), self._in(ttl_s)))
+
+    def recall(self, key: str) -> dict[str, Any] | None:
+        """What :meth:`remember` kept under ``key``, unless it expired."""
+        item = self.table.get(idempotency_key(f"tg-state:{key}"))
+        if item is None:
+            return None
+        expires_at = optional_number(item, "expires_at")
+        if expires_at is not None and expires_at < self.clock_s():
+            return None  # TTL deletion lags
+        data = json.loads(text(item, "result"))
+        return data if isinstance(data, dict) else None
+
+    def forget(self, key: str) -> bool:
+        """Drop ``key``; whether there was unexpired state to drop."""
+        known = self.recall(key) is not None
+        self.table.write(Delete(idempotency_key(f"tg-state:{key}")))
+        return known
+
+    # -- payout accounts -----------------------------------------------------------
+    def payout_account(self, member: str) -> PayoutAccount | None:
+        item = self.table.get(idempotency_key(f"tg-payout:{member}"))
+        if item is None:
+            return None
+        data = json.loads(text(item, "result"))
+        fields = [data.get(name) for name in ("method", "name", "number")]
+        if not all(isinstance(value, str) for value in fields):
+            return None
+        return PayoutAccount(*fields)
+
+    def save_payout_account(self, member: str, account: PayoutAccount) -> None:
+        """Set (or change) the member's payout account; kept until changed (no TTL)."""
+        result = json.dumps(
+            {"method": account.method, "name": account.name, "number": account.number}
+        )
+        item = keyed(
+            idempotency_key(f"tg-payout:{member}"),
+            Kind.IDEMPOTENCY,
+            result=result,
+            created_at=int(self.clock_s() * 1_000_000),
+        )
+        self.table.write(Put(item))
+
+    # -- usernames -----------------------------------------------------------------
+    def set_username(self, member: str, username: str | None) -> None:
+        """SET the member's Telegram @username in place (no version move) and point
+        ``tg-username:<lowercase>`` at the member; None clears the member's."""
+        with contextlib.suppress(ConditionFailed):
+            self.table.write(
+                Update(member_key(member), set={"username": username or ""}, condition=Exists())
+            )
+        if username:
+            item = keyed(
+                idempotency_key(f"tg-username:{username.lower()}"),
+                Kind.IDEMPOTENCY,
+                result=json.dumps({"member": member}),
+                created_at=int(self.clock_s() * 1_000_000),
+            )
+            self.table.write(Put(item))
+
+    def member_for_username(self, username: str) -> str | None:
+        """The member who last used ``username`` (check it is still theirs on the member)."""
+        item = self.table.get(idempotency_key(f"tg-username:{username.lower()}"))
+        if item is None:
+            return None
+        member = json.loads(text(item, "result")).get("member")
+        return member if isinstance(member, str) else None
 
     # -- member profile ------------------------------------------------------
     def set_language(self, member: str, language: str) -> bool:

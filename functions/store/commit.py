@@ -73,6 +73,7 @@ class Target(StrEnum):
     CLAIM = "claim"
     WITHDRAWAL = "withdrawal"
     GATE = "gate"
+    INBOX = "inbox"
 
 
 @dataclass(frozen=True, slots=True)

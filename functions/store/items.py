@@ -14,6 +14,7 @@ from enum import StrEnum
 from .journal import GENESIS
 from .records import (
     GrantRecord,
+    InboxRef,
     JournalEntry,
     MemberRecord,
     PayoutBatchRecord,
@@ -57,11 +58,21 @@ class Kind(StrEnum):
     PLAN_VERSION = "plan_version"
     PLAN_HEAD = "plan_head"
     PLAN_DRAFT = "plan_draft"
+    INBOX = "inbox"
 
 
-NON_LEDGER_IDEMPOTENCY = ("tg-update:", "tg-visitor:", "tg-notice:", "notify:")
+NON_LEDGER_IDEMPOTENCY = (
+    "tg-update:",
+    "tg-visitor:",
+    "tg-notice:",
+    "tg-state:",
+    "tg-payout:",
+    "tg-username:",
+    "notify:",
+)
 """Key prefixes of the idempotency-shaped records that are not the ledger's (bot update
-dedupe, visitors and member notices in bot_store.py, the notification log in ops_store.py)."""
+dedupe, visitors, member notices, conversation state, payout accounts and usernames in
+bot_store.py, the notification log in ops_store.py)."""
 
 
 # -- keys ---------------------------------------------------------------------------
@@ -81,6 +92,16 @@ def member_key(member: str) -> Key:
 
 def journal_key(member: str, seq: int) -> Key:
     return Key(member_pk(member), f"J#{seq:012d}")
+
+
+INBOX_PREFIX = "IN#"
+INBOX_AMOUNTS = ("available", "locked", "withdrawing", "commission", "payable")
+"""The member accounts a reference may carry (its member's net amounts in the entry)."""
+
+
+def inbox_key(member: str, at: int, source: str, seq: int) -> Key:
+    """``IN#<at:020d>#<source>#<seq:012d>`` under the touched member: newest last by time."""
+    return Key(member_pk(member), f"{INBOX_PREFIX}{at:020d}#{source}#{seq:012d}")
 
 
 def system_key(shard: int) -> Key:
@@ -260,6 +281,7 @@ def member_record(item: Mapping[str, Value]) -> MemberRecord:
         invite_code=optional_text(item, "invite_code"),
         language=optional_text(item, "language"),
         display_name=optional_text(item, "display_name"),
+        username=optional_text(item, "username") or None,
     )
 
 
@@ -464,4 +486,36 @@ def plan_draft(draft_id: str, item: Mapping[str, Value]) -> PlanDraftRecord:
         operator=text(item, "operator"),
         base_version=number(item, "base_version"),
         created_at=number(item, "created_at"),
+    )
+
+
+def inbox_item(ref: InboxRef) -> Item:
+    """An ``IN#`` reference: unchained, put once in the transaction of the entry it names."""
+    amounts: dict[str, Value] = {
+        name: getattr(ref, name) for name in INBOX_AMOUNTS if getattr(ref, name)
+    }
+    return keyed(
+        inbox_key(ref.member, ref.at, ref.source, ref.seq),
+        Kind.INBOX,
+        member=ref.member,
+        at=ref.at,
+        source=ref.source,
+        entry_seq=ref.seq,
+        entry_kind=ref.kind,
+        **amounts,
+    )
+
+
+def inbox_ref(item: Mapping[str, Value]) -> InboxRef:
+    return InboxRef(
+        member=text(item, "member"),
+        at=number(item, "at"),
+        source=text(item, "source"),
+        seq=number(item, "entry_seq"),
+        kind=text(item, "entry_kind"),
+        available=number(item, "available"),
+        locked=number(item, "locked"),
+        withdrawing=number(item, "withdrawing"),
+        commission=number(item, "commission"),
+        payable=number(item, "payable"),
     )

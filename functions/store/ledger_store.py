@@ -27,11 +27,14 @@ from collections.abc import Iterator, Sequence
 
 from .commit import SYSTEM_BUCKETS, Commit
 from .items import (
+    INBOX_PREFIX,
     SHARDS,
     Kind,
     claim_key,
     idempotency_key,
+    inbox_ref,
     journal_entry,
+    journal_key,
     member_key,
     member_pk,
     member_record,
@@ -50,6 +53,7 @@ from .plan_store import PlanVersions
 from .records import (
     AuditRecord,
     IdempotencyRecord,
+    InboxRef,
     JournalEntry,
     MemberRecord,
     OrderRecord,
@@ -161,6 +165,27 @@ class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions):
         )
         return [journal_entry(item) for item in items]
 
+    def inbox_page(
+        self, member: str, *, limit: int, before_at: int | None = None
+    ) -> list[InboxRef]:
+        """Newest first, ``limit`` references to other chains' entries that touched ``member``
+        (transfers received, commissions), older than ``before_at`` (µs) when given."""
+        below = f"{INBOX_PREFIX}{before_at:020d}" if before_at is not None else None
+        items = self.table.query(
+            member_pk(member),
+            prefix=INBOX_PREFIX,
+            below=below,
+            newest_first=True,
+            limit=limit,
+            consistent=False,
+        )
+        return [inbox_ref(item) for item in items]
+
+    def journal_entries(self, positions: Sequence[tuple[str, int]]) -> list[JournalEntry]:
+        """The entries at ``(member, seq)`` that exist (one BatchGetItem per 100)."""
+        keys = [journal_key(member, seq) for member, seq in dict.fromkeys(positions)]
+        return [journal_entry(item) for item in self.table.batch_get(keys)] if keys else []
+
     # -- withdrawals ---------------------------------------------------------------
     def get_withdrawal(self, request_id: str) -> WithdrawalRecord | None:
         item = self.table.get(withdrawal_key(request_id))
@@ -178,11 +203,13 @@ class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions):
             yield StoredEntry(text(item, "pk"), text(item, "sk"), journal_entry(item))
 
     def scan_audit_records(self) -> Iterator[AuditRecord]:
-        """Every withdrawal, idempotency record and order, as stored."""
-        kinds = [Kind.WITHDRAWAL, Kind.IDEMPOTENCY, Kind.ORDER]
+        """Every withdrawal, idempotency record, order and inbox reference, as stored."""
+        kinds = [Kind.WITHDRAWAL, Kind.IDEMPOTENCY, Kind.ORDER, Kind.INBOX]
         for item in self.table.scan(kinds):
             pk = text(item, "pk")
-            if item.get("kind") == Kind.WITHDRAWAL:
+            if item.get("kind") == Kind.INBOX:
+                yield inbox_ref(item)
+            elif item.get("kind") == Kind.WITHDRAWAL:
                 yield StoredWithdrawal(pk.removeprefix("W#"), withdrawal_record(item))
             elif item.get("kind") == Kind.IDEMPOTENCY:
                 yield IdempotencyRecord(

@@ -54,6 +54,8 @@ class MemberRecord:
     invite_code: str | None = None
     language: str | None = None
     display_name: str | None = None
+    username: str | None = None
+    """The Telegram @username the member last used (set by the bot, not versioned)."""
 
     def snapshot(self) -> MemberSnapshot:
         return MemberSnapshot(self.member, self.available, self.frozen)
@@ -249,9 +251,6 @@ class OrderRecord:
     result: str
 
 
-AuditRecord = StoredWithdrawal | IdempotencyRecord | OrderRecord
-
-
 # -- plan versions (functions/store/plan_store.py) -------------------------------------
 
 
@@ -320,3 +319,29 @@ class OrderSummary:
     amount: Cents
     points: Cents
     at: int
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRef:
+    """An entry on another member's chain that moved this member's balances (an ``IN#`` item).
+
+    Transfers post to the recipient and purchases pay commission to uplines, but the entry
+    is chained on the sender's or buyer's journal only; the reference puts it in the
+    touched member's history without a version check on that member. ``available`` …
+    ``payable`` are this member's net amounts in the entry (hundredths).
+    """
+
+    member: str
+    at: int
+    source: str
+    """The member whose chain holds the entry."""
+    seq: int
+    kind: str
+    available: Cents = 0
+    locked: Cents = 0
+    withdrawing: Cents = 0
+    commission: Cents = 0
+    payable: Cents = 0
+
+
+AuditRecord = StoredWithdrawal | IdempotencyRecord | OrderRecord | InboxRef

@@ -43,6 +43,7 @@ from .items import (
     claim_key,
     grant_maps,
     idempotency_key,
+    inbox_item,
     journal_item,
     keyed,
     member_key,
@@ -55,7 +56,7 @@ from .items import (
 )
 from .journal import GENESIS, details_text, encode_postings, entry_mac
 from .keyring import Keyring
-from .records import GrantRecord, JournalEntry, MemberRecord
+from .records import GrantRecord, InboxRef, JournalEntry, MemberRecord
 from .settlement_store import SequenceStatus
 from .table import (
     Absent,
@@ -282,6 +283,22 @@ def _unique_items(commit: Commit, entry: JournalEntry, result: str) -> list[Put]
     return puts
 
 
+def _inbox(commit: Commit, entry: JournalEntry) -> list[Put]:
+    """One unchained reference per other member the postings touch (transfer recipient,
+    commission uplines), holding that member's net amounts, so the entry shows in their
+    history without a version check on them (no contention on popular uplines)."""
+    nets: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for posting in commit.postings:
+        if posting.owner in (SYSTEM, entry.member) or posting.bucket not in MEMBER_BUCKETS:
+            continue
+        nets[posting.owner][MEMBER_BUCKETS[posting.bucket]] += posting.amount
+    puts: list[Put] = []
+    for member in sorted(nets):
+        ref = InboxRef(member, entry.at, entry.member, entry.seq, entry.kind, **nets[member])
+        puts.append(Put(inbox_item(ref), Absent(), _label(Target.INBOX, member)))
+    return puts
+
+
 def _withdrawal(change: WithdrawalChange, at: int) -> TransactItem:
     record = change.record
     label = _label(Target.WITHDRAWAL, record.request_id)
@@ -325,6 +342,7 @@ def build(commit: Commit, keyring: Keyring) -> tuple[JournalEntry, list[Transact
     items += _member_updates(commit, entry, deltas)
     items += _system_update(commit, deltas)
     items += _unique_items(commit, entry, result)
+    items += _inbox(commit, entry)
     if commit.withdrawal is not None:
         items.append(_withdrawal(commit.withdrawal, commit.at))
     token = hashlib.sha256(f"{commit.event_key}|{entry.hash}|{result}".encode()).hexdigest()[:36]

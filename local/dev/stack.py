@@ -240,7 +240,7 @@ class DevStack:
         )
 
         async def announce(app: Any) -> None:
-            await publish_commands(app)
+            await publish_commands(app, runtime.bot_settings().admin_ids)
             self.say(f"bot: polling as @{app.bot.username}")
 
         application.post_init = announce

@@ -11,6 +11,7 @@ from functions.config import REPO_ROOT
 from functions.rewards.plan import Plan, load_plan_text
 from functions.services.ledger import Ledger
 from functions.services.proofs import ProofService
+from functions.store.bot_store import PayoutAccount
 from functions.store.keyring import default_keyring
 from functions.store.ledger_store import LedgerStore
 from functions.store.records import MemberRecord
@@ -61,8 +62,11 @@ def make_bot(server: BotApiServer, storage: Storage) -> Iterator[MakeBot]:
         admins: frozenset[int] = frozenset({OPERATOR.id}),
         provider_token: str | None = "test-provider-token",
         proofs: ProofService | None = None,
+        support: str | None = None,
     ) -> RunningBot:
-        settings = bot_settings(server, admin_ids=admins, provider_token=provider_token)
+        settings = bot_settings(
+            server, admin_ids=admins, provider_token=provider_token, support_contact=support
+        )
         ledger = Ledger(storage.ledger, plan)
         running = RunningBot(server, ledger, storage.bot, settings, proofs).start()
         bots.append(running)
@@ -89,3 +93,12 @@ def stored_member(store: LedgerStore, user: User) -> MemberRecord:
     record = store.get_member(member_of(user))
     assert record is not None, f"no member item for {member_of(user)}"
     return record
+
+
+CARD = "6222021234567890"
+
+
+def give_payout_account(bot: RunningBot, user: User, number: str = CARD) -> None:
+    """The user's payout account on file: a bank card in their first name."""
+    account = PayoutAccount("bank", user.first_name, number)
+    bot.bot_store.save_payout_account(member_of(user), account)

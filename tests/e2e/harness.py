@@ -37,8 +37,10 @@ def bot_settings(
     admin_ids: frozenset[int] = frozenset(),
     provider_token: str | None = "test-provider-token",
     webhook_secret: str | None = None,
+    support_contact: str | None = None,
 ) -> BotSettings:
     return BotSettings(
+        support_contact=support_contact,
         bot_token=SecretStr(server.token),
         telegram_api_url=server.url,
         admin_ids=admin_ids,

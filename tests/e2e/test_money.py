@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from functions.config import REPO_ROOT
 from functions.rewards.events import Purchase
+from functions.rewards.plan import load_plan_text
 from functions.store.ledger_store import LedgerStore
 
-from .conftest import ALICE, BOB, PHONES, VALUE, MakeBot, member_of, stored_member
+from .conftest import (
+    ALICE,
+    BOB,
+    PHONES,
+    VALUE,
+    MakeBot,
+    give_payout_account,
+    member_of,
+    stored_member,
+)
 from .harness import RunningBot
 
 
@@ -13,6 +24,7 @@ def _funded(bot: RunningBot, points_cents: int = 100_000) -> None:
     """Alice registered with ``points_cents`` available (an operator's adjustment)."""
     bot.register(ALICE, PHONES[ALICE.id])
     bot.ledger.adjust(member_of(ALICE), points_cents, "welcome bonus", "fund-alice", operator="t")
+    give_payout_account(bot, ALICE)
 
 
 def _available(store: LedgerStore, user_id: int) -> tuple[int, int]:
@@ -35,11 +47,12 @@ def test_withdraw_conversation_previews_then_requests_once(
     assert question.of("sendMessage")[0].params["reply_markup"]["force_reply"] is True
 
     preview = bot.say(ALICE, "200")
-    assert preview.text.splitlines()[:4] == [
+    assert preview.text.splitlines()[:5] == [
         "Withdraw 200.00 points:",
         "Value: ¥200.00",
         "Fee: ¥10.00",
         "You receive: ¥190.00",
+        "Paid to: Bank card ···· 7890 (Alice)",
     ]
     confirm = preview.button("wd:ok:")
     assert confirm == "wd:ok:20000"
@@ -47,7 +60,8 @@ def test_withdraw_conversation_previews_then_requests_once(
     done = bot.press(ALICE, preview.message, confirm)
     again = bot.press(ALICE, preview.message, confirm)  # a double tap
 
-    assert "Withdrawal requested" in done.texts[0]
+    assert done.texts[0].startswith("Withdrawal W-")
+    assert "requested: 200.00 points for ¥190.00" in done.texts[0]
     assert again.texts in ([], [done.texts[0]])
     assert _available(store, ALICE.id) == (80_000, 20_000)
     [pending] = store.withdrawals("pending")
@@ -71,17 +85,22 @@ def test_withdraw_amount_in_the_command_and_cancel(bot: RunningBot, store: Ledge
     assert _available(store, ALICE.id) == (100_000, 0)
 
 
-def test_withdraw_refusals(bot: RunningBot, store: LedgerStore) -> None:
-    """Given 1000 points, then nonsense, too much and too little are refused with reasons."""
+def test_withdraw_refusals_ask_again(bot: RunningBot, store: LedgerStore) -> None:
+    """Given 1000 points, then nonsense, too much and too little are refused with reasons that
+    say what is possible, and each asks again: the next number is still understood."""
     _funded(bot)
     bot.command(ALICE, "/withdraw")
 
     assert "Please send a number of points" in bot.say(ALICE, "lots please").text
     assert "Please send a number of points" in bot.say(ALICE, "9" * 5000).text
-    assert bot.say(ALICE, "５０００").text == "You do not have enough available points."
-    assert bot.command(ALICE, "/withdraw", "99.99").text == (
-        "The minimum withdrawal is 100.00 points."
+    assert bot.say(ALICE, "５０００").text == (
+        "You have 1,000.00 points available. How many do you want to withdraw?"
     )
+    assert bot.say(ALICE, "99.99").text == (
+        "The minimum withdrawal is 100.00 points. How many do you want to withdraw?"
+    )
+    assert bot.say(ALICE, "150").text.startswith("Withdraw 150.00 points:")
+    assert bot.command(ALICE, "/withdraw", "99.99").text.startswith("The minimum withdrawal")
     assert _available(store, ALICE.id) == (100_000, 0)
     assert store.withdrawals("pending") == []
 
@@ -123,7 +142,10 @@ def test_transfer_by_invite_code_with_confirmation(bot: RunningBot, store: Ledge
     assert bob.invite_code is not None
 
     preview = bot.command(ALICE, "/transfer", f"{bob.invite_code} 50")
-    assert preview.text.startswith(f"Give 50.00 points to 鲍勃 ({bob.invite_code})?")
+    assert (
+        preview.text
+        == "Give 50.00 points to 鲍勃?\nYou will have 950.00 available. This cannot be undone."
+    )
     confirm = preview.button("tr:ok:")
     bot.press(ALICE, preview.message, confirm)
     bot.press(ALICE, preview.message, confirm)  # double tap
@@ -138,18 +160,24 @@ def test_transfer_refusals(bot: RunningBot, store: LedgerStore) -> None:
     alice = stored_member(store, ALICE)
     assert alice.invite_code is not None
 
-    assert "/transfer AbC123xyz 50" in bot.command(ALICE, "/transfer").text
-    assert bot.command(ALICE, "/transfer", "Nobody_123 5").text == "No member has that invite code."
+    assert bot.command(ALICE, "/transfer").text.startswith("🎁 Who do you want to give points to?")
+    assert bot.command(ALICE, "/transfer", "Nobody_123 5").text.startswith(
+        "I can't find a member for that."
+    )
     assert bot.command(ALICE, "/transfer", f"{alice.invite_code} 5").text == (
         "You cannot give points to yourself."
     )
-    assert "as a number" in bot.command(ALICE, "/transfer", f"{alice.invite_code} -5").text
     bot.register(BOB, PHONES[BOB.id])
     bob = stored_member(store, BOB)
-    preview = bot.command(ALICE, "/transfer", f"{bob.invite_code} 5000")
+    assert "as a number" in bot.command(ALICE, "/transfer", f"{bob.invite_code} -5").text
+    assert bot.command(ALICE, "/transfer", f"{bob.invite_code} 5000").text == (
+        "You have 1,000.00 points available. How many do you want to give?"
+    )
+    preview = bot.command(ALICE, "/transfer", f"{bob.invite_code} 999")
+    bot.ledger.adjust(member_of(ALICE), -50_000, "correction", "take-back", operator="t")
     refused = bot.press(ALICE, preview.message, preview.button("tr:ok:"))
     assert refused.texts == ["You do not have enough available points."]
-    assert _available(store, ALICE.id) == (100_000, 0)
+    assert _available(store, ALICE.id) == (50_000, 0)
 
 
 # -- shop ----------------------------------------------------------------------------------
@@ -162,12 +190,13 @@ def test_shop_lists_the_tiers_and_pays_once_per_charge(bot: RunningBot, store: L
 
     listing = bot.command(ALICE, "/shop")
     assert [data for _, data in listing.buttons()] == [
-        "shop:300000:c",
-        "shop:900000:c",
-        "shop:2700000:c",
-        "shop:5100000:c",
+        "shop:300000:0",
+        "shop:900000:0",
+        "shop:2700000:0",
+        "shop:5100000:0",
     ]
-    chosen = bot.press(ALICE, listing.message, "shop:300000:c")
+    assert "• ¥51,000.00 → 204,000.00 points" in listing.text
+    chosen = bot.press(ALICE, listing.message, "shop:300000:0")
     [invoice] = chosen.of("sendInvoice")
     assert (invoice.params["currency"], invoice.params["payload"]) == ("CNY", "buy:300000:0")
     assert invoice.params["prices"] == [{"label": "Package", "amount": 300_000}]
@@ -183,7 +212,7 @@ def test_shop_lists_the_tiers_and_pays_once_per_charge(bot: RunningBot, store: L
         bot.server.successful_payment(ALICE, "buy:300000:0", 300_000, "CNY", "charge-1")
     )
 
-    assert "Granted: 7500.00 points" in receipt.text
+    assert "Granted: 7,500.00 points" in receipt.text
     assert "released at 36.00 points a day" in receipt.text
     assert repeated.texts == []  # no second grant, and no second "payment received"
     record = stored_member(store, ALICE)
@@ -215,9 +244,10 @@ def test_shop_part_paid_with_points(make_bot: MakeBot, store: LedgerStore) -> No
     bot.register(ALICE, PHONES[ALICE.id])
     bot.ledger.purchase(Purchase(member_of(ALICE), "seed", 20_000), "seed")  # 60 points
     listing = bot.command(ALICE, "/shop")
-    assert "shop:10000:p" in [data for _, data in listing.buttons()]
+    assert "shop:10000:5000" in [data for _, data in listing.buttons()]
+    assert "   with 50.00 of your points: pay ¥50.00, get 15.00 points" in listing.text
 
-    chosen = bot.press(ALICE, listing.message, "shop:10000:p")
+    chosen = bot.press(ALICE, listing.message, "shop:10000:5000")
     [invoice] = chosen.of("sendInvoice")
     assert invoice.params["payload"] == "buy:10000:5000"
     assert invoice.params["prices"] == [{"label": "Package", "amount": 5_000}]
@@ -258,7 +288,62 @@ def test_shop_without_provider_token_says_payments_are_off(make_bot: MakeBot) ->
     bot.register(ALICE, PHONES[ALICE.id])
     listing = bot.command(ALICE, "/shop")
 
-    exchange = bot.press(ALICE, listing.message, "shop:300000:c")
+    exchange = bot.press(ALICE, listing.message, "shop:300000:0")
 
     assert exchange.of("sendInvoice") == []
     assert exchange.of("answerCallbackQuery")[0].params["show_alert"] is True
+
+
+DEMO = load_plan_text((REPO_ROOT / "infra" / "plans" / "demo.yaml").read_text())
+"""Tiers 3000 (2.5×) and 9000 (3×); points may pay up to half a package."""
+
+
+def test_points_split_that_drops_the_tier_is_shown_before_paying(
+    make_bot: MakeBot, store: LedgerStore
+) -> None:
+    """Bug 2: given the demo plan and 36 points, then the shop shows, before anything is paid,
+    that ¥3,000 with 36 points grants 0.00 (below the tier) instead of 7,500.00, and the
+    invoice says it again; paying it grants exactly what was shown."""
+    bot = make_bot(plan=DEMO)
+    bot.register(ALICE, PHONES[ALICE.id])
+    bot.ledger.adjust(member_of(ALICE), 3_600, "gift", "fund-36", operator="t")
+
+    listing = bot.command(ALICE, "/shop")
+
+    assert listing.text.splitlines()[1:3] == [
+        "• ¥3,000.00 → 7,500.00 points",
+        "   ⚠️ with 36.00 of your points you pay ¥2,964.00, below the ¥3,000.00 tier: only "
+        "0.00 points",
+    ]
+    assert ("⚠️ ¥3,000.00 with 36.00 pts → only 0.00", "shop:300000:3600") in listing.buttons()
+    chosen = bot.press(ALICE, listing.message, "shop:300000:3600")
+    [invoice] = chosen.of("sendInvoice")
+    assert invoice.params["description"] == (
+        "Package ¥3,000.00: 36.00 points pay part, you pay ¥2,964.00. ⚠️ That cash is below "
+        "the ¥3,000.00 tier: you get 0.00 points, not the 7,500.00 of paying all in cash."
+    )
+    assert invoice.params["prices"] == [{"label": "Package", "amount": 296_400}]
+    receipt = bot.send(
+        bot.server.successful_payment(ALICE, "buy:300000:3600", 296_400, "CNY", "charge-36")
+    )
+    assert "Granted: 0.00 points." in receipt.text
+
+
+def test_points_split_on_a_higher_package_shows_the_lower_tiers_grant(
+    make_bot: MakeBot, store: LedgerStore
+) -> None:
+    """Bug 2: given 90 points, then ¥9,000 with 90 points is shown as granting 22,275.00 (the
+    3,000 tier's 2.5× on ¥8,910), not the 27,000.00 of paying all in cash; in Chinese too."""
+    bot = make_bot(plan=DEMO)
+    bot.register(BOB, PHONES[BOB.id])
+    bot.ledger.adjust(member_of(BOB), 9_000, "gift", "fund-90", operator="t")
+
+    listing = bot.command(BOB, "/shop")
+
+    assert "• ¥9,000.00 → 27,000.00 积分" in listing.text
+    assert (
+        "   ⚠️ 用 90.00 积分抵扣则实付 ¥8,910.00，低于 ¥9,000.00 档位：只获得 22,275.00 积分"
+        in listing.text
+    )
+    quote = bot.ledger.plan.grant.points_for(891_000)  # type: ignore[union-attr]
+    assert quote == (2_227_500, "junior")

@@ -92,7 +92,7 @@ def test_a_member_proves_their_balance_and_tampering_with_it_is_caught(
     upload = call.files["document"]
     assert upload.filename == f"jifen-proof-{DATE}.json"
     summary = str(call.params["caption"]).splitlines()[0]
-    assert summary == f"Your 300.00 points are included in the 1050.00 published for {DATE}."
+    assert summary == f"Your 300.00 points are included in the 1,050.00 published for {DATE}."
     proof_file = tmp_path / upload.filename
     proof_file.write_bytes(upload.content)
     record_file = folder / record_name(DATE)

@@ -29,7 +29,9 @@ def test_registration_without_referrer(bot: RunningBot, store: LedgerStore) -> N
     assert (record.referrer, record.phone, record.telegram_id) == (None, "+8613800000001", ALICE.id)
     assert record.invite_code is not None
     assert f"Your invite code is {record.invite_code}" in exchange.text
-    assert exchange.of("sendMessage")[0].params["reply_markup"] == {"remove_keyboard": True}
+    menu = exchange.of("sendMessage")[0].params["reply_markup"]
+    assert menu["keyboard"][0][0] == {"text": "💰 Balance"}  # the menu replaces the share button
+    assert menu["is_persistent"] is True
     assert store.claim_owner("PHONE#+8613800000001") == member_of(ALICE)
     assert store.claim_owner(f"TG#{ALICE.id}") == member_of(ALICE)
     assert store.claim_owner(f"INVITE#{record.invite_code}") == member_of(ALICE)
@@ -57,7 +59,9 @@ def test_registration_through_an_invite_link_fixes_the_referrer(
     bot.register(CAROL, PHONES[CAROL.id])
     carol = stored_member(store, CAROL)
     again = bot.command(BOB, "/start", carol.invite_code)
-    assert "推荐人在注册时已确定" in again.text
+    assert "推荐人在注册时已确定" in again.texts[0]
+    assert again.texts[1] == "这是 Carol 的邀请链接。要转赠积分给 TA 吗？"
+    assert again.button("tr:to:") == f"tr:to:{member_of(CAROL)}"
     after = stored_member(store, BOB)
     assert after.referrer == member_of(ALICE)
 
@@ -135,3 +139,57 @@ def test_unregistered_user_is_asked_to_register_first(bot: RunningBot) -> None:
     exchange = bot.command(User(id=710_000_099, first_name="Eve", language_code="fr"), "/balance")
 
     assert exchange.text == "Please register first: send /start and share your phone number."
+
+
+def test_a_bad_phone_keeps_the_share_button(bot: RunningBot, store: LedgerStore) -> None:
+    """Bug 3: given /start, when the user's own contact holds no usable phone number, then the
+    reply says to use the button and the button is still there (it used to be removed)."""
+    bot.command(ALICE, "/start")
+
+    exchange = bot.send(bot.server.contact_message(ALICE, "12345", own=True))
+
+    assert "does not look like a phone number" in exchange.text
+    markup = exchange.of("sendMessage")[0].params["reply_markup"]
+    [[button]] = markup["keyboard"]
+    assert button["request_contact"] is True
+    assert store.get_member(member_of(ALICE)) is None
+
+
+def test_a_bad_phone_in_chinese_keeps_the_share_button(bot: RunningBot) -> None:
+    """Bug 3, in Chinese: the button the reply points at is the share button."""
+    bot.command(BOB, "/start")
+
+    exchange = bot.send(bot.server.contact_message(BOB, "000", own=True))
+
+    assert exchange.text == "这看起来不是手机号。请点击下方按钮分享您的手机号。"
+    [[button]] = exchange.of("sendMessage")[0].params["reply_markup"]["keyboard"]
+    assert button == {"text": "📱 分享我的手机号", "request_contact": True}
+
+
+def test_start_for_a_member_shows_the_menu_not_the_help(bot: RunningBot) -> None:
+    """Given a member, when they send /start, then a short greeting with the menu keyboard."""
+    bot.register(ALICE, PHONES[ALICE.id])
+
+    exchange = bot.command(ALICE, "/start")
+
+    assert exchange.text == "Welcome back, Alice Wong!\n\nUse the menu below, or send /help."
+    keyboard = exchange.of("sendMessage")[0].params["reply_markup"]["keyboard"]
+    assert [[button["text"] for button in row] for row in keyboard] == [
+        ["💰 Balance", "📜 History", "👥 Team"],
+        ["🛒 Shop", "💸 Withdraw", "🎁 Transfer"],
+        ["📨 Invite", "📘 Rules", "❓ Help"],
+    ]
+
+
+def test_menu_buttons_open_their_screens_in_any_language(bot: RunningBot) -> None:
+    """Given a member, when they press menu labels (English, then a Chinese label left on an
+    old keyboard), then the screens open as their commands do."""
+    bot.register(ALICE, PHONES[ALICE.id])
+
+    balance = bot.say(ALICE, "💰 Balance")
+    history = bot.say(ALICE, "📜 明细")
+    help_text = bot.say(ALICE, "❓ Help")
+
+    assert balance.text.startswith("💰 Your balance: 0.00 points")
+    assert history.text.startswith("📜 History (newest first)")
+    assert help_text.text.startswith("What I can do:")

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
+from functions.rewards.events import Withdraw
 from functions.store.ledger_store import LedgerStore
 from tests.support.botapi_server import User
 
-from .conftest import ALICE, PHONES, member_of
+from .conftest import ALICE, OPERATOR, PHONES, give_payout_account, member_of
 from .harness import RunningBot
 
 NOT_UNDERSTOOD = "I can't handle that message. Send /help to see what I can do."
@@ -161,3 +162,53 @@ def test_telegram_failing_mid_reply_is_survived(bot: RunningBot) -> None:
     assert later.text.startswith("What I can do")
     assert len(bot.errors) == 1  # the injected failure reached the error handler
     bot.errors.clear()
+
+
+def _inaccessible(message: dict[str, Any]) -> dict[str, Any]:
+    """``message`` as Telegram sends it once it is deleted or too old: date 0, no content."""
+    return {"message_id": message["message_id"], "chat": message["chat"], "date": 0}
+
+
+def test_buttons_on_an_inaccessible_message_do_nothing(bot: RunningBot, store: LedgerStore) -> None:
+    """Bug 6: given a withdrawal preview, a language menu and a history page, when their buttons
+    are pressed on an inaccessible message (Bot API date 0), then each press is answered as
+    expired and nothing is requested, stored or shown (PTB 22 parses such a message as a
+    Message, so a type check alone never fired)."""
+    bot.register(ALICE, PHONES[ALICE.id])
+    bot.ledger.adjust(member_of(ALICE), 100_000, "bonus", "fund", operator="t")
+    give_payout_account(bot, ALICE)
+    preview = bot.command(ALICE, "/withdraw", "200")
+    menu = bot.command(ALICE, "/language")
+    pages = bot.command(ALICE, "/history")
+
+    presses = [
+        bot.press(ALICE, _inaccessible(preview.message), preview.button("wd:ok:")),
+        bot.press(ALICE, _inaccessible(menu.message), "lang:zh"),
+        bot.press(ALICE, _inaccessible(pages.message), "hist:new"),
+    ]
+
+    for exchange in presses:
+        [answer] = exchange.of("answerCallbackQuery")
+        assert answer.params["text"] == "This button has expired. Please start again."
+        assert exchange.texts == []
+    assert store.withdrawals("pending") == []
+    record = store.get_member(member_of(ALICE))
+    assert record is not None
+    assert (record.available, record.language) == (100_000, "en")
+
+
+def test_operator_buttons_on_an_inaccessible_message_decide_nothing(
+    bot: RunningBot, store: LedgerStore
+) -> None:
+    """Bug 6 for operators: an approve press on an inaccessible queue message decides nothing."""
+    bot.register(ALICE, PHONES[ALICE.id])
+    bot.ledger.adjust(member_of(ALICE), 100_000, "bonus", "fund", operator="t")
+    bot.ledger.request_withdrawal(Withdraw(member_of(ALICE), 20_000), "w-1")
+    queue = bot.command(OPERATOR, "/queue")
+
+    exchange = bot.press(OPERATOR, _inaccessible(queue.message), queue.button("adm:ok:"))
+
+    assert exchange.of("answerCallbackQuery")[0].params["text"] == (
+        "This button has expired. Please start again."
+    )
+    assert len(store.withdrawals("pending")) == 1

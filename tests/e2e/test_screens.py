@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.qr import qr_matrix
+from bot.texts.notices import settlement_text
+from bot.views import day
 from functions.rewards.events import Purchase
+from functions.services.notifications import SettlementNotice
 from functions.services.settlement import run_settlement
+from functions.services.settlement_fanout import settle_or_fan_out
 from functions.store.ledger_store import LedgerStore
+from tests.support.botapi_server import User
 
-from .conftest import ALICE, BOB, PHONES, member_of
+from .conftest import ALICE, BOB, CAROL, OPERATOR, PHONES, MakeBot, member_of
 from .harness import RunningBot
 
 
@@ -30,28 +38,72 @@ def _alice_and_bob_bought_and_settled(bot: RunningBot, store: LedgerStore) -> No
     run_settlement(bot.ledger, "2026-01-01")
 
 
-def test_balance_explains_the_last_settlement(bot: RunningBot, store: LedgerStore) -> None:
-    """Given the worked example, when Alice asks /balance, then every component is shown."""
-    _alice_and_bob_bought_and_settled(bot, store)
+class _Captured:
+    """A notification queue that keeps what the settlement enqueued."""
 
-    text = bot.command(ALICE, "/balance").text
+    def __init__(self) -> None:
+        self.messages: list[Mapping[str, Any]] = []
 
-    assert text.splitlines() == [
-        "💰 Your balance",
-        "Available: 54.00 points",
-        "Locked (released daily): 7446.00 points",
-        "Being withdrawn: 0.00 points",
+    def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
+        self.messages += messages
+        return len(messages)
+
+
+def _notice_lines(queue: _Captured, user_member: str, language: str) -> list[str]:
+    [body] = [m for m in queue.messages if m.get("member") == user_member]
+    return settlement_text(language, SettlementNotice.model_validate(body)).splitlines()
+
+
+def test_balance_explains_the_last_settlement_as_the_notice_does(
+    bot: RunningBot, store: LedgerStore
+) -> None:
+    """Given the worked example, when Alice asks /balance, then only non-zero lines, the
+    balance lines add up to the total, the parts to what was credited, and the settlement
+    part says exactly what the daily notice said."""
+    bot.register(ALICE, PHONES[ALICE.id])
+    bot.register(BOB, PHONES[BOB.id], _invite_code(store, member_of(ALICE)))
+    for user, order in ((ALICE, "o-a"), (BOB, "o-b")):
+        bot.ledger.purchase(Purchase(member_of(user), order, 300_000), order)
+    queue = _Captured()
+    settle_or_fan_out(bot.ledger, "2026-01-01", queue=queue, starter=None)
+
+    lines = bot.command(ALICE, "/balance").text.splitlines()
+
+    assert lines == [
+        "💰 Your balance: 7,500.00 points",
+        "• Available: 54.00",
+        "• Locked, released daily: 7,446.00",
         "Point value now: ¥1.00 – your available points are worth ¥54.00",
         "",
-        "Last settlement (2026-01-01): 54.00 points released",
-        "• Static release: 36.00",
-        "• Share, generation 1: 18.00",
-        "• Share, generation 2: 0.00",
-        "• Team differential: 0.00",
-        "• Peer bonus: 0.00",
-        "• Accelerated release paid from your locked points: 18.00",
-        "• Forfeited by the cap (not enough locked points): 0.00",
+        "📊 Settlement of 2026-01-01: +54.00 points credited",
+        "• Daily release of your locked points: +36.00",
+        "• Share from your generation 1: +18.00",
     ]
+    assert lines[5:] == _notice_lines(queue, member_of(ALICE), "en")
+
+
+def test_forfeited_rewards_are_explained_and_still_add_up(
+    bot: RunningBot, store: LedgerStore
+) -> None:
+    """Given Alice with nothing locked whose invitee Bob releases 36, when settled, then Alice's
+    balance (in Chinese after a switch) shows the share, the same amount held back by the cap
+    with what to do about it, and a credited header of zero; the notice says the same."""
+    bot.register(ALICE, PHONES[ALICE.id])
+    bot.register(BOB, PHONES[BOB.id], _invite_code(store, member_of(ALICE)))
+    bot.ledger.purchase(Purchase(member_of(BOB), "o-b", 300_000), "o-b")
+    queue = _Captured()
+    settle_or_fan_out(bot.ledger, "2026-01-01", queue=queue, starter=None)
+    bot.press(ALICE, bot.command(ALICE, "/language").message, "lang:zh")
+
+    lines = bot.command(ALICE, "/balance").text.splitlines()
+
+    assert lines[lines.index("") + 1 :] == [
+        "📊 2026-01-01 结算：入账 0.00 积分",
+        "• 第 1 代分享收益：+18.00",
+        "• 超出锁定积分，未发放：-18.00",
+        "  奖励从您自己的锁定积分中发放。购买套餐锁定更多积分，即可领取更多奖励。",
+    ]
+    assert lines[lines.index("") + 1 :] == _notice_lines(queue, member_of(ALICE), "zh")
 
 
 def test_balance_in_chinese_before_any_settlement(bot: RunningBot) -> None:
@@ -60,22 +112,51 @@ def test_balance_in_chinese_before_any_settlement(bot: RunningBot) -> None:
 
     text = bot.command(BOB, "/balance").text
 
-    assert "可用：0.00 积分" in text
+    assert text.startswith("💰 我的积分：0.00 积分")
     assert "暂无结算记录。" in text
 
 
 def test_team_shows_invitees_volume_and_progress(bot: RunningBot, store: LedgerStore) -> None:
-    """Given Bob under Alice after a settlement, then Alice's team screen has the figures."""
+    """Given Bob under Alice after a settlement, then Alice's team screen lists Bob with his join
+    date and contribution (no phone), and the settled figures with their date."""
     _alice_and_bob_bought_and_settled(bot, store)
+    bob = store.get_member(member_of(BOB))
+    assert bob is not None
+
+    lines = bot.command(ALICE, "/team").text.splitlines()
+
+    assert lines == [
+        "👥 Your team",
+        "Invited by you: 1",
+        f"• 鲍勃 · joined {day(bob.joined_at, ZoneInfo('Asia/Shanghai'))} · bought ¥3,000.00 "
+        "· invited 0",
+        "Invited by them (2nd generation): 0",
+        "",
+        "As of the last settlement (2026-01-01), all generations:",
+        "Team size: 1",
+        "Team volume: ¥3,000.00",
+        "Level: none yet",
+        "Next level Bronze: ¥47,000.00 more team volume (6% there)",
+    ]
+
+
+def test_team_before_any_settlement_says_so_and_counts_the_second_generation(
+    bot: RunningBot, store: LedgerStore
+) -> None:
+    """Given Alice ← Bob ← Carol and no settlement yet, then Alice sees Bob, one member in her
+    second generation, and that team totals come with the first settlement (in Chinese)."""
+    bot.register(ALICE, PHONES[ALICE.id])
+    bot.register(BOB, PHONES[BOB.id], _invite_code(store, member_of(ALICE)))
+    bot.register(CAROL, PHONES[CAROL.id], _invite_code(store, member_of(BOB)))
+    bot.press(ALICE, bot.command(ALICE, "/language").message, "lang:zh")
 
     text = bot.command(ALICE, "/team").text
 
-    assert "Members you invited: 1" in text
-    assert "• 鲍勃" in text
-    assert "Team size (all generations): 1" in text
-    assert "Team volume: ¥3000.00" in text
-    assert "Level: none yet" in text
-    assert "Next level bronze: ¥47000.00 more team volume (6% there)" in text
+    assert "我直接邀请：1 人" in text
+    assert "邀请 1 人" in text
+    assert "他们邀请的（第 2 代）：1 人" in text
+    assert "团队人数和业绩在每日结算时统计（暂无结算）。" in text
+    assert "+86" not in text
 
 
 def test_history_pages_back_and_forth(bot: RunningBot) -> None:
@@ -85,22 +166,22 @@ def test_history_pages_back_and_forth(bot: RunningBot) -> None:
         bot.ledger.adjust(member_of(ALICE), 100 + number, "goodwill", f"adj-{number}", operator="t")
 
     first = bot.command(ALICE, "/history")
-    seqs = [line.split()[0] for line in first.text.splitlines() if line.startswith("#")]
-    assert seqs == ["#7", "#6", "#5", "#4", "#3"]
-    assert "Adjustment by an operator" in first.text
+    entries = [line for line in first.text.splitlines() if " · " in line and line[:2] == "20"]
+    assert len(entries) == 5
+    assert all(line.endswith("Adjustment by an operator: goodwill") for line in entries)
     assert "available +1.05" in first.text
-    assert first.buttons() == [("Older »", "hist:3")]
+    assert first.buttons() == [("Older »", "hist:3:-")]
 
-    older = bot.press(ALICE, first.message, "hist:3")
+    older = bot.press(ALICE, first.message, "hist:3:-")
     [edit] = older.of("editMessageText")
-    lines = edit.params["text"].splitlines()
-    assert [line.split()[0] for line in lines if line.startswith("#")] == ["#2", "#1"]
-    assert "Registered" in edit.params["text"]
-    assert older.buttons() == [("« Newer", "hist:8")]
+    lines = [line for line in edit.params["text"].splitlines() if line[:2] == "20"]
+    assert len(lines) == 2
+    assert lines[-1].endswith("Registered")
+    assert older.buttons() == [("« Newest", "hist:new")]
     assert older.of("answerCallbackQuery")
 
-    newer = bot.press(ALICE, edit.result, "hist:8")
-    assert "#7" in newer.texts[0]
+    newest = bot.press(ALICE, edit.result, "hist:new")
+    assert "available +1.05" in newest.texts[0]
 
 
 def test_history_rejects_forged_page_data(bot: RunningBot) -> None:
@@ -108,7 +189,7 @@ def test_history_rejects_forged_page_data(bot: RunningBot) -> None:
     bot.register(ALICE, PHONES[ALICE.id])
     sent = bot.command(ALICE, "/help").message
 
-    exchange = bot.press(ALICE, sent, "hist:-1")
+    exchange = bot.press(ALICE, sent, "hist:-1:5")
 
     [answer] = exchange.of("answerCallbackQuery")
     assert answer.params["text"] == "This button has expired. Please start again."
@@ -160,11 +241,17 @@ def test_language_switch_is_stored_and_used(bot: RunningBot, store: LedgerStore)
     """Given an English member, when they choose 中文, then replies switch and it is stored."""
     bot.register(ALICE, PHONES[ALICE.id])
     menu = bot.command(ALICE, "/language")
-    assert menu.buttons() == [("中文", "lang:zh"), ("English", "lang:en")]
+    assert menu.buttons() == [
+        ("简体中文", "lang:zh"),
+        ("繁體中文", "lang:zh-hant"),
+        ("English", "lang:en"),
+    ]
 
     chosen = bot.press(ALICE, menu.message, "lang:zh")
 
-    assert chosen.texts == ["语言已设为中文。"]
+    assert chosen.texts == ["语言已设为简体中文。", "请使用下方菜单，或发送 /help。"]
+    keyboard = chosen.of("sendMessage")[0].params["reply_markup"]["keyboard"]
+    assert keyboard[0][0] == {"text": "💰 余额"}  # the menu speaks the new language
     record = store.get_member(member_of(ALICE))
     assert record is not None
     assert record.language == "zh"
@@ -193,3 +280,67 @@ def test_help_lists_the_commands(bot: RunningBot) -> None:
 
     for command in ("/balance", "/history", "/team", "/invite", "/shop", "/withdraw", "/transfer"):
         assert command in text
+
+
+def test_traditional_chinese_is_chosen_for_taiwan_and_switchable(
+    bot: RunningBot, store: LedgerStore
+) -> None:
+    """Given a zh-TW Telegram user, when they register, then the bot speaks Traditional Chinese
+    and stores it; /language switches them to English."""
+    taiwan = User(id=710_000_777, first_name="小美", language_code="zh-TW")
+
+    greeting = bot.command(taiwan, "/start")
+    done = bot.send(bot.server.contact_message(taiwan, "+886912345678"))
+    balance = bot.command(taiwan, "/balance")
+
+    assert greeting.text.startswith("歡迎來到積分平臺")
+    assert "註冊成功" in done.text
+    assert balance.text.startswith("💰 我的積分：0.00 積分")
+    assert store.get_member(member_of(taiwan)).language == "zh-hant"  # type: ignore[union-attr]
+    bot.press(taiwan, bot.command(taiwan, "/language").message, "lang:en")
+    assert bot.command(taiwan, "/balance").text.startswith("💰 Your balance")
+
+
+def test_rules_explain_the_live_plan_with_its_numbers(make_bot: MakeBot) -> None:
+    """Given the dividend plan and a support contact, then /rules (from the menu) explains tiers,
+    release, share, levels, the cap, the price and withdrawals with the plan's own numbers, and
+    where to get help; in Chinese too."""
+    bot = make_bot(support="@jifen_help")
+    bot.register(ALICE, PHONES[ALICE.id])
+
+    lines = bot.say(ALICE, "📘 Rules").text.splitlines()
+
+    assert lines[:3] == [
+        "📘 How it works",
+        "Packages: points are granted on the cash you pay, by tier:",
+        "• from ¥3,000.00 in cash: × 2.5 points",
+    ]
+    assert (
+        "Granted points are locked and released every day at 1.2% of the cash paid, "
+        "until all are out."
+    ) in lines
+    assert (
+        "Share of what your invitees release each day: generation 1: 50% · generation 2: 30%."
+        in lines
+    )
+    assert "• Bronze: from ¥50,000.00, 10%" in lines
+    assert "Peer bonus: 3% when an invitee reaches your level." in lines
+    assert "Point value: 1 point = ¥1.00." in lines
+    assert lines[-2].startswith("Withdrawals: fee 5%, at least 100.00 points;")
+    assert lines[-1] == "Need help? Contact @jifen_help."
+    bot.register(BOB, PHONES[BOB.id])
+    chinese = bot.command(BOB, "/rules").text
+    assert "• 青铜：¥50,000.00 起，10%" in chinese
+    assert chinese.endswith("需要帮助？请联系 @jifen_help。")
+
+
+def test_help_names_operator_commands_for_operators_only(make_bot: MakeBot) -> None:
+    """Given an operator and a member, then only the operator's /help lists admin commands."""
+    bot = make_bot(support="+86 400 000 0000")
+
+    member_help = bot.command(ALICE, "/help").text
+    operator_help = bot.command(OPERATOR, "/help").text
+
+    assert "/queue" not in member_help
+    assert member_help.endswith("Need help? Contact +86 400 000 0000.")
+    assert "Operator commands:\n/queue – withdrawals waiting for review" in operator_help

@@ -186,14 +186,15 @@ def test_settlement_on_demand_notifies_members_once(
     # And each heard once, in their language (alice learns what she missed)
     to_bob = [call for call in botapi.requests("sendMessage") if call.params["chat_id"] == BOB_CHAT]
     assert [call.params["text"] for call in to_bob] == [
-        "📊 2026-01-01 积分结算\n今日到账：10.00 积分\n· 静态释放：10.00"
+        "📊 2026-01-01 结算：入账 +10.00 积分\n• 锁定积分每日释放：+10.00"
     ]
     to_alice = [c for c in botapi.requests("sendMessage") if c.params["chat_id"] == ALICE_CHAT]
     assert [call.params["text"] for call in to_alice] == [
-        "📊 Points settlement for 2026-01-01\n"
-        "Credited today: 0.00 points\n"
-        "· Share rewards: 5.00\n"
-        "· Not paid (above your locked points): 5.00"
+        "📊 Settlement of 2026-01-01: 0.00 points credited\n"
+        "• Share from your generation 1: +5.00\n"
+        "• Above your locked points, not paid: -5.00\n"
+        "  Rewards are paid out of your own locked points. Buy a package to lock more points "
+        "and receive more of them."
     ]
     bob = client.get("/dev/members/bob").json()
     assert (bob["available"], bob["locked"], bob["last_settled"]) == (

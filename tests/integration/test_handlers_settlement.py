@@ -34,6 +34,7 @@ from functions.rewards.events import Join, Purchase
 from functions.runtime import Runtime
 from functions.services import settlement as settlement_service
 from functions.services.ledger import Ledger
+from functions.services.settlement import prepare_run
 from functions.services.settlement_results import SettlementError
 from functions.store.commit import Commit
 from functions.store.ledger_store import LedgerStore
@@ -422,3 +423,41 @@ def test_events_shipped_in_infra_events_are_valid_json_objects() -> None:
     for name in names:
         assert isinstance(event(name), dict)
     assert event("scheduled.json")["detail-type"] == "Scheduled Event"
+
+
+def test_a_blocked_run_alerts_the_operators_through_the_queue(cloud: Cloud) -> None:
+    # Given the run of the day before left unfinished (claimed and computed, never applied)
+    seed(cloud.ledger(), 2)
+    prepare_run(cloud.ledger(), "2024-04-30")
+    cloud.drain()
+    # When the schedule fires for the next day
+    outcome = cloud.handler(event("scheduled.json"))
+    # Then it is blocked, and one alert for the operators waits on the notification queue
+    assert outcome["status"] == "blocked"
+    assert cloud.drain() == [
+        {
+            "kind": "operator",
+            "event": "settlement_blocked",
+            "date": DATE,
+            "detail": "2024-04-30",
+        }
+    ]
+
+
+def test_a_failed_run_alerts_the_operators_and_still_fails(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the store failing while the run is prepared
+    import functions.services.settlement_fanout as fanout
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the table is gone")
+
+    monkeypatch.setattr(fanout, "prepare_run", broken)
+    # When the schedule fires, then the invocation fails (the schedule retries) …
+    with pytest.raises(RuntimeError):
+        cloud.handler(event("scheduled.json"))
+    # … and the operators' alert names the error
+    assert cloud.drain() == [
+        {"kind": "operator", "event": "settlement_failed", "date": DATE, "detail": "RuntimeError"}
+    ]

@@ -161,7 +161,7 @@ def withdrawal(member: str, status: str, **fields: Any) -> dict[str, Any]:
     return {
         "kind": "withdrawal",
         "member": member,
-        "request_id": "w-77",
+        "request_id": "a1b2c3d4e5f60718293a",
         "status": status,
         "points": "100.00",
         "net": "95.00",
@@ -250,17 +250,15 @@ def test_settlement_batch_is_sent_localized_and_members_without_chat_are_skipped
     [to_alice] = sender.sent(ALICE_CHAT)
     [to_bob] = sender.sent(BOB_CHAT)
     assert to_alice.params["text"] == (
-        "📊 Points settlement for 2026-01-01\n"
-        "Credited today: 54.00 points\n"
-        "· Daily release: 36.00\n"
-        "· Share rewards: 18.00"
+        "📊 Settlement of 2026-01-01: +54.00 points credited\n"
+        "• Daily release of your locked points: +36.00\n"
+        "• Share from your generation 1: +18.00"
     )
     assert to_bob.params["text"] == (
-        "📊 2026-01-01 积分结算\n"
-        "今日到账：54.00 积分\n"
-        "· 静态释放：36.00\n"
-        "· 分享收益：18.00\n"
-        "· 团队收益：4.00"
+        "📊 2026-01-01 结算：入账 +54.00 积分\n"
+        "• 锁定积分每日释放：+36.00\n"
+        "• 第 1 代分享收益：+18.00\n"
+        "• 团队奖励：+4.00"
     )
     assert len(sender.attempts()) == 2
 
@@ -338,8 +336,8 @@ def test_withdrawal_status_updates(sender: Sender) -> None:
     # Then bob hears of each status once, in Chinese
     assert failed_ids(response) == []
     assert [call.params["text"] for call in sender.sent(BOB_CHAT)] == [
-        "✅ 提现已批准：100.00 积分，实付 95.00 元（手续费 5.00 元），将于下一个工作日到账。",
-        "💰 提现已打款：95.00 元。",
+        "✅ 提现 W-A1B2C3D4 已批准：100.00 积分，将打款 ¥95.00（手续费 ¥5.00），下一个工作日到账。",
+        "💰 提现 W-A1B2C3D4 已打款：¥95.00。",
     ]
 
 
@@ -347,7 +345,7 @@ def test_rejected_withdrawal_carries_the_reason(sender: Sender) -> None:
     sender.handle(sqs_event(withdrawal("alice", "rejected", reason="bank details missing")))
     [call] = sender.sent(ALICE_CHAT)
     assert call.params["text"] == (
-        "❌ Withdrawal declined: 100.00 points are back in your account.\n"
+        "❌ Withdrawal W-A1B2C3D4 declined: 100.00 points are back in your account.\n"
         "Reason: bank details missing"
     )
 
@@ -453,3 +451,36 @@ def test_rate_limit_wait_beyond_the_deadline_defers_without_claiming(sender: Sen
     assert sender.log.get(tomorrow.key) is None
     assert service.deliver(tomorrow, deadline_ns=60 * NS_PER_S) is Outcome.SENT
     assert len(sender.sent(ALICE_CHAT)) == 2
+
+
+def test_operator_alerts_reach_every_operator_once(
+    botapi: BotApiServer, dynamodb_endpoint: str, dynamodb_table: tuple[Any, str]
+) -> None:
+    # Given two operators configured for the sender, and a blocked settlement's alert
+    runtime = handler_runtime(
+        dynamodb_endpoint,
+        dynamodb_table,
+        "infra/plans/dividend.yaml",
+        notification={
+            "bot_token": botapi.token,
+            "telegram_api_url": botapi.url,
+            "notify_operator_ids": "790000001,790000002",
+        },
+    )
+    botapi.clear()
+    sender = Sender(botapi, runtime)
+    alert = {
+        "kind": "operator",
+        "event": "settlement_blocked",
+        "date": "2026-01-02",
+        "detail": "2026-01-01",
+    }
+    # When it is handled, and delivered again by SQS
+    first = sender.handle(sqs_event(alert))
+    again = sender.handle(sqs_event(alert))
+    # Then each operator got it once, in the configured language
+    assert failed_ids(first) == failed_ids(again) == []
+    for chat in (790_000_001, 790_000_002):
+        [call] = sender.sent(chat)
+        assert call.params["text"].startswith("⚠️ 2026-01-02 的结算未能执行（受阻于 2026-01-01）。")
+    runtime.close()

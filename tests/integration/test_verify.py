@@ -677,3 +677,47 @@ def test_cli_needs_the_writers_chain_key(
     monkeypatch.setenv("JIFEN_USE_AWS", "1")
     assert main(["verify", "--table", table_name]) == 2
     assert "JIFEN_CHAIN_KEY_PARAM" in capsys.readouterr().err
+
+
+def test_inbox_references_deleted_raised_or_invented_are_caught(
+    store: LedgerStore, dynamodb_table: Table
+) -> None:
+    """Given, in the raw table: E's reference to B's transfer deleted, A's commission reference
+    to B's purchase raised, and a reference for D to an entry that never touched D,
+    When verified,
+    Then each is reported under check ``inbox`` (and nothing else is)."""
+    client, table_name = dynamodb_table
+    transfer = next(e for e in store.journal("B") if e.kind == "transfer")
+    purchase = next(e for e in store.journal("B") if e.kind == "purchase")
+    [to_e] = [r for r in store.inbox_page("E", limit=50) if r.seq == transfer.seq]
+    [to_a] = [
+        r for r in store.inbox_page("A", limit=50) if r.source == "B" and r.seq == purchase.seq
+    ]
+
+    def ref_key(member: str, at: int, source: str, seq: int) -> dict[str, dict[str, str]]:
+        return {"pk": {"S": f"M#{member}"}, "sk": {"S": f"IN#{at:020d}#{source}#{seq:012d}"}}
+
+    client.delete_item(TableName=table_name, Key=ref_key("E", to_e.at, "B", transfer.seq))
+    _raw_add(dynamodb_table, ref_key("A", to_a.at, "B", purchase.seq), "commission", 100)
+    invented = ref_key("D", transfer.at, "B", transfer.seq)
+    client.put_item(
+        TableName=table_name,
+        Item={
+            **invented,
+            "kind": {"S": "inbox"},
+            "member": {"S": "D"},
+            "at": {"N": str(transfer.at)},
+            "source": {"S": "B"},
+            "entry_seq": {"N": str(transfer.seq)},
+            "entry_kind": {"S": "transfer"},
+            "available": {"N": "500"},
+        },
+    )
+
+    report = verify(store)
+
+    assert {(m.check, m.subject, m.account) for m in report.mismatches} == {
+        ("inbox", f"E<-B#{transfer.seq}", "reference"),
+        ("inbox", f"A<-B#{purchase.seq}", "commission"),
+        ("inbox", f"D<-B#{transfer.seq}", "entry"),
+    }

@@ -24,12 +24,25 @@ def _placeholders(template: str) -> set[str]:
 
 
 def test_catalogs_have_the_same_keys_and_placeholders() -> None:
-    """Given zh and en, then every key exists in both with the same placeholders."""
-    zh, en = CATALOGS["zh"], CATALOGS["en"]
+    """Given zh, zh-hant and en, then every key exists in each with the same placeholders."""
+    en = CATALOGS["en"]
 
-    assert set(zh) == set(en)
-    for key in en:
-        assert _placeholders(zh[key]) == _placeholders(en[key]), key
+    assert set(CATALOGS) == {"zh", "zh-hant", "en"}
+    for language, catalog in CATALOGS.items():
+        assert set(catalog) == set(en), language
+        for key in en:
+            assert _placeholders(catalog[key]) == _placeholders(en[key]), (language, key)
+
+
+def test_traditional_catalog_is_traditional() -> None:
+    """Given the Traditional catalog, then it is not the Simplified one under another name:
+    common simplified characters are gone and the language names itself."""
+    hant = CATALOGS["zh-hant"]
+
+    assert hant["language.name"] == "繁體中文"
+    assert hant["history.title"] != CATALOGS["zh"]["history.title"]
+    simplified_only = set("积户现转规则团队结锁释")
+    assert not [key for key, text in hant.items() if simplified_only & set(text)]
 
 
 def test_every_rejection_code_has_a_text() -> None:
@@ -49,7 +62,18 @@ def test_every_entry_kind_has_a_history_text() -> None:
 
 @pytest.mark.parametrize(
     ("code", "language"),
-    [("zh-hans", "zh"), ("zh-TW", "zh"), ("en", "en"), ("fr", "en"), (None, "zh"), ("", "zh")],
+    [
+        ("zh-hans", "zh"),
+        ("zh-CN", "zh"),
+        ("zh-TW", "zh-hant"),
+        ("zh-hk", "zh-hant"),
+        ("zh-Hant", "zh-hant"),
+        ("zh_MO", "zh-hant"),
+        ("en", "en"),
+        ("fr", "en"),
+        (None, "zh"),
+        ("", "zh"),
+    ],
 )
 def test_language_from_telegram_code(code: str | None, language: str) -> None:
     assert language_for(code) == language
@@ -86,27 +110,31 @@ def test_notices_come_from_the_same_catalogs_in_each_language() -> None:
     )
     render = renderer("zh")
     assert render(notice, None).splitlines()[0] == t(
-        "zh", "notice.settlement.title", date="2026-01-01"
+        "zh", "settled.header", date="2026-01-01", points=5_400
     )
     assert render(notice, "en").splitlines() == [
-        "📊 Points settlement for 2026-01-01",
-        "Credited today: 54.00 points",
-        "· Daily release: 36.00",
-        "· Share rewards: 18.00",
+        "📊 Settlement of 2026-01-01: +54.00 points credited",
+        "• Daily release of your locked points: +36.00",
+        "• Share from your generation 1: +18.00",
     ]
+    assert render(notice, "zh-TW").splitlines()[0] == "📊 2026-01-01 結算：入帳 +54.00 積分"
 
 
 def test_t_fills_values_and_falls_back_to_chinese() -> None:
-    assert t("en", "transfer.done", points=100) == "✅ Sent 1.00 points."
+    assert t("en", "transfer.done", points=100, name="Bob") == "✅ Sent 1.00 points to Bob."
     assert t("xx", "yes") == "是"
 
 
 def test_amounts_reach_the_texts_in_cents_and_are_formatted_there() -> None:
     """Given amounts in cents, when a text shows them, then they read as decimals (signed
     where the text shows a change)."""
-    assert t("en", "withdraw.requested", request_id="r1", points=10_000, net=2_400, fee=600) == (
-        "Withdrawal requested (no. r1): 100.00 points for ¥24.00 (fee ¥6.00).\n"
-        "An operator will review it; I will tell you the result."
+    assert t("en", "withdraw.requested", number="W-1", points=10_000, net=2_400, fee=600) == (
+        "Withdrawal W-1 requested: 100.00 points for ¥24.00 (fee ¥6.00).\n"
+        "An operator will review it; I will tell you the result. /withdrawals shows its status."
+    )
+    assert t("zh", "balance.title", points=20_400_000) == "💰 我的积分：204,000.00 积分"
+    assert t("en", "shop.package", amount=5_100_000, points=20_400_000) == (
+        "• ¥51,000.00 → 204,000.00 points"
     )
     assert t("zh", "admin.adjusted", member="tg1", delta=-5) == "已为 tg1 调整 -0.05 积分。"
     assert [t("en", "history.available", points=cents) for cents in (250, -250, 0)] == [
@@ -132,7 +160,8 @@ def test_catalogs_format_each_placeholder_the_same_way() -> None:
         }
 
     for key, template in CATALOGS["en"].items():
-        assert fields(CATALOGS["zh"][key]) == fields(template), key
+        for language in ("zh", "zh-hant"):
+            assert fields(CATALOGS[language][key]) == fields(template), (language, key)
         assert {spec for _, spec in fields(template)} <= {"", "money", "+money"}, key
 
 

@@ -161,7 +161,9 @@ class MemberEvents(LedgerCore):
 
         return self._retrying(attempt)
 
-    def transfer(self, event: Transfer, key: str) -> TransferResult:
+    def transfer(self, event: Transfer, key: str, *, note: str | None = None) -> TransferResult:
+        """Available points from sender to recipient; ``note`` is journaled with it."""
+
         def decide() -> TransferResult:
             found = self.store.get_members([event.sender, event.recipient])
             sender, recipient = found.get(event.sender), found.get(event.recipient)
@@ -179,7 +181,7 @@ class MemberEvents(LedgerCore):
                     at=self.clock(),
                     chain=sender,
                     postings=outcome.postings,
-                    details=transfer_details(result),
+                    details=transfer_details(result, note),
                     statistics={
                         event.sender: {"transferred_out": outcome.points},
                         event.recipient: {"transferred_in": outcome.points},

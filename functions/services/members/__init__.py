@@ -15,13 +15,16 @@ payments); :mod:`.inputs` checks what members type.
 
 from __future__ import annotations
 
+import json
+
 from functions.rewards.decisions import WithdrawalQuote, decide_withdraw
 from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.events import Transfer, Withdraw
 from functions.rewards.money import Cents
-from functions.store.records import MemberRecord, WithdrawalRecord, WithdrawalStatus
+from functions.store.records import EntryKind, MemberRecord, WithdrawalRecord, WithdrawalStatus
 
 from ..results import AdjustmentResult, FreezeResult, TransferResult, WithdrawalResult
+from .history import HISTORY_PAGE, History, HistoryCursor, HistoryEntry, HistoryPage
 from .inputs import (
     INVITE_CODE_BYTES,
     INVITE_CODE_RE,
@@ -34,18 +37,15 @@ from .inputs import (
 )
 from .registration import DISPLAY_NAME_MAX, Registration, Registrations
 from .screens import (
-    HISTORY_PAGE,
     SETTLEMENT_SEARCH_ENTRIES,
     TEAM_NAMES_SHOWN,
-    HistoryEntry,
-    HistoryPage,
     Invitee,
     Screens,
     SettlementBreakdown,
     Statement,
     TeamView,
 )
-from .shop import Package, Payment, Shop
+from .shop import Offer, Package, Payment, Quote, Shop
 
 __all__ = [
     "DISPLAY_NAME_MAX",
@@ -55,12 +55,15 @@ __all__ = [
     "MEMBER_PREFIX",
     "SETTLEMENT_SEARCH_ENTRIES",
     "TEAM_NAMES_SHOWN",
+    "HistoryCursor",
     "HistoryEntry",
     "HistoryPage",
     "Invitee",
     "Members",
+    "Offer",
     "Package",
     "Payment",
+    "Quote",
     "Registration",
     "SettlementBreakdown",
     "Statement",
@@ -73,7 +76,11 @@ __all__ = [
 ]
 
 
-class Members(Registrations, Screens, Shop):
+WITHDRAWAL_SEARCH_ENTRIES = 400
+"""How far back in the journal /withdrawals looks for the member's requests."""
+
+
+class Members(Registrations, Screens, History, Shop):
     """Bot-facing use cases over one :class:`Ledger` and the bot's own records."""
 
     # -- withdrawals and transfers -------------------------------------------------
@@ -90,21 +97,57 @@ class Members(Registrations, Screens, Shop):
         return self.ledger.request_withdrawal(Withdraw(member.member, points), key)
 
     def transfer(
-        self, sender: MemberRecord, recipient: str, points: Cents, key: str
+        self,
+        sender: MemberRecord,
+        recipient: str,
+        points: Cents,
+        key: str,
+        *,
+        note: str | None = None,
     ) -> TransferResult:
         if recipient == sender.member:
             raise Rejected(RejectCode.INVALID_EVENT, "a member cannot send points to themself")
-        return self.ledger.transfer(Transfer(sender.member, recipient, points), key)
+        return self.ledger.transfer(Transfer(sender.member, recipient, points), key, note=note)
+
+    def withdrawals_of(self, member: MemberRecord, limit: int = 10) -> list[WithdrawalRecord]:
+        """The member's latest requests, newest first, as they stand now.
+
+        Found through the member's own journal (``withdrawal_requested`` entries), read
+        newest first and at most :data:`WITHDRAWAL_SEARCH_ENTRIES` entries back: requests
+        older than that (months of daily settlements) are not listed.
+        """
+        ids: list[str] = []
+        before: int | None = None
+        searched = 0
+        while len(ids) < limit and searched < WITHDRAWAL_SEARCH_ENTRIES:
+            page = self.store.journal_page(member.member, limit=50, before_seq=before)
+            for entry in page:
+                if entry.kind == EntryKind.WITHDRAWAL_REQUESTED and len(ids) < limit:
+                    request_id = json.loads(entry.details).get("request_id")
+                    if isinstance(request_id, str):
+                        ids.append(request_id)
+            searched += len(page)
+            if len(page) < 50 or page[-1].seq <= 1:
+                break
+            before = page[-1].seq
+        found = (self.store.get_withdrawal(request_id) for request_id in ids)
+        return [record for record in found if record is not None]
 
     # -- operators ------------------------------------------------------------------
     def pending_withdrawals(self, limit: int = 10) -> list[WithdrawalRecord]:
         return self.store.withdrawals(WithdrawalStatus.PENDING, limit=limit)
 
+    def withdrawal(self, request_id: str) -> WithdrawalRecord | None:
+        return self.store.get_withdrawal(request_id)
+
     def decide_withdrawal(
-        self, request_id: str, *, approve: bool, operator: str
+        self, request_id: str, *, approve: bool, operator: str, reason: str | None = None
     ) -> tuple[WithdrawalResult, MemberRecord | None]:
-        """Approve or reject; returns the result and the member to notify."""
-        result = self.ledger.decide_withdrawal(request_id, approve=approve, operator=operator)
+        """Approve or reject (with the reason the member is told); returns the result and the
+        member to notify."""
+        result = self.ledger.decide_withdrawal(
+            request_id, approve=approve, operator=operator, reason=reason
+        )
         return result, self.store.get_member(result.member)
 
     def set_frozen(

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from functions.rewards.decisions import point_price
-from functions.rewards.ledger import Bucket
 from functions.rewards.money import Cents, mul_floor, parse_cents
-from functions.store.journal import decode_postings
-from functions.store.records import EntryKind, JournalEntry, MemberRecord
+from functions.store.records import EntryKind, MemberRecord
 
 from .core import MembersCore
 
-HISTORY_PAGE = 5
 TEAM_NAMES_SHOWN = 10
+SECOND_GENERATION_COUNTED = 30
+"""Up to this many direct invitees, the team screen counts their invitees (one query each)."""
 SETTLEMENT_SEARCH_ENTRIES = 200
 """How far back in the journal the balance screen looks for the last settlement."""
 
@@ -58,8 +57,16 @@ class Statement:
 
 @dataclass(frozen=True, slots=True)
 class Invitee:
+    """A direct invitee as the team screen shows them (no phone, no balances)."""
+
     member: str
     display_name: str | None
+    joined_at: int = 0
+    bought: Cents = 0
+    """What they bought in cash (their personal volume): their own contribution to the
+    team volume."""
+    invited: int = 0
+    """Their own direct invitees (the member's second generation through them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,9 @@ class TeamView:
     direct: tuple[Invitee, ...]
     """The first invitees, in join order (at most :data:`TEAM_NAMES_SHOWN`)."""
     direct_count: int
+    second_generation: int | None
+    """Members the direct invitees invited (live); None when there are too many direct
+    invitees to count on a screen (:data:`SECOND_GENERATION_COUNTED`)."""
     level: str | None
     next_level: str | None
     next_level_min: Cents | None
@@ -80,27 +90,6 @@ class TeamView:
         return min(100, self.member.team_volume * 100 // self.next_level_min)
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    seq: int
-    kind: EntryKind | str
-    """The entry's kind; a kind this code does not know stays the stored text."""
-    at_us: int
-    available: Cents
-    locked: Cents
-    withdrawing: Cents
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryPage:
-    entries: tuple[HistoryEntry, ...]
-    newer: int | None
-    """``before_seq`` of the next newer page, None on the newest."""
-    older: int | None
-    """``before_seq`` of the next older page, None on the oldest."""
-
-
 class Screens(MembersCore):
     """The read models of :class:`~functions.services.members.Members`."""
 
@@ -108,6 +97,11 @@ class Screens(MembersCore):
         return Statement(
             member, point_price(self.plan, self._pool()), self.last_settlement(member.member)
         )
+
+    def price_cents(self) -> Cents | None:
+        """Cash per point now, floored to a hundredth (None: no price yet)."""
+        price = point_price(self.plan, self._pool())
+        return None if price is None else mul_floor(100, price)
 
     def last_settlement(self, member: str) -> SettlementBreakdown | None:
         """The newest ``settlement`` journal entry's breakdown.
@@ -129,11 +123,22 @@ class Screens(MembersCore):
         return None
 
     def team(self, member: MemberRecord) -> TeamView:
+        """Direct invitees and their invitees live; team size, volume and level as of the
+        last settlement (which computes them over the whole tree)."""
         children = self.store.children(member.member)
         shown = children[:TEAM_NAMES_SHOWN]
         found = self.store.get_members(shown) if shown else {}
+        counted = children if len(children) <= SECOND_GENERATION_COUNTED else shown
+        invited = {name: len(self.store.children(name)) for name in counted}
         direct = tuple(
-            Invitee(name, found[name].display_name if name in found else None) for name in shown
+            Invitee(
+                name,
+                found[name].display_name if name in found else None,
+                found[name].joined_at if name in found else 0,
+                found[name].personal_volume if name in found else 0,
+                invited.get(name, 0),
+            )
+            for name in shown
         )
         levels = self.plan.levels
         index = self.plan.team.level_index(member.team_volume) if self.plan.team else -1
@@ -142,25 +147,11 @@ class Screens(MembersCore):
             member=member,
             direct=direct,
             direct_count=len(children),
+            second_generation=sum(invited.values()) if counted is children else None,
             level=member.level or (levels[index].name if index >= 0 else None),
             next_level=following.name if following else None,
             next_level_min=following.min if following else None,
             to_next_level=following.min - member.team_volume if following else None,
-        )
-
-    def history(
-        self, member: MemberRecord, *, before_seq: int | None = None, limit: int = HISTORY_PAGE
-    ) -> HistoryPage:
-        """One page of the member's journal, newest first (seqs are contiguous from 1)."""
-        newest = member.journal_seq
-        start = newest + 1 if before_seq is None else max(1, min(before_seq, newest + 1))
-        page = self.store.journal_page(member.member, limit=limit, before_seq=start)
-        entries = tuple(_history_entry(member.member, entry) for entry in page)
-        oldest_shown = entries[-1].seq if entries else start
-        return HistoryPage(
-            entries=entries,
-            newer=min(start + limit, newest + 1) if start <= newest else None,
-            older=oldest_shown if oldest_shown > 1 else None,
         )
 
 
@@ -178,24 +169,4 @@ def _breakdown(details: dict[str, Any]) -> SettlementBreakdown:
         peer=cents("peer"),
         paid=cents("paid"),
         forfeited=cents("forfeited"),
-    )
-
-
-_KNOWN_KINDS = {kind.value: kind for kind in EntryKind}
-
-
-def _history_entry(member: str, entry: JournalEntry) -> HistoryEntry:
-    moved = {Bucket.AVAILABLE: 0, Bucket.LOCKED: 0, Bucket.WITHDRAWING: 0}
-    for posting in decode_postings(entry.postings):
-        if posting.owner == member and posting.bucket in moved:
-            moved[posting.bucket] += posting.amount
-    details = json.loads(entry.details)
-    return HistoryEntry(
-        seq=entry.seq,
-        kind=_KNOWN_KINDS.get(entry.kind, entry.kind),
-        at_us=entry.at,
-        available=moved[Bucket.AVAILABLE],
-        locked=moved[Bucket.LOCKED],
-        withdrawing=moved[Bucket.WITHDRAWING],
-        details=details if isinstance(details, dict) else {},
     )

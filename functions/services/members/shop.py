@@ -25,6 +25,40 @@ class Package:
 
 
 @dataclass(frozen=True, slots=True)
+class Quote:
+    """What paying ``amount`` with ``points`` grants, decided by the engine before paying.
+
+    Tiers apply to the cash part (RULES.md §3), so points paying part of a package can
+    put its cash below the package's tier: ``drops_tier`` says so, and ``cash_granted``
+    is what paying it all in cash would grant.
+    """
+
+    amount: Cents
+    points: Cents
+    cash: Cents
+    granted: Cents
+    daily: Cents
+    locked: bool
+    tier: str | None
+    cash_granted: Cents
+    cash_tier: str | None
+    cash_tier_min: Cents | None
+    """The minimum cash of the tier paying all in cash reaches (None: no tiers)."""
+
+    @property
+    def drops_tier(self) -> bool:
+        return self.points > 0 and self.cash_tier is not None and self.tier != self.cash_tier
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A package and the points split offered for it now (None: points cannot pay)."""
+
+    package: Package
+    split: Quote | None
+
+
+@dataclass(frozen=True, slots=True)
 class Payment:
     result: PurchaseResult
     points_refused: RejectCode | None = None
@@ -65,6 +99,48 @@ class Shop(MembersCore):
         if deduction is None or member.frozen:
             return 0
         return max(0, min(member.available, mul_floor(amount, deduction.max_ratio), amount - 1))
+
+    def quote(self, member: MemberRecord, amount: Cents, points: Cents) -> Quote:
+        """The exact grant of paying ``amount`` with ``points`` now (the purchase's own checks:
+        a refused split raises as the purchase would)."""
+        outcome = decide_purchase(
+            self.plan,
+            Purchase(member.member, "quote", amount, points),
+            buyer=member.snapshot(),
+            order_exists=False,
+            ancestors=(),
+        )
+        grant = outcome.grant
+        policy = self.plan.grant
+        cash_granted, cash_tier = policy.points_for(amount) if policy is not None else (0, None)
+        tiers = policy.tiers if policy is not None and policy.tiers else ()
+        tier_min = next((tier.min for tier in tiers if tier.name == cash_tier), None)
+        return Quote(
+            amount=amount,
+            points=outcome.points_spent,
+            cash=outcome.cash,
+            granted=grant.points if grant else 0,
+            daily=grant.daily if grant else 0,
+            locked=bool(grant and grant.locked),
+            tier=grant.tier if grant else None,
+            cash_granted=cash_granted,
+            cash_tier=cash_tier,
+            cash_tier_min=tier_min,
+        )
+
+    def offers(self, member: MemberRecord) -> tuple[Offer, ...]:
+        """Every package with the most points that may pay for it now, quoted.
+
+        On a tier plan each package is a tier's minimum, so no split keeps the package's
+        tier: the quote says what it grants instead (``drops_tier``) and the shop says so
+        plainly before the member pays.
+        """
+        offers = []
+        for package in self.catalogue():
+            most = self.deduction_for(member, package.amount)
+            split = self.quote(member, package.amount, most) if most > 0 else None
+            offers.append(Offer(package, split))
+        return tuple(offers)
 
     def check_order(
         self, member: MemberRecord | None, amount: Cents, points: Cents, cash: Cents

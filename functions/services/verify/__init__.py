@@ -20,7 +20,8 @@ This module replays the evidence and checks that the two still tell one story:
   ``released = available + withdrawing + withdrawn_points + spent
   + transferred_out - transferred_in - adjusted``;
 * the items a table writer could forge without touching a balance agree with
-  the (keyed) journal: withdrawal requests, idempotency records and orders.
+  the (keyed) journal: withdrawal requests, idempotency records, orders and the
+  inbox references that show an entry in another member's history.
 
 Each mismatch carries a stable check name (``Mismatch.check``):
 
@@ -55,6 +56,11 @@ Each mismatch carries a stable check name (``Mismatch.check``):
     the plan versions' audit chain is broken or forged (a version edited, inserted or
     removed, a head that does not name the last one), or a stored text no longer loads
     (:mod:`.plans`).
+``inbox``
+    an ``IN#`` reference names an entry that does not exist or does not post to
+    its member, or disagrees with the member's net amounts, time or kind in it;
+    or an entry posting to a member other than its chain's (transfer recipient,
+    commission upline) lacks that member's reference.
 
 Reads: one scan of journal items (streamed; one member's entries are contiguous
 in a DynamoDB scan), one scan of withdrawal, idempotency and order items, the

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from functions.rewards.money import format_cents
-from functions.store.items import NON_LEDGER_IDEMPOTENCY
+from functions.store.items import INBOX_AMOUNTS, NON_LEDGER_IDEMPOTENCY
 from functions.store.records import (
     AuditRecord,
     EntryKind,
     IdempotencyRecord,
+    InboxRef,
     OrderRecord,
     StoredWithdrawal,
     WithdrawalStatus,
@@ -56,8 +57,11 @@ class _Pairing:
         records: dict[str, tuple[str, int]] = {}
         orders: dict[str, str] = {}
         other_records = 0
+        references: set[tuple[str, str, int]] = set()
         for item in items:
-            if isinstance(item, StoredWithdrawal):
+            if isinstance(item, InboxRef):
+                references.add(self._check_reference(item))
+            elif isinstance(item, StoredWithdrawal):
                 seen_withdrawals.add(self._check_withdrawal(item))
             elif isinstance(item, IdempotencyRecord):
                 position = self._check_record(item)
@@ -70,7 +74,9 @@ class _Pairing:
         self._check_unmatched_withdrawals(seen_withdrawals)
         self._check_entries_have_records(records, orders)
         self._check_event_keys()
+        self._check_entries_have_references(references)
         self.report.counts.update(
+            inbox_references=len(references),
             withdrawals=len(seen_withdrawals),
             idempotency_records=len(records),
             other_records=other_records,
@@ -122,6 +128,59 @@ class _Pairing:
                 "as the journal decided",
             )
         return request_id
+
+    def _check_reference(self, ref: InboxRef) -> tuple[str, str, int]:
+        """An ``IN#`` reference against the entry it names: it exists, touches the member
+        and moved what the reference says; returns (member, source, seq)."""
+        subject = f"{ref.member}<-{ref.source}#{ref.seq}"
+        touched = self.evidence.touched.get((ref.source, ref.seq))
+        nets = touched.nets.get(ref.member) if touched is not None else None
+        if touched is None or nets is None:
+            exists = (ref.source, ref.seq) in self.evidence.by_position
+            self.report.add(
+                "inbox",
+                subject,
+                "entry",
+                f"{ref.source}#{ref.seq} posting to {ref.member}",
+                "an entry that does not touch it" if exists else "none",
+                "a reference to an entry that did not move this member's balances",
+            )
+            return (ref.member, ref.source, ref.seq)
+        for name in INBOX_AMOUNTS:
+            expected, found = nets.get(name, 0), getattr(ref, name)
+            if expected != found:
+                self.report.add(
+                    "inbox",
+                    subject,
+                    name,
+                    format_cents(expected),
+                    format_cents(found),
+                    "the member's net amount in the entry",
+                )
+        if (touched.at, touched.kind) != (ref.at, ref.kind):
+            self.report.add(
+                "inbox",
+                subject,
+                "entry",
+                f"{touched.kind} at {touched.at}",
+                f"{ref.kind} at {ref.at}",
+                "as the entry says",
+            )
+        return (ref.member, ref.source, ref.seq)
+
+    def _check_entries_have_references(self, references: set[tuple[str, str, int]]) -> None:
+        """Every member an entry posts to (other than its chain's) has its reference."""
+        for (source, seq), touched in sorted(self.evidence.touched.items()):
+            for member in sorted(touched.nets):
+                if (member, source, seq) not in references:
+                    self.report.add(
+                        "inbox",
+                        f"{member}<-{source}#{seq}",
+                        "reference",
+                        f"IN# item under {member}",
+                        "none",
+                        f"a {touched.kind} entry posting to {member}",
+                    )
 
     def _check_unmatched_withdrawals(self, seen: set[str]) -> None:
         ev = self.evidence

@@ -104,6 +104,18 @@ class Evidence:
     decisions: dict[str, list[tuple[int, WithdrawalStatus]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    touched: dict[tuple[str, int], Touched] = field(default_factory=dict)
+    """Entries that post to members other than their chain's, by position: what the
+    ``IN#`` references of those members must say."""
+
+
+@dataclass(frozen=True, slots=True)
+class Touched:
+    """An entry's time and kind, and the net amounts it posts to each other member."""
+
+    at: int
+    kind: str
+    nets: dict[str, dict[str, Cents]]
 
 
 def _entry_map(entry: JournalEntry, pk: str, sk: str) -> dict[str, object]:
@@ -228,7 +240,24 @@ class _Replay:
                 continue
             ev.assets[posting.asset] += posting.amount
             valid.append(posting)
+        self._note_others(entry, valid)
         self._replay_statistics(entry, valid)
+
+    def _note_others(self, entry: Mapping[str, object], postings: list[Posting]) -> None:
+        """Net amounts per other member the entry touches (their references must match)."""
+        owner = _owner(entry)
+        nets: dict[str, dict[str, Cents]] = {}
+        for posting in postings:
+            if posting.owner in (SYSTEM, owner):
+                continue
+            accounts = nets.setdefault(posting.owner, {})
+            name = MEMBER_BUCKETS[posting.bucket]
+            accounts[name] = accounts.get(name, 0) + posting.amount
+        if nets:
+            position = (owner, int(str(entry["seq"])))
+            self.evidence.touched[position] = Touched(
+                int(str(entry["at"])), str(entry["kind"]), nets
+            )
 
     def _index(self, entry: Mapping[str, object]) -> None:
         """Remember where the entry is and what it created or decided, for the item checks."""

@@ -58,8 +58,8 @@ class VerifyReport:
             f"entries ({c.get('postings', 0)} postings) in {c.get('chains', 0)} chains, "
             f"{c.get('system_accounts', 0)} platform accounts",
             f"paired {c.get('withdrawals', 0)} withdrawal requests, "
-            f"{c.get('idempotency_records', 0)} idempotency records and {c.get('orders', 0)} "
-            "orders with their entries",
+            f"{c.get('idempotency_records', 0)} idempotency records, {c.get('orders', 0)} "
+            f"orders and {c.get('inbox_references', 0)} inbox references with their entries",
         ]
         lines += [f"note: {note}" for note in self.notes]
         if self.ok:
