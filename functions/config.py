@@ -216,6 +216,31 @@ class PayoutSettings(JifenSettings):
     payout_dir: Path = Field(default=REPO_ROOT / "var" / "payouts", json_schema_extra=LOCAL_ONLY)
 
 
+class WebSettings(JifenSettings):
+    """The web side (Mini App, operators' console, public board): sessions and sign-in.
+
+    Sessions are signed with a key kept as a SecureString in SSM named by
+    ``JIFEN_WEB_SESSION_KEY_PARAM`` (at least 32 characters; rotating it signs everyone
+    out); local runs set ``JIFEN_WEB_SESSION_KEY``. Sign-in is checked with the bot's
+    token (:class:`BotSettings`), and only ``JIFEN_ADMIN_IDS`` may open the console.
+    """
+
+    model_config = _ENV
+
+    web_session_key_param: str | None = None
+    web_session_key: SecretStr | None = Field(default=None, json_schema_extra=LOCAL_ONLY)
+    web_bot_username: str = ""
+    """The bot's @username without the @, for the Telegram Login Widget ("" hides it)."""
+    web_init_data_max_age_s: int = Field(default=3600, ge=60, le=86_400)
+    """How old a Mini App's signed ``initData`` may be when it opens a session."""
+    web_login_max_age_s: int = Field(default=600, ge=60, le=86_400)
+    """How old a Login Widget answer may be when it opens a console session."""
+    web_session_ttl_s: int = Field(default=8 * 3600, ge=300, le=7 * 86_400)
+    """How long a session lasts before signing in again."""
+    web_secure_cookies: bool = Field(default=True, json_schema_extra=LOCAL_ONLY)
+    """Mark cookies Secure (a plain-HTTP local server turns it off; deployed: always on)."""
+
+
 G = TypeVar("G", bound=JifenSettings)
 
 
@@ -250,6 +275,7 @@ class Settings:
     merchant_api: MerchantApiSettings
     notification: NotificationSettings
     bot: BotSettings
+    web: WebSettings
 
     @classmethod
     def from_environment(cls) -> Self:
@@ -308,4 +334,5 @@ _GROUPS = (
     _Group("merchant_api", MerchantApiSettings),
     _Group("notification", NotificationSettings),
     _Group("bot", BotSettings),
+    _Group("web", WebSettings),
 )

@@ -46,6 +46,10 @@ class Kind(StrEnum):
     CLAIM = "claim"
     PAYOUT_BATCH = "payout_batch"
     PAYOUT_CLAIM = "payout_claim"
+    # the web side (functions/store/aggregate_store.py, functions/store/web_store.py)
+    DAILY_AGGREGATE = "daily_aggregate"
+    WEB_CREDENTIAL = "web_credential"
+    OPERATOR_ACTION = "operator_action"
 
 
 NON_LEDGER_IDEMPOTENCY = ("tg-update:", "tg-visitor:", "tg-notice:", "notify:")

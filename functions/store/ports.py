@@ -9,7 +9,7 @@ and :func:`~functions.store.storage.memory_storage` build one :class:`Storage` o
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from .bot_store import Visitor
@@ -19,8 +19,10 @@ from .ops_store import DeliveryRecord, DeliveryState
 from .payout_store import BatchClaim
 from .records import (
     AuditRecord,
+    DailyAggregate,
     JournalEntry,
     MemberRecord,
+    OperatorAction,
     PayoutBatchRecord,
     PayoutClaimRecord,
     SettlementPage,
@@ -38,6 +40,9 @@ class MemberReads(Protocol):
     def ancestors(self, member: MemberRecord, generations: int) -> list[str]: ...
     def iter_members(self) -> Iterator[MemberRecord]: ...
     def children(self, member: str, *, limit: int | None = None) -> list[str]: ...
+    def children_page(
+        self, member: str, *, limit: int, before: str | None = None
+    ) -> tuple[list[str], str | None]: ...
     def claim_owner(self, key: str) -> str | None: ...
     def system_totals(self) -> SystemTotals: ...
 
@@ -89,6 +94,16 @@ class WithdrawalStorage(Protocol):
     def payout_claims(self, date: str) -> list[PayoutClaimRecord]: ...
 
 
+class DailyAggregateStorage(Protocol):
+    """One aggregate per settled date, for dashboards (functions/store/aggregate_store.py)."""
+
+    def put_daily_aggregate(self, aggregate: DailyAggregate) -> bool: ...
+    def daily_aggregate(self, date: str) -> DailyAggregate | None: ...
+    def daily_aggregates(
+        self, *, limit: int, before: str | None = None
+    ) -> list[DailyAggregate]: ...
+
+
 class AuditReads(Protocol):
     @property
     def table_name(self) -> str: ...
@@ -109,6 +124,7 @@ class LedgerPort(
     SettlementStorage,
     WithdrawalStorage,
     AuditReads,
+    DailyAggregateStorage,
     Protocol,
 ):
     """Everything the ledger's use cases read and write."""
@@ -135,3 +151,20 @@ class DeliveryLogPort(Protocol):
         self, claim: DeliveryRecord, state: DeliveryState, **detail: Any
     ) -> DeliveryRecord | None: ...
     def release(self, claim: DeliveryRecord) -> bool: ...
+
+
+class WebPort(Protocol):
+    """What the web side keeps besides the ledger (functions/store/web_store.py)."""
+
+    def spend_credential(self, digest: str, until_s: int) -> bool: ...
+    def record_action(
+        self,
+        operator: str,
+        action: str,
+        target: str,
+        outcome: str,
+        detail: Mapping[str, object] | None = None,
+        *,
+        at_us: int | None = None,
+    ) -> OperatorAction: ...
+    def actions(self, *, limit: int, before: str | None = None) -> list[OperatorAction]: ...

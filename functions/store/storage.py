@@ -16,20 +16,29 @@ from .ledger_store import LedgerStore
 from .memory_table import MemoryTable
 from .ops_store import NotificationLog
 from .table import Table
+from .web_store import WebStore
 
 
 @dataclass(frozen=True, slots=True)
 class Storage:
-    """The stores of one table: the ledger, the bot's records, the notification log."""
+    """The stores of one table: the ledger, the bot's records, the notification log, and
+    the web side's credentials and audit log."""
 
     table: Table
     ledger: LedgerStore
     bot: BotStore
     notifications: NotificationLog
+    web: WebStore
 
 
 def storage_on(table: Table, keyring: Keyring) -> Storage:
-    return Storage(table, LedgerStore(table, keyring), BotStore(table), NotificationLog(table))
+    return Storage(
+        table,
+        LedgerStore(table, keyring),
+        BotStore(table),
+        NotificationLog(table),
+        WebStore(table),
+    )
 
 
 def dynamodb_storage(
