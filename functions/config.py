@@ -227,6 +227,15 @@ class WebSettings(JifenSettings):
 
     model_config = _ENV
 
+    bot_token_param: str | None = None
+    """The bot's token checks Telegram's signatures (the same SSM parameter as the bot's)."""
+    bot_token: SecretStr | None = Field(default=None, json_schema_extra=LOCAL_ONLY)
+    payment_provider_token_param: str | None = None
+    """Invoices opened from the Mini App are the bot's Payments (same provider token)."""
+    payment_provider_token: SecretStr | None = Field(default=None, json_schema_extra=LOCAL_ONLY)
+    admin_ids: Annotated[frozenset[int], NoDecode, BeforeValidator(_comma_separated)] = frozenset()
+    """The operators' Telegram ids (``JIFEN_ADMIN_IDS``, as the bot's): only they get in."""
+    telegram_api_url: str = "https://api.telegram.org"
     web_session_key_param: str | None = None
     web_session_key: SecretStr | None = Field(default=None, json_schema_extra=LOCAL_ONLY)
     web_bot_username: str = ""
@@ -237,6 +246,9 @@ class WebSettings(JifenSettings):
     """How old a Login Widget answer may be when it opens a console session."""
     web_session_ttl_s: int = Field(default=8 * 3600, ge=300, le=7 * 86_400)
     """How long a session lasts before signing in again."""
+    web_settlement_function: str | None = None
+    """The settlement function the console invokes to finish a run (asynchronously, as an
+    operator would by hand); unset locally, where the console settles in process."""
     web_secure_cookies: bool = Field(default=True, json_schema_extra=LOCAL_ONLY)
     """Mark cookies Secure (a plain-HTTP local server turns it off; deployed: always on)."""
 

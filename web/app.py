@@ -126,11 +126,17 @@ class Web:
         )
 
     def bot_token(self) -> str | None:
-        token = self.runtime.bot_settings().bot_token
-        return token.get_secret_value() if token is not None else None
+        config = self.runtime.settings.web
+        return self.runtime.secret_or(config.bot_token, config.bot_token_param)
+
+    def provider_token(self) -> str | None:
+        config = self.runtime.settings.web
+        return self.runtime.secret_or(
+            config.payment_provider_token, config.payment_provider_token_param
+        )
 
     def admin_ids(self) -> frozenset[int]:
-        return self.runtime.settings.bot.admin_ids
+        return self.runtime.settings.web.admin_ids
 
     # -- the request ---------------------------------------------------------------------
     @property
@@ -165,7 +171,7 @@ class Web:
             self.cookie(LANGUAGE_COOKIE),
             session.language if session else None,
             member.language if member else None,
-            i18n.accept_language(self.event.get_header_value("accept-language")),
+            i18n.accept_language((self.event.headers or {}).get("accept-language")),
         )
 
     def secure(self) -> bool:
@@ -359,7 +365,7 @@ class Web:
         return session
 
     def csrf_ok(self, session: Session) -> bool:
-        token = self.event.get_header_value("x-csrf-token") or self.field("_csrf")
+        token = (self.event.headers or {}).get("x-csrf-token") or self.field("_csrf")
         return self.sessions().csrf_ok(session, token)
 
     def audit(

@@ -96,7 +96,7 @@ def _table(
         rows.append(f'<tr><th scope="row">{escape(label)}</th>{cells}</tr>')
     return (
         f'<details class="chart-data"><summary>{escape(caption)}</summary>'
-        f'<div class="table-wrap"><table><thead><tr><td></td>{head}</tr></thead>'
+        f'<div class="table-wrap" tabindex="0"><table><thead><tr><td></td>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div></details>"
     )
 
@@ -134,7 +134,7 @@ def bar_chart(
     if not labels:
         return Markup(f'<p class="empty">{escape(empty)}</p>')
     totals = [sum(item.values[index] or 0 for item in series) for index in range(len(labels))]
-    top = _nice_ceiling(max([*totals, 1]))
+    top = _nice_ceiling(max([*totals, 100]))
     parts, y, slot = _frame(title, labels, top, 0, fmt)
     width = max(1.0, slot * 0.7)
     for index in range(len(labels)):
@@ -170,7 +170,7 @@ def line_chart(
     if not labels or not values:
         return Markup(f'<p class="empty">{escape(empty)}</p>')
     high, low = max(values), min(0, min(values))
-    top = _nice_ceiling(high) if high > 0 else 1
+    top = _nice_ceiling(max(high, 100))
     parts, y, slot = _frame(title, labels, top, low, fmt)
     for item in series:
         runs: list[list[str]] = [[]]

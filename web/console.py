@@ -731,6 +731,15 @@ def run_date(web: Web, signed: Signed, date: str) -> Response[str]:
     if run is not None and run.status == "done":
         recorded = record_daily_aggregate(runtime.ledger, run)
         outcome: dict[str, Any] = {"date": date, "aggregate": recorded is not None}
+    elif runtime.settings.web.web_settlement_function:
+        # Deployed: the settlement function does it (its timeout, its fan-out), as
+        # docs/operations.md has an operator invoke it by hand.
+        runtime.client("lambda").invoke(
+            FunctionName=runtime.settings.web.web_settlement_function,
+            InvocationType="Event",
+            Payload=json.dumps({"date": date}).encode(),
+        )
+        outcome = {"date": date, "status": "invoked"}
     else:
         outcome = settle_or_fan_out(
             runtime.ledger,

@@ -610,9 +610,8 @@ def invoice(web: Web, signed: Signed) -> Response[str]:
     member = signed.member
     assert member is not None
     language = signed.language
-    settings = web.runtime.bot_settings()
-    provider = settings.payment_provider_token
-    token = settings.bot_token
+    provider = web.provider_token()
+    token = web.bot_token()
     try:
         amount = _cents_field(web, "amount")
         points = _cents_field(web, "points")
@@ -625,11 +624,9 @@ def invoice(web: Web, signed: Signed) -> Response[str]:
     if provider is None or token is None:
         message = i18n.t(language, "shop.unavailable")
         return web.json(503, {"error": {"code": "unavailable", "message": message}})
-    request = invoice_request(
-        language, package.amount, points, package.points, provider.get_secret_value()
-    )
+    request = invoice_request(language, package.amount, points, package.points, provider)
     try:
-        link = web.invoice_link(token.get_secret_value(), settings.telegram_api_url, request)
+        link = web.invoice_link(token, web.runtime.settings.web.telegram_api_url, request)
     except BotApiError:
         message = i18n.t(language, "shop.unavailable")
         return web.json(502, {"error": {"code": "telegram", "message": message}})

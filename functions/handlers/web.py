@@ -14,7 +14,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic_settings import BaseSettings
 
 from functions.config import (
-    BotSettings,
     ChainKeySettings,
     MerchantApiSettings,
     NotifySettings,
@@ -32,7 +31,6 @@ SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
         PlanSettings,
         ScheduleSettings,
         ChainKeySettings,
-        BotSettings,
         MerchantApiSettings,
         NotifySettings,
         WebSettings,

@@ -30,8 +30,12 @@ DEMO_PLAN = REPO_ROOT / "infra" / "plans" / "demo.yaml"
 def web_settings(plan: Path = DEMO_PLAN, **groups: Mapping[str, Any]) -> Settings:
     base: dict[str, Any] = {
         "plan": {"plan_path": plan},
-        "bot": {"bot_token": BOT_TOKEN, "admin_ids": str(ADMIN_ID)},
-        "web": {"web_session_key": SESSION_KEY, "web_bot_username": "jifen_test_bot"},
+        "web": {
+            "bot_token": BOT_TOKEN,
+            "admin_ids": str(ADMIN_ID),
+            "web_session_key": SESSION_KEY,
+            "web_bot_username": "jifen_test_bot",
+        },
     }
     for name, values in groups.items():
         base[name] = {**base.get(name, {}), **values}

@@ -134,6 +134,7 @@ def test_the_template_has_every_entry_point() -> None:
         "functions.handlers.settlement.finish_handler",
         "functions.handlers.payouts.handler",
         "functions.handlers.notifications.handler",
+        "functions.handlers.web.handler",
     }
 
 
@@ -191,6 +192,7 @@ def test_secrets_are_parameter_names_without_values() -> None:
         "ChainKeyParameter",
         "MerchantKeysParameter",
         "PaymentProviderTokenParameter",
+        "WebSessionKeyParameter",
         "WebhookSecretParameter",
     ]
     for name in SECRET_PARAMETERS:
