@@ -25,9 +25,9 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from functions.config import REPO_ROOT
+from functions.runtime import Runtime
 from functions.services.members import Members
 from functions.services.settlement import run_settlement
-from functions.runtime import Runtime
 from local.dev.telegram_auth import mint_init_data, mint_login
 from tests.support.web import (
     ADMIN_ID,
@@ -206,7 +206,8 @@ def test_the_board_needs_no_sign_in_and_draws_its_chart(driver: Any, community: 
     fresh(driver)
     text = visit(driver, f"{base}/board", "board")
     assert driver.find_elements(By.CSS_SELECTOR, "svg.chart polyline.line")
-    assert "Alice" not in text and community.alice not in text
+    assert "Alice" not in text
+    assert community.alice not in text
     report = visit(driver, f"{base}/board/reports/2026-01", "board-report")
     assert "2026-01" in report
 
@@ -239,7 +240,9 @@ def test_a_member_signs_in_with_initdata_and_sees_every_page(
         visit(driver, base + path, name)
         assert heading in driver.find_element(By.CSS_SELECTOR, "main h1").text
     text = visit(driver, f"{base}/app/team", "app-team")
-    assert "Bob" in text and "Carol" in text and "+86" not in text
+    assert "Bob" in text
+    assert "Carol" in text
+    assert "+86" not in text
 
 
 @pytest.mark.parametrize(
@@ -389,4 +392,5 @@ def test_a_post_with_a_wrong_csrf_token_is_refused(driver: Any, community: Commu
     wait_text(driver, "main", "This form has expired")
     checked(driver, "console-csrf-refused")
     member = community.runtime.ledger.store.get_member(community.alice)
-    assert member is not None and not member.frozen
+    assert member is not None
+    assert not member.frozen
