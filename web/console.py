@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import secrets
+from urllib.parse import quote
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -348,7 +349,7 @@ def member_page(
         direct_count=direct_count,
         direct_points=0,
         children_newer=here if child_cursor else None,
-        children_older=f"{here}?children={cursor}" if cursor else None,
+        children_older=f"{here}?children={quote(cursor, safe='')}" if cursor else None,
         chain_ok=chain_ok,
         chain_text=chain_text,
         entries=entries,
@@ -781,7 +782,8 @@ def payout_csv(web: Web, signed: Signed, date: str) -> Response[Any]:
     batch = store.payout_batch(date) if len(date) == 10 else None
     if batch is None:
         return web.error(404, signed.language, "console", "error.not_found")
-    body = render_report(PayoutBatch(date, batch.cutoff_us, tuple(store.payout_claims(date))))
+    report = render_report(PayoutBatch(date, batch.cutoff_us, tuple(store.payout_claims(date))))
+    body = report.decode("utf-8")  # text, so the API does not base64 it
     web.audit(signed.session, "payout_csv", date, "ok")
     return Response(
         200,
@@ -888,7 +890,7 @@ def audit(web: Web, signed: Signed) -> Response[str]:
         "audit",
         i18n.t(language, "console.audit"),
         actions=rows,
-        older=f"/console/audit?before={older}" if older else None,
+        older=f"/console/audit?before={quote(older, safe='')}" if older else None,
     )
     return web.page("console/audit.html", context)
 

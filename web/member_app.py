@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from urllib.parse import quote
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -342,7 +343,7 @@ def team(web: Web, signed: Signed) -> Response[str]:
         generation=len(path) + 1,
         children=children,
         newer=here if before else None,
-        older=f"{here}{joiner}before={cursor}" if cursor else None,
+        older=f"{here}{joiner}before={quote(cursor, safe='')}" if cursor else None,
     )
     return web.page("app/team.html", context)
 

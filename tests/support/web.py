@@ -66,7 +66,7 @@ class Browser:
         headers: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         body = urlencode(form or {}, doseq=True).encode() if form is not None else b""
-        sent = [("host", "jifen.test"), *(headers or {}).items()]
+        sent = [("host", "jifen.test"), ("accept-language", "en"), *(headers or {}).items()]
         if body:
             sent.append(("content-type", "application/x-www-form-urlencoded"))
         event = http_api_event(method, path, sent, body)
