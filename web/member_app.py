@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import secrets
-from urllib.parse import quote
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import Response
 

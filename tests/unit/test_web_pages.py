@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,7 +29,7 @@ from web.telegram import CURRENCY, invoice_payload
 
 
 @pytest.fixture
-def community() -> Iterator[tuple[Any, Members]]:
+def community() -> tuple[Any, Members]:
     runtime = memory_runtime(web_settings(web={"payment_provider_token": "provider-test"}))
     members = Members(runtime.ledger, runtime.bot_store)
     code = register(runtime, MEMBER_TELEGRAM, name="Alice")
@@ -43,7 +42,7 @@ def community() -> Iterator[tuple[Any, Members]]:
     members.pay(bob, 300_000, 0, "charge-b")
     for day in ("2026-01-01", "2026-01-02", "2026-01-03"):
         run_settlement(runtime.ledger, day)
-    yield runtime, members
+    return runtime, members
 
 
 def signed_member(runtime: Any, telegram_id: int = MEMBER_TELEGRAM) -> Browser:
@@ -72,7 +71,7 @@ def test_every_language_of_the_bot_is_offered_on_the_web() -> None:
     # Then each bot language has a web catalog, and Traditional Chinese tags resolve to it
     # as soon as the bot offers it (Simplified until then)
     assert set(bot_texts.LANGUAGES) <= set(i18n.CATALOGS)
-    assert i18n.LANGUAGES == tuple(bot_texts.LANGUAGES)
+    assert tuple(bot_texts.LANGUAGES) == i18n.LANGUAGES
     expected = "zh_hant" if "zh_hant" in bot_texts.LANGUAGES else "zh"
     assert i18n.resolve(None, "zh-TW" if expected == "zh_hant" else "zh-CN") == expected
     assert i18n.resolve("en-US") == "en"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,7 +64,7 @@ class World:
 
 
 @pytest.fixture
-def world() -> Iterator[World]:
+def world() -> World:
     runtime = memory_runtime()
     members = Members(runtime.ledger, runtime.bot_store)
     code = register(runtime, MEMBER_TELEGRAM, name="Alice Wong")
@@ -83,7 +82,7 @@ def world() -> Iterator[World]:
     request = members.withdraw(alice, 5_000, "w-alice").request_id
     alice = members.by_telegram(MEMBER_TELEGRAM)
     assert alice is not None
-    yield World(runtime, members, alice, bob, request)
+    return World(runtime, members, alice, bob, request)
 
 
 def concrete(rule: str, world: World) -> str:
@@ -282,8 +281,8 @@ def test_the_dev_sign_in_does_not_exist_in_the_deployed_handler(world: World) ->
     minted with a token that is not the deployed bot's (what jifen dev signs with)
     Then the routes do not exist and the minted data opens nothing"""
     visitor = Browser(world.runtime)
-    for path in ("/dev/console-login?token=anything", "/dev/init-data?telegram_id=1"):
-        assert visitor.get(path)["statusCode"] == 404
+    for route in ("/dev/console-login?token=anything", "/dev/init-data?telegram_id=1"):
+        assert visitor.get(route)["statusCode"] == 404
     assert visitor.post("/dev/console-link")["statusCode"] == 404
     dev_minted = mint_init_data("1:dev-token-of-jifen-dev", ADMIN_ID, auth_date=int(time.time()))
     assert visitor.post("/app/session", {"init_data": dev_minted})["statusCode"] == 401
