@@ -18,19 +18,31 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import statistics
+import sys
 import time
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from functions.config import REPO_ROOT, Settings
-from functions.runtime import CountingMetrics, Runtime
-from functions.services.members import Members
-from functions.services.settlement import run_settlement
-from functions.store.items import Kind, keyed, member_key, member_pk, shard_of
-from functions.store.table import Item, Key
-from local.endpoint import LocalDynamoDB
-from tests.support.web import ADMIN_ID, BOT_TOKEN, MEMBER_TELEGRAM, SESSION_KEY, Browser, register
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))  # tests.support.web: the signed-in test browser
+
+from functions.config import Settings  # noqa: E402
+from functions.runtime import CountingMetrics, Runtime  # noqa: E402
+from functions.services.members import Members  # noqa: E402
+from functions.services.settlement import run_settlement  # noqa: E402
+from functions.store.items import Kind, keyed, member_key, member_pk, shard_of  # noqa: E402
+from functions.store.table import Item, Key  # noqa: E402
+from local.endpoint import LocalDynamoDB  # noqa: E402
+from tests.support.web import (  # noqa: E402
+    ADMIN_ID,
+    BOT_TOKEN,
+    MEMBER_TELEGRAM,
+    SESSION_KEY,
+    Browser,
+    register,
+)
 
 
 def seed_descendants(runtime: Runtime, root: str, count: int) -> None:

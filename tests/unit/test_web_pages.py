@@ -386,3 +386,45 @@ def test_the_board_speaks_each_language(
     # Then it is in that language, tagged for screen readers
     assert title in page
     assert f'<html lang="{i18n.HTML_LANG[language]}"' in page
+
+
+def test_no_page_scans_the_table_or_lists_the_membership(
+    community: tuple[Any, Members], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a table that refuses scans and a store that refuses to list every member
+    runtime, members = community
+    alice = members.by_telegram(MEMBER_TELEGRAM)
+    assert alice is not None
+    member = signed_member(runtime)
+    operator = Browser(runtime)
+    operator.operator_sign_in()
+
+    def refused(*_: object, **__: object) -> Any:
+        raise AssertionError("a page read the whole table")
+
+    monkeypatch.setattr(type(runtime.stores.table), "scan", refused)
+    monkeypatch.setattr(type(runtime.ledger.store), "iter_members", refused)
+    # When every page is rendered
+    pages = [
+        (Browser(runtime), "/board"),
+        (Browser(runtime), "/board/reports/2026-01"),
+        (Browser(runtime), "/board/reports/2026-01.csv"),
+        *((member, path) for path in ("/app", "/app/history", "/app/team", "/app/shop")),
+        *(
+            (operator, path)
+            for path in (
+                "/console",
+                f"/console/members/{alice.member}",
+                f"/console/members?q={alice.invite_code}",
+                "/console/withdrawals",
+                "/console/settlements",
+                "/console/payouts",
+                "/console/plans",
+                "/console/merchants",
+                "/console/audit",
+            )
+        ),
+    ]
+    # Then each answers, reading by key or index only
+    for browser, path in pages:
+        assert browser.get(path)["statusCode"] in (200, 303), path
