@@ -35,7 +35,7 @@ from .charts import Series, bar_chart, line_chart
 
 QUEUE_PAGE = 50
 JOURNAL_PAGE = 30
-CHILDREN_PAGE = 50
+CHILDREN_PAGE = 25
 RUN_DAYS = 14
 AUDIT_PAGE = 50
 KEY_BYTES = 12
@@ -336,7 +336,6 @@ def member_page(
         )
         for name in names
     ]
-    direct_count = len(store.children(record.member)) if cursor or child_cursor else len(names)
     context = _context(
         web,
         signed,
@@ -346,7 +345,6 @@ def member_page(
         phone=mask_phone(record.phone),
         referrer_href=f"/console/members/{record.referrer}" if record.referrer else None,
         children=children,
-        direct_count=direct_count,
         direct_points=0,
         children_newer=here if child_cursor else None,
         children_older=f"{here}?children={quote(cursor, safe='')}" if cursor else None,

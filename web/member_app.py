@@ -31,7 +31,7 @@ RELEASE_DAYS = 30
 JOURNAL_SEARCH = 300
 """Journal entries read at most to find a month of settlements (daily: usually ~30)."""
 HISTORY_ROWS = 20
-TEAM_PAGE = 50
+TEAM_PAGE = 25
 PATH_MAX = 100
 KEY_BYTES = 12
 
@@ -324,7 +324,10 @@ def team(web: Web, signed: Signed) -> Response[str]:
                 "label": _label(records.get(name), name),
             }
         )
-    view = web.members.team(member)
+    plan = web.runtime.plan
+    levels = plan.levels
+    index = plan.team.level_index(member.team_volume) if plan.team else -1
+    following = levels[index + 1] if index + 1 < len(levels) else None
     here = "/app/team" + (f"?path={base}" if base else "")
     joiner = "&" if base else "?"
     context = _context(
@@ -333,11 +336,14 @@ def team(web: Web, signed: Signed) -> Response[str]:
         "team",
         "app.team",
         root=member,
-        level=view.level,
-        next_level=view.next_level,
-        to_next_level=view.to_next_level,
-        progress=view.progress_percent,
-        direct_count=view.direct_count,
+        level=member.level or (levels[index].name if index >= 0 else None),
+        next_level=following.name if following else None,
+        to_next_level=following.min - member.team_volume if following else None,
+        progress=(
+            min(100, member.team_volume * 100 // following.min)
+            if following and following.min > 0
+            else None
+        ),
         trail=trail if path else [],
         node_label=i18n.t(language, "team.you") if not path else _label(node, node.member),
         generation=len(path) + 1,

@@ -9,9 +9,10 @@ partition for every date is fine: one write a day, a few reads per page view.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
-from .items import Kind, keyed, number, optional_number, optional_text, text
+from .items import Kind, keyed, optional_text, text
 from .records import DailyAggregate
 from .table import Absent, ConditionFailed, Item, Key, Put, Table, Value
 
@@ -22,7 +23,7 @@ def aggregate_key(date: str) -> Key:
     return Key(AGGREGATE_PK, date)
 
 
-_COUNTS = (
+_FIGURES = (
     "run_seq",
     "written_at",
     "members",
@@ -39,32 +40,51 @@ _COUNTS = (
     "circulating",
     "fees",
     "reserve_set_aside",
+    "price_num",
+    "price_den",
 )
+"""Integers kept together in one JSON attribute, ``figures`` (as a run keeps its ``totals``):
+the item is read whole, never by attribute, and one attribute is far cheaper to carry."""
 
 
 def aggregate_item(aggregate: DailyAggregate) -> Item:
-    counts: dict[str, Value] = {name: getattr(aggregate, name) for name in _COUNTS}
+    figures = {name: getattr(aggregate, name) for name in _FIGURES}
     return keyed(
         aggregate_key(aggregate.date),
         Kind.DAILY_AGGREGATE,
         date=aggregate.date,
         plan=aggregate.plan,
         valuation=aggregate.valuation,
-        price_num=aggregate.price_num,
-        price_den=aggregate.price_den,
+        figures=json.dumps(figures, sort_keys=True, separators=(",", ":")),
         programs=aggregate.programs,
-        **counts,
     )
 
 
+def _integer(figures: Mapping[str, object], name: str, where: str) -> int | None:
+    value = figures.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{where}: {name} is not an integer: {value!r}")
+    return value
+
+
 def aggregate_record(item: Mapping[str, Value]) -> DailyAggregate:
-    counts = {name: number(item, name) for name in _COUNTS}
+    where = f"{item.get('pk')!r} {item.get('sk')!r}"
+    figures = json.loads(text(item, "figures"))
+    if not isinstance(figures, dict):
+        raise ValueError(f"{where}: figures is not a JSON object")
+    counts = {
+        name: _integer(figures, name, where) or 0
+        for name in _FIGURES
+        if name not in {"price_num", "price_den"}
+    }
     return DailyAggregate(
         date=text(item, "date"),
         plan=text(item, "plan"),
         valuation=text(item, "valuation"),
-        price_num=optional_number(item, "price_num"),
-        price_den=optional_number(item, "price_den"),
+        price_num=_integer(figures, "price_num", where),
+        price_den=_integer(figures, "price_den", where),
         programs=optional_text(item, "programs") or "{}",
         **counts,
     )

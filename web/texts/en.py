@@ -138,7 +138,6 @@ MESSAGES: Final[dict[str, str]] = {
     "team.no_level": "none yet",
     "team.size": "Team size",
     "team.volume": "Team volume",
-    "team.direct": "Invited by you",
     "team.next": "Next level {level}: ¥{amount:money} more team volume ({percent}% there).",
     "team.as_of": "Team figures are those of the last daily settlement.",
     "team.path": "Where you are in your team",
@@ -240,7 +239,7 @@ MESSAGES: Final[dict[str, str]] = {
         "Team volume is the cash of the whole downline at the last settlement; points spent "
         "are shown per member."
     ),
-    "member.direct": "Direct invitees ({count})",
+    "member.direct": "Direct invitees, newest first",
     "member.level": "Level",
     "member.team_size": "Team size",
     "member.actions": "Actions",
