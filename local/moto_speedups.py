@@ -12,9 +12,10 @@ moto 5 also answers every ``Query`` by sorting *every item of the table* and fil
 on the partition key (about 150 ms per query at 20,000 items: a page of the web side
 reads a few partitions, so it took seconds with 10,000 members). For a query on the
 table's own keys, moto's query now sees only the partition's items (its own dict of
-them); everything after that — conditions, order, limits, pages — is moto's. Index
-queries are unchanged (moto keeps no per-index map). The endpoint serves one request at
-a time behind its lock, so the per-call view is never shared.
+them); an index query sees only the items whose index partition key matches (one pass
+over the table, no sort of it). Everything after that — conditions, order, limits,
+pages — is moto's. The endpoint serves one request at a time behind its lock, so the
+per-call view is never shared.
 
 The patch reaches into moto's internals, so it first checks that every name it
 replaces or relies on is still there (:func:`check_patch_targets`): after a moto
@@ -144,10 +145,27 @@ def apply() -> None:
     @functools.wraps(original_query)
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         bound = signature.bind_partial(self, hash_key, *args, **kwargs).arguments
-        if bound.get("index_name") or hash_key is None or not self.range_key_attr:
+        if not self.range_key_attr:
             return original_query(self, hash_key, *args, **kwargs)
-        partition = self.items.get(hash_key) or {}
-        self.all_items = lambda: list(partition.values())  # this call's view only
+        if bound.get("index_name"):
+            # an index: moto checks every item anyway; hand it only those whose index
+            # partition key matches (one pass, no sort of the whole table)
+            conditions = list(bound.get("hash_key_conditions") or ())
+            if len(conditions) != 1:
+                return original_query(self, hash_key, *args, **kwargs)
+            attribute, value = conditions[0]
+            found = [
+                item
+                for hash_set in self.items.values()
+                for item in hash_set.values()
+                if attribute in item.attrs and item.attrs[attribute] == value
+            ]
+            self.all_items = lambda: found  # this call's view only
+        elif hash_key is not None:
+            partition = self.items.get(hash_key) or {}
+            self.all_items = lambda: list(partition.values())  # this call's view only
+        else:
+            return original_query(self, hash_key, *args, **kwargs)
         try:
             return original_query(self, hash_key, *args, **kwargs)
         finally:
