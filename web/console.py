@@ -20,11 +20,12 @@ from urllib.parse import quote
 from aws_lambda_powertools.event_handler import Response
 
 from functions.rewards.errors import RejectCode, Rejected
+from functions.rewards.ledger import Bucket
 from functions.rewards.money import Cents, format_cents, format_rate, parse_cents
 from functions.services import dashboard
 from functions.services.daily_aggregates import record_daily_aggregate
 from functions.services.payout_reports import PayoutBatch, render_report
-from functions.store.journal import chain_problems
+from functions.store.journal import chain_problems, decode_postings
 from functions.store.records import MemberRecord, WithdrawalRecord, WithdrawalStatus
 from functions.store.web_store import action_cursor
 
@@ -306,18 +307,27 @@ def member_page(
         chain_text = i18n.t(language, "member.chain_broken", problem=first)
     before = web.query("before")
     before_seq = int(before) if before and before.isdigit() else None
-    page = web.members.history(record, before_seq=before_seq, limit=JOURNAL_PAGE)
-    entries = [
-        {
-            "seq": entry.seq,
-            "at_us": entry.at_us,
-            "label": i18n.entry_kind(language, str(entry.kind)),
-            "available": entry.available,
-            "locked": entry.locked,
-            "detail": _entry_detail(entry.details),
-        }
-        for entry in page.entries
-    ]
+    # the page comes from the journal just read to verify it (one read, not two)
+    newest_first = [e for e in reversed(entries_raw) if before_seq is None or e.seq < before_seq]
+    shown = newest_first[:JOURNAL_PAGE]
+    entries = []
+    for entry in shown:
+        moved = {Bucket.AVAILABLE: 0, Bucket.LOCKED: 0}
+        for posting in decode_postings(entry.postings):
+            if posting.owner == record.member and posting.bucket in moved:
+                moved[posting.bucket] += posting.amount
+        details = json.loads(entry.details)
+        entries.append(
+            {
+                "seq": entry.seq,
+                "at_us": entry.at,
+                "label": i18n.entry_kind(language, entry.kind),
+                "available": moved[Bucket.AVAILABLE],
+                "locked": moved[Bucket.LOCKED],
+                "detail": _entry_detail(details if isinstance(details, dict) else {}),
+            }
+        )
+    older_seq = shown[-1].seq if len(newest_first) > len(shown) and shown else None
     here = f"/console/members/{record.member}"
     child_cursor = web.query("children")
     names, cursor = store.children_page(
@@ -352,7 +362,7 @@ def member_page(
         chain_text=chain_text,
         entries=entries,
         newer=here if before_seq is not None else None,
-        older=f"{here}?before={page.older}" if page.older else None,
+        older=f"{here}?before={older_seq}" if older_seq else None,
         freeze_action=f"{here}/freeze",
         adjust_action=f"{here}/adjust/preview",
         key=secrets.token_urlsafe(KEY_BYTES),
