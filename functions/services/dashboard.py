@@ -19,7 +19,7 @@ from functions.rewards.plan import Plan
 from functions.store.ports import LedgerPort
 from functions.store.records import DailyAggregate, SettlementSequence
 
-HISTORY_DAYS = 90
+HISTORY_DAYS = 60
 """Dates a board or dashboard chart shows."""
 
 
