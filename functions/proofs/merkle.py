@@ -1,4 +1,6 @@
-"""The two Merkle trees of a day's proof of liabilities: levels, build, paths (encodings in encoding.py).
+"""The two Merkle trees of a day's proof of liabilities: levels, build, paths.
+
+The byte encodings they are built from are in :mod:`functions.proofs.encoding`.
 
 Everything here is pure (no I/O, no clock) and exact (integers of hundredths). The
 encoding is documented in docs/proof-of-liabilities.md, precisely enough for anyone to
