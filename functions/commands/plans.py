@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from functions.rewards.comparison import Comparison
     from functions.rewards.plan import Plan
     from functions.rewards.plan_findings import Finding
-    from functions.rewards.simulation import Comparison, PlatformState, Purchases, RecentOrder
+    from functions.rewards.simulation import PlatformState, Purchases, RecentOrder
     from functions.runtime import Runtime
     from functions.store.records import PlanVersionRecord
 
@@ -128,7 +129,7 @@ def _needs_table(args: argparse.Namespace, *refs: str) -> bool:
 
 def _state(args: argparse.Namespace, runtime: Runtime | None, plan: Plan) -> PlatformState | None:
     """The state to measure on: the table's, a snapshot file, a replayed history, or none."""
-    from functions.rewards.simulation import state_from_json
+    from functions.rewards.snapshot_json import state_from_json
 
     if getattr(args, "from_table", False):
         assert runtime is not None
@@ -343,8 +344,8 @@ def diff(args: argparse.Namespace) -> int:
     """``jifen plan diff CURRENT CANDIDATE --days N``: the dry run of both plans."""
 
     def body(args: argparse.Namespace) -> int:
+        from functions.rewards.comparison import compare
         from functions.rewards.plan_changes import plan_changes
-        from functions.rewards.simulation import compare
         from functions.rewards.versions import next_day
 
         if args.days < 1:
@@ -434,7 +435,7 @@ def snapshot(args: argparse.Namespace) -> int:
     """``jifen plan snapshot``: the table's state (members, totals, recent orders) as JSON."""
 
     def body(args: argparse.Namespace) -> int:
-        from functions.rewards.simulation import state_as_json
+        from functions.rewards.snapshot_json import state_as_json
         from functions.services.plan_dry_run import state_from_store
 
         runtime = _runtime(args.table)
