@@ -35,7 +35,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,7 @@ from .table import (
     ConditionFailed,
     Delete,
     Exists,
+    Item,
     Put,
     Table,
     Update,
@@ -91,6 +92,14 @@ class Visitor:
     telegram_id: int
     invite_code: str | None = None
     language: str | None = None
+
+
+def _payout_account(item: Item) -> PayoutAccount | None:
+    data = json.loads(text(item, "result"))
+    fields = [data.get(name) for name in ("method", "name", "number")]
+    if not all(isinstance(value, str) for value in fields):
+        return None
+    return PayoutAccount(*fields)
 
 
 class BotStore:
@@ -206,13 +215,22 @@ class BotStore:
     # -- payout accounts -----------------------------------------------------------
     def payout_account(self, member: str) -> PayoutAccount | None:
         item = self.table.get(idempotency_key(f"tg-payout:{member}"))
-        if item is None:
-            return None
-        data = json.loads(text(item, "result"))
-        fields = [data.get(name) for name in ("method", "name", "number")]
-        if not all(isinstance(value, str) for value in fields):
-            return None
-        return PayoutAccount(*fields)
+        return _payout_account(item) if item is not None else None
+
+    def payout_accounts(self, members: Sequence[str]) -> dict[str, PayoutAccount]:
+        """The accounts of ``members`` that have one, in one batch read (a queue page)."""
+        if not members:
+            return {}
+        owners = {idempotency_key(f"tg-payout:{member}").pk: member for member in members}
+        found: dict[str, PayoutAccount] = {}
+        for item in self.table.batch_get(
+            [idempotency_key(f"tg-payout:{m}") for m in owners.values()]
+        ):
+            account = _payout_account(item)
+            owner = owners.get(str(item.get("pk")))
+            if account is not None and owner is not None:
+                found[owner] = account
+        return found
 
     def save_payout_account(self, member: str, account: PayoutAccount) -> None:
         """Set (or change) the member's payout account; kept until changed (no TTL)."""
