@@ -38,6 +38,7 @@ from functions.rewards.plan_check import (
 from functions.rewards.simulation import NO_PURCHASES, Comparison, compare
 from functions.rewards.versions import next_day
 from functions.services.plan_dry_run import StateTooLarge, state_from_store
+from functions.services.plan_versions import Review
 from functions.store.records import PlanVersionRecord
 
 from . import i18n
@@ -300,7 +301,7 @@ def _preview_page(
     web: Web,
     signed: Signed,
     *,
-    review: Any,
+    review: Review,
     reason: str,
     draft_id: str | None,
     problem: str | None = None,
