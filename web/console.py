@@ -45,6 +45,8 @@ JOURNAL_PAGE = 20
 """Entries per page of the member page's journal (each read costs ~1 ms an item on the
 local endpoint: 20 keeps the page under 100 ms p95, bench/web_pages.py)."""
 CHILDREN_PAGE = 15
+NAME_RESULTS = 20
+"""Members listed by a search by name (one query of the name index)."""
 RUN_DAYS = 14
 AUDIT_PAGE = 50
 KEY_BYTES = 12
@@ -551,6 +553,18 @@ def search(web: Web, signed: Signed) -> Response[str]:
     found = web.members.find(query) if query else None
     if found is not None:
         return web.redirect(f"/console/members/{found.member}")
+    named = web.members.find_by_name(query, limit=NAME_RESULTS) if query else []
+    matches = [
+        {
+            "href": f"/console/members/{record.member}",
+            "name": record.display_name or record.member,
+            "member": record.member,
+            "username": f"@{record.username}" if record.username else "",
+            "phone": mask_phone(record.phone),
+            "joined_at": record.joined_at,
+        }
+        for record in named
+    ]
     context = _context(
         web,
         signed,
@@ -560,8 +574,10 @@ def search(web: Web, signed: Signed) -> Response[str]:
         found=None,
         found_href=None,
         found_label=None,
+        matches=matches,
+        more=len(matches) >= NAME_RESULTS,
     )
-    return web.page("console/members.html", context, status=404 if query else 200)
+    return web.page("console/members.html", context, status=404 if query and not matches else 200)
 
 
 # -- withdrawals -------------------------------------------------------------------------

@@ -22,3 +22,23 @@ def test_the_accounts_of_a_page_of_members_are_read_in_one_batch(storage: Storag
     }
     assert bot.payout_accounts([]) == {}
     assert found["A"].masked == bot.payout_account("A").masked  # type: ignore[union-attr]
+
+
+def test_names_are_found_by_their_start_whatever_the_case_width_or_spacing(
+    storage: Storage,
+) -> None:
+    # Given three members filed under their names (one filed twice: a rerun)
+    bot = storage.bot
+    bot.index_name("A", "Alice  Wong")
+    bot.index_name("A", "Alice  Wong")
+    bot.index_name("B", "alan")
+    bot.index_name("C", "张三")
+    bot.index_name("D", "   ")
+    # When names are searched by their start, in another case, width or spacing
+    # Then the members come back in name order, each once; a blank search finds nobody
+    assert bot.members_named("AL") == [("B", "alan"), ("A", "Alice  Wong")]
+    assert bot.members_named("ａｌｉｃｅ wo") == [("A", "Alice  Wong")]
+    assert bot.members_named("张") == [("C", "张三")]
+    assert bot.members_named("al", limit=1) == [("B", "alan")]
+    assert bot.members_named("bob") == []
+    assert bot.members_named(" ") == []

@@ -336,6 +336,8 @@ def test_an_operator_signs_in_and_every_console_page_loads(
         visit(driver, base + path, name)
     member = visit(driver, f"{base}/console/members/{community.alice}", "console-member")
     assert "Hash chain verified" in member
+    named = visit(driver, f"{base}/console/members?q=ca", "console-members-by-name")
+    assert "Carol" in named
     plans = visit(driver, f"{base}/console/plans", "console-plans")
     assert "Plan versions" in plans
     assert not driver.find_elements(By.CSS_SELECTOR, "[data-placeholder]")

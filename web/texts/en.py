@@ -214,9 +214,16 @@ MESSAGES: Final[dict[str, str]] = {
         "taken between two settlements."
     ),
     "dash.empty": "No day has been settled yet.",
-    "members.search": "Member id, invite code, +phone or Telegram id",
-    "members.search_hint": "Looked up by key: an exact id, code, phone or Telegram id.",
+    "members.search": "Id, invite code, +phone, Telegram id, name or @username",
+    "members.search_hint": (
+        "An exact id, code, phone or Telegram id opens the member; otherwise names starting "
+        "with the text are listed (case and spacing ignored)."
+    ),
     "members.not_found": "No member found for {query}.",
+    "members.named": "Members whose name starts with “{query}”",
+    "members.id": "Id",
+    "members.joined": "Joined",
+    "members.more": "Only the first 20 are listed: type more of the name.",
     "members.unknown": "There is no such member.",
     "member.title": "Member {name}",
     "member.id": "Member id",

@@ -196,9 +196,16 @@ MESSAGES: Final[dict[str, str]] = {
     "dash.by_day": "按日",
     "dash.note": "每个结算日一行，在其结算完成时记录；销售额为两次结算之间收到的现金。",
     "dash.empty": "尚无已结算的日期。",
-    "members.search": "会员编号、邀请码、+电话或 Telegram ID",
-    "members.search_hint": "按键精确查找：编号、邀请码、电话或 Telegram ID。",
+    "members.search": "编号、邀请码、+电话、Telegram ID、姓名或 @用户名",
+    "members.search_hint": (
+        "精确的编号、邀请码、电话或 Telegram ID 直接打开会员；否则列出以该文字开头的姓名（忽略"
+        "大小写与空格）。"
+    ),
     "members.not_found": "未找到会员：{query}。",
+    "members.named": "姓名以“{query}”开头的会员",
+    "members.id": "编号",
+    "members.joined": "加入时间",
+    "members.more": "仅列出前 20 位：请输入更完整的姓名。",
     "members.unknown": "没有这个会员。",
     "member.title": "会员 {name}",
     "member.id": "会员编号",

@@ -196,9 +196,16 @@ MESSAGES: Final[dict[str, str]] = {
     "dash.by_day": "按日",
     "dash.note": "每個結算日一行，在其結算完成時記錄；銷售額爲兩次結算之間收到的現金。",
     "dash.empty": "尚無已結算的日期。",
-    "members.search": "會員編號、邀請碼、+電話或 Telegram ID",
-    "members.search_hint": "按鍵精確查找：編號、邀請碼、電話或 Telegram ID。",
+    "members.search": "編號、邀請碼、+電話、Telegram ID、姓名或 @用戶名",
+    "members.search_hint": (
+        "精確的編號、邀請碼、電話或 Telegram ID 直接打開會員；否則列出以該文字開頭的姓名（忽略"
+        "大小寫與空格）。"
+    ),
     "members.not_found": "未找到會員：{query}。",
+    "members.named": "姓名以「{query}」開頭的會員",
+    "members.id": "編號",
+    "members.joined": "加入時間",
+    "members.more": "僅列出前 20 位：請輸入更完整的姓名。",
     "members.unknown": "沒有這個會員。",
     "member.title": "會員 {name}",
     "member.id": "會員編號",
