@@ -155,3 +155,19 @@ def test_the_history_pages_by_windows_of_dates(world: tuple[Any, Any]) -> None:
     assert '<th scope="row">2026-01-02</th>' not in page
     assert "/board/proofs?before=2025-12-04" in newest
     assert json.loads(runtime.stores.proofs.proof_day("2026-01-01").record)["date"] == "2026-01-01"
+
+
+def test_a_visitor_gets_no_members_proof(world: tuple[Any, Any]) -> None:
+    # Given Alice's published proof, and a visitor with no session
+    runtime, alice = world
+    found = runtime.proofs.member_proof(alice.member)
+    assert found is not None
+    visitor = Browser(runtime)
+    # When the visitor asks for the Mini App's proof page and Alice's file by its name
+    page = visitor.get("/app/proof")
+    download = visitor.get(f"/app/proof/{found.filename}")
+    # Then both are refused (the sign-in page), and neither holds the proof
+    for answer in (page, download):
+        assert answer["statusCode"] == 401
+        assert found.document.decode() not in text_of(answer)
+        assert alice.member not in text_of(answer)
