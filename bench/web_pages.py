@@ -154,16 +154,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         pages = [
             (Browser(runtime), "/board"),
             (Browser(runtime), "/board/reports/2026-01"),
+            (Browser(runtime), "/board/proofs"),
+            (Browser(runtime), "/board/verify"),
             (member, "/app"),
             (member, "/app/history"),
             (member, "/app/team"),
             (member, "/app/team?before=CHILD%2300000000000002000100%23b000100"),
             (member, "/app/shop"),
+            (member, "/app/proof"),
             (operator, "/console"),
             (operator, f"/console/members/{root.member}"),
+            (operator, f"/console/members/{root.member}?before=10"),
             (operator, f"/console/members?q={code}"),
             (operator, "/console/withdrawals"),
             (operator, "/console/settlements"),
+            (operator, "/console/plans"),
             (operator, "/console/audit"),
         ]
         print(f"{'page':<56} {'p50 ms':>8} {'p95 ms':>8} {'DynamoDB requests':>18}")

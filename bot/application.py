@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeChat, MenuButtonWebApp, Update, WebAppInfo
 from telegram.ext import Application, ApplicationBuilder, BaseHandler
 from telegram.request import HTTPXRequest
 
@@ -36,7 +36,7 @@ from bot.handlers import (
     transfer,
     withdraw,
 )
-from bot.texts import COMMAND_MENU_LANGUAGES, t
+from bot.texts import COMMAND_MENU_LANGUAGES, DEFAULT_LANGUAGE, t
 from functions.config import BotSettings
 from functions.services.ledger import Ledger
 from functions.services.members import Members
@@ -127,6 +127,7 @@ def build_application(
         zone=ZoneInfo(settings.time_zone),
         offload=polling,
         support=settings.support_contact or None,
+        web_app_url=settings.web_app_url,
     )
     if proofs is not None:
         application.bot_data[proof.PROOFS_KEY] = proofs
@@ -145,9 +146,16 @@ async def publish_commands(
     """Set the command menu in each language (done once by ``jifen bot``, or at deploy).
 
     Members see their commands; each operator's own chat (``BotCommandScopeChat``) also
-    lists the admin commands, so nobody else ever sees them offered.
+    lists the admin commands, so nobody else ever sees them offered. With a web URL the
+    chat's menu button opens the Mini App (one button for every chat: its label is in the
+    default language, the app itself follows each member's).
     """
     bot = application.bot
+    web_app_url = application.bot_data[SERVICES_KEY].web_app_url
+    if web_app_url is not None:
+        label = t(DEFAULT_LANGUAGE, "webapp.open")
+        button = MenuButtonWebApp(label, WebAppInfo(f"{web_app_url}/app"))
+        await bot.set_chat_menu_button(menu_button=button)
     for code in COMMAND_MENU_LANGUAGES:
         await bot.set_my_commands(commands(code, MEMBER_COMMANDS), language_code=code)
     await bot.set_my_commands(commands("zh", MEMBER_COMMANDS))

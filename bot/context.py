@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
-from telegram import CallbackQuery, Message, Update, User
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, filters
 
@@ -58,6 +58,8 @@ class BotServices:
     """Run service calls in worker threads (polling) rather than inline (webhook)."""
     support: str | None = None
     """Where members get help (an @username, a phone, a URL), as the operator configured it."""
+    web_app_url: str | None = None
+    """The web side's https base URL: /balance then offers a button opening the Mini App."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,15 +298,17 @@ async def member_screen(
     context: Context,
     read: Callable[[Members, MemberRecord], V],
     render: Callable[[str, V], str],
+    markup: Callable[[Context, str], InlineKeyboardMarkup | None] | None = None,
 ) -> None:
     """Answer a member's command with one screen: ``read`` it for them, ``render`` it in their
-    language (a visitor is told to register first)."""
+    language (a visitor is told to register first); ``markup`` adds its buttons, if any."""
     who = await identify(update, context)
     member = await require_member(update, who)
     if who is None or member is None:
         return
     view = await call(context, read, services(context).members, member)
-    await reply(update, render(who.language, view))
+    buttons = markup(context, who.language) if markup is not None else None
+    await reply(update, render(who.language, view), reply_markup=buttons)
 
 
 def pressed_message(update: Update) -> Message | None:

@@ -315,7 +315,23 @@ def _dev(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(run="local.dev.command:run")
 
 
-VERBS = (_scenario, _demo, _verify, _settlement, _plan, _proof, _bot, _dev)
+def _web(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "web",
+        help="the web side's maintenance: rebuild the console's name index",
+        description=(
+            "index-names: file every member under their display name for the console's "
+            "search by name (members registered before the index existed, or whose entry a "
+            "crash lost). Reads the member listing once; safe to rerun."
+        ),
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    names = verbs.add_parser("index-names", help="file every member under their display name")
+    names.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
+    names.set_defaults(run="functions.commands.web:index_names")
+
+
+VERBS = (_scenario, _demo, _verify, _settlement, _plan, _proof, _web, _bot, _dev)
 
 
 def build_parser() -> argparse.ArgumentParser:

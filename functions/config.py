@@ -170,6 +170,11 @@ class BotSettings(JifenSettings):
     telegram_api_url: str = "https://api.telegram.org"
     support_contact: str | None = Field(default=None, max_length=200)
     """Where members get help (an @username, a phone, a URL): shown by /help and /rules."""
+    web_app_url: str | None = Field(default=None, max_length=300)
+    """The web side's public base URL (the HTTP API's, ``https://``). When set, /balance
+    offers a button opening the Mini App and the chat's menu button opens it; unset (or
+    empty), the bot shows neither. Telegram opens only https Mini Apps, so nothing else is
+    accepted."""
     shop_packages: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_separated)] = Field(
         default=("100", "500", "1000"), json_schema_extra={"local_only": True}
     )
@@ -180,6 +185,16 @@ class BotSettings(JifenSettings):
     """Dates on history and balance screens (the business day's zone, as settlement uses)."""
     telegram_trust_env: bool = Field(default=True, json_schema_extra={"local_only": True})
     """Honour HTTP(S)_PROXY for Bot API calls (tests on loopback turn it off)."""
+
+    @field_validator("web_app_url")
+    @classmethod
+    def _https_base(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        url = value.strip().rstrip("/")
+        if not url.startswith("https://") or len(url) <= len("https://"):
+            raise ValueError("the web app URL must be an https:// URL (Telegram opens no other)")
+        return url
 
 
 class ScheduleSettings(JifenSettings):

@@ -26,6 +26,8 @@ CACHE = "public, max-age=300"
 def nav(language: str, current: str) -> list[NavItem]:
     return [
         NavItem("/board", i18n.t(language, "nav.board"), current == "board"),
+        NavItem("/board/proofs", i18n.t(language, "nav.proofs"), current == "proofs"),
+        NavItem("/board/verify", i18n.t(language, "nav.verify"), current == "verify"),
     ]
 
 
@@ -137,6 +139,10 @@ def report_csv(report: dashboard.PoolReport) -> str:
 
 
 def register(web: Web) -> None:
+    from .proofs import register_board
+
+    register_board(web)
+
     @web.route("/board", "GET")
     def board_page() -> Response[str]:
         language = web.language()

@@ -47,6 +47,7 @@ def nav(language: str, current: str) -> list[NavItem]:
         ("/app/shop", "shop"),
         ("/app/withdraw", "withdraw"),
         ("/app/transfer", "transfer"),
+        ("/app/proof", "proof"),
         ("/app/programs", "programs"),
     ]
     return [NavItem(href, i18n.t(language, f"app.{name}"), name == current) for href, name in items]
@@ -677,6 +678,8 @@ def session(web: Web) -> Response[str]:
 
 
 def register(web: Web) -> None:
+    from .proofs import my_proof, my_proof_file
+
     web.route("/app/session", "POST")(lambda: session(web))
     pages: list[tuple[str, str, Callable[[Web, Signed], Response[Any]]]] = [
         ("/app", "GET", balance),
@@ -691,9 +694,13 @@ def register(web: Web) -> None:
         ("/app/transfer/preview", "POST", transfer_preview),
         ("/app/transfer", "POST", transfer),
         ("/app/programs", "GET", programs),
+        ("/app/proof", "GET", my_proof),
     ]
     for rule, method, view in pages:
         member_page(web, rule, method)(lambda signed, view=view: view(web, signed))
+    member_page(web, "/app/proof/<name>", "GET")(
+        lambda signed, name: my_proof_file(web, signed, name)
+    )
 
 
 def _history_cursor(before: str | None, at: str | None) -> HistoryCursor | None:

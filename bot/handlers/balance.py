@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppInfo
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.context import PRIVATE, Context, member_screen
+from bot.context import PRIVATE, Context, member_screen, services
 from bot.texts import t
 from bot.texts.statements import settlement_lines
 from functions.services.members import Members, SettlementBreakdown, Statement
@@ -59,9 +59,18 @@ def _why(language: str, last: SettlementBreakdown) -> list[str]:
     )
 
 
+def mini_app_button(context: Context, language: str) -> InlineKeyboardMarkup | None:
+    """A button opening the Mini App's balance (charts, grants), when the web is deployed."""
+    base = services(context).web_app_url
+    if base is None:
+        return None
+    button = InlineKeyboardButton(t(language, "webapp.open"), web_app=WebAppInfo(f"{base}/app"))
+    return InlineKeyboardMarkup([[button]])
+
+
 async def balance(update: Update, context: Context) -> None:
     """Show balances, point value and the last settlement's breakdown."""
-    await member_screen(update, context, Members.statement, render)
+    await member_screen(update, context, Members.statement, render, mini_app_button)
 
 
 def handlers() -> list[BaseHandler[Update, Context, Any]]:

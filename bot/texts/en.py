@@ -482,6 +482,7 @@ MESSAGES: Final[dict[str, str]] = {
         "Try again after the next settlement."
     ),
     "proof.unavailable": ("Your proof cannot be made right now. Please try again later."),
+    "webapp.open": "Open the app",
     "reject.effective_date_passed": ("A new plan must take effect after the last settled day."),
     "reject.plan_changed": ("Another plan version was published meanwhile; please review again."),
     "reject.plan_check_failed": ("The plan check does not allow publishing this plan."),

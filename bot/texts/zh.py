@@ -407,6 +407,7 @@ MESSAGES: Final[dict[str, str]] = {
         "最近公布的证明（{date}）中还没有您：您是在那之后加入的。请在下次结算后再试。"
     ),
     "proof.unavailable": ("暂时无法生成您的证明，请稍后再试。"),
+    "webapp.open": "打开积分小程序",
     "reject.effective_date_passed": ("新的奖金制度必须在最近一次已结算日之后生效。"),
     "reject.plan_changed": ("期间已有其他版本发布，请重新预览。"),
     "reject.plan_check_failed": ("制度检查不允许发布该方案。"),

@@ -412,6 +412,7 @@ MESSAGES: Final[dict[str, str]] = {
         "最近公佈的證明（{date}）中還沒有您：您是在那之後加入的。請在下次結算後再試。"
     ),
     "proof.unavailable": ("暫時無法生成您的證明，請稍後再試。"),
+    "webapp.open": "打開積分小程序",
     "reject.effective_date_passed": ("新的獎金制度必須在最近一次已結算日之後生效。"),
     "reject.plan_changed": ("期間已有其他版本發佈，請重新預覽。"),
     "reject.plan_check_failed": ("制度檢查不允許發佈該方案。"),

@@ -23,22 +23,43 @@ from functions.store.ports import LedgerPort
 US_PER_DAY = 86_400 * 1_000_000
 
 
+class StateTooLarge(Exception):
+    """More members than the caller allows (a web request stops reading at the limit)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} members")
+        self.limit = limit
+
+
 def state_from_store(
-    store: LedgerPort, *, now_us: int, zone: ZoneInfo, with_orders: bool = True
+    store: LedgerPort,
+    *,
+    now_us: int,
+    zone: ZoneInfo,
+    with_orders: bool = True,
+    max_members: int | None = None,
 ) -> PlatformState:
-    """The state of the table behind ``store`` now (orders: the last 30 days, optional)."""
-    members = tuple(
-        StateMember(
-            name=record.member,
-            referrer=record.referrer,
-            available=record.available,
-            personal_volume=record.personal_volume,
-            grants=tuple((grant.remaining, grant.daily) for grant in record.grants),
-            commission=record.commission,
-            frozen=record.frozen,
+    """The state of the table behind ``store`` now (orders: the last 30 days, optional).
+
+    With ``max_members``, :class:`StateTooLarge` as soon as one more member is read (the
+    listing is read lazily, so a large table costs about that many members, not all).
+    """
+    found: list[StateMember] = []
+    for record in store.iter_members():
+        if max_members is not None and len(found) >= max_members:
+            raise StateTooLarge(max_members)
+        found.append(
+            StateMember(
+                name=record.member,
+                referrer=record.referrer,
+                available=record.available,
+                personal_volume=record.personal_volume,
+                grants=tuple((grant.remaining, grant.daily) for grant in record.grants),
+                commission=record.commission,
+                frozen=record.frozen,
+            )
         )
-        for record in store.iter_members()
-    )
+    members = tuple(found)
     totals = store.system_totals()
     sequence = store.settlement_sequence()
     orders: tuple[RecentOrder, ...] = ()

@@ -35,7 +35,8 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Callable, Mapping
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,8 @@ from .table import (
     ConditionFailed,
     Delete,
     Exists,
+    Item,
+    Key,
     Put,
     Table,
     Update,
@@ -91,6 +94,26 @@ class Visitor:
     telegram_id: int
     invite_code: str | None = None
     language: str | None = None
+
+
+NAME_PREFIX = "NAME#"
+"""Name index partitions: ``NAME#<first character of the key>``."""
+
+
+def name_key(name: str) -> str:
+    """How a name is filed and searched: NFKC, case-folded, runs of spaces as one."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())[:NAME_KEY_MAX]
+
+
+NAME_KEY_MAX = 200
+
+
+def _payout_account(item: Item) -> PayoutAccount | None:
+    data = json.loads(text(item, "result"))
+    fields = [data.get(name) for name in ("method", "name", "number")]
+    if not all(isinstance(value, str) for value in fields):
+        return None
+    return PayoutAccount(*fields)
 
 
 class BotStore:
@@ -206,13 +229,22 @@ class BotStore:
     # -- payout accounts -----------------------------------------------------------
     def payout_account(self, member: str) -> PayoutAccount | None:
         item = self.table.get(idempotency_key(f"tg-payout:{member}"))
-        if item is None:
-            return None
-        data = json.loads(text(item, "result"))
-        fields = [data.get(name) for name in ("method", "name", "number")]
-        if not all(isinstance(value, str) for value in fields):
-            return None
-        return PayoutAccount(*fields)
+        return _payout_account(item) if item is not None else None
+
+    def payout_accounts(self, members: Sequence[str]) -> dict[str, PayoutAccount]:
+        """The accounts of ``members`` that have one, in one batch read (a queue page)."""
+        if not members:
+            return {}
+        owners = {idempotency_key(f"tg-payout:{member}").pk: member for member in members}
+        found: dict[str, PayoutAccount] = {}
+        for item in self.table.batch_get(
+            [idempotency_key(f"tg-payout:{m}") for m in owners.values()]
+        ):
+            account = _payout_account(item)
+            owner = owners.get(str(item.get("pk")))
+            if account is not None and owner is not None:
+                found[owner] = account
+        return found
 
     def save_payout_account(self, member: str, account: PayoutAccount) -> None:
         """Set (or change) the member's payout account; kept until changed (no TTL)."""
@@ -243,6 +275,35 @@ class BotStore:
                 created_at=int(self.clock_s() * 1_000_000),
             )
             self.table.write(Put(item))
+
+    # -- the console's search by name --------------------------------------------------
+    def index_name(self, member: str, name: str) -> None:
+        """File ``member`` under its display name (idempotent: the same item every time).
+
+        Names are set once, at registration; the entry is not ledger state, so it is
+        written after the join, and ``index_names`` rebuilds any that a crash lost.
+        """
+        key = name_key(name)
+        if not key:
+            return
+        item = keyed(
+            Key(f"{NAME_PREFIX}{key[0]}", f"{key}#{member}"),
+            Kind.NAME_INDEX,
+            member=member,
+            name=name,
+        )
+        self.table.write(Put(item))
+
+    def members_named(self, start: str, *, limit: int = 20) -> list[tuple[str, str]]:
+        """``(member, name)`` of the members whose name starts with ``start`` (case, width
+        and spacing ignored), in name order: one ``Query`` of one partition."""
+        key = name_key(start)
+        if not key:
+            return []
+        items = self.table.query(
+            f"{NAME_PREFIX}{key[0]}", prefix=key, limit=limit, consistent=False
+        )
+        return [(text(item, "member"), text(item, "name")) for item in items]
 
     def member_for_username(self, username: str) -> str | None:
         """The member who last used ``username`` (check it is still theirs on the member)."""

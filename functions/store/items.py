@@ -63,6 +63,8 @@ class Kind(StrEnum):
     DAILY_AGGREGATE = "daily_aggregate"
     WEB_CREDENTIAL = "web_credential"
     OPERATOR_ACTION = "operator_action"
+    NAME_INDEX = "name_index"
+    """A member's display name, for the console's search by name (bot_store.py)."""
 
 
 NON_LEDGER_IDEMPOTENCY = (

@@ -84,11 +84,20 @@ class ChainProblem:
     detail: str
 
 
-def chain_problems(entries: Sequence[Mapping[str, object]], keyring: Keyring) -> list[ChainProblem]:
-    """Problems in one member's chain, entries given in ``seq`` order."""
+def chain_problems(
+    entries: Sequence[Mapping[str, object]],
+    keyring: Keyring,
+    *,
+    previous: str = GENESIS,
+    first: int = 1,
+) -> list[ChainProblem]:
+    """Problems in one member's chain, entries given in ``seq`` order.
+
+    A segment of it (a page) starts at entry ``first`` whose ``prev_hash`` must be
+    ``previous``: the whole chain is the segment from entry 1 after :data:`GENESIS`.
+    """
     problems: list[ChainProblem] = []
-    previous = GENESIS
-    for position, entry in enumerate(entries, start=1):
+    for position, entry in enumerate(entries, start=first):
         seq = int(str(entry["seq"]))
         if seq != position:
             problems.append(

@@ -172,9 +172,15 @@ class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions, DailyAggregates):
             yield journal_entry(item)
 
     def journal_page(
-        self, member: str, *, limit: int, before_seq: int | None = None
+        self,
+        member: str,
+        *,
+        limit: int,
+        before_seq: int | None = None,
+        consistent: bool = False,
     ) -> list[JournalEntry]:
-        """Newest first, ``limit`` entries older than ``before_seq`` (history screens)."""
+        """Newest first, ``limit`` entries older than ``before_seq`` (history screens;
+        ``consistent`` where a page is checked against the member's chain head)."""
         below = f"J#{before_seq:012d}" if before_seq is not None else None
         items = self.table.query(
             member_pk(member),
@@ -182,7 +188,7 @@ class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions, DailyAggregates):
             below=below,
             newest_first=True,
             limit=limit,
-            consistent=False,
+            consistent=consistent,
         )
         return [journal_entry(item) for item in items]
 

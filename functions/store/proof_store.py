@@ -153,6 +153,14 @@ class ProofStore:
         item = self.table.get(proof_day_key(date))
         return proof_day(item) if item is not None else None
 
+    def proof_days(self, dates: Sequence[str]) -> dict[str, ProofDay]:
+        """The headers of those ``dates`` that have one, in one batch read (the board's
+        history of published roots reads a window of dates, never the index)."""
+        if not dates:
+            return {}
+        items = self.table.batch_get([proof_day_key(date) for date in dates])
+        return {day.date: day for day in map(proof_day, items)}
+
     def latest_proof_date(self) -> str | None:
         """The newest day whose record was published, or None."""
         item = self.table.get(PROOF_LATEST_KEY)

@@ -104,3 +104,19 @@ def test_days_are_listed_in_date_order(storage: Storage) -> None:
     # When they are listed
     # Then oldest first
     assert proofs.proof_dates() == ["2026-05-01", "2026-05-02", "2026-05-03"]
+
+
+def test_a_window_of_day_headers_is_read_in_one_batch(storage: Storage) -> None:
+    # Given headers stored for two of three dates
+    proofs = storage.proofs
+    for date in ("2026-05-01", "2026-05-03"):
+        proofs.save_proof_parts(date, "b1", [b"page"], [b"top"])
+        proofs.create_proof_day(day(date, "b1"))
+    # When the three dates are asked for together (the board's history), and none at all
+    found = proofs.proof_days(["2026-05-03", "2026-05-02", "2026-05-01"])
+    # Then the stored headers come back by date, exactly, and the missing date is absent
+    assert found == {
+        "2026-05-01": day("2026-05-01", "b1"),
+        "2026-05-03": day("2026-05-03", "b1"),
+    }
+    assert proofs.proof_days([]) == {}

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -27,7 +29,9 @@ import pytest
 from functions.config import REPO_ROOT
 from functions.runtime import Runtime
 from functions.services.members import Members
+from functions.services.proofs import FolderRecordPublisher
 from functions.services.settlement import run_settlement
+from functions.store.bot_store import PayoutAccount
 from local.dev.telegram_auth import mint_init_data, mint_login
 from tests.support.web import (
     ADMIN_ID,
@@ -105,8 +109,11 @@ class Community:
 
 @pytest.fixture(scope="module")
 def community() -> Iterator[Community]:
-    """Alice invited Bob and Carol; they bought, four days settled, three withdrawals wait."""
+    """Alice invited Bob and Carol; they bought, four days settled (their proofs published),
+    three withdrawals wait; Alice has a payout account."""
     runtime = memory_runtime()
+    records = tempfile.mkdtemp(prefix="jifen-records-")
+    runtime.memo("record_publisher", lambda: FolderRecordPublisher(Path(records)))
     members = Members(runtime.ledger, runtime.bot_store)
     code = register(runtime, MEMBER_TELEGRAM, name="Alice")
     register(runtime, MEMBER_TELEGRAM + 1, invite=code, name="Bob")
@@ -117,6 +124,7 @@ def community() -> Iterator[Community]:
         members.pay(buyer, amount, 0, f"charge-{offset}")
     for day in range(1, 5):
         run_settlement(runtime.ledger, f"2026-01-0{day}")
+        runtime.proofs.publish(f"2026-01-0{day}")
     requests = []
     for offset in range(3):
         member = members.by_telegram(MEMBER_TELEGRAM + offset)
@@ -124,8 +132,11 @@ def community() -> Iterator[Community]:
         requests.append(members.withdraw(member, 5_000, f"w-{offset}").request_id)
     alice = members.by_telegram(MEMBER_TELEGRAM)
     assert alice is not None
+    account = PayoutAccount("bank", "Zhang San", "6222020012347890")
+    runtime.bot_store.save_payout_account(alice.member, account)
     with WebServer(runtime) as server:
         yield Community(runtime, server, alice.member, requests)
+    shutil.rmtree(records, ignore_errors=True)
 
 
 def fresh(driver: Any) -> None:
@@ -325,9 +336,11 @@ def test_an_operator_signs_in_and_every_console_page_loads(
         visit(driver, base + path, name)
     member = visit(driver, f"{base}/console/members/{community.alice}", "console-member")
     assert "Hash chain verified" in member
+    named = visit(driver, f"{base}/console/members?q=ca", "console-members-by-name")
+    assert "Carol" in named
     plans = visit(driver, f"{base}/console/plans", "console-plans")
-    assert "Plan in force" in plans
-    assert driver.find_elements(By.CSS_SELECTOR, '[data-placeholder="plan-versions"]')
+    assert "Plan versions" in plans
+    assert not driver.find_elements(By.CSS_SELECTOR, "[data-placeholder]")
 
 
 def test_the_console_is_keyboard_navigable(driver: Any, community: Community) -> None:
@@ -359,7 +372,9 @@ def test_bulk_approve_with_confirm(driver: Any, community: Community) -> None:
     base = community.server.url
     fresh(driver)
     sign_in_operator(driver, base)
-    visit(driver, f"{base}/console/withdrawals", "console-withdrawals")
+    queue = visit(driver, f"{base}/console/withdrawals", "console-withdrawals")
+    assert "7890" in queue
+    assert "6222020012347890" not in queue
     driver.find_element(By.ID, "select-all").click()
     driver.find_element(By.CSS_SELECTOR, "#bulk button[type=submit]").click()
     wait_text(driver, "main h1", "Approve 3 withdrawals")
@@ -394,3 +409,116 @@ def test_a_post_with_a_wrong_csrf_token_is_refused(driver: Any, community: Commu
     member = community.runtime.ledger.store.get_member(community.alice)
     assert member is not None
     assert not member.frozen
+
+
+def test_a_plan_is_checked_dry_run_and_published_with_a_two_step_confirm(
+    driver: Any, community: Community
+) -> None:
+    """Given a signed-in operator on the plan versions page
+    When they lower the withdrawal fee in the candidate, dry run it, preview its publication,
+    tick the warnings as read and confirm
+    Then the dry run shows its day-by-day table, the preview its change, and version 2 is
+    stored with the operator's name and reason"""
+    from selenium.webdriver.common.by import By
+
+    base = community.server.url
+    fresh(driver)
+    sign_in_operator(driver, base)
+    visit(driver, f"{base}/console/plans", "console-plans")
+    driver.execute_script(
+        "const t = document.getElementById('plan-text');"
+        "t.value = t.value.replace(\"fee_rate: '0.1'\", \"fee_rate: '0.08'\");"
+    )
+    driver.find_element(By.ID, "plan-days").clear()
+    driver.find_element(By.ID, "plan-days").send_keys("3")
+    driver.find_element(By.CSS_SELECTOR, "button[formaction='/console/plans/dry-run']").click()
+    wait_text(driver, "#result h2", "Dry run: 3 days")
+    text = checked(driver, "console-plans-dry-run")
+    assert "withdrawal.fee_rate" in text
+    driver.find_element(By.ID, "plan-reason").send_keys("lower the fee")
+    driver.find_element(By.CSS_SELECTOR, "#candidate button:not([formaction])").click()
+    wait_text(driver, "main h1", "Publish v2")
+    checked(driver, "console-plans-preview")
+    driver.find_element(By.ID, "acknowledge").click()
+    driver.find_element(By.CSS_SELECTOR, "#confirm button[type=submit]").click()
+    wait_text(driver, "main .notice", "Published v2")
+    checked(driver, "console-plans-published")
+    record = community.runtime.plan_publisher.version(2)
+    assert (record.operator, record.reason) == (f"tg:{ADMIN_ID}", "lower the fee")
+    visit(driver, f"{base}/console/plans/diff?from=1&to=2", "console-plans-diff")
+    visit(driver, f"{base}/console/plans/versions/2", "console-plans-version")
+
+
+def _proof_file(community: Community) -> Path:
+    found = community.runtime.proofs.member_proof(community.alice)
+    assert found is not None
+    path = Path(tempfile.mkdtemp(prefix="jifen-proof-")) / found.filename
+    path.write_bytes(found.document)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "verified"),
+    [("en", "Proof of liabilities", "VERIFIED"), ("zh", "负债证明", "已验证")],
+)
+def test_the_board_lists_proof_roots_and_verifies_a_proof_in_the_page(
+    driver: Any, community: Community, language: str, title: str, verified: str
+) -> None:
+    """Given four published days and Alice's proof file
+    When anyone opens the history of roots, then the verify page, and checks the file there
+    Then the history lists the days with their roots, and the page verifies the proof
+    against the day's record it fetches from the board; an altered file is refused"""
+    from selenium.webdriver.common.by import By
+
+    base = community.server.url
+    fresh(driver)
+    text = visit(driver, f"{base}/board/proofs?lang={language}", f"board-proofs-{language}")
+    assert title in text
+    latest = community.runtime.stores.proofs.proof_day("2026-01-04")
+    assert latest is not None
+    assert latest.root in text
+    assert "Alice" not in text
+    visit(driver, f"{base}/board/verify?lang={language}", f"board-verify-{language}")
+    proof = _proof_file(community)
+    driver.find_element(By.ID, "verify-proof").send_keys(str(proof))
+    driver.find_element(By.CSS_SELECTOR, "#verify button[type=submit]").click()
+    wait_text(driver, "#verify-result", verified)
+    result = driver.find_element(By.ID, "verify-result")
+    assert result.get_attribute("data-state") == "verified"
+    checked(driver, f"board-verify-ok-{language}")
+    document = json.loads(proof.read_text())
+    document["leaf"]["balances"]["available"] += 1
+    proof.write_text(json.dumps(document))
+    driver.find_element(By.ID, "verify-proof").send_keys(str(proof))
+    driver.find_element(By.CSS_SELECTOR, "#verify button[type=submit]").click()
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 15).until(
+        lambda d: (
+            d.find_element(By.ID, "verify-result").get_attribute("data-state") == "proof_mismatch"
+        )
+    )
+    checked(driver, f"board-verify-refused-{language}")
+    shutil.rmtree(proof.parent, ignore_errors=True)
+
+
+@pytest.mark.parametrize(("language", "verified"), [("en", "VERIFIED"), ("zh", "已验证")])
+def test_my_proof_in_the_mini_app_is_verified_in_the_page(
+    driver: Any, community: Community, language: str, verified: str
+) -> None:
+    """Given Alice signed in to the Mini App
+    When she opens "My proof"
+    Then the page shows her proof of the newest day and verifies it against the published
+    record at once, in her language"""
+    from selenium.webdriver.common.by import By
+
+    base = community.server.url
+    fresh(driver)
+    init_data = mint_init_data(BOT_TOKEN, MEMBER_TELEGRAM, auth_date=int(time.time()))
+    driver.get(launch_url(base, init_data))
+    wait_text(driver, "main h1", "Balance")
+    visit(driver, f"{base}/app/proof?lang={language}", f"app-proof-{language}")
+    wait_text(driver, "#verify-result", verified)
+    assert driver.find_element(By.ID, "verify-result").get_attribute("data-state") == "verified"
+    assert "2026-01-04" in checked(driver, f"app-proof-verified-{language}")
+    assert driver.find_element(By.ID, "proof-download").get_attribute("href").endswith(".json")

@@ -295,6 +295,7 @@ class BotApiServer:
                 "setMyCommands": self._set_my_commands,
                 "getMyCommands": self._get_my_commands,
                 "deleteMyCommands": self._delete_my_commands,
+                "setChatMenuButton": self._set_chat_menu_button,
                 "close": self._true,
                 "logOut": self._true,
                 "sendMessage": self._send_message,
@@ -744,6 +745,17 @@ class BotApiServer:
     def _delete_my_commands(self, params: JSONDict, files: dict[str, UploadedFile]) -> bool:
         with self._cond:
             self._commands.pop(_commands_key(params), None)
+        return True
+
+    def _set_chat_menu_button(self, params: JSONDict, files: dict[str, UploadedFile]) -> bool:
+        """As Telegram checks it: a ``web_app`` button needs a text and an https URL."""
+        button = params.get("menu_button") or {"type": "default"}
+        if not isinstance(button, dict):
+            raise BotApiError(400, "Bad Request: menu button must be an object")
+        if button.get("type") == "web_app":
+            url = str((button.get("web_app") or {}).get("url", ""))
+            if not button.get("text") or not url.startswith("https://"):
+                raise BotApiError(400, "Bad Request: BUTTON_URL_INVALID")
         return True
 
     def _send_message(self, params: JSONDict, files: dict[str, UploadedFile]) -> JSONDict:

@@ -47,6 +47,7 @@ def memory_runtime(settings: Settings | None = None, storage: Storage | None = N
     runtime = Runtime(settings or web_settings())
     chosen = storage or memory_storage()
     runtime.memo("stores", lambda: chosen)
+    runtime.memo("keyring", lambda: chosen.ledger.keyring)  # the table's own chain key
     return runtime
 
 

@@ -408,7 +408,12 @@ def test_no_page_scans_the_table_or_lists_the_membership(
         (Browser(runtime), "/board"),
         (Browser(runtime), "/board/reports/2026-01"),
         (Browser(runtime), "/board/reports/2026-01.csv"),
-        *((member, path) for path in ("/app", "/app/history", "/app/team", "/app/shop")),
+        (Browser(runtime), "/board/proofs"),
+        (Browser(runtime), "/board/verify"),
+        *(
+            (member, path)
+            for path in ("/app", "/app/history", "/app/team", "/app/shop", "/app/proof")
+        ),
         *(
             (operator, path)
             for path in (
@@ -419,6 +424,8 @@ def test_no_page_scans_the_table_or_lists_the_membership(
                 "/console/settlements",
                 "/console/payouts",
                 "/console/plans",
+                "/console/plans/versions/1",
+                "/console/plans/diff?from=1&to=1",
                 "/console/merchants",
                 "/console/audit",
             )

@@ -90,6 +90,7 @@ def concrete(rule: str, world: World) -> str:
         rule.replace("<member>", world.alice.member)
         .replace("<request_id>", world.request_id)
         .replace("<date>", "2026-01-03")
+        .replace("<version>", "1")
     )
 
 

@@ -214,9 +214,16 @@ MESSAGES: Final[dict[str, str]] = {
         "taken between two settlements."
     ),
     "dash.empty": "No day has been settled yet.",
-    "members.search": "Member id, invite code, +phone or Telegram id",
-    "members.search_hint": "Looked up by key: an exact id, code, phone or Telegram id.",
+    "members.search": "Id, invite code, +phone, Telegram id, name or @username",
+    "members.search_hint": (
+        "An exact id, code, phone or Telegram id opens the member; otherwise names starting "
+        "with the text are listed (case and spacing ignored)."
+    ),
     "members.not_found": "No member found for {query}.",
+    "members.named": "Members whose name starts with “{query}”",
+    "members.id": "Id",
+    "members.joined": "Joined",
+    "members.more": "Only the first 20 are listed: type more of the name.",
     "members.unknown": "There is no such member.",
     "member.title": "Member {name}",
     "member.id": "Member id",
@@ -306,17 +313,6 @@ MESSAGES: Final[dict[str, str]] = {
     "payouts.net": "Net cash",
     "payouts.download": "CSV of {date}",
     "payouts.none": "No payout batch in the last two weeks.",
-    "plans.current": "Plan in force: {name}",
-    "plans.source": "From {path}",
-    "plans.versions_later": (
-        "Plan versions (stored, numbered, effective from a date) arrive with the plans-as-data "
-        "work; until then the plan is the file above."
-    ),
-    "plans.list": "List the versions",
-    "plans.diff": "Compare two versions",
-    "plans.dry_run": "Dry run a candidate over the next days",
-    "plans.check": "Check findings (compliance and solvency)",
-    "plans.publish": "Publish, with a two-step confirm",
     "merchants.name": "Merchant",
     "merchants.key": "Key",
     "merchants.rebate": "Rebate",
@@ -330,4 +326,155 @@ MESSAGES: Final[dict[str, str]] = {
     "audit.target": "Target",
     "audit.outcome": "Outcome",
     "audit.empty": "No operator action yet.",
+    # -- plan versions, proofs
+    "nav.proofs": "Proofs",
+    "nav.verify": "Verify",
+    "app.proof": "My proof",
+    "member.chain_page_ok": (
+        "Hash chain verified for entries {first} to {last} of {count}, linked to the member's head."
+    ),
+    "myproof.check": "Checked in this page",
+    "myproof.download": "Download {filename}",
+    "myproof.record": "The day's published record",
+    "myproof.show_json": "Show the proof file",
+    "plans.diff": "Compare",
+    "plans.dry_run": "Dry run",
+    "plans.check": "Check",
+    "plans.publish": "Publish",
+    "plans.versions": "Plan versions",
+    "plans.version": "Version",
+    "plans.name": "Name",
+    "plans.effective": "In effect from",
+    "plans.effective_from": "Effective from",
+    "plans.published": "Published",
+    "plans.done": "Published v{version} ({name}), in effect {effective_from}.",
+    "plans.in_effect": "in effect",
+    "plans.in_effect_short": "v{version} (in effect)",
+    "plans.from_start": "from the start",
+    "plans.diff_from": "From",
+    "plans.diff_to": "to",
+    "plans.candidate": "A new version",
+    "plans.candidate_hint": (
+        "Edit the plan (YAML; it starts as v{latest}), then check it, dry run it, or preview "
+        "its publication."
+    ),
+    "plans.candidate_short": "candidate",
+    "plans.text": "Plan text",
+    "plans.days": "Days to simulate (at most {max})",
+    "plans.preview": "Preview the publication",
+    "plans.dry_run_bounds": (
+        "The dry run here covers at most {days} days, assumes no new purchases, and runs while "
+        "there are at most {members} members; beyond, use the CLI."
+    ),
+    "plans.check_title": "Plan check",
+    "plans.does_not_load": (
+        "This text is not a plan that loads: nothing can be simulated or published."
+    ),
+    "plans.dry_run_title": "Dry run: {days} days from {start}, against v{current}",
+    "plans.dry_run_members": "{members} members: {gain} gain, {lose} lose, {unchanged} unchanged.",
+    "plans.dry_run_note": "Nothing is written: both plans run on a copy of today's state.",
+    "plans.changes": "What changes",
+    "plans.changes_vs": "What changes from v{base}",
+    "plans.changes_vs_current": "What changes from v{current}",
+    "plans.parameter": "Parameter",
+    "plans.before": "Before",
+    "plans.after": "After",
+    "plans.no_changes": "No parameter changes.",
+    "plans.no_findings": "The check found nothing.",
+    "plans.by_day": "Day by day",
+    "plans.which": "Plan",
+    "plans.liability": "Liability",
+    "plans.most_affected": "Most affected members (cash value over the days)",
+    "plans.change": "Change",
+    "plans.findings_with_state": "Findings on today's state",
+    "plans.severity.error": "Error",
+    "plans.severity.warning": "Warning",
+    "plans.severity.info": "Note",
+    "plans.too_large": "More than {limit} members: run the dry run from the CLI instead: {command}",
+    "plans.bad_date": "Give the effective date as YYYY-MM-DD.",
+    "plans.reason_needed": "A publication needs a reason.",
+    "plans.preview_title": "Publish v{version}: {name}?",
+    "plans.on_top_of": "on top of v{base}",
+    "plans.blocked": "{count} error(s) block this publication.",
+    "plans.acknowledge": "I have read the {count} warning(s) above.",
+    "plans.acknowledge_needed": "Tick that you have read the warnings to publish.",
+    "plans.confirm_intro": (
+        "Publishing makes this version {version}, in effect from {effective_from}. It cannot "
+        "be undone; a later version can replace it."
+    ),
+    "plans.publish_confirm": "Publish v{version}",
+    "plans.draft_expired": "That preview expired or is not yours; preview the plan again.",
+    "plans.unknown_version": "There is no such plan version.",
+    "plans.version_title": "Plan v{version}: {name}",
+    "plans.digest": "SHA-256",
+    "plans.diff_previous": "Compare with the previous version",
+    "plans.all_versions": "All versions",
+    "plans.diff_title": "v{before} → v{after}",
+    "plans.diff_between": "From v{before} ({before_name}) to v{after} ({after_name}).",
+    "proofs.title": "Proof of liabilities",
+    "proofs.board_intro": (
+        "Every day after settlement we publish a root that commits to every member's balance; "
+        "each member can check that theirs is included."
+    ),
+    "proofs.intro": (
+        "The published days, newest first: the root of the balances' sum tree, the root of the "
+        "members' journal heads, and the totals they commit to."
+    ),
+    "proofs.history_link": "History of published roots",
+    "proofs.verify_link": "How to verify a proof",
+    "proofs.caption": "Published proofs of liabilities",
+    "proofs.root": "Balances root",
+    "proofs.journal_root": "Journal root",
+    "proofs.members": "Members",
+    "proofs.points": "Points owed",
+    "proofs.cash": "Cash owed",
+    "proofs.solvency": "Solvency",
+    "proofs.ratio": "ratio {ratio}",
+    "proofs.no_ratio": "nothing owed",
+    "proofs.holds": "covered",
+    "proofs.short": "short",
+    "proofs.valuation.reserve": "at the reserve price",
+    "proofs.valuation.fixed": "at a fixed price",
+    "proofs.record": "Record",
+    "proofs.record_link": "{date}.json",
+    "proofs.fields_note": "Each leaf commits to these balances: {fields}.",
+    "proofs.none": "No proof is published in this period.",
+    "proofs.no_record": "No record is published for that date.",
+    "verify.title": "Verify a proof",
+    "verify.intro": (
+        "Your proof (from the bot's /proof or the Mini App) holds your balances and the path "
+        "from them to the day's published root. Rebuilding that path shows your balances are "
+        "counted in the totals everyone sees."
+    ),
+    "verify.here": "Check it in this page",
+    "verify.here_explain": (
+        "Your files stay in your browser: the check uses the browser's own SHA-256, no outside "
+        "script."
+    ),
+    "verify.proof_file": "Your proof file",
+    "verify.record_file": "The day's record (optional)",
+    "verify.record_hint": "Without it, the page fetches the day's record from this board.",
+    "verify.check": "Verify",
+    "verify.ok": (
+        "VERIFIED: {member}'s {points} points are included in the {total} published for {date} "
+        "({members} members)."
+    ),
+    "verify.compared": "It leads to the published root {root}.",
+    "verify.uncompared": (
+        "Only the root written in the file was checked ({root}): compare it with the published "
+        "record."
+    ),
+    "verify.not": "NOT VERIFIED: {reason}",
+    "verify.invalid": "This file cannot be checked: {reason}",
+    "verify.unsupported": "This browser cannot run the check; use the verifier below.",
+    "verify.noscript": "The in-page check needs JavaScript; the verifier below does not.",
+    "verify.yourself": "Check it yourself",
+    "verify.step_1": 'Get your proof file: /proof in the bot, or "My proof" in the Mini App.',
+    "verify.step_2": "Download the verifier (one file, Python 3.8+, standard library only):",
+    "verify.step_3": "Download the day's record from",
+    "verify.step_4": "Run it; it prints VERIFIED or says what does not hold.",
+    "verify.spec": (
+        "The byte encoding is documented in docs/proof-of-liabilities.md; the verifier "
+        "implements it independently of Jifen's code."
+    ),
 }

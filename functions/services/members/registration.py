@@ -54,6 +54,19 @@ class Registrations(MembersCore):
             owner = self.store.claim_owner(f"INVITE#{text}") if valid_invite_code(text) else None
         return None if owner is None else self.store.get_member(owner)
 
+    def find_by_name(self, text: str, *, limit: int = 20) -> list[MemberRecord]:
+        """Operator search by display name (a prefix; case, width and spacing ignored) or by
+        Telegram @username: the name index, then one batch read of the members."""
+        query = unicodedata.normalize("NFKC", text).strip()
+        if query.startswith("@"):
+            owner = self.bot_store.member_for_username(query[1:]) if len(query) > 1 else None
+            record = self.store.get_member(owner) if owner else None
+            same = record is not None and (record.username or "").lower() == query[1:].lower()
+            return [record] if record is not None and same else []
+        named = self.bot_store.members_named(query, limit=limit)
+        found = self.store.get_members([member for member, _ in named]) if named else {}
+        return [found[member] for member, _ in named if member in found]
+
     # -- visitors and registration ---------------------------------------------
     def visitor(self, telegram_id: int) -> Visitor | None:
         return self.bot_store.visitor(telegram_id)
@@ -122,6 +135,8 @@ class Registrations(MembersCore):
         record = self.store.get_member(member)
         if record is None:
             raise Rejected(RejectCode.BUSY, "registration did not complete; try again")
+        if record.display_name:
+            self.bot_store.index_name(member, record.display_name)  # the console's search
         self.bot_store.forget_visitor(telegram_id)
         return Registration(record, referrer)
 

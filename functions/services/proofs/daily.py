@@ -303,6 +303,24 @@ def publish_after_settlement(
         return {"date": date, "status": "failed", "code": "proof_error", "message": repr(exc)}
 
 
+def published_days(
+    proofs: ProofStorage, *, before: str | None = None, window: int = 30
+) -> list[ProofDay]:
+    """The published days among the ``window`` dates up to the newest published one (or the
+    ``window`` dates before ``before``), newest first: one batch read of their headers (the
+    board's history reads a window of dates, never the index)."""
+    if before is None:
+        newest = proofs.latest_proof_date()
+        if newest is None:
+            return []
+        last = dt.date.fromisoformat(newest)
+    else:
+        last = dt.date.fromisoformat(before) - dt.timedelta(days=1)
+    dates = [(last - dt.timedelta(days=offset)).isoformat() for offset in range(window)]
+    found = proofs.proof_days(dates)
+    return [found[date] for date in dates if date in found and found[date].published]
+
+
 def days_to_check(proofs: ProofStorage, which: str, dates: Iterable[str] = ()) -> list[str]:
     """``latest``, ``all`` or ``none`` stored days (plus any named), oldest first."""
     chosen = set(dates)
