@@ -24,18 +24,14 @@ from urllib.parse import urlencode
 import yaml
 from aws_lambda_powertools.event_handler import Response
 
+from functions.rewards.comparison import Comparison, compare
 from functions.rewards.errors import Rejected
 from functions.rewards.events import valid_date
 from functions.rewards.plan import Plan, load_plan_text
-from functions.rewards.plan_check import (
-    CheckLimits,
-    Finding,
-    Severity,
-    check_plan,
-    check_plan_text,
-    plan_changes,
-)
-from functions.rewards.simulation import NO_PURCHASES, Comparison, compare
+from functions.rewards.plan_changes import plan_changes
+from functions.rewards.plan_check import check_plan, check_plan_text
+from functions.rewards.plan_findings import CheckLimits, Finding, Severity
+from functions.rewards.simulation import NO_PURCHASES
 from functions.rewards.versions import next_day
 from functions.services.plan_dry_run import StateTooLarge, state_from_store
 from functions.services.plan_versions import Review

@@ -23,7 +23,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from bot import texts as bot_texts
 from functions.proofs.documents import FIELDS
-from functions.proofs.merkle import ProofError
+from functions.proofs.encoding import ProofError
 from functions.services.proofs.daily import published_days
 from functions.store.proof_store import ProofDay
 
