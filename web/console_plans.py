@@ -39,6 +39,7 @@ from functions.store.records import PlanVersionRecord
 
 from . import i18n
 from .app import Signed, Web, operator_name
+from .console_common import page_context
 
 DRY_RUN_MAX_DAYS = 14
 DRY_RUN_DEFAULT_DAYS = 7
@@ -110,8 +111,6 @@ def plans(
     status: int = 200,
 ) -> Response[str]:
     """The versions, newest first, and the candidate form (with a check or dry run's result)."""
-    from .console import _context
-
     language = signed.language
     publisher = web.runtime.plan_publisher
     records = publisher.versions()
@@ -130,7 +129,7 @@ def plans(
         }
         for record in reversed(records)
     ]
-    context = _context(
+    context = page_context(
         web,
         signed,
         "plans",
@@ -153,8 +152,6 @@ def plans(
 
 
 def version_page(web: Web, signed: Signed, version: str) -> Response[str]:
-    from .console import _context
-
     language = signed.language
     publisher = web.runtime.plan_publisher
     try:
@@ -162,7 +159,7 @@ def version_page(web: Web, signed: Signed, version: str) -> Response[str]:
     except Rejected:
         return web.error(404, language, "console", "plans.unknown_version")
     previous = record.version - 1 if record.version > 1 else None
-    context = _context(
+    context = page_context(
         web,
         signed,
         "plans",
@@ -182,8 +179,6 @@ def version_page(web: Web, signed: Signed, version: str) -> Response[str]:
 
 def diff_page(web: Web, signed: Signed) -> Response[str]:
     """What changes from one stored version to another, parameter by parameter."""
-    from .console import _context
-
     language = signed.language
     publisher = web.runtime.plan_publisher
     picked = []
@@ -195,7 +190,7 @@ def diff_page(web: Web, signed: Signed) -> Response[str]:
     except Rejected:
         return web.error(404, language, "console", "plans.unknown_version")
     changes = plan_changes(load_plan_text(before.text), load_plan_text(after.text))
-    context = _context(
+    context = page_context(
         web,
         signed,
         "plans",
@@ -305,11 +300,9 @@ def _preview_page(
     problem: str | None = None,
     status: int = 200,
 ) -> Response[str]:
-    from .console import _context
-
     language = signed.language
     assert review.plan is not None
-    context = _context(
+    context = page_context(
         web,
         signed,
         "plans",

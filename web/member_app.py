@@ -1,4 +1,4 @@
-"""Members' Mini App: balance and releases, history, team tree, shop, withdraw, transfer.
+"""Members' Mini App: balance and releases, history, team tree, shop, programs.
 
 Every page reads through :class:`~functions.services.members.Members` (the bot's own use
 cases), so a page and a chat screen can never disagree on a rule. State changes are two
@@ -8,7 +8,6 @@ steps (a preview, then a confirm carrying a fresh idempotency key), like the bot
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,94 +15,28 @@ from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import Response
 
-from functions.rewards.errors import RejectCode, Rejected
+from functions.rewards.errors import Rejected
 from functions.rewards.money import Cents, parse_cents
-from functions.services.members import parse_points
 from functions.services.members.history import HistoryCursor
 from functions.store.records import EntryKind, MemberRecord
 
 from . import i18n
-from .app import NavItem, Signed, Web
+from .app import Signed, Web
 from .auth import Audience, AuthError, check_init_data
 from .charts import Series, bar_chart
+from .member_common import (
+    HISTORY_ROWS,
+    JOURNAL_SEARCH,
+    PATH_MAX,
+    RELEASE_DAYS,
+    TEAM_PAGE,
+    cents_field,
+    member_label,
+    member_page,
+    page_context,
+    problem_text,
+)
 from .telegram import BotApiError, invoice_request
-
-RELEASE_DAYS = 30
-JOURNAL_SEARCH = 300
-"""Journal entries read at most to find a month of settlements (daily: usually ~30)."""
-HISTORY_ROWS = 20
-TEAM_PAGE = 25
-PATH_MAX = 100
-KEY_BYTES = 12
-
-Page = Callable[..., Response[Any]]
-
-
-def nav(language: str, current: str) -> list[NavItem]:
-    items = [
-        ("/app", "balance"),
-        ("/app/history", "history"),
-        ("/app/team", "team"),
-        ("/app/shop", "shop"),
-        ("/app/withdraw", "withdraw"),
-        ("/app/transfer", "transfer"),
-        ("/app/proof", "proof"),
-        ("/app/programs", "programs"),
-    ]
-    return [NavItem(href, i18n.t(language, f"app.{name}"), name == current) for href, name in items]
-
-
-def signed_member(web: Web, *, post: bool) -> Signed | Response[str]:
-    """The member behind the request, or the answer to give instead."""
-    session = web.read_session(Audience.MEMBER)
-    if session is None:
-        language = web.language()
-        if post:
-            return web.error(401, language, "app", "error.signed_out")
-        context = web.context(
-            language=language,
-            surface="app",
-            title=i18n.t(language, "signin.title"),
-            signin_url="/app/session",
-            login_widget=False,
-        )
-        return web.page("signin.html", context, status=401)
-    member = web.members.by_telegram(session.telegram_id)
-    language = web.language(session, member)
-    if member is None:
-        return web.error(403, language, "app", "app.not_registered")
-    if post and not web.csrf_ok(session):
-        return web.error(403, language, "app", "error.csrf")
-    return Signed(session, member, language, web.sessions().csrf_token(session))
-
-
-def member_page(web: Web, rule: str, method: str = "GET") -> Callable[[Page], Page]:
-    """Register ``rule`` for signed-in members only (and CSRF-checked when it posts)."""
-
-    def register(view: Page) -> Page:
-        def guarded(**params: str) -> Response[Any]:
-            signed = signed_member(web, post=method != "GET")
-            if isinstance(signed, Response):
-                return signed
-            return view(signed, **params)
-
-        web.route(rule, method)(guarded)
-        return view
-
-    return register
-
-
-def _context(
-    web: Web, signed: Signed, current: str, title_key: str, **values: Any
-) -> dict[str, Any]:
-    return web.context(
-        language=signed.language,
-        surface="app",
-        title=i18n.t(signed.language, title_key),
-        nav=nav(signed.language, current),
-        csrf=signed.csrf,
-        **values,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +118,7 @@ def balance(web: Web, signed: Signed) -> Response[str]:
     )
     grants = [GrantView(g.order, g.points, g.remaining, g.daily) for g in member.grants]
     breakdown = statement.last_settlement
-    context = _context(
+    context = page_context(
         web,
         signed,
         "balance",
@@ -254,7 +187,7 @@ def history(web: Web, signed: Signed) -> Response[str]:
     if not first:
         newer = "/app/history" + (f"?kind={kind}" if kind else "")
     kinds = [(value, i18n.entry_kind(language, value)) for value in sorted(known)]
-    context = _context(
+    context = page_context(
         web,
         signed,
         "history",
@@ -275,13 +208,6 @@ class TreeNode:
     team_size: int
     team_volume: Cents
     href: str
-
-
-def _label(record: MemberRecord | None, name: str) -> str:
-    """How members see each other: their Telegram name, or the invite code; never a phone."""
-    if record is None:
-        return name
-    return record.display_name or record.invite_code or name
 
 
 def team(web: Web, signed: Signed) -> Response[str]:
@@ -305,7 +231,7 @@ def team(web: Web, signed: Signed) -> Response[str]:
     base = ",".join(path)
     children = [
         TreeNode(
-            _label(found.get(name), name),
+            member_label(found.get(name), name),
             found[name].level if name in found else None,
             found[name].team_size if name in found else 0,
             found[name].team_volume if name in found else 0,
@@ -319,7 +245,7 @@ def team(web: Web, signed: Signed) -> Response[str]:
         trail.append(
             {
                 "href": None if last else "/app/team?path=" + ",".join(path[: position + 1]),
-                "label": _label(records.get(name), name),
+                "label": member_label(records.get(name), name),
             }
         )
     plan = web.runtime.plan
@@ -328,7 +254,7 @@ def team(web: Web, signed: Signed) -> Response[str]:
     following = levels[index + 1] if index + 1 < len(levels) else None
     here = "/app/team" + (f"?path={base}" if base else "")
     joiner = "&" if base else "?"
-    context = _context(
+    context = page_context(
         web,
         signed,
         "team",
@@ -343,256 +269,13 @@ def team(web: Web, signed: Signed) -> Response[str]:
             else None
         ),
         trail=trail if path else [],
-        node_label=i18n.t(language, "team.you") if not path else _label(node, node.member),
+        node_label=i18n.t(language, "team.you") if not path else member_label(node, node.member),
         generation=len(path) + 1,
         children=children,
         newer=here if before else None,
         older=f"{here}{joiner}before={quote(cursor, safe='')}" if cursor else None,
     )
     return web.page("app/team.html", context)
-
-
-def _problem(language: str, refused: Rejected) -> str:
-    return i18n.rejection(language, refused.code.value, refused.message)
-
-
-def _form(
-    web: Web,
-    signed: Signed,
-    current: str,
-    *,
-    action: str,
-    fields: list[dict[str, Any]],
-    submit: str,
-    intro: str | None = None,
-    summary: list[tuple[str, str]] | None = None,
-    problem: str | None = None,
-    notice: str | None = None,
-    status: int = 200,
-    cancel_href: str | None = None,
-) -> Response[str]:
-    context = _context(
-        web,
-        signed,
-        current,
-        f"app.{current}",
-        action=action,
-        fields=fields,
-        submit=submit,
-        intro=intro,
-        summary=summary or [],
-        problem=problem,
-        notice=notice,
-        cancel_href=cancel_href,
-    )
-    return web.page("form.html", context, status=status)
-
-
-def _field(name: str, label: str, value: str = "", **extra: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "label": label,
-        "value": value,
-        "kind": "text",
-        "required": True,
-        "hint": None,
-        "inputmode": None,
-        **extra,
-    }
-
-
-def _hidden(name: str, value: str) -> dict[str, Any]:
-    return {"name": name, "label": "", "value": value, "kind": "hidden"}
-
-
-def _key(web: Web, member: MemberRecord) -> str | None:
-    given = web.field("key")
-    if not given or len(given) > 32 or not all(c.isalnum() or c in "-_" for c in given):
-        return None
-    return f"web:{member.member}:{given}"
-
-
-def withdraw_form(
-    web: Web, signed: Signed, *, problem: str | None = None, status: int = 200
-) -> Response[str]:
-    member = signed.member
-    assert member is not None
-    language = signed.language
-    minimum = web.runtime.plan.withdrawal.min_points
-    return _form(
-        web,
-        signed,
-        "withdraw",
-        action="/app/withdraw/preview",
-        fields=[
-            _field(
-                "points",
-                i18n.t(language, "withdraw.points"),
-                inputmode="decimal",
-                hint=i18n.t(language, "withdraw.hint", available=member.available, minimum=minimum),
-            )
-        ],
-        submit=i18n.t(language, "common.preview"),
-        problem=problem,
-        status=status,
-    )
-
-
-def withdraw_preview(web: Web, signed: Signed) -> Response[str]:
-    member = signed.member
-    assert member is not None
-    language = signed.language
-    try:
-        points = parse_points(web.field("points"))
-        quote = web.members.quote_withdrawal(member, points)
-    except Rejected as refused:
-        return withdraw_form(web, signed, problem=_problem(language, refused), status=422)
-    return _form(
-        web,
-        signed,
-        "withdraw",
-        action="/app/withdraw",
-        fields=[_hidden("points", str(points)), _hidden("key", secrets.token_urlsafe(KEY_BYTES))],
-        summary=[
-            (i18n.t(language, "withdraw.points"), i18n.money(points)),
-            (i18n.t(language, "withdraw.gross"), "¥" + i18n.money(quote.gross)),
-            (i18n.t(language, "withdraw.fee"), "¥" + i18n.money(quote.fee)),
-            (i18n.t(language, "withdraw.net"), "¥" + i18n.money(quote.net)),
-        ],
-        submit=i18n.t(language, "common.confirm"),
-        intro=i18n.t(language, "withdraw.confirm"),
-        cancel_href="/app/withdraw",
-    )
-
-
-def _cents_field(web: Web, name: str) -> Cents:
-    text = web.field(name)
-    if not text.isdigit() or len(text) > 17:
-        raise Rejected(RejectCode.INVALID_AMOUNT, "not an amount")
-    return int(text)
-
-
-def withdraw(web: Web, signed: Signed) -> Response[str]:
-    member = signed.member
-    assert member is not None
-    language = signed.language
-    key = _key(web, member)
-    try:
-        points = _cents_field(web, "points")
-        if key is None:
-            raise Rejected(RejectCode.INVALID_EVENT, "the form is incomplete")
-        result = web.members.withdraw(member, points, key)
-    except Rejected as refused:
-        return withdraw_form(web, signed, problem=_problem(language, refused), status=422)
-    context = _context(
-        web,
-        signed,
-        "withdraw",
-        "app.withdraw",
-        message=i18n.t(
-            language,
-            "withdraw.requested",
-            number=result.request_id[:8],
-            points=result.points,
-            net=result.net,
-        ),
-        action_href="/app",
-        action_label=i18n.t(language, "app.balance"),
-    )
-    return web.page("error.html", context)
-
-
-def transfer_form(
-    web: Web, signed: Signed, *, problem: str | None = None, status: int = 200
-) -> Response[str]:
-    language = signed.language
-    return _form(
-        web,
-        signed,
-        "transfer",
-        action="/app/transfer/preview",
-        fields=[
-            _field(
-                "code",
-                i18n.t(language, "transfer.code"),
-                hint=i18n.t(language, "transfer.code_hint"),
-            ),
-            _field("points", i18n.t(language, "transfer.points"), inputmode="decimal"),
-        ],
-        submit=i18n.t(language, "common.preview"),
-        problem=problem,
-        status=status,
-    )
-
-
-def _recipient(web: Web, member: MemberRecord) -> MemberRecord:
-    code = web.field("code")
-    recipient = web.members.by_invite_code(code)
-    if recipient is None:
-        raise Rejected(RejectCode.UNKNOWN_MEMBER, "no member has that invite code")
-    if recipient.member == member.member:
-        raise Rejected(RejectCode.INVALID_EVENT, "a member cannot send points to themself")
-    return recipient
-
-
-def transfer_preview(web: Web, signed: Signed) -> Response[str]:
-    member = signed.member
-    assert member is not None
-    language = signed.language
-    try:
-        recipient = _recipient(web, member)
-        points = parse_points(web.field("points"))
-        if member.frozen:
-            raise Rejected(RejectCode.FROZEN, "frozen")
-        if points > member.available:
-            raise Rejected(RejectCode.INSUFFICIENT_POINTS, "not enough points")
-    except Rejected as refused:
-        return transfer_form(web, signed, problem=_problem(language, refused), status=422)
-    return _form(
-        web,
-        signed,
-        "transfer",
-        action="/app/transfer",
-        fields=[
-            _hidden("code", web.field("code")),
-            _hidden("points", str(points)),
-            _hidden("key", secrets.token_urlsafe(KEY_BYTES)),
-        ],
-        summary=[
-            (i18n.t(language, "transfer.to"), _label(recipient, recipient.member)),
-            (i18n.t(language, "transfer.points"), i18n.money(points)),
-        ],
-        intro=i18n.t(language, "transfer.confirm"),
-        submit=i18n.t(language, "common.confirm"),
-        cancel_href="/app/transfer",
-    )
-
-
-def transfer(web: Web, signed: Signed) -> Response[str]:
-    member = signed.member
-    assert member is not None
-    language = signed.language
-    key = _key(web, member)
-    try:
-        recipient = _recipient(web, member)
-        points = _cents_field(web, "points")
-        if key is None:
-            raise Rejected(RejectCode.INVALID_EVENT, "the form is incomplete")
-        web.members.transfer(member, recipient.member, points, key)
-    except Rejected as refused:
-        return transfer_form(web, signed, problem=_problem(language, refused), status=422)
-    context = _context(
-        web,
-        signed,
-        "transfer",
-        "app.transfer",
-        message=i18n.t(
-            language, "transfer.done", points=points, name=_label(recipient, recipient.member)
-        ),
-        action_href="/app",
-        action_label=i18n.t(language, "app.balance"),
-    )
-    return web.page("error.html", context)
 
 
 def shop(web: Web, signed: Signed) -> Response[str]:
@@ -607,7 +290,9 @@ def shop(web: Web, signed: Signed) -> Response[str]:
         }
         for package in web.members.catalogue()
     ]
-    return web.page("app/shop.html", _context(web, signed, "shop", "app.shop", packages=packages))
+    return web.page(
+        "app/shop.html", page_context(web, signed, "shop", "app.shop", packages=packages)
+    )
 
 
 def invoice(web: Web, signed: Signed) -> Response[str]:
@@ -618,13 +303,13 @@ def invoice(web: Web, signed: Signed) -> Response[str]:
     provider = web.provider_token()
     token = web.bot_token()
     try:
-        amount = _cents_field(web, "amount")
-        points = _cents_field(web, "points")
+        amount = cents_field(web, "amount")
+        points = cents_field(web, "points")
         package = web.members.package(amount)
         web.members.check_order(member, amount, points, amount - points)
     except Rejected as refused:
         return web.json(
-            422, {"error": {"code": refused.code.value, "message": _problem(language, refused)}}
+            422, {"error": {"code": refused.code.value, "message": problem_text(language, refused)}}
         )
     if provider is None or token is None:
         message = i18n.t(language, "shop.unavailable")
@@ -640,7 +325,7 @@ def invoice(web: Web, signed: Signed) -> Response[str]:
 
 def programs(web: Web, signed: Signed) -> Response[str]:
     language = signed.language
-    context = _context(
+    context = page_context(
         web,
         signed,
         "programs",
@@ -678,6 +363,14 @@ def session(web: Web) -> Response[str]:
 
 
 def register(web: Web) -> None:
+    from .member_money import (
+        transfer,
+        transfer_form,
+        transfer_preview,
+        withdraw,
+        withdraw_form,
+        withdraw_preview,
+    )
     from .proofs import my_proof, my_proof_file
 
     web.route("/app/session", "POST")(lambda: session(web))

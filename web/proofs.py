@@ -172,7 +172,7 @@ def verify_page(web: Web) -> Response[str]:
 
 
 def my_proof(web: Web, signed: Signed) -> Response[str]:
-    from .member_app import _context
+    from .member_common import page_context
 
     member = signed.member
     assert member is not None
@@ -198,7 +198,7 @@ def my_proof(web: Web, signed: Signed) -> Response[str]:
     elif problem is None:
         key = "proof.not_included" if latest else "proof.none"
         problem = bot_texts.t(language, key, date=latest or "")
-    context = _context(
+    context = page_context(
         web,
         signed,
         "proof",

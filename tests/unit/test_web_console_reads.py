@@ -15,7 +15,7 @@ from functions.store.items import journal_key
 from functions.store.ledger_store import LedgerStore
 from functions.store.table import Put
 from tests.support.web import MEMBER_TELEGRAM, Browser, memory_runtime, register, text_of
-from web.console import JOURNAL_PAGE
+from web.console_common import JOURNAL_PAGE
 
 PURCHASES = JOURNAL_PAGE + 5
 

@@ -35,7 +35,7 @@ from tests.support.web import (
 )
 from web.app import CONSOLE_COOKIE, MEMBER_COOKIE, build
 from web.auth import Audience, Sessions
-from web.console import OPERATOR_ROUTES
+from web.console_common import OPERATOR_ROUTES
 
 
 @dataclass
