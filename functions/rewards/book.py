@@ -59,6 +59,8 @@ class MemberState:
     spent: Cents = 0
     transferred_out: Cents = 0
     transferred_in: Cents = 0
+    orders: int = 0
+    """Purchases made (issue 13: a first purchase unlocks staking and the invite draw)."""
 
 
 @dataclass(slots=True)
@@ -182,6 +184,7 @@ class MemoryBook:
         if outcome.grant is not None and outcome.grant.locked:
             self.grants[position].append((outcome.grant.points, outcome.grant.daily))
         self.programs.after_purchase(self, plan, position, outcome)  # issue 13
+        member.orders += 1
         return outcome
 
     def settle(self, event: Settle) -> SettlementRow:

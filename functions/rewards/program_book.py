@@ -84,7 +84,6 @@ if TYPE_CHECKING:
 class ProgramMember:
     """One member's program state (created on first use)."""
 
-    orders: int = 0
     free_draws: int = 0
     won: Cents = 0
     drawn: Cents = 0
@@ -94,6 +93,8 @@ class ProgramMember:
     stake_bonus: Cents = 0
     star_reward: Cents = 0
     bole_reward: Cents = 0
+    penalties: Cents = 0
+    """Principal burned by early exits."""
     role: RoleStatus = field(default_factory=RoleStatus)
     ladder: Cents = 0
     team_bonus: Cents = 0
@@ -148,16 +149,15 @@ class ProgramBook:
         self, book: MemoryBook, plan: Plan, position: int, outcome: PurchaseOutcome
     ) -> None:
         """Purchase count, coins, spend-only use, the referrer's free draws, the month."""
-        member = self.of(position) if self._tracks(plan, outcome) else self.peek(position)
-        if member is None:
-            return
-        free = invite_draws(plan.lottery, member.orders)
-        member.orders += 1
-        member.spare_spent += outcome.spare_spent
-        self.coins += outcome.coins
+        free = invite_draws(plan.lottery, book.members[position].orders)
         parent = book.parents[position]
         if free and parent >= 0:
             self.of(parent).free_draws += free
+        member = self.of(position) if self._tracks(plan, outcome) else self.peek(position)
+        if member is None:
+            return
+        member.spare_spent += outcome.spare_spent
+        self.coins += outcome.coins
         month = month_of(book.business_date())
         if plan.roles is not None and month is not None:
             activity = member.months.setdefault(month, [0, 0])
@@ -167,9 +167,7 @@ class ProgramBook:
     @staticmethod
     def _tracks(plan: Plan, outcome: PurchaseOutcome) -> bool:
         """Whether a purchase under ``plan`` is something the programs must remember."""
-        return bool(
-            plan.lottery or plan.staking or plan.roles or outcome.coins or outcome.spare_spent
-        )
+        return bool(plan.roles or outcome.coins or outcome.spare_spent)
 
     # -- program events --------------------------------------------------------------
     def apply(self, book: MemoryBook, event: ProgramEvent) -> None:
@@ -251,7 +249,7 @@ class ProgramBook:
                 event.member,
                 book.balances.get((event.member, Bucket.AVAILABLE), 0),
                 book.members[position].frozen,
-                found.orders,
+                book.members[position].orders,
                 True,  # scenario members count as having bound a phone
                 found.stake_count,
                 found.stake_seq,
@@ -275,6 +273,7 @@ class ProgramBook:
         book.apply_postings(outcome.postings)
         found.stakes.remove(outcome.stake)
         found.stake_count -= 1
+        found.penalties += outcome.penalty
 
     def redeem(self, book: MemoryBook, plan: Plan, event: Redeem) -> None:
         position = book.index.get(event.member)

@@ -196,11 +196,11 @@ def star_ranks(
         counts = ranked.pop(index, None)
         star = 1 if holders[index] >= need else 0
         if counts is not None:
-            at_least = 0
-            for k in range(top, 0, -1):  # direct members at k★ or above, from the top down
+            at_least = counts[top]
+            for k in range(top - 1, 0, -1):  # direct members at k★ or above: (k+1)★
                 at_least += counts[k]
                 if at_least >= need:
-                    star = max(star, min(k + 1, top))
+                    star = max(star, k + 1)
                     break
         stars[index] = star
         parent = parents[index]
