@@ -350,5 +350,6 @@ def test_a_plan_without_programs_prints_no_program_fields() -> None:
     report = both(plan, lines)
     assert set(report) == {"plan", "members", "totals", "settlements", "rejected"}
     assert "spare" not in report["members"]["A"]
-    assert "members" in report["settlements"][0] and "matured" not in report["settlements"][0]
+    assert "members" in report["settlements"][0]
+    assert "matured" not in report["settlements"][0]
     assert [row["code"] for row in report["rejected"]] == ["program_off"] * 4
