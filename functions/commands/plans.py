@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from functions.rewards.plan import Plan
-    from functions.rewards.plan_check import Finding
+    from functions.rewards.plan_findings import Finding
     from functions.rewards.simulation import Comparison, PlatformState, Purchases, RecentOrder
     from functions.runtime import Runtime
     from functions.store.records import PlanVersionRecord
@@ -314,7 +314,8 @@ def check(args: argparse.Namespace) -> int:
     """``jifen plan check PLAN``: exit 1 when the check finds errors."""
 
     def body(args: argparse.Namespace) -> int:
-        from functions.rewards.plan_check import CheckLimits, check_plan, check_plan_text
+        from functions.rewards.plan_check import check_plan, check_plan_text
+        from functions.rewards.plan_findings import CheckLimits
 
         runtime = _runtime(args.table) if _needs_table(args, args.plan) else None
         limits = CheckLimits(days=args.days)
@@ -342,7 +343,7 @@ def diff(args: argparse.Namespace) -> int:
     """``jifen plan diff CURRENT CANDIDATE --days N``: the dry run of both plans."""
 
     def body(args: argparse.Namespace) -> int:
-        from functions.rewards.plan_check import plan_changes
+        from functions.rewards.plan_changes import plan_changes
         from functions.rewards.simulation import compare
         from functions.rewards.versions import next_day
 

@@ -28,13 +28,9 @@ from zoneinfo import ZoneInfo
 
 from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.plan import Plan, canonical_plan_text, load_plan_text
-from functions.rewards.plan_check import (
-    CheckLimits,
-    Finding,
-    Severity,
-    check_plan_text,
-    plan_changes,
-)
+from functions.rewards.plan_changes import plan_changes
+from functions.rewards.plan_check import check_plan_text
+from functions.rewards.plan_findings import CheckLimits, Finding, Severity
 from functions.rewards.simulation import PlatformState
 from functions.rewards.versions import (
     PlanHistory,
