@@ -156,6 +156,8 @@ class StakeSettlement:
     matured: list[tuple[int, ...]]
     demand: Cents = 0
     capped: Cents = 0
+    capped_by: list[Cents] = field(default_factory=list)
+    """What the cap held back of each member's bonus, star and bole rewards."""
 
     def credited(self, index: int) -> Cents:
         """Points this run makes available to member ``index``."""
@@ -252,14 +254,19 @@ def settle_stakes(
     stars = star_ranks(policy, parents, order, holds)
     star_reward, bole = _star_rewards(policy, parents, order, stars, fresh_mass)
     demand = sum(bonus) + sum(star_reward) + sum(bole)
-    capped = 0
+    capped_by = [0] * n
     if room is not None and room < demand:
         room = max(room, 0)
+        wanted = [a + b + c for a, b, c in zip(bonus, star_reward, bole, strict=True)]
         bonus = _scaled(bonus, room, demand)
         star_reward = _scaled(star_reward, room, demand)
         bole = _scaled(bole, room, demand)
-        capped = demand - sum(bonus) - sum(star_reward) - sum(bole)
-    return StakeSettlement(stars, star_reward, bole, bonus, principal, matured, demand, capped)
+        capped_by = [
+            want - a - b - c for want, a, b, c in zip(wanted, bonus, star_reward, bole, strict=True)
+        ]
+    return StakeSettlement(
+        stars, star_reward, bole, bonus, principal, matured, demand, sum(capped_by), capped_by
+    )
 
 
 def _scaled(amounts: Sequence[Cents], room: Cents, demand: Cents) -> list[Cents]:

@@ -31,6 +31,7 @@ from functions.rewards.versions import PlanHistory, business_date_after
 
 from .ledger import Ledger, request_id_for
 from .plan_versions import PlanPublisher, StoredPlans
+from .programs import scenario as programs  # issue 13
 from .settlement import run_settlement
 
 
@@ -86,7 +87,13 @@ class DynamoBackend:
                 ledger.set_frozen(event.member, True, event_id, operator="scenario")
             case Unfreeze():
                 ledger.set_frozen(event.member, False, event_id, operator="scenario")
+            case _:  # issue 13: the engagement programs' events
+                programs.apply_program(ledger, event, event_id, self._business_date())
         return None
+
+    def program_sections(self) -> list[tuple[str, object]]:
+        """The programs' report sections (issue 13)."""
+        return programs.program_sections(self.ledger, programs.program_groups(self.plan_history()))
 
     def plan_history(self) -> PlanHistory:
         return self.ledger.plan_history()
@@ -100,6 +107,10 @@ class DynamoBackend:
         parents = [index[record.referrer] if record.referrer else NO_PARENT for record in members]
         team = team_volumes(parents, [record.personal_volume for record in members])
         plan = self.current_plan()
+        groups = programs.program_groups(self.plan_history())  # issue 13
+        extras = (
+            programs.member_extras(self.ledger, groups, plan, members, parents) if groups else None
+        )
         for position, record in enumerate(members):
             yield MemberLine(
                 name=record.member,
@@ -113,6 +124,7 @@ class DynamoBackend:
                 frozen=record.frozen,
                 withdrawn_cash=record.withdrawn_cash,
                 commission=record.commission,
+                extra=next(extras) if extras is not None else {},
             )
 
     def totals(self) -> Totals:
@@ -130,4 +142,7 @@ class DynamoBackend:
             withdrawn_cash=sum(record.withdrawn_cash for record in members),
             fees=system.fees,
             commission=sum(record.commission for record in members),
+            extra=programs.totals_extra(
+                self.ledger, programs.program_groups(self.plan_history()), members
+            ),
         )

@@ -1,0 +1,269 @@
+"""The engagement programs' events on both table adapters (issue 13).
+
+Each history runs through the engine's :class:`MemoryBook` and through the live
+services (:class:`DynamoBackend`) on the in-memory twin and on DynamoDB; the reports
+must be byte-identical, the books must balance and ``jifen verify`` must find nothing.
+Then the transactions themselves: a replayed key changes nothing, and a decision made
+on a stale read (another draw, another redemption in between) is refused by the
+conditions and decided again.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from typing import Any
+
+import pytest
+
+from functions.commands.scenario import run_scenario
+from functions.rewards.book import MemoryBook
+from functions.rewards.catalog import CatalogItem
+from functions.rewards.errors import RejectCode, Rejected
+from functions.rewards.plan import Plan, parse_plan
+from functions.rewards.scenario import ScenarioBackend
+from functions.services.ledger import Ledger
+from functions.services.scenario_backend import DynamoBackend
+from functions.services.verify import verify
+from functions.store.storage import Storage
+from tests.support.books import assert_books_balance, ledger_state
+
+
+def ev(**fields: Any) -> str:
+    return json.dumps(fields, ensure_ascii=False)
+
+
+SEED_LOTTERY = {
+    "cost": "500",
+    "min_available": "500",
+    "pool_rate": "0.10",
+    "every": "10",
+    "prize": "500",
+    "exit_refund_rate": "0.60",
+}
+STAKING = {"rates": ["0.10", "0.20", "0.70"], "terms": ["1", "2"], "early_exit_penalty": "0.05"}
+ELEVEN = ["A", *(f"m{i}" for i in range(10))]
+
+HISTORIES: dict[str, tuple[dict[str, Any], list[str]]] = {
+    # seed 002: A draws, ten others draw, A wins 500 and 50 stays in the pool
+    "seed-lottery": (
+        {"name": "lottery", "grant": {"ratio": "1"}, "lottery": SEED_LOTTERY},
+        [ev(type="join", member=name) for name in ELEVEN]
+        + [ev(type="purchase", member=n, order=f"o{n}", amount="1000") for n in ELEVEN]
+        + [ev(type="draw", member=name) for name in ELEVEN]
+        + [ev(type="draw", member="m9"), ev(type="draw", member="m9")],
+    ),
+    # exit refunds spare points, which pay first; the spend feeds the pool; invite draw
+    "exit-spare-invite": (
+        {
+            "name": "lottery",
+            "grant": {"ratio": "1"},
+            "deduction": {"max_ratio": "0.5"},
+            "lottery": SEED_LOTTERY,
+        },
+        [
+            ev(type="join", member="A"),
+            ev(type="join", member="B", referrer="A"),
+            ev(type="purchase", member="A", order="o1", amount="1000"),
+            ev(type="draw", member="A"),
+            ev(type="lottery_exit", member="A"),
+            ev(type="lottery_exit", member="A"),
+            ev(type="purchase", member="A", order="o2", amount="800", points="400"),
+            ev(type="purchase", member="B", order="o3", amount="10"),
+            ev(type="purchase", member="B", order="o4", amount="10"),
+            ev(type="draw", member="A"),
+            ev(type="draw", member="B"),
+        ],
+    ),
+    # stakes lock points; an early exit burns its penalty; staking needs a purchase
+    "stake-unstake": (
+        {"name": "stake", "grant": {"ratio": "1"}, "staking": STAKING},
+        [
+            ev(type="join", member="A"),
+            ev(type="join", member="B", referrer="A"),
+            ev(type="stake", member="B", points="10", term=1),
+            ev(type="purchase", member="A", order="o1", amount="1000"),
+            ev(type="stake", member="A", points="300", term=2),
+            ev(type="stake", member="A", points="200", term=1),
+            ev(type="stake", member="A", points="200", term=3),
+            ev(type="stake", member="A", points="900", term=1),
+            ev(type="unstake", member="A", stake=1),
+            ev(type="unstake", member="A", stake=1),
+            ev(type="stake", member="A", points="100", term=1),
+        ],
+    ),
+    # seed 002 catalog: spare (coins) pays first; a per-member limit; stock never below 0
+    "catalog-coins": (
+        {"name": "catalog", "grant": {"ratio": "1", "coins_ratio": "0.5"}, "catalog": {}},
+        [
+            ev(type="join", member="A"),
+            ev(type="join", member="B"),
+            ev(type="purchase", member="A", order="o1", amount="800"),
+            ev(type="purchase", member="B", order="o2", amount="3000"),
+            ev(type="list_item", item="trip", name="Travel voucher 300", price="1000", stock=2),
+            ev(type="redeem", member="A", item="trip"),
+            ev(type="redeem", member="A", item="trip"),
+            ev(type="redeem", member="B", item="trip"),
+            ev(type="redeem", member="B", item="trip"),
+            ev(type="redeem", member="B", item="nothing"),
+            ev(type="list_item", item="cup", name="杯子", price="5", stock=9, limit=1),
+            ev(type="redeem", member="B", item="cup"),
+            ev(type="redeem", member="B", item="cup"),
+        ],
+    ),
+    # seed 003: only promoters earn the commission once the plan's roles gate it
+    "roles-gate": (
+        {
+            "name": "roles",
+            "grant": {"ratio": "1"},
+            "commission": {"rates": [{"default": "0.10"}]},
+            "roles": {"gate_commission": True},
+        },
+        [
+            ev(type="join", member="P"),
+            ev(type="join", member="C", referrer="P"),
+            ev(type="purchase", member="C", order="o1", amount="100"),
+            ev(type="promote", member="P", role="promoter"),
+            ev(type="purchase", member="C", order="o2", amount="100"),
+            ev(type="promote", member="nobody", role="promoter"),
+        ],
+    ),
+}
+
+
+def _report(plan: Plan, lines: list[str], backend: ScenarioBackend) -> str:
+    out = io.StringIO()
+    run_scenario(plan, iter(lines), backend, out)
+    return out.getvalue()
+
+
+def _ledger(storage: Storage, plan: Plan) -> Ledger:
+    return Ledger(storage.ledger, plan, clock=itertools.count(1).__next__)
+
+
+@pytest.mark.parametrize("name", list(HISTORIES))
+def test_program_histories_give_the_engine_report(storage: Storage, name: str) -> None:
+    """Given a program history (lottery, spare points, stakes, catalog, roles)
+    When it runs through the in-memory book and through the live services
+    Then both reports are byte-identical, the books balance and verify finds nothing."""
+    raw, lines = HISTORIES[name]
+    plan = parse_plan(raw)
+    expected = _report(plan, lines, MemoryBook(plan))
+
+    actual = _report(plan, lines, DynamoBackend(_ledger(storage, plan)))
+
+    assert actual == expected
+    assert_books_balance(ledger_state(storage.ledger))
+    audit = verify(storage.ledger)
+    assert audit.ok, audit.render()
+
+
+def test_seed_lottery_example_holds_live(storage: Storage) -> None:
+    """Given the seed's lottery on the live services
+    When A and ten others draw
+    Then the eleventh draw pays A 500 and leaves 50 in the pool."""
+    raw, lines = HISTORIES["seed-lottery"]
+    plan = parse_plan(raw)
+    report = json.loads(_report(plan, lines[:-2], DynamoBackend(_ledger(storage, plan))))
+    assert report["members"]["A"]["won"] == "500.00"
+    assert report["totals"]["lottery_pool"] == "50.00"
+    assert report["totals"]["waiting"] == 10
+
+
+def _lottery_ledger(storage: Storage, members: int) -> Ledger:
+    plan = parse_plan({"name": "lottery", "grant": {"ratio": "1"}, "lottery": SEED_LOTTERY})
+    ledger = _ledger(storage, plan)
+    backend = DynamoBackend(ledger)
+    lines = [ev(type="join", member=f"m{i}") for i in range(members)]
+    lines += [
+        ev(type="purchase", member=f"m{i}", order=f"o{i}", amount="2000") for i in range(members)
+    ]
+    _report(plan, lines, backend)
+    return ledger
+
+
+def test_a_replayed_draw_changes_nothing(storage: Storage) -> None:
+    """Given a member's draw committed under a key
+    When the same key is used again
+    Then the first result comes back and no second entry, cost or queue place is made."""
+    ledger = _lottery_ledger(storage, 1)
+    first = ledger.draw("m0", "draw-1")
+
+    again = ledger.draw("m0", "draw-1")
+
+    assert again == first
+    assert storage.ledger.lottery_draws() == 1
+    assert [entry.seq for entry in storage.ledger.waiting_entries()] == [1]
+    assert storage.ledger.get_member("m0").available == 150000  # type: ignore[union-attr]
+
+
+def test_a_draw_decided_on_a_stale_counter_is_decided_again(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given m0's draw whose first read of the draw counter misses m1's draw made meanwhile
+    When it commits
+    Then the counter's condition refuses it and the retry queues it after m1's, as number 2."""
+    ledger = _lottery_ledger(storage, 2)
+    store = storage.ledger
+    ledger.draw("m1", "draw-m1")
+    stale = [0]  # the counter as it was before m1's draw
+    real = store.lottery_draws
+    monkeypatch.setattr(store, "lottery_draws", lambda: stale.pop() if stale else real())
+    monkeypatch.setattr(ledger, "sleep", lambda _s: None)
+
+    result = ledger.draw("m0", "draw-m0")
+
+    assert result.entry == 2
+    assert [(e.seq, e.member) for e in store.waiting_entries()] == [(1, "m1"), (2, "m0")]
+
+
+def test_stock_never_goes_below_zero_on_a_stale_read(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given one voucher left, and B's redemption reading the item as it was before A's
+    When B's redemption commits after A's
+    Then the stock condition refuses it, the retry sees none left: out_of_stock, stock 0."""
+    plan = parse_plan({"name": "catalog", "grant": {"ratio": "1"}, "catalog": {}})
+    ledger = _ledger(storage, plan)
+    lines = [ev(type="join", member=m) for m in "AB"]
+    lines += [ev(type="purchase", member=m, order=f"o{m}", amount="100") for m in "AB"]
+    lines.append(ev(type="list_item", item="cup", name="Cup", price="10", stock=1))
+    _report(plan, lines, DynamoBackend(ledger))
+    store = storage.ledger
+    before = store.catalog_item("cup")
+    assert before is not None
+    ledger.redeem("A", "cup", "redeem-a", make_code=lambda: "CODE-A")
+    stale: list[CatalogItem] = [before]
+    real = store.catalog_item
+    monkeypatch.setattr(store, "catalog_item", lambda item: stale.pop() if stale else real(item))
+    monkeypatch.setattr(ledger, "sleep", lambda _s: None)
+
+    with pytest.raises(Rejected) as refused:
+        ledger.redeem("B", "cup", "redeem-b")
+
+    assert refused.value.code == RejectCode.OUT_OF_STOCK
+    after = real("cup")
+    assert after is not None
+    assert (after.stock, after.redeemed) == (0, 1)
+    assert [(r.member, r.code) for r in store.redemptions("cup")] == [("A", "CODE-A")]
+    assert store.get_member("B").available == 10000  # type: ignore[union-attr]
+
+
+def test_pool_codes_are_handed_out_in_order(storage: Storage) -> None:
+    """Given an item with a pool of two voucher codes
+    When two members redeem it
+    Then each gets the code numbered like its redemption, and the journal holds no code."""
+    plan = parse_plan({"name": "catalog", "grant": {"ratio": "1"}, "catalog": {}})
+    ledger = _ledger(storage, plan)
+    lines = [ev(type="join", member=m) for m in "AB"]
+    lines += [ev(type="purchase", member=m, order=f"o{m}", amount="100") for m in "AB"]
+    lines.append(ev(type="list_item", item="trip", name="Trip", price="10", stock=2))
+    _report(plan, lines, DynamoBackend(ledger))
+    storage.ledger.add_catalog_codes("trip", 1, ["TRIP-ONE", "TRIP-TWO"])
+
+    codes = [ledger.redeem(m, "trip", f"r-{m}").code for m in "AB"]
+
+    assert codes == ["TRIP-ONE", "TRIP-TWO"]
+    journal = [entry for m in "AB" for entry in storage.ledger.journal(m)]
+    assert not any("TRIP-" in entry.details for entry in journal)
