@@ -71,7 +71,8 @@ class DynamoBackend:
                 row = run_settlement(ledger, event.date)
                 if self.last_settled is None or event.date > self.last_settled:
                     self.last_settled = event.date
-                return row
+                groups = programs.program_groups(self.plan_history())  # issue 13
+                return programs.settlement_row(ledger, row, groups) if groups else row
             case Withdraw():
                 ledger.request_withdrawal(event, event_id, business_date=self._business_date())
                 ledger.decide_withdrawal(

@@ -45,6 +45,26 @@ SEED_LOTTERY = {
 STAKING = {"rates": ["0.10", "0.20", "0.70"], "terms": ["1", "2"], "early_exit_penalty": "0.05"}
 ELEVEN = ["A", *(f"m{i}" for i in range(10))]
 
+
+def _star_tree(depth: int) -> list[str]:
+    """R over three members, each over three, ``depth`` levels; the leaves buy and stake."""
+    lines = [ev(type="join", member="R")]
+    level = ["R"]
+    for _ in range(depth):
+        below = []
+        for parent in level:
+            for number in range(1, 4):
+                name = f"{parent}{number}" if parent != "R" else "ABC"[number - 1]
+                lines.append(ev(type="join", member=name, referrer=parent))
+                below.append(name)
+        level = below
+    lines.append(ev(type="purchase", member="R", order="o-R", amount="10"))
+    for leaf in level:
+        lines.append(ev(type="purchase", member=leaf, order=f"o-{leaf}", amount="100"))
+        lines.append(ev(type="stake", member=leaf, points="100", term=1))
+    return lines
+
+
 HISTORIES: dict[str, tuple[dict[str, Any], list[str]]] = {
     # seed 002: A draws, ten others draw, A wins 500 and 50 stays in the pool
     "seed-lottery": (
@@ -91,6 +111,28 @@ HISTORIES: dict[str, tuple[dict[str, Any], list[str]]] = {
             ev(type="unstake", member="A", stake=1),
             ev(type="unstake", member="A", stake=1),
             ev(type="stake", member="A", points="100", term=1),
+        ],
+    ),
+    # stakes mature with the run; stars pay the team by differential, 伯乐奖 from 3★
+    "stakes-settle-stars": (
+        {
+            "name": "stars",
+            "grant": {"ratio": "1"},
+            "staking": {
+                **STAKING,
+                "stars": {"direct": "3", "rates": ["0.03", "0.06", "0.09"], "bole_from": "3"},
+            },
+        },
+        _star_tree(3)
+        + [
+            ev(type="stake", member="R", points="1", term=1),
+            ev(type="settle", date="2026-01-01"),
+            ev(type="settle", date="2026-01-01"),
+            ev(type="stake", member="A11", points="50", term=2),
+            ev(type="settle", date="2026-01-02"),
+            ev(type="unstake", member="A11"),
+            ev(type="stake", member="A11", points="40", term=1),
+            ev(type="settle", date="2026-01-03"),
         ],
     ),
     # seed 002 catalog: spare (coins) pays first; a per-member limit; stock never below 0

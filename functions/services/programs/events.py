@@ -228,6 +228,9 @@ class ProgramEvents(LedgerCore):
                     sets={member: {"stakes": tuple(s for s in held if s.seq != ended.seq)}},
                     result=result.to_record(),
                     idempotency_key=key,
+                    # an open settlement run may have counted the stake (to mature, or
+                    # towards star rewards): the exit waits until the run is done
+                    no_settlement_open=True,
                 )
             )
             return result

@@ -7,7 +7,9 @@ and reads the programs' report fields from the store, formatted by the engine's 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.events import (
@@ -23,6 +25,7 @@ from functions.rewards.events import (
 )
 from functions.rewards.plan import Plan
 from functions.rewards.program_report import (
+    STAKING_ROW_KEYS,
     Group,
     MemberFacts,
     TotalsFacts,
@@ -30,8 +33,10 @@ from functions.rewards.program_report import (
     groups_of,
     member_fields,
     sections,
+    settlement_fields,
     totals_fields,
 )
+from functions.rewards.report import SettlementRow
 from functions.rewards.staking import star_ranks
 from functions.rewards.tree import bottom_up_order
 from functions.rewards.versions import PlanHistory
@@ -163,3 +168,13 @@ def program_sections(ledger: Ledger, groups: frozenset[Group]) -> list[tuple[str
             for item in ledger.store.catalog_items()
         ]
     return sections(groups, [], catalog_section(items))
+
+
+def settlement_row(ledger: Ledger, row: SettlementRow, groups: frozenset[Group]) -> SettlementRow:
+    """A settlement row with the staking step's figures (zeros on ``already_settled``)."""
+    figures: dict[str, int] = {}
+    run = ledger.store.settlement_run(row.date) if row.status == "settled" else None
+    if run is not None:
+        totals = json.loads(run.totals)
+        figures = {key: totals.get(key, 0) for key in STAKING_ROW_KEYS}
+    return replace(row, extra=settlement_fields(groups, figures))
