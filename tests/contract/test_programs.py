@@ -123,8 +123,8 @@ HISTORIES: dict[str, tuple[dict[str, Any], list[str]]] = {
                 "stars": {"direct": "3", "rates": ["0.03", "0.06", "0.09"], "bole_from": "3"},
             },
         },
-        _star_tree(3)
-        + [
+        [
+            *_star_tree(3),
             ev(type="stake", member="R", points="1", term=1),
             ev(type="settle", date="2026-01-01"),
             ev(type="settle", date="2026-01-01"),

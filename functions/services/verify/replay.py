@@ -315,9 +315,9 @@ class _Replay:
             elif kind == EntryKind.SETTLEMENT:
                 # issue 13: the staking step's credits to available (matured principal out
                 # of staked, rewards out of the platform's rewards) are not released points
-                if own and p.bucket in (Bucket.AVAILABLE, Bucket.STAKED):
-                    stats[member]["released"] += p.amount
-                elif p.owner == SYSTEM and p.bucket is Bucket.REWARDS:
+                if (own and p.bucket in (Bucket.AVAILABLE, Bucket.STAKED)) or (
+                    p.owner == SYSTEM and p.bucket is Bucket.REWARDS
+                ):
                     stats[member]["released"] += p.amount
             elif kind == EntryKind.TRANSFER:
                 if p.bucket is Bucket.AVAILABLE:
