@@ -56,6 +56,7 @@ class DynamoBackend:
         )
         sequence = ledger.store.settlement_sequence()
         self.last_settled = sequence.date if sequence is not None else None
+        self.month_rows: list[dict[str, object]] = []  # issue 13: this run's month closes
 
     def _business_date(self) -> str | None:
         return business_date_after(self.last_settled)
@@ -89,12 +90,15 @@ class DynamoBackend:
             case Unfreeze():
                 ledger.set_frozen(event.member, False, event_id, operator="scenario")
             case _:  # issue 13: the engagement programs' events
-                programs.apply_program(ledger, event, event_id, self._business_date())
+                closed = programs.apply_program(ledger, event, event_id, self._business_date())
+                if closed is not None:
+                    self.month_rows.append(closed)
         return None
 
     def program_sections(self) -> list[tuple[str, object]]:
         """The programs' report sections (issue 13)."""
-        return programs.program_sections(self.ledger, programs.program_groups(self.plan_history()))
+        groups = programs.program_groups(self.plan_history())
+        return programs.program_sections(self.ledger, groups, self.month_rows)
 
     def plan_history(self) -> PlanHistory:
         return self.ledger.plan_history()

@@ -24,6 +24,7 @@ from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.plan import Plan, parse_plan
 from functions.rewards.scenario import ScenarioBackend
 from functions.services.ledger import Ledger
+from functions.services.programs.month_close import run_month_close
 from functions.services.scenario_backend import DynamoBackend
 from functions.services.verify import verify
 from functions.store.storage import Storage
@@ -44,6 +45,20 @@ SEED_LOTTERY = {
 }
 STAKING = {"rates": ["0.10", "0.20", "0.70"], "terms": ["1", "2"], "early_exit_penalty": "0.05"}
 ELEVEN = ["A", *(f"m{i}" for i in range(10))]
+
+
+def _months(customers: list[str], amount: str, months: int) -> list[str]:
+    """Each customer buys ``amount`` twice on a business day of each month, then it closes."""
+    lines: list[str] = []
+    for month in range(1, months + 1):
+        lines.append(ev(type="settle", date=f"2026-{month:02d}-01"))
+        lines += [
+            ev(type="purchase", member=name, order=f"{name}-{month}-{n}", amount=amount)
+            for name in customers
+            for n in (1, 2)
+        ]
+        lines.append(ev(type="close_month", month=f"2026-{month:02d}"))
+    return lines
 
 
 def _star_tree(depth: int) -> list[str]:
@@ -152,6 +167,35 @@ HISTORIES: dict[str, tuple[dict[str, Any], list[str]]] = {
             ev(type="list_item", item="cup", name="杯子", price="5", stock=9, limit=1),
             ev(type="redeem", member="B", item="cup"),
             ev(type="redeem", member="B", item="cup"),
+        ],
+    ),
+    # seed 003: the monthly ladder, team performance, partner after three months, automatic
+    # promotion; a month closes once, in order
+    "roles-months": (
+        {
+            "name": "distribution",
+            "grant": {"ratio": "0.1"},
+            "roles": {
+                "ladder": [{"min": "0", "rate": "0.05"}, {"min": "50000", "rate": "0.08"}],
+                "team_rate": "0.02",
+                "partner": {"months": "3", "threshold": "50000"},
+                "promote": {"purchases": "2", "average": "300"},
+            },
+        },
+        [
+            ev(type="join", member="P"),
+            ev(type="join", member="C1", referrer="P"),
+            ev(type="join", member="C2", referrer="P"),
+            ev(type="join", member="E", referrer="C1"),
+            ev(type="promote", member="P", role="promoter"),
+            *_months(["C1", "C2", "E"], "30000", 4),
+            ev(type="close_month", month="2026-02"),
+            ev(type="close_month", month="2026-04"),
+            ev(type="close_month", month="2026-01"),
+            ev(type="purchase", member="E", order="late", amount="400"),
+            ev(type="close_month", month="2026-05"),
+            ev(type="close_month", month="2026-07"),
+            ev(type="close_month", month="2026-06"),
         ],
     ),
     # seed 003: only promoters earn the commission once the plan's roles gate it
@@ -309,3 +353,40 @@ def test_pool_codes_are_handed_out_in_order(storage: Storage) -> None:
     assert codes == ["TRIP-ONE", "TRIP-TWO"]
     journal = [entry for m in "AB" for entry in storage.ledger.journal(m)]
     assert not any("TRIP-" in entry.details for entry in journal)
+
+
+def test_an_interrupted_month_close_finishes_once_on_rerun(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a month close whose worker dies after paying the first member, before the
+    page is marked applied
+    When the close runs again
+    Then it finishes: every member paid once, the month closed, a third run a no-op."""
+    raw, lines = HISTORIES["roles-months"]
+    plan = parse_plan(raw)
+    ledger = _ledger(storage, plan)
+    month_one = lines[: lines.index(ev(type="close_month", month="2026-01"))]
+    _report(plan, month_one, DynamoBackend(ledger))
+    store = storage.ledger
+    real = store.commit
+    calls: list[str] = []
+
+    def dies_after_one(change: Any) -> Any:
+        if calls:
+            raise RuntimeError("worker died")
+        calls.append(change.event_key)
+        return real(change)
+
+    monkeypatch.setattr(store, "commit", dies_after_one)
+    with pytest.raises(RuntimeError):
+        run_month_close(ledger, "2026-01")
+    monkeypatch.setattr(store, "commit", real)
+
+    row = run_month_close(ledger, "2026-01")
+
+    assert row["status"] == "closed"
+    assert row["ladder"] == "9600.00"
+    assert store.get_member("P").commission == 960000  # type: ignore[union-attr]
+    assert run_month_close(ledger, "2026-01")["status"] == "already_closed"
+    audit = verify(store)
+    assert audit.ok, audit.render()

@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.events import (
     CloseMonth,
     Draw,
@@ -43,12 +42,14 @@ from functions.rewards.versions import PlanHistory
 from functions.store.records import MemberRecord
 
 from ..ledger import Ledger
+from .month_close import run_month_close
 
 
 def apply_program(
     ledger: Ledger, event: ProgramEvent, event_id: str, business_date: str | None
-) -> None:
-    """One scripted program event through the live use case, keyed by its line."""
+) -> dict[str, object] | None:
+    """One scripted program event through the live use case, keyed by its line; a month
+    close returns its ``month_closes`` row."""
     match event:
         case Draw():
             ledger.draw(event.member, event_id, business_date=business_date)
@@ -83,8 +84,8 @@ def apply_program(
                 event.member, event.role, event_id, operator="scenario", business_date=business_date
             )
         case CloseMonth():
-            # not silently skipped: the live month close (paged, resumable) is not built yet
-            raise Rejected(RejectCode.INVALID_EVENT, "close_month does not run on DynamoDB yet")
+            return run_month_close(ledger, event.month)
+    return None
 
 
 def program_groups(history: PlanHistory) -> frozenset[Group]:
@@ -159,15 +160,17 @@ def totals_extra(
     return totals_fields(groups, facts)
 
 
-def program_sections(ledger: Ledger, groups: frozenset[Group]) -> list[tuple[str, object]]:
-    """The report's month closes (none run live yet) and catalog."""
+def program_sections(
+    ledger: Ledger, groups: frozenset[Group], month_rows: list[dict[str, object]]
+) -> list[tuple[str, object]]:
+    """The report's month closes (the rows of the run's closes) and catalog."""
     items = []
     if Group.CATALOG in groups:
         items = [
             (item.item, item.name, item.price, item.stock, item.redeemed)
             for item in ledger.store.catalog_items()
         ]
-    return sections(groups, [], catalog_section(items))
+    return sections(groups, month_rows, catalog_section(items))
 
 
 def settlement_row(ledger: Ledger, row: SettlementRow, groups: frozenset[Group]) -> SettlementRow:
