@@ -16,6 +16,7 @@ ROWS: Final = (
     ("balance", "history", "team"),
     ("shop", "withdraw", "transfer"),
     ("invite", "rules", "help"),
+    ("programs",),  # issue 13: lottery, staking, catalog
 )
 SCREENS: Final = tuple(name for row in ROWS for name in row)
 LABELS: Final[dict[str, str]] = {
