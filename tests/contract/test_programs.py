@@ -23,6 +23,7 @@ from functions.rewards.catalog import CatalogItem
 from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.plan import Plan, parse_plan
 from functions.rewards.scenario import ScenarioBackend
+from functions.services.daily_aggregates import record_daily_aggregate
 from functions.services.ledger import Ledger
 from functions.services.programs.month_close import run_month_close
 from functions.services.scenario_backend import DynamoBackend
@@ -390,3 +391,20 @@ def test_an_interrupted_month_close_finishes_once_on_rerun(
     assert run_month_close(ledger, "2026-01")["status"] == "already_closed"
     audit = verify(store)
     assert audit.ok, audit.render()
+
+
+def test_the_days_aggregate_shows_the_lottery_pool(storage: Storage) -> None:
+    """Given the seed lottery's eleven draws (50 left in the pool) and a settlement
+    When the date's aggregate is written
+    Then its public program figures show the pool, which the board lists."""
+    raw, lines = HISTORIES["seed-lottery"]
+    plan = parse_plan(raw)
+    ledger = _ledger(storage, plan)
+    _report(plan, [*lines[:-2], ev(type="settle", date="2026-01-01")], DynamoBackend(ledger))
+    run = storage.ledger.settlement_run("2026-01-01")
+    assert run is not None
+
+    aggregate = record_daily_aggregate(ledger, run)
+
+    assert aggregate is not None
+    assert json.loads(aggregate.programs) == {"lottery": 5000}
