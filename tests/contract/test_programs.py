@@ -28,7 +28,9 @@ from functions.services.ledger import Ledger
 from functions.services.programs.month_close import run_month_close
 from functions.services.scenario_backend import DynamoBackend
 from functions.services.verify import verify
+from functions.store.items import member_key
 from functions.store.storage import Storage
+from functions.store.table import Update
 from tests.support.books import assert_books_balance, ledger_state
 
 
@@ -408,3 +410,19 @@ def test_the_days_aggregate_shows_the_lottery_pool(storage: Storage) -> None:
 
     assert aggregate is not None
     assert json.loads(aggregate.programs) == {"lottery": 5000}
+
+
+def test_verify_catches_an_altered_program_counter(storage: Storage) -> None:
+    """Given the seed lottery's history, verified clean
+    When A's ``drawn`` counter is raised in the raw table
+    Then verify reports A's released identity as broken (programs' flows included)."""
+    raw, lines = HISTORIES["seed-lottery"]
+    plan = parse_plan(raw)
+    _report(plan, lines, DynamoBackend(_ledger(storage, plan)))
+    assert verify(storage.ledger).ok
+
+    storage.table.write(Update(member_key("A"), add={"drawn": 100}))
+
+    audit = verify(storage.ledger)
+    found = {(m.check, m.subject, m.account) for m in audit.mismatches}
+    assert ("statistics", "A", "released") in found
