@@ -143,6 +143,8 @@ class MemberEvents(LedgerCore):
                 tier=grant.tier if grant else None,
                 reserve_added=outcome.reserve_added,
                 commissions=tuple(Commission(who, amount) for who, amount in outcome.commissions),
+                coins=outcome.coins,  # issue 13
+                spare_spent=outcome.spare_spent,
             )
             try:
                 self.store.commit(
