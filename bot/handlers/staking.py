@@ -8,7 +8,6 @@ carry a confirm button; the event's idempotency key is the preview message.
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -28,20 +27,14 @@ from bot.context import (
 )
 from bot.texts import t
 from functions.rewards.errors import Rejected
-from functions.rewards.money import format_rate
 from functions.services.members import Members, parse_points
 from functions.services.programs import StakeResult, UnstakeResult
-from functions.services.programs.screens import StakingView, staking_view
+from functions.services.programs.screens import StakingView, percent, staking_view
 
 END = re.compile(r"^sk:end:([0-9]{1,12})$")
 STAKE = re.compile(r"^sk:(?:ok:([0-9]{1,17}):([0-9]{1,6})|no)$")
 ENDED = re.compile(r"^sk:e:(?:([0-9]{1,12})|no)$")
 END_BUTTONS = 5
-
-
-def percent(rate: Fraction) -> str:
-    """A rate as people read it: ``1/10`` → ``10%``, ``1/8`` → ``12.5%``."""
-    return f"{format_rate(rate * 100)}%"
 
 
 def render(language: str, view: StakingView) -> str:

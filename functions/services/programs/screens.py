@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from functions.rewards.catalog import CatalogItem
 from functions.rewards.lottery import Entry
-from functions.rewards.money import Cents, mul_floor
+from functions.rewards.money import Cents, format_rate, mul_floor
 from functions.rewards.program_plans import CatalogPolicy, LotteryPolicy, StakingPolicy
 from functions.rewards.staking import Stake
 from functions.store.records import MemberRecord
@@ -20,6 +20,11 @@ from ..ledger import Ledger
 
 CATALOG_SHOWN = 10
 """Items one catalog screen lists (one button each)."""
+
+
+def percent(rate: Fraction) -> str:
+    """A rate as people read it: ``1/10`` → ``10%``, ``1/8`` → ``12.5%`` (exact)."""
+    return f"{format_rate(rate * 100)}%"
 
 
 @dataclass(frozen=True, slots=True)
