@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from functions.rewards.catalog import CatalogItem, Spender, check_listing, decide_redeem, listed
 from functions.rewards.errors import RejectCode, Rejected
+from functions.rewards.events import MAX_NAME_CHARS
 from functions.rewards.lottery import (
     MAX_WINNERS_PER_DRAW,
     Drawer,
@@ -253,6 +254,10 @@ class ProgramEvents(LedgerCore):
         check_listing(plan.catalog)
         if price <= 0 or stock < 0 or limit < 0:
             raise Rejected(RejectCode.INVALID_EVENT, "price must be positive, stock and limit ≥ 0")
+        if not item.strip() or not name.strip() or max(len(item), len(name)) > MAX_NAME_CHARS:
+            raise Rejected(
+                RejectCode.INVALID_EVENT, f"item and name: 1 to {MAX_NAME_CHARS} characters"
+            )
         item_after = listed(self.store.catalog_item(item), item, name, price, stock, limit)
         self.store.list_catalog_item(item_after, self.clock())
         found = self.store.catalog_item(item)
