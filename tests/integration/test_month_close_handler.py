@@ -8,10 +8,12 @@ schedule's event (the 1st, local time) closes the month before, an explicit
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
 
+from functions.cli import main
 from functions.handlers import month_close
 from functions.rewards.events import Join, Purchase
 from functions.runtime import Runtime
@@ -79,3 +81,33 @@ def test_a_plan_without_roles_closes_nothing(
     outcome = month_close.handle(runtime, {"month": "2026-01"}, CONTEXT)
 
     assert outcome == {"month": "2026-01", "status": "off"}
+
+
+def test_the_command_line_closes_a_month_once(
+    dynamodb_endpoint: str,
+    dynamodb_table: tuple[Any, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Given promoter P whose customer C bought 1,000 this month
+    When the operator runs `jifen month-close MONTH` twice, then for a bad month
+    Then the first closes it (exit 0, ladder 50), the second finds it closed (exit 0),
+    and a month that is not one is a usage error (exit 2)."""
+    runtime = handler_runtime(dynamodb_endpoint, dynamodb_table, "infra/plans/distribution.yaml")
+    ledger = runtime.ledger
+    ledger.join(Join("P", None), "join:P")
+    ledger.join(Join("C", "P"), "join:C")
+    ledger.promote("P", "promoter", "promote:P", operator="test")
+    ledger.purchase(Purchase("C", "o-1", 100_000), "o-1")
+    month = _this_month(runtime)
+    monkeypatch.setenv("JIFEN_DYNAMODB_ENDPOINT", dynamodb_endpoint)
+    monkeypatch.setenv("JIFEN_TABLE_NAME", dynamodb_table[1])
+    monkeypatch.setenv("JIFEN_PLAN_PATH", "infra/plans/distribution.yaml")
+
+    assert main(["month-close", month]) == 0
+    closed = json.loads(capsys.readouterr().out)
+    assert (closed["status"], closed["ladder"]) == ("closed", "50.00")
+    assert main(["month-close", month]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "already_closed"
+    assert main(["month-close", "2026-13"]) == 2
+    assert ledger.member("P").commission == 8000 + 5000
