@@ -59,7 +59,7 @@ def test_catalog_redemption_in_chinese_pays_spare_first_and_gives_the_code(
 ) -> None:
     """Given an operator listing a cup at 100 with one code in its pool, and Bob (Chinese)
     with 1,500 points
-    When Bob opens the programs from the menu, the catalog, and confirms the cup
+    When Bob opens the programs from the menu's button, the catalog, and confirms the cup
     Then he gets the pool's code, 100 points are burned and the stock is 0: the cup is
     no longer offered."""
     bot = make_bot(plan=ADVANCED)
@@ -69,6 +69,9 @@ def test_catalog_redemption_in_chinese_pays_spare_first_and_gives_the_code(
     assert listed.text == "Listed cup: Coffee cup, 100.00 points, 1 in stock."
     store.add_catalog_codes("cup", 1, ["CUP-0001"])
 
+    start = bot.command(BOB, "/start")
+    menu = start.of("sendMessage")[0].params["reply_markup"]["keyboard"]
+    assert [button["text"] for button in menu[-1]] == ["🎯 活动"]  # the plan runs programs
     hub = bot.say(BOB, "🎯 活动")
     assert hub.text == "🎯 可参与的活动："
     assert [data for _, data in hub.buttons()] == ["pg:lottery", "pg:staking", "pg:catalog"]
