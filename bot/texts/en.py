@@ -598,4 +598,6 @@ MESSAGES: Final[dict[str, str]] = {
     "command.list_item": "List a catalog item",
     "command.redemptions": "Latest catalog redemptions",
     "command.promote": "Set a member's role",
+    "history.spare": "spare {points:+money}",
+    "history.staked": "staked {points:+money}",
 }

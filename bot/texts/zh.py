@@ -514,4 +514,6 @@ MESSAGES: Final[dict[str, str]] = {
     "command.list_item": "上架兑换权益",
     "command.redemptions": "最近的权益兑换",
     "command.promote": "设置会员身份",
+    "history.spare": "备用积分 {points:+money}",
+    "history.staked": "上链 {points:+money}",
 }

@@ -519,4 +519,6 @@ MESSAGES: Final[dict[str, str]] = {
     "command.list_item": "上架兌換權益",
     "command.redemptions": "最近的權益兌換",
     "command.promote": "設定會員身份",
+    "history.spare": "備用積分 {points:+money}",
+    "history.staked": "上鏈 {points:+money}",
 }

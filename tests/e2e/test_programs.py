@@ -30,7 +30,8 @@ def test_a_draw_then_leaving_the_queue_gives_spare_points_once(
 ) -> None:
     """Given Alice with 1,500 points on the advanced plan
     When she draws from /lottery (confirming twice: a double tap), then leaves the queue
-    Then one draw of 500 was made, 50 went to the pool, and leaving gave 300 spare points."""
+    Then one draw of 500 was made, 50 went to the pool, and leaving gave 300 spare points;
+    the history shows both with the balances they moved."""
     bot = make_bot(plan=ADVANCED)
     _alice_bought(bot)
 
@@ -52,6 +53,11 @@ def test_a_draw_then_leaving_the_queue_gives_spare_points_once(
     left = bot.press(ALICE, leave.message, "lt:x:1")
     assert left.text == "↩️ Draw #1 left the queue: 300.00 spare points credited."
     assert stored_member(store, ALICE).programs.spare == 30_000
+    history = bot.command(ALICE, "/history").text.splitlines()
+    assert history[1].endswith(" · Left the lottery queue")
+    assert history[2] == "    spare +300.00"
+    assert history[3].endswith(" · Lottery draw")
+    assert history[4] == "    available -500.00"
 
 
 def test_catalog_redemption_in_chinese_pays_spare_first_and_gives_the_code(
