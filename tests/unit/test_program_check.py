@@ -7,7 +7,7 @@ from functions.rewards.plan_findings import Severity
 
 
 def _found(text: str) -> list[tuple[str, Severity, str]]:
-    plan, findings = check_plan_text(text)
+    _, findings = check_plan_text(text)
     return [(f.code, f.severity, f.key) for f in findings if f.code in PROGRAM_CODES]
 
 
@@ -27,7 +27,7 @@ def test_ladder_and_team_pay_count_against_the_cash() -> None:
 
 def test_staking_issues_points_no_sale_backs() -> None:
     """Given staking with stars, Then staking_issuance is a warning naming the top rates."""
-    plan, findings = check_plan_text(
+    _, findings = check_plan_text(
         "name: x\nstaking: {rates: ['0.10', '0.70'], terms: ['7'],"
         " stars: {rates: ['0.03', '0.15']}}\n"
     )
