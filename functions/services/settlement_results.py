@@ -134,7 +134,11 @@ def compute(
     active = set(outcome.active())
     # issue 13: the staking step, one more linear pass over the same tree
     steps, stake_totals, staked = stake_step(
-        plan, members, parents, bottom_up_order(parents), -ledger.store.system_totals().sales
+        plan,
+        members,
+        parents,
+        bottom_up_order(parents),
+        lambda: -ledger.store.system_totals().sales,
     )
     results: list[MemberResult] = []
     for position, record in enumerate(members):

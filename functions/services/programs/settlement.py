@@ -10,7 +10,7 @@ ages the stakes the run saw (stakes opened after the compute are left for the ne
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,12 +102,13 @@ def stake_step(
     members: Sequence[MemberRecord],
     parents: Sequence[int],
     order: Sequence[int],
-    sales: Cents,
+    sales: Callable[[], Cents],
 ) -> tuple[dict[int, StakeStep], dict[str, int], set[int]]:
     """Every holder's :class:`StakeStep`, the step's totals, and the members it pays.
 
     Empty when nobody holds a stake (a plan without staking costs one scan of the
-    loaded records). ``sales`` is the platform's cumulative cash sales (the cap's base).
+    loaded records). ``sales`` reads the platform's cumulative cash sales (the cap's base),
+    only when some member holds a stake.
     """
     held = [record.programs.stakes for record in members]
     if not any(held):
@@ -115,7 +116,7 @@ def stake_step(
     # ISSUANCE CAP CALL POINT (issue 12): the room the cap leaves for stake bonuses, star
     # and bole rewards; program_issuance_room returns None (no cap) until 12 is merged
     outstanding = sum(r.available + r.locked + r.programs.staked for r in members)
-    room = program_issuance_room(plan, IssuanceFacts(outstanding=outstanding, sales=sales))
+    room = program_issuance_room(plan, IssuanceFacts(outstanding=outstanding, sales=sales()))
     outcome = settle_stakes(plan.staking, parents, order, held, room)
     steps: dict[int, StakeStep] = {}
     paid: set[int] = set()
