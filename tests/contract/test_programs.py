@@ -27,6 +27,7 @@ from functions.services.daily_aggregates import record_daily_aggregate
 from functions.services.ledger import Ledger
 from functions.services.programs.month_close import run_month_close
 from functions.services.scenario_backend import DynamoBackend
+from functions.services.settlement import prepare_run, run_settlement
 from functions.services.verify import verify
 from functions.store.items import member_key
 from functions.store.storage import Storage
@@ -426,3 +427,52 @@ def test_verify_catches_an_altered_program_counter(storage: Storage) -> None:
     audit = verify(storage.ledger)
     found = {(m.check, m.subject, m.account) for m in audit.mismatches}
     assert ("statistics", "A", "released") in found
+
+
+def test_leaving_with_a_draw_that_just_won_is_decided_again(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given A's waiting draw, and A's exit reading A's draws before the draw that makes A
+    win commits
+    When the exit commits
+    Then the entry's condition refuses it, and decided again A has no waiting draw:
+    no_entry; A keeps the prize and gets no refund."""
+    raw, lines = HISTORIES["seed-lottery"]
+    plan = parse_plan(raw)
+    ledger = _ledger(storage, plan)
+    _report(plan, lines[:-3], DynamoBackend(ledger))  # ten draws: A's turn is next
+    store = storage.ledger
+    stale = [store.member_entries("A")]
+    ledger.draw("m9", "draw-winning")
+    real = store.member_entries
+    monkeypatch.setattr(store, "member_entries", lambda m: stale.pop() if stale else real(m))
+    monkeypatch.setattr(ledger, "sleep", lambda _s: None)
+
+    with pytest.raises(Rejected) as refused:
+        ledger.lottery_exit("A", "exit-a")
+
+    assert refused.value.code == RejectCode.NO_ENTRY
+    record = store.get_member("A")
+    assert record is not None
+    assert (record.programs.won, record.programs.spare) == (50_000, 0)
+
+
+def test_ending_a_stake_waits_for_an_open_settlement_run(storage: Storage) -> None:
+    """Given B's open stake and a settlement run claimed and computed (it counted the stake)
+    When B ends the stake early
+    Then it is refused busy and the stake stays open; after the run it can end."""
+    raw, lines = HISTORIES["stake-unstake"]
+    plan = parse_plan(raw)
+    ledger = _ledger(storage, plan)
+    _report(plan, lines[:5], DynamoBackend(ledger))  # A stakes 300 for 2 settlements
+    assert prepare_run(ledger, "2026-01-01") is not None
+
+    with pytest.raises(Rejected) as refused:
+        ledger.unstake("A", "end-early")
+
+    assert refused.value.code == RejectCode.BUSY
+    record = storage.ledger.get_member("A")
+    assert record is not None
+    assert [s.seq for s in record.programs.stakes] == [1]
+    run_settlement(ledger, "2026-01-01")
+    assert ledger.unstake("A", "end-after").stake == 1
