@@ -25,7 +25,7 @@ from functions.rewards.plan import Plan, parse_plan
 from functions.rewards.scenario import ScenarioBackend
 from functions.services.daily_aggregates import record_daily_aggregate
 from functions.services.ledger import Ledger
-from functions.services.programs.month_close import run_month_close
+from functions.services.programs.month_close import MonthCloseBlocked, run_month_close
 from functions.services.scenario_backend import DynamoBackend
 from functions.services.settlement import prepare_run, run_settlement
 from functions.services.verify import verify
@@ -476,3 +476,35 @@ def test_ending_a_stake_waits_for_an_open_settlement_run(storage: Storage) -> No
     assert [s.seq for s in record.programs.stakes] == [1]
     run_settlement(ledger, "2026-01-01")
     assert ledger.unstake("A", "end-after").stake == 1
+
+
+def test_a_month_waits_for_the_unfinished_close_of_an_earlier_one(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given January's close interrupted after its claim (worker died while computing)
+    When February is closed, then January, then February
+    Then February is blocked by January (nothing paid), January's rerun takes the run
+    over and closes it, and February closes after it."""
+    raw, lines = HISTORIES["roles-months"]
+    plan = parse_plan(raw)
+    ledger = _ledger(storage, plan)
+    upto = lines.index(ev(type="close_month", month="2026-01"))
+    _report(plan, [*lines[:upto], ev(type="settle", date="2026-02-01")], DynamoBackend(ledger))
+    store = storage.ledger
+    real = store.iter_members
+
+    def dies() -> Any:
+        raise RuntimeError("worker died")
+
+    monkeypatch.setattr(store, "iter_members", dies)
+    with pytest.raises(RuntimeError):
+        run_month_close(ledger, "2026-01")
+    monkeypatch.setattr(store, "iter_members", real)
+
+    with pytest.raises(MonthCloseBlocked) as blocked:
+        run_month_close(ledger, "2026-02")
+
+    assert blocked.value.blocked_by == "2026-01"
+    assert store.close_run("2026-02") is None
+    assert run_month_close(ledger, "2026-01")["status"] == "closed"
+    assert run_month_close(ledger, "2026-02")["status"] == "closed"
