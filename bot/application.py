@@ -28,6 +28,7 @@ from bot.handlers import (
     language,
     menu,
     plans,
+    programs,
     proof,
     rules,
     shop,
@@ -58,9 +59,17 @@ MEMBER_COMMANDS = (
     "language",
     "proof",
     "help",
+    "programs",  # issue 13
 )
 """The commands shown in Telegram's menu (descriptions come from the catalogs)."""
-OPERATOR_COMMANDS = ("queue", "lookup", "adjust", "freeze", "unfreeze")
+OPERATOR_COMMANDS = (
+    "queue",
+    "lookup",
+    "adjust",
+    "freeze",
+    "unfreeze",
+    *("list_item", "redemptions", "promote"),  # issue 13
+)
 """Added to the menu in operators' own chats only (per-chat command scope)."""
 
 
@@ -81,6 +90,7 @@ def all_handlers() -> list[BaseHandler[Update, Context, Any]]:
         *proof.handlers(),
         *admin.handlers(),
         *plans.handlers(),
+        *programs.handlers(),  # issue 13: lottery, staking, catalog
         *replies.handlers(),
         *fallback.handlers(),
     ]

@@ -331,7 +331,25 @@ def _web(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     names.set_defaults(run="functions.commands.web:index_names")
 
 
-VERBS = (_scenario, _demo, _verify, _settlement, _plan, _proof, _web, _bot, _dev)
+def _month_close(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Issue 13: the monthly close of roles and commissions, by hand."""
+    parser = commands.add_parser(
+        "month-close",
+        help="close (or finish closing) a month of roles and monthly commissions",
+        description=(
+            "Pay MONTH's ladder and team performance into commission wallets and move roles "
+            "(what MonthCloseFunction does on the 1st); each member once, whatever is rerun. "
+            "Exit 1 when the plan has no roles that month, when the close is refused, or "
+            "when an earlier month's close is unfinished. Table, endpoint, plan and chain "
+            "key as for `jifen settlement`."
+        ),
+    )
+    parser.add_argument("month", metavar="MONTH", help="the month, YYYY-MM")
+    parser.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
+    parser.set_defaults(run="functions.commands.month_close:run")
+
+
+VERBS = (_scenario, _demo, _verify, _settlement, _plan, _proof, _web, _bot, _dev, _month_close)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -86,6 +86,12 @@ async def _target(update: Update, context: Context, who: Who, text: str) -> Memb
     return member
 
 
+operator_only = _operator
+"""The allow-list check, for the programs' operator commands (issue 13, catalog.py)."""
+target_member = _target
+"""The member an operator's command names (issue 13, catalog.py)."""
+
+
 # -- the queue ---------------------------------------------------------------------------
 
 

@@ -105,6 +105,8 @@ def _entry(
             ("locked", entry.locked),
             ("withdrawing", entry.withdrawing),
             ("commission", entry.commission),
+            ("spare", entry.spare),  # issue 13
+            ("staked", entry.staked),
         )
         if amount
     ]

@@ -21,7 +21,7 @@ from bot.context import (
     reply,
     services,
 )
-from bot.menu import keyboard
+from bot.menu import keyboard, offers_programs
 from bot.texts import LANGUAGES, t
 
 CALLBACK = re.compile(r"^lang:(" + "|".join(LANGUAGES) + r")$")
@@ -57,7 +57,11 @@ async def choose(update: Update, context: Context) -> None:
     await press.query.answer()
     await edit(pressed_message(update), t(chosen, "language.set"))
     if who.member is not None:
-        await reply(update, t(chosen, "menu.hint"), reply_markup=keyboard(chosen))
+        await reply(
+            update,
+            t(chosen, "menu.hint"),
+            reply_markup=keyboard(chosen, programs=offers_programs(context)),
+        )
 
 
 def handlers() -> list[BaseHandler[Update, Context, Any]]:

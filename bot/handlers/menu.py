@@ -9,7 +9,18 @@ from telegram import Message, Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.context import PRIVATE, Context
-from bot.handlers import balance, history, invite, rules, shop, start, team, transfer, withdraw
+from bot.handlers import (
+    balance,
+    history,
+    invite,
+    programs,
+    rules,
+    shop,
+    start,
+    team,
+    transfer,
+    withdraw,
+)
 from bot.menu import LABELS
 
 SCREENS: dict[str, Callable[[Update, Context], Awaitable[object]]] = {
@@ -22,6 +33,7 @@ SCREENS: dict[str, Callable[[Update, Context], Awaitable[object]]] = {
     "transfer": transfer.transfer,
     "rules": rules.rules,
     "help": start.help_command,
+    "programs": programs.programs,  # issue 13
 }
 
 

@@ -36,7 +36,7 @@ from bot.context import (
     update_key,
 )
 from bot.handlers import transfer
-from bot.menu import keyboard
+from bot.menu import keyboard, offers_programs
 from bot.texts import t
 from bot.views import name_of
 from functions.rewards.errors import RejectCode, Rejected
@@ -84,7 +84,11 @@ async def _welcome_back(update: Update, context: Context, who: Who, args: list[s
         if valid_invite_code(code):
             owner = await call(context, members.by_invite_code, code)
     lines.append(t(who.language, "menu.hint"))
-    await reply(update, "\n\n".join(lines), reply_markup=keyboard(who.language))
+    await reply(
+        update,
+        "\n\n".join(lines),
+        reply_markup=keyboard(who.language, programs=offers_programs(context)),
+    )
     if owner is not None and owner.member != who.member.member:
         name = name_of(who.language, owner)
         button = t(who.language, "start.transfer_button", name=name)
@@ -124,7 +128,9 @@ async def contact(update: Update, context: Context) -> None:
         return
     if who.member is not None:
         await reply(
-            update, t(who.language, "register.already"), reply_markup=keyboard(who.language)
+            update,
+            t(who.language, "register.already"),
+            reply_markup=keyboard(who.language, programs=offers_programs(context)),
         )
         return
     members = services(context).members
@@ -160,7 +166,11 @@ async def contact(update: Update, context: Context) -> None:
         name = referrer.display_name or t(who.language, "someone")
         lines.append(t(who.language, "register.referred_by", name=name))
     lines.append(t(who.language, "menu.hint"))
-    await reply(update, "\n\n".join(lines), reply_markup=keyboard(who.language))
+    await reply(
+        update,
+        "\n\n".join(lines),
+        reply_markup=keyboard(who.language, programs=offers_programs(context)),
+    )
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -174,7 +184,11 @@ async def help_command(update: Update, context: Context) -> None:
     support = services(context).support
     if support:
         text += "\n\n" + t(who.language, "help.support", contact=support)
-    markup = keyboard(who.language) if who.member is not None else None
+    markup = (
+        keyboard(who.language, programs=offers_programs(context))
+        if who.member is not None
+        else None
+    )
     await reply(update, text, reply_markup=markup)
 
 

@@ -512,4 +512,93 @@ MESSAGES: Final[dict[str, str]] = {
     "plan.publish": ("📢 Publish"),
     "plan.cancelled": ("Not published."),
     "plan.published": ("Published plan v{version} ({name}), in effect from {effective_from}."),
+    # -- engagement programs (issue 13): lottery, staking, catalog, roles
+    "reject.program_off": "This program is not running.",
+    "reject.not_eligible": "You are not eligible for this yet.",
+    "reject.invalid_term": "That term is not offered.",
+    "reject.no_entry": "That draw is no longer waiting in the queue.",
+    "reject.no_stake": "That stake is no longer open.",
+    "reject.unknown_item": "That item is not in the catalog.",
+    "reject.out_of_stock": "That item is out of stock.",
+    "reject.limit_reached": "You have already redeemed this item as often as allowed.",
+    "reject.month_out_of_order": "Months close in order; a later month is already closed.",
+    "reject.real_name_required": "Please add your payout account with your real name first.",
+    "history.kind.draw": "Lottery draw",
+    "history.kind.lottery_exit": "Left the lottery queue",
+    "history.kind.stake": "Points staked",
+    "history.kind.unstake": "Stake ended early",
+    "history.kind.redeem": "Catalog redemption",
+    "history.kind.role": "Role changed",
+    "history.kind.month_close": "Monthly commissions",
+    "menu.programs": "🎯 Programs",
+    "command.programs": "Lottery, staking and the catalog",
+    "programs.title": "🎯 What you can join:",
+    "programs.none": "No programs are running right now.",
+    "programs.lottery": "🎟 Lottery",
+    "programs.staking": "⛓ Staking",
+    "programs.catalog": "🎁 Catalog",
+    "lottery.title": "🎟 Points lottery — pool: {pool:money} points, {draws} draws so far",
+    "lottery.rules": (
+        "A draw costs {cost:money} points (you need {minimum:money} available). When {every}"
+        " more draws have been made after yours and the pool holds {prize:money}, the oldest"
+        " waiting draw wins {prize:money} points."
+    ),
+    "lottery.free": "You have {count} free draws from members you invited.",
+    "lottery.entry": "• Your draw #{entry} is waiting (paid {paid:money})",
+    "lottery.no_entries": "You have no waiting draws.",
+    "lottery.draw_button": "🎟 Draw",
+    "lottery.exit_button": "↩️ Leave with #{entry}",
+    "lottery.draw_preview": "Draw for {cost:money} points?",
+    "lottery.draw_preview_free": "Use one of your free draws?",
+    "lottery.exit_preview": (
+        "Leave the queue with draw #{entry}? You get {refund:money} spare points back"
+        " (they pay for orders and the catalog only)."
+    ),
+    "lottery.drawn": "🎟 Your draw #{entry} is in the queue. The pool holds {pool:money} points.",
+    "lottery.won": "🎉 Draw #{entry} won {prize:money} points.",
+    "lottery.exited": "↩️ Draw #{entry} left the queue: {refund:money} spare points credited.",
+    "lottery.cancelled": "Nothing changed.",
+    "lottery.notice_won": "🎉 Your lottery draw #{entry} won {prize:money} points!",
+    "staking.title": "⛓ Staking — {staked:money} points staked",
+    "staking.stake": "• #{stake}: {points:money} points, {left} settlements to go, bonus {rate}",
+    "staking.none": "You have no open stakes.",
+    "staking.usage": (
+        "Stake with /stake POINTS TERM (terms: {terms} settlements). Your next stake earns"
+        " {rate} at maturity."
+    ),
+    "staking.preview": (
+        "Stake {points:money} points for {term} settlements? At maturity they come back with"
+        " a {rate} bonus; ending early costs {penalty} of them."
+    ),
+    "staking.staked": "⛓ Stake #{stake} opened: {points:money} points for {term} settlements.",
+    "staking.end_button": "⏹ End #{stake} early",
+    "staking.end_preview": (
+        "End stake #{stake} now? The points come back less the early-exit penalty, without a bonus."
+    ),
+    "staking.ended": (
+        "⏹ Stake #{stake} ended: {returned:money} points back, {penalty:money} penalty."
+    ),
+    "staking.cancelled": "Nothing changed.",
+    "catalog.title": "🎁 Catalog — you can spend {spare:money} spare + {available:money} points",
+    "catalog.item": "• {name}: {price:money} points ({stock} left)",
+    "catalog.empty": "Nothing to redeem right now.",
+    "catalog.button": "{name} · {price:money}",
+    "catalog.preview": "Redeem {name} for {price:money} points? Spare points pay first.",
+    "catalog.redeemed": "🎁 {name} redeemed for {price:money} points. Your voucher code: {code}",
+    "catalog.cancelled": "Nothing redeemed.",
+    "catalog.list_usage": "Usage: /list_item ITEM PRICE STOCK LIMIT NAME (LIMIT 0: no limit)",
+    "catalog.listed": "Listed {item}: {name}, {price:money} points, {stock} in stock.",
+    "catalog.redemptions_title": "Latest redemptions:",
+    "catalog.redemption": "{item} #{number} · {member} · {price:money} · {code}",
+    "catalog.no_redemptions": "No redemptions yet.",
+    "roles.promote_usage": "Usage: /promote MEMBER member|promoter|partner",
+    "roles.promoted": "{member} is now: {role}.",
+    "roles.member": "member",
+    "roles.promoter": "promoter",
+    "roles.partner": "partner",
+    "command.list_item": "List a catalog item",
+    "command.redemptions": "Latest catalog redemptions",
+    "command.promote": "Set a member's role",
+    "history.spare": "spare {points:+money}",
+    "history.staked": "staked {points:+money}",
 }

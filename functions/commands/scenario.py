@@ -63,6 +63,7 @@ def run_scenario(plan: Plan, lines: Iterator[str], backend: ScenarioBackend, out
             settlements=settlements,
             rejected=rejected,
             plan_versions=version_rows(history) if len(history) > 1 else None,
+            sections=backend.program_sections(),
         )
     finally:
         settlements.close()

@@ -40,6 +40,7 @@ from .events import (
 from .ledger import SYSTEM, Bucket, Posting
 from .money import Cents
 from .plan import Plan
+from .program_book import ProgramBook
 from .report import MemberLine, SettlementRow, Totals
 from .settlement import GrantBalance, SettlementInput, settle
 from .tree import NO_PARENT, team_volumes
@@ -58,6 +59,8 @@ class MemberState:
     spent: Cents = 0
     transferred_out: Cents = 0
     transferred_in: Cents = 0
+    orders: int = 0
+    """Purchases made (issue 13: a first purchase unlocks staking and the invite draw)."""
 
 
 @dataclass(slots=True)
@@ -80,6 +83,8 @@ class MemoryBook:
     """The latest date settled (scenario dates need not be settled in order)."""
     circulating: Cents = 0
     fees: Cents = 0
+    programs: ProgramBook = field(default_factory=ProgramBook)
+    """The engagement programs' state (issue 13; empty when the plan runs none)."""
     history: PlanHistory = field(init=False)
     _current: Plan = field(init=False)
 
@@ -113,7 +118,10 @@ class MemoryBook:
         if position is None:
             return None
         return MemberSnapshot(
-            name, self.balances[(name, Bucket.AVAILABLE)], self.members[position].frozen
+            name,
+            self.balances[(name, Bucket.AVAILABLE)],
+            self.members[position].frozen,
+            self.balances.get((name, Bucket.SPARE), 0),  # issue 13: spend-only points
         )
 
     def ancestors(self, name: str, generations: int) -> list[str]:
@@ -126,6 +134,10 @@ class MemoryBook:
 
     def pool(self) -> Pool:
         return Pool(self.balances[(SYSTEM, Bucket.RESERVE)], self.circulating)
+
+    def apply_postings(self, postings: Iterable[Posting]) -> None:
+        """Apply an outcome's postings (the programs' events, issue 13)."""
+        self._apply(postings)
 
     def _apply(self, postings: Iterable[Posting]) -> None:
         balances = self.balances
@@ -151,27 +163,34 @@ class MemoryBook:
     def purchase(self, event: Purchase) -> PurchaseOutcome:
         plan = self.current_plan()
         generations = len(plan.commission.rates) if plan.commission else 0
+        ancestors = self.ancestors(event.member, generations) if generations else []
         outcome = decide_purchase(
             plan,
             event,
             buyer=self.snapshot(event.member),
             order_exists=event.order in self.orders,
-            ancestors=self.ancestors(event.member, generations) if generations else (),
+            ancestors=ancestors,
+            ancestor_roles=self.programs.ancestor_roles(self, ancestors)  # issue 13
+            if ProgramBook.commission_gated(plan)
+            else None,
         )
         self._apply(outcome.postings)
         self.orders.add(event.order)
         position = self.index[event.member]
         member = self.members[position]
         self.personal_volume[position] += outcome.cash
-        member.spent += outcome.points_spent
+        member.spent += outcome.points_spent - outcome.spare_spent
         member.released += outcome.released
         if outcome.grant is not None and outcome.grant.locked:
             self.grants[position].append((outcome.grant.points, outcome.grant.daily))
+        self.programs.after_purchase(self, plan, position, outcome)  # issue 13
+        member.orders += 1
         return outcome
 
     def settle(self, event: Settle) -> SettlementRow:
         if event.date in self.settled_dates:
-            return SettlementRow(event.date, "already_settled")
+            extra = self.programs.settlement_extra(self.programs.groups(self), {})
+            return SettlementRow(event.date, "already_settled", extra=extra)
         plan = self.history.plan_on(event.date)
         result = settle(plan, SettlementInput(self.parents, self.personal_volume, self.grants))
         active = result.active()
@@ -200,11 +219,13 @@ class MemoryBook:
                     if left > 0
                 ]
         self.circulating += released_total
+        figures, program_changed = self.programs.settle(self, plan)  # issue 13: staking step
         self.settled_dates.add(event.date)
         if self.last_settled is None or event.date > self.last_settled:
             self.last_settled = event.date
             self._current = self.history.plan_on(self.business_date())
         totals = result.totals()
+        groups = self.programs.groups(self)
         return SettlementRow(
             event.date,
             "settled",
@@ -214,7 +235,8 @@ class MemoryBook:
             peer=totals.peer,
             paid=totals.paid,
             forfeited=totals.forfeited,
-            members=len(active),
+            members=len(program_changed.union(active)) if program_changed else len(active),
+            extra=self.programs.settlement_extra(groups, figures),
         )
 
     def withdraw(self, event: Withdraw) -> None:
@@ -249,6 +271,8 @@ class MemoryBook:
         plan = self.current_plan()
         team = team_volumes(self.parents, self.personal_volume)
         balances = self.balances
+        groups = self.programs.groups(self)
+        extras = self.programs.member_extras(self, groups) if groups else None
         for position, member in enumerate(self.members):
             name = member.name
             yield MemberLine(
@@ -263,6 +287,7 @@ class MemoryBook:
                 frozen=member.frozen,
                 withdrawn_cash=member.withdrawn_cash,
                 commission=balances.get((name, Bucket.COMMISSION), 0),
+                extra=next(extras) if extras is not None else {},
             )
 
     def totals(self) -> Totals:
@@ -283,7 +308,12 @@ class MemoryBook:
                 for (owner, bucket), amount in balances.items()
                 if bucket is Bucket.COMMISSION and owner != SYSTEM
             ),
+            extra=self.programs.totals_extra(self, self.programs.groups(self)),
         )
+
+    def program_sections(self) -> list[tuple[str, object]]:
+        """The report's month closes and catalog, when the plan runs them (issue 13)."""
+        return self.programs.sections(self.programs.groups(self))
 
     def apply(self, event: Event, event_id: str) -> SettlementRow | None:
         """Dispatch one validated event (``event_id`` is unused in memory)."""
@@ -305,6 +335,8 @@ class MemoryBook:
                 self.unfreeze(event)
             case PublishPlan():
                 self.publish(event)
+            case _:  # issue 13: the engagement programs' events
+                self.programs.apply(self, event)
         return None
 
     def plan_history(self) -> PlanHistory:

@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .catalog import spend_postings, split_spend
 from .errors import RejectCode, Rejected
 from .events import Join, Purchase, Transfer, Withdraw
 from .ledger import SYSTEM, Bucket, Posting, move
 from .money import ONE, Cents, format_cents, format_rate, mul_floor
 from .plan import Plan
+from .roles import earns_commission
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,8 @@ class MemberSnapshot:
     member: str
     available: Cents
     frozen: bool
+    spare: Cents = 0
+    """Spend-only points (issue 13): paid first when points pay for an order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,13 @@ class PurchaseOutcome:
     reserve_added: Cents
     commissions: tuple[tuple[str, Cents], ...]
     postings: tuple[Posting, ...] = field(repr=False)
+    # -- engagement programs (issue 13)
+    spare_spent: Cents = 0
+    """Of ``points_spent``, what the spend-only balance paid."""
+    pool_added: Cents = 0
+    """Of ``points_spent``, what went into the lottery pool instead of being burned."""
+    coins: Cents = 0
+    """Coins granted (spend-only points, ``grant.coins_ratio``)."""
 
     @property
     def released(self) -> Cents:
@@ -136,11 +147,13 @@ def decide_purchase(
     buyer: MemberSnapshot | None,
     order_exists: bool,
     ancestors: Sequence[str],
+    ancestor_roles: Sequence[str] | None = None,
 ) -> PurchaseOutcome:
     """Deduction, grant, reserve and commissions for one paid order (RULES.md §3).
 
     ``ancestors`` are the buyer's referrer, its referrer, … at least as many
-    generations as the plan pays commission to (more are ignored).
+    generations as the plan pays commission to (more are ignored); ``ancestor_roles``
+    their roles, when the plan's roles gate the commission (issue 13).
     """
     if event.rebate is not None and (
         plan.merchant is None or not plan.merchant.allows(event.rebate)
@@ -167,13 +180,17 @@ def decide_purchase(
             )
         if buyer.frozen:
             raise _reject(RejectCode.FROZEN, f"member {buyer.member!r} is frozen")
-        if points > buyer.available:
+        if points > buyer.available + buyer.spare:
             raise _reject(
                 RejectCode.INSUFFICIENT_POINTS,
-                f"{format_cents(buyer.available)} points available, {format_cents(points)} offered",
+                f"{format_cents(buyer.available + buyer.spare)} points available, "
+                f"{format_cents(points)} offered",
             )
     cash = event.amount - points
-    postings: list[Posting] = move(points, buyer.member, Bucket.AVAILABLE, SYSTEM, Bucket.BURNED)
+    # issue 13: spend-only points pay first; with a lottery, part of the spend feeds its pool
+    from_spare, from_available = split_spend(points, buyer.spare)
+    pool_added = mul_floor(points, plan.lottery.pool_rate) if plan.lottery is not None else 0
+    postings: list[Posting] = spend_postings(buyer.member, from_spare, from_available, pool_added)
 
     grant: IssuedGrant | None = None
     if event.rebate is not None:
@@ -186,6 +203,9 @@ def decide_purchase(
         grant = IssuedGrant(granted, daily if locked else 0, locked, tier)
         target = Bucket.LOCKED if locked else Bucket.AVAILABLE
         postings += move(granted, SYSTEM, Bucket.ISSUANCE, buyer.member, target)
+    coins_ratio = plan.grant.coins_ratio if plan.grant is not None else None
+    coins = mul_floor(cash, coins_ratio) if coins_ratio else 0  # issue 13: spend-only coins
+    postings += move(coins, SYSTEM, Bucket.SPARE_ISSUANCE, buyer.member, Bucket.SPARE)
 
     reserve_rate = plan.reserve_rate
     reserve_added = mul_floor(cash, reserve_rate) if reserve_rate is not None else 0
@@ -193,6 +213,10 @@ def decide_purchase(
     if plan.commission is not None:
         generations = min(len(plan.commission.rates), len(ancestors))
         for generation in range(1, generations + 1):
+            if ancestor_roles is not None and not earns_commission(
+                plan.roles, ancestor_roles[generation - 1]
+            ):
+                continue  # issue 13: the plan's roles gate the commission
             earned = mul_floor(cash, plan.commission.rate(generation, event.category))
             if earned > 0:
                 commissions.append((ancestors[generation - 1], earned))
@@ -211,6 +235,9 @@ def decide_purchase(
         reserve_added=reserve_added,
         commissions=tuple(commissions),
         postings=tuple(postings),
+        spare_spent=from_spare,
+        pool_added=pool_added,
+        coins=coins,
     )
 
 

@@ -32,6 +32,25 @@ class RejectCode(StrEnum):
     """Another plan version was published since the one a publication was based on."""
     PLAN_CHECK_FAILED = "plan_check_failed"
     """The plan check found errors, or warnings that were not acknowledged."""
+    # -- engagement programs (issue 13; docs/rules-programs.md, "Rejections")
+    PROGRAM_OFF = "program_off"
+    """The plan in effect has no section for this program (lottery, staking, roles, catalog)."""
+    NOT_ELIGIBLE = "not_eligible"
+    """Below the lottery's ``min_available``, or staking not unlocked yet (no purchase, phone)."""
+    INVALID_TERM = "invalid_term"
+    """A stake term the plan does not offer."""
+    NO_ENTRY = "no_entry"
+    """No waiting lottery entry of the member (or not the one named)."""
+    NO_STAKE = "no_stake"
+    """No open stake of the member (or not the one named)."""
+    UNKNOWN_ITEM = "unknown_item"
+    OUT_OF_STOCK = "out_of_stock"
+    LIMIT_REACHED = "limit_reached"
+    """The member already redeemed the item's per-member limit."""
+    MONTH_OUT_OF_ORDER = "month_out_of_order"
+    """A month close for a month before (or equal to) the latest month closed."""
+    REAL_NAME_REQUIRED = "real_name_required"
+    """A first commission withdrawal needs the member's payout account (real name) on file."""
 
 
 class Rejected(Exception):

@@ -18,6 +18,8 @@ from fractions import Fraction
 from .errors import RejectCode, Rejected
 from .money import ONE, AmountError, Cents, parse_cents, parse_rate
 from .plan import Plan, PlanError, parse_plan
+from .roles import ROLES
+from .roles import valid_month as month_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,69 @@ class PublishPlan:
     effective_from: str
 
 
-Event = Join | Purchase | Settle | Withdraw | Transfer | Freeze | Unfreeze | PublishPlan
+# -- engagement programs (issue 13; docs/rules-programs.md) -------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class LotteryExit:
+    member: str
+    entry: int | None = None
+    """The waiting entry's draw number (None: the member's newest)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stake:
+    member: str
+    points: Cents
+    term: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unstake:
+    member: str
+    stake: int | None = None
+    """The stake's number (None: the member's newest open stake)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CloseMonth:
+    month: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    item: str
+    name: str
+    price: Cents
+    stock: int
+    limit: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Redeem:
+    member: str
+    item: str
+
+
+@dataclass(frozen=True, slots=True)
+class Promote:
+    member: str
+    role: str
+
+
+ProgramEvent = Draw | LotteryExit | Stake | Unstake | CloseMonth | ListItem | Redeem | Promote
+PROGRAM_EVENT_TYPES = frozenset(
+    {"draw", "lottery_exit", "stake", "unstake", "close_month", "list_item", "redeem", "promote"}
+)
+
+Event = (
+    Join | Purchase | Settle | Withdraw | Transfer | Freeze | Unfreeze | PublishPlan | ProgramEvent
+)
 
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -225,6 +289,67 @@ def parse_event(raw: object) -> Event:
         return Unfreeze(_required_name(raw, "member"))
     if kind == "plan":
         return _publish_plan(raw)
+    if kind in PROGRAM_EVENT_TYPES:
+        return _program_event(kind, raw)
     if not isinstance(kind, str):
         raise _invalid("`type` must be one of join, purchase, settle, withdraw, transfer, ...")
     raise _invalid(f"unknown event type {kind[:40]!r}")
+
+
+# -- engagement programs (issue 13) -----------------------------------------------------
+
+
+def _count(raw: Mapping[str, object], key: str, *, minimum: int, required: bool) -> int | None:
+    """A whole-number field (a term, a stock, an entry's number): a JSON integer."""
+    if key not in raw or (raw[key] is None and not required):
+        if required:
+            raise _invalid(f"`{key}` is required")
+        return None
+    value = raw[key]
+    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value < 10**9:
+        raise _invalid(f"`{key}` must be a whole number of at least {minimum}")
+    return value
+
+
+def _program_event(kind: str, raw: Mapping[str, object]) -> ProgramEvent:
+    if kind == "draw":
+        return Draw(_required_name(raw, "member"))
+    if kind == "lottery_exit":
+        member = _required_name(raw, "member")
+        return LotteryExit(member, _count(raw, "entry", minimum=1, required=False))
+    if kind == "stake":
+        member = _required_name(raw, "member")
+        term = _count(raw, "term", minimum=1, required=True)
+        assert term is not None
+        return Stake(member, _quantity(raw, "points", positive=True, default=False), term)
+    if kind == "unstake":
+        member = _required_name(raw, "member")
+        return Unstake(member, _count(raw, "stake", minimum=1, required=False))
+    if kind == "close_month":
+        month = raw.get("month")
+        if month_text(month) is None:
+            raise _invalid("`month` must be a month written YYYY-MM")
+        assert isinstance(month, str)
+        return CloseMonth(month)
+    if kind == "list_item":
+        item = _required_name(raw, "item")
+        name = raw.get("name", item)
+        if not isinstance(name, str) or not name or len(name) > MAX_NAME_CHARS:
+            raise _invalid(f"`name` must be a non-empty string of at most {MAX_NAME_CHARS}")
+        if not _encodable(name):
+            raise _invalid("`name` is not valid Unicode text")
+        stock = _count(raw, "stock", minimum=0, required=True)
+        limit = _count(raw, "limit", minimum=0, required=False) or 0
+        assert stock is not None
+        price = _quantity(raw, "price", positive=True, default=False)
+        return ListItem(item, name, price, stock, limit)
+    if kind == "redeem":
+        member = _required_name(raw, "member")
+        return Redeem(member, _required_name(raw, "item"))
+    assert kind == "promote"
+    member = _required_name(raw, "member")
+    role = raw.get("role")
+    if role not in ROLES:
+        raise _invalid(f"`role` must be one of {', '.join(ROLES)}")
+    assert isinstance(role, str)
+    return Promote(member, role)

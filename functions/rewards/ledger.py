@@ -43,6 +43,13 @@ class Bucket(StrEnum):
     RESERVE = "reserve"
     PLATFORM = "platform"
     PAID_OUT = "paid_out"
+    # -- engagement programs (issue 13): member spend-only and staked points; the
+    # platform's lottery pool and the points programs issue (negative, like issuance)
+    SPARE = "spare"
+    STAKED = "staked"
+    LOTTERY_POOL = "lottery_pool"
+    REWARDS = "rewards"
+    SPARE_ISSUANCE = "spare_issuance"
 
 
 ASSET_OF: dict[Bucket, Asset] = {
@@ -57,6 +64,12 @@ ASSET_OF: dict[Bucket, Asset] = {
     Bucket.RESERVE: Asset.CASH,
     Bucket.PLATFORM: Asset.CASH,
     Bucket.PAID_OUT: Asset.CASH,
+    # -- engagement programs (issue 13)
+    Bucket.SPARE: Asset.POINTS,
+    Bucket.STAKED: Asset.POINTS,
+    Bucket.LOTTERY_POOL: Asset.POINTS,
+    Bucket.REWARDS: Asset.POINTS,
+    Bucket.SPARE_ISSUANCE: Asset.POINTS,
 }
 
 

@@ -17,26 +17,21 @@ import json
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
-    PlainSerializer,
-    PlainValidator,
     ValidationError,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
 from yaml.events import MappingStartEvent, ScalarEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .money import ONE, ZERO_RATE, AmountError, Cents, format_cents, format_rate, mul_floor
-from .money import parse_cents as _parse_cents
-from .money import parse_rate as _parse_rate
+from .money import ONE, ZERO_RATE, Cents, format_cents, mul_floor
+from .plan_fields import Amount, Rate, Share, _Section
+from .program_plans import CatalogPolicy, LotteryPolicy, RolesPolicy, StakingPolicy
 
 
 class PlanError(ValueError):
@@ -53,44 +48,6 @@ class PlanError(ValueError):
         self.code = code
 
 
-def _rate(value: object) -> Fraction:
-    if isinstance(value, Fraction):
-        return value
-    try:
-        return _parse_rate(value)
-    except AmountError as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _share(value: object) -> Fraction:
-    rate = _rate(value)
-    if rate > ONE:
-        raise ValueError(f"{format_rate(rate)} is above 1; a share must be between 0 and 1")
-    return rate
-
-
-def _amount(value: object) -> Cents:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    try:
-        return _parse_cents(value)
-    except AmountError as exc:
-        raise ValueError(str(exc)) from None
-
-
-_DECIMAL_SCHEMA = WithJsonSchema({"type": "string", "pattern": r"^\d+(\.\d+)?$"})
-Rate = Annotated[Fraction, PlainValidator(_rate), PlainSerializer(format_rate), _DECIMAL_SCHEMA]
-"""Any non-negative decimal (multipliers may exceed 1)."""
-Share = Annotated[Fraction, PlainValidator(_share), PlainSerializer(format_rate), _DECIMAL_SCHEMA]
-"""A decimal between 0 and 1 inclusive."""
-Amount = Annotated[Cents, PlainValidator(_amount), PlainSerializer(format_cents), _DECIMAL_SCHEMA]
-"""A non-negative amount with at most two decimals, held in hundredths."""
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-
-
 class Tier(_Section):
     name: str = Field(min_length=1)
     min: Amount
@@ -102,6 +59,8 @@ class GrantPolicy(_Section):
 
     tiers: tuple[Tier, ...] | None = None
     ratio: Rate | None = None
+    coins_ratio: Rate | None = None
+    """Coins per yuan of cash (seed 000 金币, issue 13): spend-only, beside the points."""
 
     @model_validator(mode="after")
     def _one_rule(self) -> GrantPolicy:
@@ -251,6 +210,11 @@ class Plan(_Section):
     deduction: DeductionPolicy | None = None
     commission: CommissionPolicy | None = None
     merchant: MerchantPolicy | None = None
+    # -- engagement programs (issue 13; functions/rewards/program_plans.py)
+    lottery: LotteryPolicy | None = None
+    staking: StakingPolicy | None = None
+    roles: RolesPolicy | None = None
+    catalog: CatalogPolicy | None = None
 
     @property
     def levels(self) -> Sequence[TeamLevel]:

@@ -27,6 +27,8 @@ code                      severity  finding
                                     days with the last 30 days' orders repeated)
 ``solvency_coverage``     info      the cash that backs the points (reserve or operator cash)
 ========================  ========  ===========================================================
+
+The engagement programs' findings (issue 13) are in :mod:`.program_check`.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from .money import format_cents, format_rate
 from .plan import Plan, PlanError, load_plan_data, parse_plan
 from .plan_findings import CheckLimits, Finding, Severity, finding
 from .plan_solvency import fast_release, over_allocation, release_multiple, solvency
+from .program_check import program_findings
 from .simulation import PlatformState
 from .tree import NO_PARENT, bottom_up_order, team_volumes
 
@@ -135,6 +138,7 @@ def check_plan(
     if state is not None:
         findings += _unreachable_levels(plan, state)
     findings += solvency(plan, state, limits)
+    findings += program_findings(plan)  # issue 13
     return findings
 
 

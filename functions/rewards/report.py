@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TextIO
 
@@ -29,6 +29,8 @@ class MemberLine:
     frozen: bool
     withdrawn_cash: Cents
     commission: Cents
+    extra: Mapping[str, object] = field(default_factory=dict)
+    """Fields of the engagement programs the plan runs (issue 13), already in JSON form."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -42,6 +44,7 @@ class MemberLine:
             "frozen": self.frozen,
             "withdrawn_cash": format_cents(self.withdrawn_cash),
             "commission": format_cents(self.commission),
+            **self.extra,
         }
 
 
@@ -58,6 +61,8 @@ class Totals:
     withdrawn_cash: Cents
     fees: Cents
     commission: Cents
+    extra: Mapping[str, object] = field(default_factory=dict)
+    """Totals of the engagement programs the plan runs (issue 13), already in JSON form."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -72,6 +77,7 @@ class Totals:
             "withdrawn_cash": format_cents(self.withdrawn_cash),
             "fees": format_cents(self.fees),
             "commission": format_cents(self.commission),
+            **self.extra,
         }
 
 
@@ -86,6 +92,8 @@ class SettlementRow:
     paid: Cents = 0
     forfeited: Cents = 0
     members: int = 0
+    extra: Mapping[str, object] = field(default_factory=dict)
+    """The staking step's figures when the plan stakes (issue 13), already in JSON form."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -98,6 +106,7 @@ class SettlementRow:
             "paid": format_cents(self.paid),
             "forfeited": format_cents(self.forfeited),
             "members": self.members,
+            **self.extra,
         }
 
 
@@ -125,12 +134,14 @@ def write_report(
     settlements: Iterable[Mapping[str, object]],
     rejected: Iterable[Mapping[str, object]],
     plan_versions: Iterable[Mapping[str, object]] | None = None,
+    sections: Iterable[tuple[str, object]] = (),
 ) -> None:
     """Write the whole report as indented JSON, streaming every list.
 
     ``settlements`` and ``rejected`` are rows already in JSON form
     (``row.as_json()``), so callers may spool them to disk between events.
-    ``plan_versions`` (a history with plan events only) follows ``plan``.
+    ``plan_versions`` (a history with plan events only) follows ``plan``; ``sections``
+    (the engagement programs' month closes and catalog, issue 13) follow ``settlements``.
     """
     out.write("{\n")
     out.write(f'  "plan": {json.dumps(plan, ensure_ascii=False)},\n')
@@ -152,4 +163,7 @@ def write_report(
             separator = ",\n"
         out.write("\n  ]" if separator == ",\n" else "]")
         out.write("\n" if last else ",\n")
+        if key == "settlements":
+            for name, value in sections:
+                out.write(f'  "{name}": {_dump(value, 2)},\n')
     out.write("}\n")

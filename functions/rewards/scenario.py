@@ -34,6 +34,10 @@ class ScenarioBackend(Protocol):
 
     def plan_history(self) -> PlanHistory: ...
 
+    def program_sections(self) -> list[tuple[str, object]]:
+        """The engagement programs' report sections (issue 13; empty without programs)."""
+        ...
+
 
 def _no_constants(name: str) -> object:
     raise ValueError(f"{name} is not allowed in JSON")

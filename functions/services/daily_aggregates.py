@@ -18,6 +18,7 @@ import json
 import logging
 
 from functions.rewards.decisions import Pool, point_price
+from functions.rewards.money import Cents
 from functions.store.errors import StoreError
 from functions.store.records import DailyAggregate, SettlementRun, WithdrawalStatus
 from functions.store.table import TableError
@@ -68,7 +69,16 @@ def daily_aggregate_of(ledger: Ledger, run: SettlementRun) -> DailyAggregate:
         reserve_set_aside=set_aside,
         price_num=None if price is None else price.numerator,
         price_den=None if price is None else price.denominator,
+        programs=_program_figures(ledger, run.date, system.lottery_pool),  # issue 13
     )
+
+
+def _program_figures(ledger: Ledger, date: str, lottery_pool: Cents) -> str:
+    """The public program figures: the lottery pool while the date's plan runs a lottery
+    (or the pool still holds points), so everyone can check it (seed 002)."""
+    if ledger.plan_on(date).lottery is None and not lottery_pool:
+        return "{}"
+    return json.dumps({"lottery": lottery_pool}, sort_keys=True)
 
 
 def record_daily_aggregate(ledger: Ledger, run: SettlementRun) -> DailyAggregate | None:

@@ -114,6 +114,12 @@ class PurchaseResult:
     tier: str | None
     reserve_added: Cents
     commissions: tuple[Commission, ...]
+    # -- engagement programs (issue 13): kept only when not zero, so results of plans
+    # without coins or spare points are as they always were
+    coins: Cents = 0
+    """Coins (spend-only points) the order granted (``grant.coins_ratio``)."""
+    spare_spent: Cents = 0
+    """Of ``points_spent``, what the member's spare points paid."""
 
     def to_record(self) -> dict[str, object]:
         return {
@@ -128,6 +134,7 @@ class PurchaseResult:
             "tier": self.tier,
             "reserve_added": self.reserve_added,
             "commissions": [[paid.member, paid.amount] for paid in self.commissions],
+            **_program_amounts(self),
         }
 
     @classmethod
@@ -152,7 +159,15 @@ class PurchaseResult:
             tier=_optional_text(record, "tier"),
             reserve_added=_cents(record, "reserve_added"),
             commissions=tuple(commissions),
+            coins=_cents(record, "coins") if "coins" in record else 0,
+            spare_spent=_cents(record, "spare_spent") if "spare_spent" in record else 0,
         )
+
+
+def _program_amounts(result: PurchaseResult) -> dict[str, Cents]:
+    """The programs' amounts of a purchase that are not zero (issue 13)."""
+    amounts = {"coins": result.coins, "spare_spent": result.spare_spent}
+    return {name: amount for name, amount in amounts.items() if amount}
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +286,7 @@ def purchase_fields(result: PurchaseResult) -> dict[str, object]:
         "tier": result.tier,
         "reserve_added": format_cents(result.reserve_added),
         "commissions": [[paid.member, format_cents(paid.amount)] for paid in result.commissions],
+        **{name: format_cents(amount) for name, amount in _program_amounts(result).items()},
     }
 
 

@@ -32,6 +32,7 @@ from functions.rewards.versions import PlanHistory, business_date_after
 from .ledger import Ledger, request_id_for
 from .plan_sources import StoredPlans
 from .plan_versions import PlanPublisher
+from .programs import scenario as programs  # issue 13
 from .settlement import run_settlement
 
 
@@ -56,6 +57,7 @@ class DynamoBackend:
         )
         sequence = ledger.store.settlement_sequence()
         self.last_settled = sequence.date if sequence is not None else None
+        self.month_rows: list[dict[str, object]] = []  # issue 13: this run's month closes
 
     def _business_date(self) -> str | None:
         return business_date_after(self.last_settled)
@@ -71,7 +73,8 @@ class DynamoBackend:
                 row = run_settlement(ledger, event.date)
                 if self.last_settled is None or event.date > self.last_settled:
                     self.last_settled = event.date
-                return row
+                groups = programs.program_groups(self.plan_history())  # issue 13
+                return programs.settlement_row(ledger, row, groups) if groups else row
             case Withdraw():
                 ledger.request_withdrawal(event, event_id, business_date=self._business_date())
                 ledger.decide_withdrawal(
@@ -87,7 +90,16 @@ class DynamoBackend:
                 ledger.set_frozen(event.member, True, event_id, operator="scenario")
             case Unfreeze():
                 ledger.set_frozen(event.member, False, event_id, operator="scenario")
+            case _:  # issue 13: the engagement programs' events
+                closed = programs.apply_program(ledger, event, event_id, self._business_date())
+                if closed is not None:
+                    self.month_rows.append(closed)
         return None
+
+    def program_sections(self) -> list[tuple[str, object]]:
+        """The programs' report sections (issue 13)."""
+        groups = programs.program_groups(self.plan_history())
+        return programs.program_sections(self.ledger, groups, self.month_rows)
 
     def plan_history(self) -> PlanHistory:
         return self.ledger.plan_history()
@@ -101,6 +113,10 @@ class DynamoBackend:
         parents = [index[record.referrer] if record.referrer else NO_PARENT for record in members]
         team = team_volumes(parents, [record.personal_volume for record in members])
         plan = self.current_plan()
+        groups = programs.program_groups(self.plan_history())  # issue 13
+        extras = (
+            programs.member_extras(self.ledger, groups, plan, members, parents) if groups else None
+        )
         for position, record in enumerate(members):
             yield MemberLine(
                 name=record.member,
@@ -114,6 +130,7 @@ class DynamoBackend:
                 frozen=record.frozen,
                 withdrawn_cash=record.withdrawn_cash,
                 commission=record.commission,
+                extra=next(extras) if extras is not None else {},
             )
 
     def totals(self) -> Totals:
@@ -131,4 +148,7 @@ class DynamoBackend:
             withdrawn_cash=sum(record.withdrawn_cash for record in members),
             fees=system.fees,
             commission=sum(record.commission for record in members),
+            extra=programs.totals_extra(
+                self.ledger, programs.program_groups(self.plan_history()), members
+            ),
         )

@@ -176,6 +176,7 @@ def apply_member(
         if record.settled_seq >= run_seq:
             return False
         released = result.static + result.paid
+        stakes = result.stakes  # issue 13: the staking step
         by_seq = dict(result.releases)
         grants = tuple(
             GrantRecord(g.seq, g.order, g.points, g.remaining - by_seq.get(g.seq, 0), g.daily)
@@ -190,6 +191,12 @@ def apply_member(
             if released
             else ()
         )
+        programs: dict[str, object] = {}
+        statistics = {result.member: {"released": released, "forfeited": result.forfeited}}
+        if stakes is not None:  # issue 13
+            postings = (*postings, *stakes.postings(result.member))
+            programs = {"stakes": stakes.stakes_after(record.programs.stakes)}
+            statistics[result.member].update(stakes.statistics())
         try:
             store.commit(
                 Commit(
@@ -198,10 +205,12 @@ def apply_member(
                     at=ledger.clock(),
                     chain=record,
                     postings=postings,
-                    details={"date": date, **result.statement()},
-                    statistics={
-                        result.member: {"released": released, "forfeited": result.forfeited}
+                    details={
+                        "date": date,
+                        **result.statement(),
+                        **({"stakes": stakes.statement()} if stakes is not None else {}),
                     },
+                    statistics=statistics,
                     sets={
                         result.member: {
                             "grants": tuple(g for g in grants if g.remaining > 0),
@@ -209,6 +218,7 @@ def apply_member(
                             "team_volume": result.team_volume,
                             "team_size": result.team_size,
                             "level": result.level,
+                            **programs,
                         }
                     },
                     settlement_seq=run_seq,
@@ -229,6 +239,7 @@ def apply_page(ledger: Ledger, run: SettlementRun, page: SettlementPage) -> int:
     for result in results:
         applied += apply_member(ledger, run, result, loaded.get(result.member))
     released = sum(result.static + result.paid for result in results)
+    released += sum(r.stakes.credited for r in results if r.stakes)  # issue 13: into available
     for attempt in range(ledger.max_attempts):
         try:
             ledger.store.apply_page_totals(page, released, ledger.clock())

@@ -15,12 +15,13 @@ from typing import Any
 
 from functions.rewards.money import format_cents
 from functions.rewards.settlement import SettlementInput, settle
-from functions.rewards.tree import NO_PARENT, team_sizes
+from functions.rewards.tree import NO_PARENT, bottom_up_order, team_sizes
 from functions.store.records import (
     MemberRecord,
 )
 
 from .ledger import Ledger
+from .programs.settlement import StakeStep, stake_step  # issue 13
 
 
 class SettlementError(RuntimeError):
@@ -46,10 +47,12 @@ class MemberResult:
     team_volume: int = 0
     team_size: int = 0
     level: str | None = None
+    stakes: StakeStep | None = None
+    """The staking step's figures (issue 13); None for a member holding no stake."""
 
     @property
     def moves_points(self) -> bool:
-        return bool(self.static or self.paid or self.forfeited)
+        return bool(self.static or self.paid or self.forfeited or self.stakes)
 
     def to_list(self) -> list[Any]:
         return [
@@ -64,11 +67,13 @@ class MemberResult:
             self.team_volume,
             self.team_size,
             self.level,
+            *([self.stakes.to_list()] if self.stakes is not None else []),  # issue 13
         ]
 
     @classmethod
     def from_list(cls, row: Sequence[Any]) -> MemberResult:
-        member, static, share, team, peer, paid, forfeited, releases, volume, size, level = row
+        member, static, share, team, peer, paid, forfeited, releases, volume, size, level = row[:11]
+        stakes = StakeStep.from_list(row[11]) if len(row) > 11 else None  # issue 13
         return cls(
             member,
             static,
@@ -81,6 +86,7 @@ class MemberResult:
             volume,
             size,
             level,
+            stakes,
         )
 
     def statement(self) -> dict[str, Any]:
@@ -126,6 +132,14 @@ def compute(
     levels = plan.levels
     level_names = [levels[position].name if position >= 0 else None for position in outcome.level]
     active = set(outcome.active())
+    # issue 13: the staking step, one more linear pass over the same tree
+    steps, stake_totals, staked = stake_step(
+        plan,
+        members,
+        parents,
+        bottom_up_order(parents),
+        lambda: -ledger.store.system_totals().sales,
+    )
     results: list[MemberResult] = []
     for position, record in enumerate(members):
         team_changed = (
@@ -133,7 +147,8 @@ def compute(
             or record.team_size != sizes[position]
             or record.level != level_names[position]
         )
-        if position not in active and not team_changed:
+        step = steps.get(position)
+        if position not in active and not team_changed and step is None:
             continue
         remaining = outcome.remaining[position] or ()
         releases = tuple(
@@ -154,6 +169,7 @@ def compute(
                 outcome.team_volume[position],
                 sizes[position],
                 level_names[position],
+                step,
             )
         )
     totals = outcome.totals()
@@ -164,7 +180,8 @@ def compute(
         "peer": totals.peer,
         "paid": totals.paid,
         "forfeited": totals.forfeited,
-        "members": len(active),
+        "members": len(active | staked) if staked else len(active),
         "population": len(members),
+        **stake_totals,  # issue 13: present when some member holds a stake
     }
     return results, summary

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from .journal import GENESIS
+from .program_records import member_programs
 from .records import (
     GrantRecord,
     InboxRef,
@@ -65,6 +66,18 @@ class Kind(StrEnum):
     OPERATOR_ACTION = "operator_action"
     NAME_INDEX = "name_index"
     """A member's display name, for the console's search by name (bot_store.py)."""
+    # engagement programs (issue 13; functions/store/program_store.py)
+    LOTTERY_STATE = "lottery_state"
+    LOTTERY_ENTRY = "lottery_entry"
+    LOTTERY_MARK = "lottery_mark"
+    CATALOG_ITEM = "catalog_item"
+    CATALOG_CODE = "catalog_code"
+    REDEMPTION = "redemption"
+    REDEEMED_COUNT = "redeemed_count"
+    MONTH_ACTIVITY = "month_activity"
+    MONTH_RUN = "month_run"
+    MONTH_PAGE = "month_page"
+    MONTH_APPLIED = "month_applied"
 
 
 NON_LEDGER_IDEMPOTENCY = (
@@ -288,6 +301,7 @@ def member_record(item: Mapping[str, Value]) -> MemberRecord:
         language=optional_text(item, "language"),
         display_name=optional_text(item, "display_name"),
         username=optional_text(item, "username") or None,
+        programs=member_programs(item),  # issue 13
     )
 
 

@@ -51,6 +51,7 @@ from .items import (
 from .keyring import Keyring
 from .payout_store import PayoutBatches
 from .plan_store import PlanVersions
+from .program_store import ProgramItems
 from .records import (
     AuditRecord,
     IdempotencyRecord,
@@ -68,7 +69,7 @@ from .table import Table
 from .transaction import commit
 
 
-class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions, DailyAggregates):
+class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions, DailyAggregates, ProgramItems):
     """The only gateway to the ledger's items; services speak records and commits."""
 
     def __init__(self, table: Table, keyring: Keyring) -> None:
@@ -154,6 +155,9 @@ class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions, DailyAggregates):
             paid_out=sums["paid_out"],
             circulating=sums["circulating"],
             fees=sums["fees"],
+            lottery_pool=sums["lottery_pool"],  # issue 13
+            rewards=sums["rewards"],
+            spare_issuance=sums["spare_issuance"],
         )
 
     # -- replays -----------------------------------------------------------------

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from functions.rewards.decisions import MemberSnapshot
 from functions.rewards.money import Cents
+
+from .program_records import MemberPrograms
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +58,20 @@ class MemberRecord:
     display_name: str | None = None
     username: str | None = None
     """The Telegram @username the member last used (set by the bot, not versioned)."""
+    programs: MemberPrograms = field(default_factory=MemberPrograms)
+    """The engagement programs' state on the item (issue 13)."""
 
     def snapshot(self) -> MemberSnapshot:
-        return MemberSnapshot(self.member, self.available, self.frozen)
+        return MemberSnapshot(self.member, self.available, self.frozen, self.programs.spare)
+
+    # issue 13: the programs' balances, read like the other member accounts (commit.py)
+    @property
+    def spare(self) -> Cents:
+        return self.programs.spare
+
+    @property
+    def staked(self) -> Cents:
+        return self.programs.staked
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +106,14 @@ class EntryKind(StrEnum):
     FREEZE = "freeze"
     UNFREEZE = "unfreeze"
     ADJUSTMENT = "adjustment"
+    # -- engagement programs (issue 13)
+    DRAW = "draw"
+    LOTTERY_EXIT = "lottery_exit"
+    STAKE = "stake"
+    UNSTAKE = "unstake"
+    REDEEM = "redeem"
+    ROLE = "role"
+    MONTH_CLOSE = "month_close"
 
 
 class WithdrawalStatus(StrEnum):
@@ -171,6 +192,10 @@ class SystemTotals:
     paid_out: Cents = 0
     circulating: Cents = 0
     fees: Cents = 0
+    # -- engagement programs (issue 13)
+    lottery_pool: Cents = 0
+    rewards: Cents = 0
+    spare_issuance: Cents = 0
 
 
 @dataclass(frozen=True, slots=True)

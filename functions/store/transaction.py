@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from functions.rewards.ledger import SYSTEM, Bucket
+from functions.rewards.staking import Stake
 
 from .commit import (
     MEMBER_BUCKETS,
@@ -56,6 +57,7 @@ from .items import (
 )
 from .journal import GENESIS, details_text, encode_postings, entry_mac
 from .keyring import Keyring
+from .program_records import stake_maps
 from .records import GrantRecord, InboxRef, JournalEntry, MemberRecord
 from .settlement_store import SequenceStatus
 from .table import (
@@ -94,6 +96,10 @@ def _value(name: str, value: object) -> Value:
         if not isinstance(value, tuple) or not all(isinstance(g, GrantRecord) for g in value):
             raise ValueError("grants must be a tuple of GrantRecord")
         return grant_maps(value)
+    if name == "stakes":  # issue 13
+        if not isinstance(value, tuple) or not all(isinstance(s, Stake) for s in value):
+            raise ValueError("stakes must be a tuple of Stake")
+        return stake_maps(value)
     if value is None or isinstance(value, (str, int, bool)):
         return value
     raise ValueError(f"{name}: cannot store {type(value).__name__}")
@@ -226,6 +232,11 @@ def _member_updates(commit: Commit, entry: JournalEntry, deltas: _Deltas) -> lis
                     any_of(LacksAttr("settled_seq"), Cmp("settled_seq", "<", commit.settlement_seq))
                 )
                 sets["settled_seq"] = commit.settlement_seq
+            if commit.closed_month is not None:  # issue 13: once per member per month
+                guards.append(
+                    any_of(LacksAttr("closed_month"), Cmp("closed_month", "<", commit.closed_month))
+                )
+                sets["closed_month"] = commit.closed_month
         elif member in commit.versions:
             version = commit.versions[member]
         if version is not None:
@@ -345,6 +356,7 @@ def build(commit: Commit, keyring: Keyring) -> tuple[JournalEntry, list[Transact
     items += _inbox(commit, entry)
     if commit.withdrawal is not None:
         items.append(_withdrawal(commit.withdrawal, commit.at))
+    items += commit.extra_items  # issue 13: the programs' own items
     token = hashlib.sha256(f"{commit.event_key}|{entry.hash}|{result}".encode()).hexdigest()[:36]
     return entry, items, token
 
@@ -363,6 +375,11 @@ def commit(table: Table, keyring: Keyring, change: Commit) -> JournalEntry:
     return entry
 
 
+PROGRAM_TARGETS = frozenset({"lottery", "catalog", "month"})
+"""Labels of the programs' items (issue 13): a failed condition means another event moved
+them since they were read (a draw, a redemption): reload and decide again."""
+
+
 def translate(reasons: Sequence[Reason]) -> Exception:
     """The domain error for a cancelled event transaction (first matching cause wins)."""
     failed = [(_target(reason.label), reason.label, reason.code) for reason in reasons]
@@ -372,7 +389,12 @@ def translate(reasons: Sequence[Reason]) -> Exception:
         if code == "ConditionalCheckFailed" and target == Target.GATE:
             return SettlementRunningError("a settlement run is unfinished")
     for target, _, code in failed:
-        if code == "ConditionalCheckFailed" and target in {"member", "withdrawal", "journal"}:
+        if code == "ConditionalCheckFailed" and target in {
+            "member",
+            "withdrawal",
+            "journal",
+            *PROGRAM_TARGETS,
+        }:
             return ConflictError(f"{target} changed since it was read")
         if code in {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}:
             return ConflictError(f"{target}: {code}")

@@ -131,7 +131,10 @@ def ledger_state(store: LedgerPort, names: Sequence[str] | None = None) -> Ledge
     else:
         found = store.get_members(names)
         records = [found[name] for name in names if name in found]
-    members = tuple(asdict(record) for record in records)
+    # issue 13: the programs' balances (spare, staked) read like the other accounts
+    members = tuple(
+        {**asdict(record), "spare": record.spare, "staked": record.staked} for record in records
+    )
     journals = {record["member"]: tuple(store.journal(record["member"])) for record in members}
     return LedgerState(members, store.system_totals(), journals, store.keyring)
 

@@ -81,6 +81,15 @@ _EVENT_TYPES = (
     "freeze",
     "unfreeze",
     "plan",
+    # the engagement programs (docs/rules-programs.md)
+    "draw",
+    "lottery_exit",
+    "stake",
+    "unstake",
+    "close_month",
+    "list_item",
+    "redeem",
+    "promote",
 )
 
 
@@ -136,6 +145,13 @@ class _Plan:
     min_points: int
     max_ratio: Fraction | None
     commission: list[dict[str, Fraction]]
+    # the engagement programs: their sections as given (None: off)
+    coins_ratio: Fraction = Fraction(0)
+    coins_named: bool = False
+    lottery: dict[str, Any] | None = None
+    staking: dict[str, Any] | None = None
+    roles: dict[str, Any] | None = None
+    catalog: dict[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> _Plan:
@@ -178,6 +194,12 @@ class _Plan:
                 {cat: _plan_rate(r) for cat, r in gen.items()}
                 for gen in (commission or {}).get("rates") or []
             ],
+            coins_ratio=_plan_rate((grant or {}).get("coins_ratio", "0")),
+            coins_named=(grant or {}).get("coins_ratio") is not None,
+            lottery=data.get("lottery"),
+            staking=data.get("staking"),
+            roles=data.get("roles"),
+            catalog=data.get("catalog"),
         )
 
     def grant_for(self, cash: int) -> int:
@@ -222,6 +244,29 @@ class _Member:
     team_volume: int = 0
     withdrawn_cash: int = 0
     commission: int = 0
+    # the engagement programs
+    spare: int = 0
+    purchases: int = 0
+    free_draws: int = 0
+    won: int = 0
+    stakes: list[dict[str, Any]] = field(default_factory=list)
+    stakes_opened: int = 0
+    stakes_counted: int = 0
+    stake_bonus: int = 0
+    star_reward: int = 0
+    bole_reward: int = 0
+    role: str = "member"
+    streak: int = 0
+    below: int = 0
+    ladder: int = 0
+    team_bonus: int = 0
+    month_cash: dict[str | None, int] = field(default_factory=dict)
+    month_orders: dict[str | None, int] = field(default_factory=dict)
+    redeemed_items: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def staked(self) -> int:
+        return sum(stake["points"] for stake in self.stakes)
 
     @property
     def locked(self) -> int:
@@ -293,6 +338,20 @@ class Oracle:
         self.fees = 0
         self.settlements: list[dict[str, Any]] = []
         self.rejected: list[dict[str, Any]] = []
+        # the engagement programs
+        self.pool = 0
+        self.draw_count = 0
+        self.queue: list[tuple[int, str, int]] = []  # (draw number, member, paid)
+        self.prizes = 0
+        self.coins = 0
+        self.exit_refunds = 0
+        self.spare_spent = 0
+        self.rewards = {"stake_bonus": 0, "star_reward": 0, "bole_reward": 0, "capped": 0}
+        self.monthly = {"ladder": 0, "team_bonus": 0}
+        self.closed_months: list[str] = []
+        self.month_closes: list[dict[str, Any]] = []
+        self.items: dict[str, dict[str, Any]] = {}
+        self.redeemed = 0
 
     # --- plan versions -------------------------------------------------------
 
@@ -324,6 +383,15 @@ class Oracle:
 
     def children(self, name: str) -> list[str]:
         return [m.name for m in self.members.values() if m.referrer == name]
+
+    def descendants(self, name: str) -> list[str]:
+        """Everyone below ``name``, any depth."""
+        found: list[str] = []
+        frontier = self.children(name)
+        while frontier:
+            found += frontier
+            frontier = [child for parent in frontier for child in self.children(parent)]
+        return found
 
     def generation(self, name: str, k: int) -> list[str]:
         """Members exactly ``k`` referral steps below ``name``."""
@@ -389,14 +457,33 @@ class Oracle:
                 raise _Rejected("deduction_limit")
             if member.frozen:
                 raise _Rejected("frozen")
-            if points > member.available:
+            if points > member.available + member.spare:
                 raise _Rejected("insufficient_points")
 
-        # 1. deduction: spent points are burned
+        # 1. deduction: spent points are burned (spare points first; the lottery takes
+        #    its pool_rate of the spend)
         self.orders.add(order)
-        member.available -= points
-        self.burned += points
+        from_spare = min(points, member.spare)
+        member.spare -= from_spare
+        self.spare_spent += from_spare
+        member.available -= points - from_spare
+        to_pool = _floor(points * _plan_rate(plan.lottery["pool_rate"])) if plan.lottery else 0
+        self.pool += to_pool
+        self.burned += points - to_pool
         cash = amount - points
+        # programs: coins, the invitee's first purchase, the month's activity
+        coins = _floor(cash * plan.coins_ratio)
+        member.spare += coins
+        self.coins += coins
+        if plan.lottery is not None and member.purchases == 0 and member.referrer is not None:
+            invited = int(plan.lottery.get("invite_draws", "1"))
+            self.members[member.referrer].free_draws += invited
+        member.purchases += 1
+        today = self.today()
+        if plan.roles is not None and today is not None:
+            month = today[:7]
+            member.month_cash[month] = member.month_cash.get(month, 0) + cash
+            member.month_orders[month] = member.month_orders.get(month, 0) + 1
         # 2. volumes
         member.personal_volume += cash
         ancestors = self.ancestors(name)
@@ -417,6 +504,10 @@ class Oracle:
         for k in range(1, len(plan.commission) + 1):
             if k > len(ancestors):
                 break
+            upline = self.members[ancestors[k - 1]]
+            gated = plan.roles is not None and plan.roles.get("gate_commission", True) is True
+            if gated and upline.role not in ("promoter", "partner"):
+                continue
             earned = _floor(cash * plan.commission_rate(k, category))
             self.members[ancestors[k - 1]].commission += earned
 
@@ -496,6 +587,7 @@ class Oracle:
                         ("static", "share", "team", "peer", "paid", "forfeited"), "0.00"
                     ),
                     "members": 0,
+                    **(self._zero_stake_row() if self._runs("staking") else {}),
                 }
             )
             return
@@ -563,8 +655,13 @@ class Oracle:
             member.released += static[name] + paid[name]
             member.forfeited += forfeited[name]
 
+        # Step 5 (docs/rules-programs.md): stakes, stars, star and bole rewards
+        figures, credited = self._settle_stakes(plan)
+
         self.settlements.append(
             {
+                **(self._zero_stake_row() if self._runs("staking") else {}),
+                **figures,
                 "date": date,
                 "status": "settled",
                 "static": _fmt(sum(static.values())),
@@ -573,9 +670,452 @@ class Oracle:
                 "peer": _fmt(sum(peer.values())),
                 "paid": _fmt(sum(paid.values())),
                 "forfeited": _fmt(sum(forfeited.values())),
-                "members": sum(1 for n in names if static[n] + paid[n] > 0 or forfeited[n] > 0),
+                "members": sum(
+                    1 for n in names if static[n] + paid[n] > 0 or forfeited[n] > 0 or n in credited
+                ),
             }
         )
+
+    # --- the engagement programs (docs/rules-programs.md), naively -----------------
+
+    def _runs(self, section: str) -> bool:
+        """Whether any version has the section (its report fields appear)."""
+        return any(getattr(plan, section) is not None for _, plan in self.versions)
+
+    def _spend_only(self) -> bool:
+        return (
+            self._runs("lottery")
+            or self._runs("catalog")
+            or any(plan.coins_ratio > 0 or _has_coins(plan) for _, plan in self.versions)
+        )
+
+    @staticmethod
+    def _zero_stake_row() -> dict[str, str]:
+        keys = ("matured", "stake_bonus", "star_reward", "bole_reward", "capped")
+        return dict.fromkeys(keys, "0.00")
+
+    def _star_of(self, plan: _Plan) -> dict[str, int]:
+        stars_plan = (plan.staking or {}).get("stars")
+        if not stars_plan:
+            return dict.fromkeys(self.members, 0)
+        top = len(stars_plan["rates"])
+        need = int(stars_plan.get("direct", "3"))
+        memo: dict[str, int] = {}
+
+        def star(name: str) -> int:
+            if name not in memo:
+                kids = self.children(name)
+                best = 1 if sum(1 for kid in kids if self.members[kid].stakes) >= need else 0
+                for k in range(2, top + 1):
+                    if sum(1 for kid in kids if star(kid) >= k - 1) >= need:
+                        best = k
+                memo[name] = best
+            return memo[name]
+
+        return {name: star(name) for name in self.members}
+
+    @staticmethod
+    def _star_rate(plan: _Plan, stars: int) -> Fraction:
+        if stars == 0:
+            return Fraction(0)
+        return _plan_rate(plan.staking["stars"]["rates"][stars - 1])  # type: ignore[index]
+
+    def _settle_stakes(self, plan: _Plan) -> tuple[dict[str, str], set[str]]:
+        if not any(member.stakes for member in self.members.values()):
+            return {}, set()
+        star = self._star_of(plan)
+        exact: dict[str, Fraction] = dict.fromkeys(self.members, Fraction(0))
+        for name, member in self.members.items():
+            fresh = sum(stake["points"] for stake in member.stakes if stake["fresh"])
+            if not fresh:
+                continue
+            cur = Fraction(0)
+            for upline in self.ancestors(name):
+                rate = self._star_rate(plan, star[upline])
+                if rate > cur:
+                    exact[upline] += (rate - cur) * fresh
+                    cur = rate
+        reward = {name: _floor(exact[name]) for name in self.members}
+        bole = dict.fromkeys(self.members, 0)
+        stars_plan = (plan.staking or {}).get("stars")
+        bole_from = int(stars_plan.get("bole_from", "3")) if stars_plan else 0
+        for name in self.members:
+            if bole_from and star[name] >= bole_from:
+                below = sum(reward[kid] for kid in self.children(name))
+                bole[name] = _floor(self._star_rate(plan, star[name]) * below)
+        matured = dict.fromkeys(self.members, 0)
+        bonus = dict.fromkeys(self.members, 0)
+        for name, member in self.members.items():
+            still: list[dict[str, Any]] = []
+            for stake in member.stakes:
+                stake["left"] -= 1
+                stake["fresh"] = False
+                if stake["left"] <= 0:
+                    matured[name] += stake["points"]
+                    bonus[name] += _floor(stake["points"] * stake["rate"])
+                else:
+                    still.append(stake)
+            member.stakes = still
+        credited: set[str] = set()
+        for name, member in self.members.items():
+            total = matured[name] + bonus[name] + reward[name] + bole[name]
+            if total or matured[name]:
+                credited.add(name)
+            member.available += total
+            member.stake_bonus += bonus[name]
+            member.star_reward += reward[name]
+            member.bole_reward += bole[name]
+        self.rewards["stake_bonus"] += sum(bonus.values())
+        self.rewards["star_reward"] += sum(reward.values())
+        self.rewards["bole_reward"] += sum(bole.values())
+        figures = {
+            "matured": _fmt(sum(matured.values())),
+            "stake_bonus": _fmt(sum(bonus.values())),
+            "star_reward": _fmt(sum(reward.values())),
+            "bole_reward": _fmt(sum(bole.values())),
+            "capped": "0.00",
+        }
+        return figures, credited
+
+    @staticmethod
+    def _optional_count(event: Mapping[str, Any], key: str, minimum: int) -> int | None:
+        value = event.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value < 10**9:
+            raise _Rejected("invalid_event")
+        return value
+
+    def _count(self, event: Mapping[str, Any], key: str, minimum: int) -> int:
+        if key not in event:
+            raise _Rejected("invalid_event")
+        value = self._optional_count(event, key, minimum)
+        if value is None:
+            raise _Rejected("invalid_event")
+        return value
+
+    def _draw(self, event: dict[str, Any]) -> None:
+        name = _name_field(event, "member")
+        member = self._known(name)
+        lottery = self.plan.lottery
+        if lottery is None:
+            raise _Rejected("program_off")
+        if member.frozen:
+            raise _Rejected("frozen")
+        if member.available < _plan_cents(lottery.get("min_available", "0")):
+            raise _Rejected("not_eligible")
+        free = member.free_draws > 0
+        paid = 0 if free else _plan_cents(lottery["cost"])
+        if paid > member.available:
+            raise _Rejected("insufficient_points")
+        if free:
+            member.free_draws -= 1
+        member.available -= paid
+        into_pool = _floor(paid * _plan_rate(lottery["pool_rate"]))
+        self.pool += into_pool
+        self.burned += paid - into_pool
+        self.draw_count += 1
+        self.queue.append((self.draw_count, name, paid))
+        prize = _plan_cents(lottery["prize"])
+        every = int(lottery["every"])
+        for _ in range(10):
+            if not self.queue:
+                break
+            first_seq, first_member, _paid = self.queue[0]
+            if self.draw_count - first_seq < every or self.pool < prize:
+                break
+            self.queue.pop(0)
+            self.pool -= prize
+            self.prizes += prize
+            self.members[first_member].available += prize
+            self.members[first_member].won += prize
+
+    def _lottery_exit(self, event: dict[str, Any]) -> None:
+        name = _name_field(event, "member")
+        wanted = self._optional_count(event, "entry", 1)
+        self._known(name)
+        lottery = self.plan.lottery
+        if lottery is None:
+            raise _Rejected("program_off")
+        mine = [entry for entry in self.queue if entry[1] == name]
+        if wanted is None:
+            chosen = mine[-1] if mine else None
+        else:
+            chosen = next((entry for entry in mine if entry[0] == wanted), None)
+        if chosen is None:
+            raise _Rejected("no_entry")
+        self.queue.remove(chosen)
+        refund = _floor(chosen[2] * _plan_rate(lottery.get("exit_refund_rate", "0")))
+        self.members[name].spare += refund
+        self.exit_refunds += refund
+
+    def _stake(self, event: dict[str, Any]) -> None:
+        name = _name_field(event, "member")
+        term = self._count(event, "term", 1)
+        points = _amount_field(event, "points", positive=True)
+        member = self._known(name)
+        staking = self.plan.staking
+        if staking is None:
+            raise _Rejected("program_off")
+        if term not in [int(offered) for offered in staking["terms"]]:
+            raise _Rejected("invalid_term")
+        if member.frozen:
+            raise _Rejected("frozen")
+        if member.purchases < 1:
+            raise _Rejected("not_eligible")
+        if points > member.available:
+            raise _Rejected("insufficient_points")
+        if points < _plan_cents(staking.get("min_points", "0")):
+            raise _Rejected("below_minimum")
+        rates = staking["rates"]
+        member.stakes_opened += 1
+        member.stakes_counted += 1
+        member.available -= points
+        member.stakes.append(
+            {
+                "seq": member.stakes_opened,
+                "points": points,
+                "left": term,
+                "rate": _plan_rate(rates[(member.stakes_counted - 1) % len(rates)]),
+                "penalty": _plan_rate(staking.get("early_exit_penalty", "0")),
+                "fresh": True,
+            }
+        )
+
+    def _unstake(self, event: dict[str, Any]) -> None:
+        name = _name_field(event, "member")
+        wanted = self._optional_count(event, "stake", 1)
+        member = self._known(name)
+        if wanted is None:
+            chosen = member.stakes[-1] if member.stakes else None
+        else:
+            chosen = next((stake for stake in member.stakes if stake["seq"] == wanted), None)
+        if chosen is None:
+            raise _Rejected("no_stake")
+        member.stakes.remove(chosen)
+        member.stakes_counted -= 1
+        penalty = _floor(chosen["points"] * chosen["penalty"])
+        member.available += chosen["points"] - penalty
+        self.burned += penalty
+
+    def _close_month(self, event: dict[str, Any]) -> None:
+        month = event.get("month")
+        if not isinstance(month, str) or re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", month) is None:
+            raise _Rejected("invalid_event")
+        if month in self.closed_months:
+            self.month_closes.append(
+                {
+                    "month": month,
+                    "status": "already_closed",
+                    "ladder": "0.00",
+                    "team_bonus": "0.00",
+                    "promoted": 0,
+                    "partners": 0,
+                    "demoted": 0,
+                    "members": 0,
+                }
+            )
+            return
+        year, number = int(month[:4]), int(month[5:])
+        after = datetime.date(year + number // 12, number % 12 + 1, 1)
+        roles = self.plan_on((after - datetime.timedelta(days=1)).isoformat()).roles
+        if roles is None:
+            raise _Rejected("program_off")
+        if self.closed_months and month < max(self.closed_months):
+            raise _Rejected("month_out_of_order")
+        self.closed_months.append(month)
+        ladder = sorted(
+            (_plan_cents(bracket["min"]), _plan_rate(bracket["rate"]))
+            for bracket in roles.get("ladder") or []
+        )
+        team_rate = _plan_rate(roles.get("team_rate", "0"))
+        promote = roles.get("promote")
+        partner = roles.get("partner")
+        cash = {name: m.month_cash.get(month, 0) for name, m in self.members.items()}
+        totals = {"ladder": 0, "team_bonus": 0, "promoted": 0, "partners": 0, "demoted": 0}
+        changed = 0
+        updates: list[tuple[_Member, str, int, int, int, int]] = []
+        for name, member in self.members.items():
+            direct = sum(cash[kid] for kid in self.children(name))
+            team = sum(cash[v] for v in self.descendants(name))
+            earned = team_bonus = 0
+            if member.role in ("promoter", "partner"):
+                rate = Fraction(0)
+                for low, bracket_rate in ladder:
+                    if low <= direct:
+                        rate = bracket_rate
+                earned = _floor(rate * direct)
+            if member.role == "partner":
+                team_bonus = _floor(team_rate * team)
+            role, streak, below = member.role, member.streak, member.below
+            orders = member.month_orders.get(month, 0)
+            if role == "member" and promote is not None:
+                wanted = int(promote["purchases"])
+                if (
+                    orders >= wanted
+                    and cash[name] >= _plan_cents(promote.get("average", "0")) * orders
+                ):
+                    role, streak, below = "promoter", 0, 0
+                    totals["promoted"] += 1
+            elif role == "promoter" and partner is not None:
+                streak = streak + 1 if direct >= _plan_cents(partner["threshold"]) else 0
+                if streak >= int(partner["months"]):
+                    role, streak, below = "partner", 0, 0
+                    totals["partners"] += 1
+            elif role == "partner" and partner is not None:
+                below = below + 1 if direct < _plan_cents(partner["threshold"]) else 0
+                if below >= int(partner["months"]):
+                    role, streak, below = "promoter", 0, 0
+                    totals["demoted"] += 1
+            if (
+                earned
+                or team_bonus
+                or (role, streak, below)
+                != (
+                    member.role,
+                    member.streak,
+                    member.below,
+                )
+            ):
+                changed += 1
+            updates.append((member, role, streak, below, earned, team_bonus))
+        for member, role, streak, below, earned, team_bonus in updates:
+            member.role, member.streak, member.below = role, streak, below
+            member.commission += earned + team_bonus
+            member.ladder += earned
+            member.team_bonus += team_bonus
+            totals["ladder"] += earned
+            totals["team_bonus"] += team_bonus
+        self.monthly["ladder"] += totals["ladder"]
+        self.monthly["team_bonus"] += totals["team_bonus"]
+        self.month_closes.append(
+            {
+                "month": month,
+                "status": "closed",
+                "ladder": _fmt(totals["ladder"]),
+                "team_bonus": _fmt(totals["team_bonus"]),
+                "promoted": totals["promoted"],
+                "partners": totals["partners"],
+                "demoted": totals["demoted"],
+                "members": changed,
+            }
+        )
+
+    def _list_item(self, event: dict[str, Any]) -> None:
+        item = _name_field(event, "item")
+        title = event.get("name", item)
+        if not isinstance(title, str) or not title or len(title) > 200:
+            raise _Rejected("invalid_event")
+        stock = self._count(event, "stock", 0)
+        limit = self._optional_count(event, "limit", 0) or 0
+        price = _amount_field(event, "price", positive=True)
+        if self.plan.catalog is None:
+            raise _Rejected("program_off")
+        redeemed = self.items.get(item, {}).get("redeemed", 0)
+        self.items[item] = {
+            "name": title,
+            "price": price,
+            "stock": stock,
+            "limit": limit,
+            "redeemed": redeemed,
+        }
+
+    def _redeem(self, event: dict[str, Any]) -> None:
+        name = _name_field(event, "member")
+        item_id = _name_field(event, "item")
+        member = self._known(name)
+        if self.plan.catalog is None:
+            raise _Rejected("program_off")
+        item = self.items.get(item_id)
+        if item is None:
+            raise _Rejected("unknown_item")
+        if member.frozen:
+            raise _Rejected("frozen")
+        if item["stock"] < 1:
+            raise _Rejected("out_of_stock")
+        if item["limit"] and member.redeemed_items.get(item_id, 0) >= item["limit"]:
+            raise _Rejected("limit_reached")
+        if item["price"] > member.spare + member.available:
+            raise _Rejected("insufficient_points")
+        from_spare = min(item["price"], member.spare)
+        member.spare -= from_spare
+        self.spare_spent += from_spare
+        member.available -= item["price"] - from_spare
+        self.burned += item["price"]
+        self.redeemed += item["price"]
+        item["stock"] -= 1
+        item["redeemed"] += 1
+        member.redeemed_items[item_id] = member.redeemed_items.get(item_id, 0) + 1
+
+    def _promote(self, event: dict[str, Any]) -> None:
+        name = _name_field(event, "member")
+        role = event.get("role")
+        if role not in ("member", "promoter", "partner"):
+            raise _Rejected("invalid_event")
+        member = self._known(name)
+        if self.plan.roles is None:
+            raise _Rejected("program_off")
+        member.role, member.streak, member.below = role, 0, 0
+
+    def _program_member_fields(self, member: _Member, stars: dict[str, int]) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        if self._spend_only():
+            fields["spare"] = _fmt(member.spare)
+        if self._runs("lottery"):
+            fields["won"] = _fmt(member.won)
+            fields["free_draws"] = member.free_draws
+            fields["waiting"] = sum(1 for entry in self.queue if entry[1] == member.name)
+        if self._runs("staking"):
+            fields["staked"] = _fmt(member.staked)
+            fields["stars"] = stars.get(member.name, 0)
+            fields["stake_bonus"] = _fmt(member.stake_bonus)
+            fields["star_reward"] = _fmt(member.star_reward)
+            fields["bole_reward"] = _fmt(member.bole_reward)
+        if self._runs("roles"):
+            fields["role"] = member.role
+            fields["ladder"] = _fmt(member.ladder)
+            fields["team_bonus"] = _fmt(member.team_bonus)
+        return fields
+
+    def _program_totals(self) -> dict[str, Any]:
+        members = self.members.values()
+        fields: dict[str, Any] = {}
+        if self._spend_only():
+            fields["spare"] = _fmt(sum(m.spare for m in members))
+            fields["coins"] = _fmt(self.coins)
+            fields["exit_refunds"] = _fmt(self.exit_refunds)
+            fields["spare_spent"] = _fmt(self.spare_spent)
+        if self._runs("lottery"):
+            fields["lottery_pool"] = _fmt(self.pool)
+            fields["draws"] = self.draw_count
+            fields["waiting"] = len(self.queue)
+            fields["prizes"] = _fmt(self.prizes)
+        if self._runs("staking"):
+            fields["staked"] = _fmt(sum(m.staked for m in members))
+            for key in ("stake_bonus", "star_reward", "bole_reward", "capped"):
+                fields[key] = _fmt(self.rewards[key])
+        if self._runs("roles"):
+            fields["ladder"] = _fmt(self.monthly["ladder"])
+            fields["team_bonus"] = _fmt(self.monthly["team_bonus"])
+        if self._runs("catalog"):
+            fields["redeemed"] = _fmt(self.redeemed)
+        return fields
+
+    def _program_sections(self) -> dict[str, Any]:
+        sections: dict[str, Any] = {}
+        if self._runs("roles"):
+            sections["month_closes"] = list(self.month_closes)
+        if self._runs("catalog"):
+            sections["catalog"] = {
+                item: {
+                    "name": data["name"],
+                    "price": _fmt(data["price"]),
+                    "stock": data["stock"],
+                    "redeemed": data["redeemed"],
+                }
+                for item, data in self.items.items()
+            }
+        return sections
 
     # --- report -------------------------------------------------------------
 
@@ -592,6 +1132,7 @@ class Oracle:
 
     def report(self) -> dict[str, Any]:
         members = self.members.values()
+        stars = self._star_of(self.plan) if self._runs("staking") else {}
         versions = {}
         if len(self.versions) > 1:
             versions["plan_versions"] = [
@@ -613,6 +1154,7 @@ class Oracle:
                     "frozen": m.frozen,
                     "withdrawn_cash": _fmt(m.withdrawn_cash),
                     "commission": _fmt(m.commission),
+                    **self._program_member_fields(m, stars),
                 }
                 for m in members
             },
@@ -628,10 +1170,17 @@ class Oracle:
                 "withdrawn_cash": _fmt(self.withdrawn_cash),
                 "fees": _fmt(self.fees),
                 "commission": _fmt(sum(m.commission for m in members)),
+                **self._program_totals(),
             },
             "settlements": list(self.settlements),
+            **self._program_sections(),
             "rejected": list(self.rejected),
         }
+
+
+def _has_coins(plan: _Plan) -> bool:
+    """A version that names coins (even at 0) runs the spend-only balance."""
+    return plan.coins_named
 
 
 def run_oracle(plan: Mapping[str, Any], lines: Iterable[str]) -> dict[str, Any]:

@@ -136,6 +136,7 @@ def test_the_template_has_every_entry_point() -> None:
         "functions.handlers.notifications.handler",
         "functions.handlers.proof.handler",
         "functions.handlers.web.handler",
+        "functions.handlers.month_close.handler",  # issue 13
     }
 
 

@@ -477,4 +477,20 @@ MESSAGES: Final[dict[str, str]] = {
         "The byte encoding is documented in docs/proof-of-liabilities.md; the verifier "
         "implements it independently of Jifen's code."
     ),
+    # -- engagement programs (issue 13): the Mini App's programs page
+    "programs.spare": "Spare points (orders and the catalog only)",
+    "programs.pool": "Lottery pool",
+    "programs.draw_rule": (
+        "A draw costs {cost:money} points; the oldest waiting draw wins {prize:money} once"
+        " {every} more draws have been made."
+    ),
+    "programs.free": "Free draws: {count}",
+    "programs.entry": "Draw #{entry} · paid {paid:money}",
+    "programs.no_entries": "You have no waiting draws.",
+    "programs.staked": "Staked",
+    "programs.stake": "Stake #{stake} · {points:money} · {left} settlements to go · bonus {rate}",
+    "programs.no_stakes": "You have no open stakes.",
+    "programs.item": "{name} · {price:money} points · {stock} left",
+    "programs.no_items": "Nothing to redeem right now.",
+    "programs.in_bot": "Draw, stake and redeem in the bot: /lottery, /stake, /catalog.",
 }

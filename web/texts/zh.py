@@ -437,4 +437,20 @@ MESSAGES: Final[dict[str, str]] = {
     "verify.step_3": "从以下页面下载当日记录：",
     "verify.step_4": "运行它；它会输出 VERIFIED 或说明哪里不符。",
     "verify.spec": "字节编码见 docs/proof-of-liabilities.md；验证程序独立于积分系统的代码实现。",
+    # -- engagement programs (issue 13): the Mini App's programs page
+    "programs.spare": "备用积分（仅用于订单抵扣和权益兑换）",
+    "programs.pool": "抽奖奖池",
+    "programs.draw_rule": (
+        "每次抽奖消耗 {cost:money} 积分；"
+        "之后再有 {every} 次抽奖时，排队最早的一次中奖 {prize:money}。"
+    ),
+    "programs.free": "免费抽奖：{count} 次",
+    "programs.entry": "第 {entry} 号抽奖 · 花费 {paid:money}",
+    "programs.no_entries": "您没有排队中的抽奖。",
+    "programs.staked": "已上链",
+    "programs.stake": "第 {stake} 笔 · {points:money} · 还有 {left} 次结算 · 奖励 {rate}",
+    "programs.no_stakes": "您没有进行中的上链。",
+    "programs.item": "{name} · {price:money} 积分 · 剩 {stock} 份",
+    "programs.no_items": "目前没有可兑换的权益。",
+    "programs.in_bot": "在机器人中抽奖、上链和兑换：/lottery、/stake、/catalog。",
 }

@@ -437,4 +437,20 @@ MESSAGES: Final[dict[str, str]] = {
     "verify.step_3": "從以下頁面下載當日記錄：",
     "verify.step_4": "運行它；它會輸出 VERIFIED 或說明哪裡不符。",
     "verify.spec": "字節編碼見 docs/proof-of-liabilities.md；驗證程序獨立於積分系統的代碼實現。",
+    # -- engagement programs (issue 13): the Mini App's programs page
+    "programs.spare": "備用積分（僅用於訂單抵扣和權益兌換）",
+    "programs.pool": "抽獎獎池",
+    "programs.draw_rule": (
+        "每次抽獎消耗 {cost:money} 積分；"
+        "之後再有 {every} 次抽獎時，排隊最早的一次中獎 {prize:money}。"
+    ),
+    "programs.free": "免費抽獎：{count} 次",
+    "programs.entry": "第 {entry} 號抽獎 · 花費 {paid:money}",
+    "programs.no_entries": "您沒有排隊中的抽獎。",
+    "programs.staked": "已上鏈",
+    "programs.stake": "第 {stake} 筆 · {points:money} · 還有 {left} 次結算 · 獎勵 {rate}",
+    "programs.no_stakes": "您沒有進行中的上鏈。",
+    "programs.item": "{name} · {price:money} 積分 · 剩 {stock} 份",
+    "programs.no_items": "目前沒有可兌換的權益。",
+    "programs.in_bot": "在機器人中抽獎、上鏈和兌換：/lottery、/stake、/catalog。",
 }

@@ -12,6 +12,7 @@ claim for a payout), both over :mod:`.core` (the store, retries, replays).
 
 from __future__ import annotations
 
+from ..programs.events import ProgramEvents  # issue 13
 from .core import LedgerCore, wall_clock_us
 from .member_events import MemberEvents
 from .withdrawals import Withdrawals, request_id_for
@@ -19,5 +20,5 @@ from .withdrawals import Withdrawals, request_id_for
 __all__ = ["Ledger", "LedgerCore", "request_id_for", "wall_clock_us"]
 
 
-class Ledger(MemberEvents, Withdrawals):
+class Ledger(MemberEvents, Withdrawals, ProgramEvents):
     """The platform's use cases over one store and one plan."""

@@ -18,6 +18,7 @@ from functions.store.commit import Claim, Commit, NewMember
 from functions.store.errors import AlreadyExistsError, ConflictError
 from functions.store.records import EntryKind, GrantRecord
 
+from ..programs.purchases import purchase_programs, purchase_roles
 from ..results import (
     AdjustmentResult,
     Commission,
@@ -98,22 +99,28 @@ class MemberEvents(LedgerCore):
             plan = version.plan
             generations = len(plan.commission.rates) if plan.commission else 0
             buyer = self.store.get_member(event.member)
+            ancestors = self.store.ancestors(buyer, generations) if buyer and generations else []
             outcome = decide_purchase(
                 plan,
                 event,
                 buyer=buyer.snapshot() if buyer else None,
                 order_exists=recorded is not None,
-                ancestors=self.store.ancestors(buyer, generations) if buyer and generations else (),
+                ancestors=ancestors,
+                ancestor_roles=purchase_roles(self.store, plan, ancestors),  # issue 13
             )
             assert buyer is not None
             sets: dict[str, dict[str, object]] = {}
             statistics: dict[str, dict[str, int]] = {
                 buyer.member: {
                     "personal_volume": outcome.cash,
-                    "spent": outcome.points_spent,
+                    "spent": outcome.points_spent - outcome.spare_spent,  # issue 13
                     "released": outcome.released,
                 }
             }
+            # issue 13: coins, spend-only use, the referrer's free draw, the month's activity
+            extra_items = purchase_programs(
+                plan, buyer, outcome, statistics, lambda: business_date or self.business_date(at())
+            )
             grant = outcome.grant
             if grant is not None and grant.locked:
                 seq = buyer.grant_seq + 1
@@ -136,6 +143,8 @@ class MemberEvents(LedgerCore):
                 tier=grant.tier if grant else None,
                 reserve_added=outcome.reserve_added,
                 commissions=tuple(Commission(who, amount) for who, amount in outcome.commissions),
+                coins=outcome.coins,  # issue 13
+                spare_spent=outcome.spare_spent,
             )
             try:
                 self.store.commit(
@@ -153,6 +162,7 @@ class MemberEvents(LedgerCore):
                         sets=sets,
                         order=event.order,
                         result=result.to_record(),
+                        extra_items=extra_items,
                     )
                 )
             except AlreadyExistsError:

@@ -40,6 +40,9 @@ class HistoryEntry:
     """The member whose journal holds the entry when it is another's (a transfer received,
     a commission on an invitee's purchase); None for the member's own entries."""
     commission: Cents = 0
+    # issue 13: the programs' member balances (spend-only points, staked points)
+    spare: Cents = 0
+    staked: Cents = 0
 
     @property
     def counterparty(self) -> str | None:
@@ -148,6 +151,7 @@ def _merge(
 
 def _own_entry(member: str, entry: JournalEntry) -> HistoryEntry:
     moved = {Bucket.AVAILABLE: 0, Bucket.LOCKED: 0, Bucket.WITHDRAWING: 0, Bucket.COMMISSION: 0}
+    moved |= {Bucket.SPARE: 0, Bucket.STAKED: 0}  # issue 13
     for posting in decode_postings(entry.postings):
         if posting.owner == member and posting.bucket in moved:
             moved[posting.bucket] += posting.amount
@@ -161,6 +165,8 @@ def _own_entry(member: str, entry: JournalEntry) -> HistoryEntry:
         withdrawing=moved[Bucket.WITHDRAWING],
         details=details if isinstance(details, dict) else {},
         commission=moved[Bucket.COMMISSION],
+        spare=moved[Bucket.SPARE],
+        staked=moved[Bucket.STAKED],
     )
 
 

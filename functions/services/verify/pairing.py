@@ -33,6 +33,13 @@ IDEMPOTENCY_KEYED_KINDS = frozenset(
         EntryKind.FREEZE,
         EntryKind.UNFREEZE,
         EntryKind.ADJUSTMENT,
+        # engagement programs (issue 13; functions/services/programs/events.py)
+        EntryKind.DRAW,
+        EntryKind.LOTTERY_EXIT,
+        EntryKind.STAKE,
+        EntryKind.UNSTAKE,
+        EntryKind.REDEEM,
+        EntryKind.ROLE,
     }
 )
 """Entry kinds the services commit with an ``IDEM#<event key>`` record."""

@@ -313,7 +313,11 @@ class _Replay:
                 elif p.owner == SYSTEM and p.bucket is Bucket.SALES:
                     stats[member]["personal_volume"] -= p.amount
             elif kind == EntryKind.SETTLEMENT:
-                if own and p.bucket is Bucket.AVAILABLE:
+                # issue 13: the staking step's credits to available (matured principal out
+                # of staked, rewards out of the platform's rewards) are not released points
+                if (own and p.bucket in (Bucket.AVAILABLE, Bucket.STAKED)) or (
+                    p.owner == SYSTEM and p.bucket is Bucket.REWARDS
+                ):
                     stats[member]["released"] += p.amount
             elif kind == EntryKind.TRANSFER:
                 if p.bucket is Bucket.AVAILABLE:
