@@ -32,6 +32,15 @@ class RejectCode(StrEnum):
     """Another plan version was published since the one a publication was based on."""
     PLAN_CHECK_FAILED = "plan_check_failed"
     """The plan check found errors, or warnings that were not acknowledged."""
+    # economics (issue 12; docs/rules-programs.md): refunds and debt, scenario events too
+    UNKNOWN_ORDER = "unknown_order"
+    """A refund (or a gift of one grant) names an order that was never recorded (or held)."""
+    ALREADY_REFUNDED = "already_refunded"
+    REFUND_WINDOW_CLOSED = "refund_window_closed"
+    """More settlements ran since the purchase than the order's plan allows for refunds."""
+    IN_DEBT = "in_debt"
+    """A member who owes points (a refund took back more than they had) cannot withdraw,
+    transfer, gift or spend points until future credits repay the debt."""
 
 
 class Rejected(Exception):

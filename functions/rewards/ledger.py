@@ -43,6 +43,9 @@ class Bucket(StrEnum):
     RESERVE = "reserve"
     PLATFORM = "platform"
     PAID_OUT = "paid_out"
+    CLAWBACK = "clawback"
+    """Platform points (issue 12): taken back by refunds (a void grant's locked remainder,
+    released points taken back from available, debt repaid from later credits)."""
 
 
 ASSET_OF: dict[Bucket, Asset] = {
@@ -57,6 +60,7 @@ ASSET_OF: dict[Bucket, Asset] = {
     Bucket.RESERVE: Asset.CASH,
     Bucket.PLATFORM: Asset.CASH,
     Bucket.PAID_OUT: Asset.CASH,
+    Bucket.CLAWBACK: Asset.POINTS,
 }
 
 

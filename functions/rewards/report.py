@@ -29,6 +29,8 @@ class MemberLine:
     frozen: bool
     withdrawn_cash: Cents
     commission: Cents
+    economics: Mapping[str, object] | None = None
+    """Fields of the economics controls a history uses (issue 12), already in JSON form."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -42,6 +44,7 @@ class MemberLine:
             "frozen": self.frozen,
             "withdrawn_cash": format_cents(self.withdrawn_cash),
             "commission": format_cents(self.commission),
+            **(self.economics or {}),
         }
 
 
@@ -58,6 +61,8 @@ class Totals:
     withdrawn_cash: Cents
     fees: Cents
     commission: Cents
+    economics: Mapping[str, object] | None = None
+    """Totals of the economics controls a history uses (issue 12), in JSON form."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -72,6 +77,7 @@ class Totals:
             "withdrawn_cash": format_cents(self.withdrawn_cash),
             "fees": format_cents(self.fees),
             "commission": format_cents(self.commission),
+            **(self.economics or {}),
         }
 
 
@@ -86,6 +92,8 @@ class SettlementRow:
     paid: Cents = 0
     forfeited: Cents = 0
     members: int = 0
+    economics: Mapping[str, object] | None = None
+    """The run's economics fields (issue 12: throttle, gated, pools) when its plan has them."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -98,6 +106,7 @@ class SettlementRow:
             "paid": format_cents(self.paid),
             "forfeited": format_cents(self.forfeited),
             "members": self.members,
+            **(self.economics or {}),
         }
 
 
