@@ -259,7 +259,7 @@ def decide_purchase(
         reserve_added=reserve_added,
         commissions=tuple(commissions),
         postings=tuple(postings),
-        bonus=bonus if granted else 0,
+        bonus=bonus,
         capped=capped,
         repaid=repaid,
         commission_repaid=tuple(commission_repaid),
