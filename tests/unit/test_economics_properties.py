@@ -92,7 +92,7 @@ def economic_plans(draw: st.DrawFn) -> dict[str, Any]:
                 "name": f"pool{number}",
                 "rate": draw(st.sampled_from(["0", "0.01", "0.02", "0.1", "0.333"])),
             }
-            if draw(st.booleans()) and levels:
+            if levels and bool(draw(st.booleans())):
                 pool["eligible"] = {"min_level": draw(st.sampled_from(levels))}
             for key, choices in (
                 ("mode", ["equal", "weighted"]),
@@ -143,7 +143,7 @@ def economic_histories(draw: st.DrawFn, /, **options: Any) -> list[str]:
             sender, recipient = draw(st.sampled_from(names)), draw(st.sampled_from(names))
             event: dict[str, Any] = {"type": "transfer", "from": sender, "to": recipient}
             event["locked"] = True
-            if draw(st.booleans()) and orders:
+            if orders and bool(draw(st.booleans())):
                 event["order"] = draw(st.sampled_from(orders))
             return json.dumps(event, ensure_ascii=False)
         if kind == "settle":
@@ -167,7 +167,7 @@ def economic_histories(draw: st.DrawFn, /, **options: Any) -> list[str]:
     # gated runs without activity, gifts of grants that are still locked
     for _ in range(draw(st.integers(0, 12))):
         lines.append(economics_line())
-    if draw(st.booleans()) and orders:  # the buyer gives its points away, then is refunded
+    if orders and bool(draw(st.booleans())):  # the buyer gives its points away, then is refunded
         order = draw(st.sampled_from(orders))
         buyer, other = buyers[order], draw(st.sampled_from(names))
         lines.append(json.dumps({"type": "settle", "date": "2026-06-01"}))
