@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ required"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[store,bot,aws,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[store,bot,aws,web,dev]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -34,7 +34,8 @@ clean:
 # -- the Lambda artifact: `sam build` runs `make build-<LogicalId>` for every function --
 # (template.yaml: Metadata.BuildMethod makefile) with ARTIFACTS_DIR set. The artifact
 # holds only what runs in Lambda: functions/ without the command line (cli.py,
-# commands/), bot/, the plan files JIFEN_PLAN_PATH names and requirements.txt's packages
+# commands/), bot/, web/ (the web function's pages: templates and bundled assets),
+# the plan files JIFEN_PLAN_PATH names and requirements.txt's packages
 # as arm64 wheels for Python 3.12. tests/, bench/, local/ (dev server, demo, embedded
 # endpoint) and moto never ship; tests/unit/test_template.py builds it to check.
 # LAMBDA_PIP=true skips the dependencies (the test does).
@@ -44,7 +45,7 @@ LAMBDA_PIP ?= $(PYTHON) -m pip install --quiet --disable-pip-version-check \
 	--requirement requirements.txt --target "$(ARTIFACTS_DIR)" \
 	--platform $(LAMBDA_PLATFORM) --implementation cp --python-version $(LAMBDA_PYTHON) \
 	--only-binary=:all: --upgrade --no-compile --no-warn-conflicts
-LAMBDA_SOURCES := functions bot $(wildcard infra/plans/*.yaml)
+LAMBDA_SOURCES := functions bot web $(wildcard infra/plans/*.yaml)
 LAMBDA_EXCLUDES := --exclude=__pycache__ --exclude='*.pyc' \
 	--exclude=functions/cli.py --exclude=functions/commands
 

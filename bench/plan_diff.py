@@ -18,12 +18,12 @@ import resource
 import time
 
 from functions.plans import PLANS_DIR, load_plan
+from functions.rewards.comparison import compare
 from functions.rewards.plan import load_plan_text
 from functions.rewards.simulation import (
     PlatformState,
     RecentOrder,
     StateMember,
-    compare,
     repeat_recent,
 )
 from functions.rewards.versions import next_day

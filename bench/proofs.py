@@ -19,7 +19,7 @@ import time
 
 from functions.proofs.day import Day, Holding, locate, make_leaves, split_entries, stored_proof
 from functions.proofs.documents import FIELDS
-from functions.proofs.merkle import day_salt, member_commitment, member_nonce
+from functions.proofs.encoding import day_salt, member_commitment, member_nonce
 from functions.proofs.solvency import reserve_solvency
 
 DATE = "2026-05-01"

@@ -270,6 +270,43 @@ class ProofSettings(JifenSettings):
         return None if self.proof_declared_cash is None else parse_cents(self.proof_declared_cash)
 
 
+class WebSettings(JifenSettings):
+    """The web side (Mini App, operators' console, public board): sessions and sign-in.
+
+    Sessions are signed with a key kept as a SecureString in SSM named by
+    ``JIFEN_WEB_SESSION_KEY_PARAM`` (at least 32 characters; rotating it signs everyone
+    out); local runs set ``JIFEN_WEB_SESSION_KEY``. Sign-in is checked with the bot's
+    token (:class:`BotSettings`), and only ``JIFEN_ADMIN_IDS`` may open the console.
+    """
+
+    model_config = _ENV
+
+    bot_token_param: str | None = None
+    """The bot's token checks Telegram's signatures (the same SSM parameter as the bot's)."""
+    bot_token: SecretStr | None = Field(default=None, json_schema_extra=LOCAL_ONLY)
+    payment_provider_token_param: str | None = None
+    """Invoices opened from the Mini App are the bot's Payments (same provider token)."""
+    payment_provider_token: SecretStr | None = Field(default=None, json_schema_extra=LOCAL_ONLY)
+    admin_ids: Annotated[frozenset[int], NoDecode, BeforeValidator(_comma_separated)] = frozenset()
+    """The operators' Telegram ids (``JIFEN_ADMIN_IDS``, as the bot's): only they get in."""
+    telegram_api_url: str = "https://api.telegram.org"
+    web_session_key_param: str | None = None
+    web_session_key: SecretStr | None = Field(default=None, json_schema_extra=LOCAL_ONLY)
+    web_bot_username: str = ""
+    """The bot's @username without the @, for the Telegram Login Widget ("" hides it)."""
+    web_init_data_max_age_s: int = Field(default=3600, ge=60, le=86_400)
+    """How old a Mini App's signed ``initData`` may be when it opens a session."""
+    web_login_max_age_s: int = Field(default=600, ge=60, le=86_400)
+    """How old a Login Widget answer may be when it opens a console session."""
+    web_session_ttl_s: int = Field(default=8 * 3600, ge=300, le=7 * 86_400)
+    """How long a session lasts before signing in again."""
+    web_settlement_function: str | None = None
+    """The settlement function the console invokes to finish a run (asynchronously, as an
+    operator would by hand); unset locally, where the console settles in process."""
+    web_secure_cookies: bool = Field(default=True, json_schema_extra=LOCAL_ONLY)
+    """Mark cookies Secure (a plain-HTTP local server turns it off; deployed: always on)."""
+
+
 G = TypeVar("G", bound=JifenSettings)
 
 
@@ -305,6 +342,7 @@ class Settings:
     notification: NotificationSettings
     bot: BotSettings
     proof: ProofSettings
+    web: WebSettings
 
     @classmethod
     def from_environment(cls) -> Self:
@@ -364,4 +402,5 @@ _GROUPS = (
     _Group("notification", NotificationSettings),
     _Group("bot", BotSettings),
     _Group("proof", ProofSettings),
+    _Group("web", WebSettings),
 )

@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from functions.rewards.plan import Plan
     from functions.services.ledger import Ledger
     from functions.services.payouts import PayoutProvider
-    from functions.services.plan_versions import PlanPublisher, StoredPlans
+    from functions.services.plan_sources import StoredPlans
+    from functions.services.plan_versions import PlanPublisher
     from functions.services.proofs import ProofService, RecordPublisher
     from functions.services.settlement_fanout import (
         ExecutionStarter,
@@ -259,7 +260,7 @@ class Runtime:
         """The plan versions in the table, bootstrapped from :attr:`plan`, cached per container."""
 
         def build() -> StoredPlans:
-            from functions.services.plan_versions import StoredPlans
+            from functions.services.plan_sources import StoredPlans
 
             return StoredPlans(
                 self.stores.ledger,

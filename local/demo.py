@@ -72,7 +72,18 @@ def run_demo(*, members: int, days: int, seed: int, out: TextIO) -> int:
         payout = system.pay_out()
         audit = system.audit()
         out.write(summarise(system, figures, payout, audit, time.perf_counter() - started))
+        out.write(web_pages(system))
     return 0 if audit["ok"] else 1
+
+
+def web_pages(system: _DemoSystem) -> str:
+    """The public board and the operators' dashboard as files under var/demo/ (their paths)."""
+    from web.static_pages import write_pages
+
+    written = write_pages(system.runtime, REPO_ROOT / "var" / "demo")
+    lines = ["web pages (open in a browser; no server needed):"]
+    lines += [f"  {path}" for path in written]
+    return "\n".join(lines) + "\n"
 
 
 def run_engine_demo(*, members: int, days: int, seed: int, out: TextIO) -> int:

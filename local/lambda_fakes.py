@@ -107,6 +107,10 @@ def http_api_event(
     }
     if query:
         event["queryStringParameters"] = query
+    if "cookie" in joined:  # HTTP API v2 hands cookies over as a list, not as the header
+        event["cookies"] = [
+            part.strip() for part in joined.pop("cookie").split(";") if part.strip()
+        ]
     if body:
         event["body"] = text
     return event

@@ -19,7 +19,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import PRIVATE, Context, call, identify, reply, require_member
 from bot.texts import t
-from functions.proofs.merkle import ProofError
+from functions.proofs.encoding import ProofError
 from functions.services.proofs import ProofService
 
 PROOFS_KEY = "jifen.proofs"

@@ -30,8 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from functions.rewards.plan import Plan
-    from functions.rewards.plan_check import Finding
-    from functions.rewards.simulation import Comparison, PlatformState, Purchases, RecentOrder
+    from functions.rewards.simulation import PlatformState, Purchases, RecentOrder
     from functions.runtime import Runtime
     from functions.store.records import PlanVersionRecord
 
@@ -128,7 +127,7 @@ def _needs_table(args: argparse.Namespace, *refs: str) -> bool:
 
 def _state(args: argparse.Namespace, runtime: Runtime | None, plan: Plan) -> PlatformState | None:
     """The state to measure on: the table's, a snapshot file, a replayed history, or none."""
-    from functions.rewards.simulation import state_from_json
+    from functions.rewards.snapshot_json import state_from_json
 
     if getattr(args, "from_table", False):
         assert runtime is not None
@@ -192,57 +191,6 @@ def _scripted_order(event: dict[str, Any]) -> RecentOrder:
         parse_cents(event.get("points", "0")),
         event.get("category"),
     )
-
-
-# -- rendering -----------------------------------------------------------------------
-
-
-def _findings_text(findings: list[Finding] | tuple[Finding, ...]) -> str:
-    if not findings:
-        return "plan check: nothing found\n"
-    return "plan check:\n" + "".join(f"  {finding.render()}\n" for finding in findings)
-
-
-def _changes_text(changes: list[tuple[str, str, str]] | tuple[tuple[str, str, str], ...]) -> str:
-    if not changes:
-        return "changes: none\n"
-    return "changes:\n" + "".join(f"  {key}: {old} -> {new}\n" for key, old, new in changes)
-
-
-def _diff_text(comparison: Comparison, current: str, candidate: str) -> str:
-    days = comparison.current.days
-    lines = [
-        f"dry run: current {current} vs candidate {candidate}, {len(days)} day(s) from "
-        f"{days[0].date if days else '-'}, new purchases: {comparison.assumption}",
-        f"{'date':<10}  {'plan':<9} {'released':>14} {'forfeited':>12} {'circulating':>15} "
-        f"{'locked':>16} {'reserve':>14} {'price':>6} {'commission':>12} {'liability':>16}",
-    ]
-    for before, after in zip(days, comparison.candidate.days, strict=True):
-        for label, day in (("current", before), ("candidate", after)):
-            row = day.as_json()
-            lines.append(
-                f"{day.date if label == 'current' else '':<10}  {label:<9} "
-                f"{row['released']:>14} {row['forfeited']:>12} {row['circulating']:>15} "
-                f"{row['locked']:>16} {row['reserve']:>14} {row['price'] or '-':>6} "
-                f"{row['commission']:>12} {row['liability']:>16}"
-            )
-    report = comparison.as_json()
-    lines.append(
-        f"members: {report['members']}: {report['gain']} gain, {report['lose']} lose, "
-        f"{report['unchanged']} unchanged (cash value of released points at the final "
-        "price, plus commission)"
-    )
-    for title, rows in (
-        ("most affected", report["most_affected"]),
-        ("most affected (relative)", report["most_affected_relative"]),
-    ):
-        if rows:
-            lines.append(f"{title}:")
-            lines += [
-                f"  {row['member']}: {row['current']} -> {row['candidate']} ({row['change']})"
-                for row in rows
-            ]
-    return "\n".join(lines) + "\n"
 
 
 # -- the verbs ------------------------------------------------------------------------
@@ -314,7 +262,9 @@ def check(args: argparse.Namespace) -> int:
     """``jifen plan check PLAN``: exit 1 when the check finds errors."""
 
     def body(args: argparse.Namespace) -> int:
-        from functions.rewards.plan_check import CheckLimits, check_plan, check_plan_text
+        from functions.commands import plan_report
+        from functions.rewards.plan_check import check_plan, check_plan_text
+        from functions.rewards.plan_findings import CheckLimits
 
         runtime = _runtime(args.table) if _needs_table(args, args.plan) else None
         limits = CheckLimits(days=args.days)
@@ -331,7 +281,7 @@ def check(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps([f.as_json() for f in findings], indent=2, ensure_ascii=False))
         else:
-            sys.stdout.write(_findings_text(findings))
+            sys.stdout.write(plan_report.findings_text(findings))
         errors = any(f.severity == "error" for f in findings)
         return EXIT_REFUSED if errors else EXIT_OK
 
@@ -342,8 +292,9 @@ def diff(args: argparse.Namespace) -> int:
     """``jifen plan diff CURRENT CANDIDATE --days N``: the dry run of both plans."""
 
     def body(args: argparse.Namespace) -> int:
-        from functions.rewards.plan_check import plan_changes
-        from functions.rewards.simulation import compare
+        from functions.commands import plan_report
+        from functions.rewards.comparison import compare
+        from functions.rewards.plan_changes import plan_changes
         from functions.rewards.versions import next_day
 
         if args.days < 1:
@@ -371,8 +322,8 @@ def diff(args: argparse.Namespace) -> int:
             }
             print(json.dumps(report, indent=2, ensure_ascii=False))
         else:
-            sys.stdout.write(_changes_text(changes))
-            sys.stdout.write(_diff_text(comparison, current_name, candidate_name))
+            sys.stdout.write(plan_report.changes_text(changes))
+            sys.stdout.write(plan_report.diff_text(comparison, current_name, candidate_name))
         return EXIT_OK
 
     return _run(body, args)
@@ -382,6 +333,7 @@ def publish(args: argparse.Namespace) -> int:
     """``jifen plan publish FILE --effective-from DATE --reason TEXT``."""
 
     def body(args: argparse.Namespace) -> int:
+        from functions.commands import plan_report
         from functions.rewards.errors import Rejected
         from functions.rewards.events import valid_date
 
@@ -405,8 +357,8 @@ def publish(args: argparse.Namespace) -> int:
             f"{review.plan.name if review.plan else '(does not load)'} from "
             f"{review.effective_from}, on top of v{review.version - 1}"
         )
-        sys.stdout.write(_changes_text(review.changes))
-        sys.stdout.write(_findings_text(review.findings))
+        sys.stdout.write(plan_report.changes_text(review.changes))
+        sys.stdout.write(plan_report.findings_text(review.findings))
         if review.plan is None or review.errors:
             _say("not published: the plan check found errors")
             return EXIT_REFUSED
@@ -433,7 +385,7 @@ def snapshot(args: argparse.Namespace) -> int:
     """``jifen plan snapshot``: the table's state (members, totals, recent orders) as JSON."""
 
     def body(args: argparse.Namespace) -> int:
-        from functions.rewards.simulation import state_as_json
+        from functions.rewards.snapshot_json import state_as_json
         from functions.services.plan_dry_run import state_from_store
 
         runtime = _runtime(args.table)

@@ -52,7 +52,7 @@ def _runtime(table: str | None) -> Runtime:
 
 def publish(args: argparse.Namespace) -> int:
     """``jifen proof publish DATE``."""
-    from functions.proofs.merkle import ProofError, date_bytes
+    from functions.proofs.encoding import ProofError, date_bytes
     from functions.services.proofs import RecordConflict
 
     from .existing_table import TargetError
@@ -74,7 +74,7 @@ def publish(args: argparse.Namespace) -> int:
 
 def member(args: argparse.Namespace) -> int:
     """``jifen proof member MEMBER``: the proof file on standard output."""
-    from functions.proofs.merkle import ProofError
+    from functions.proofs.encoding import ProofError
 
     from .existing_table import TargetError
 
@@ -111,7 +111,7 @@ def _published_record(name: str) -> tuple[Any, str] | None:
 def verify(args: argparse.Namespace) -> int:
     """``jifen proof verify FILE``: exit 0 when the proof holds against the published root."""
     from functions.proofs.documents import verify_proof
-    from functions.proofs.merkle import ProofError
+    from functions.proofs.encoding import ProofError
     from functions.rewards.money import format_cents
 
     try:

@@ -25,20 +25,22 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import NamedTuple
 
-from .merkle import (
+from .encoding import (
     HASH_SIZE,
     PAGE_BITS,
     LeafEncoder,
     ProofError,
-    Trees,
-    climb,
-    climb_journal,
     depth_for,
     member_commitment,
     member_nonce,
     nonce_maker,
     record_size,
     unpack_record,
+)
+from .merkle import (
+    Trees,
+    climb,
+    climb_journal,
 )
 
 _HOLDING = itemgetter(5)

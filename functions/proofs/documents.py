@@ -20,17 +20,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from .day import MemberProof
-from .merkle import (
+from .encoding import (
     HASH_SIZE,
     U64_LIMIT,
     ProofError,
-    fold_journal_path,
-    fold_path,
     journal_leaf,
     leaf_record,
     member_commitment,
     pack_record,
     unpack_record,
+)
+from .merkle import (
+    fold_journal_path,
+    fold_path,
 )
 
 FORMAT = "jifen-proof-of-liabilities/1"

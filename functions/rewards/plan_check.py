@@ -31,63 +31,18 @@ code                      severity  finding
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Iterator, Mapping
 from fractions import Fraction
-from typing import Any
 
 from .book import MemoryBook
 from .events import Join, Settle
 from .ledger import Bucket
-from .money import ONE, Cents, format_cents, format_rate
-from .plan import Plan, PlanError, canonical_plan_text, load_plan_data, parse_plan
-from .simulation import PlatformState, repeat_recent, simulate
+from .money import format_cents, format_rate
+from .plan import Plan, PlanError, load_plan_data, parse_plan
+from .plan_findings import CheckLimits, Finding, Severity, finding
+from .plan_solvency import fast_release, over_allocation, release_multiple, solvency
+from .simulation import PlatformState
 from .tree import NO_PARENT, bottom_up_order, team_volumes
-from .versions import next_day
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    code: str
-    severity: Severity
-    message: str
-    key: str = ""
-
-    def as_json(self) -> dict[str, str]:
-        return {
-            "code": self.code,
-            "severity": self.severity.value,
-            "key": self.key,
-            "message": self.message,
-        }
-
-    def render(self) -> str:
-        where = f" [{self.key}]" if self.key else ""
-        return f"{self.severity.value:<7} {self.code}{where}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True)
-class CheckLimits:
-    """The thresholds (the law's three generations, the seeds' promises)."""
-
-    max_generations: int = 3
-    """China's rules on 传销 draw the line at three levels above the buyer."""
-    max_multiple: Fraction = Fraction(5)
-    """The seeds promise up to 5x the cash in points."""
-    min_release_days: int = 30
-    """A daily release that empties a grant faster than this is flagged."""
-    days: int = 30
-    """How far the solvency projection runs (with a state)."""
-
 
 SEED_RANGES: Mapping[str, tuple[Fraction, Fraction]] = {
     "withdrawal.fee_rate": (Fraction(0), Fraction(20, 100)),
@@ -118,10 +73,6 @@ RECRUITMENT_KEYS = frozenset(
 """Keys that would pay for bringing in members rather than for purchases (拉人头)."""
 
 
-def _finding(code: str, severity: Severity, message: str, key: str = "") -> Finding:
-    return Finding(code, severity, message, key)
-
-
 # -- from text --------------------------------------------------------------------
 
 
@@ -144,11 +95,11 @@ def check_plan_text(
     try:
         data = load_plan_data(text)
     except PlanError as exc:
-        return None, [_finding(exc.code, Severity.ERROR, exc.message, exc.key)]
+        return None, [finding(exc.code, Severity.ERROR, exc.message, exc.key)]
     recruiting = list(_recruitment_keys(data))
     if recruiting:
         return None, [
-            _finding(
+            finding(
                 "pay_for_recruitment",
                 Severity.ERROR,
                 "a reward for a join without a purchase is not allowed (rewards must come "
@@ -160,7 +111,7 @@ def check_plan_text(
     try:
         plan = parse_plan(data)
     except PlanError as exc:
-        return None, [_finding("invalid_plan", Severity.ERROR, exc.message, exc.key)]
+        return None, [finding("invalid_plan", Severity.ERROR, exc.message, exc.key)]
     return plan, check_plan(plan, state=state, limits=limits)
 
 
@@ -176,21 +127,21 @@ def check_plan(
     findings += _paid_depth(plan, limits)
     findings += _team_depth(plan, state, limits)
     findings += _recruitment(plan)
-    findings += _over_allocation(plan)
-    findings += _release_multiple(plan, state, limits)
-    findings += _fast_release(plan, limits)
+    findings += over_allocation(plan)
+    findings += release_multiple(plan, state, limits)
+    findings += fast_release(plan, limits)
     findings += _out_of_range(plan)
     findings += _unreachable(plan)
     if state is not None:
         findings += _unreachable_levels(plan, state)
-    findings += _solvency(plan, state, limits)
+    findings += solvency(plan, state, limits)
     return findings
 
 
 def _paid_depth(plan: Plan, limits: CheckLimits) -> Iterator[Finding]:
     most = limits.max_generations
     if plan.commission is not None and len(plan.commission.rates) > most:
-        yield _finding(
+        yield finding(
             "paid_depth",
             Severity.ERROR,
             f"commission pays {len(plan.commission.rates)} generations above the buyer; "
@@ -198,7 +149,7 @@ def _paid_depth(plan: Plan, limits: CheckLimits) -> Iterator[Finding]:
             "commission.rates",
         )
     if len(plan.share) > most:
-        yield _finding(
+        yield finding(
             "paid_depth",
             Severity.ERROR,
             f"share pays {len(plan.share)} generations above the releasing member; "
@@ -220,7 +171,7 @@ def _team_depth(plan: Plan, state: PlatformState | None, limits: CheckLimits) ->
         message += f"; on the current tree it reaches {reach} generation(s) up"
         if reach > limits.max_generations:
             message += f", beyond {limits.max_generations}"
-    yield _finding("team_depth", Severity.WARNING, message, "team")
+    yield finding("team_depth", Severity.WARNING, message, "team")
 
 
 def differential_reach(plan: Plan, state: PlatformState) -> int:
@@ -291,86 +242,11 @@ def _recruitment(plan: Plan) -> Iterator[Finding]:
         for bucket in (Bucket.AVAILABLE, Bucket.LOCKED, Bucket.COMMISSION)
     }
     if any(paid.values()):
-        yield _finding(
+        yield finding(
             "pay_for_recruitment",
             Severity.ERROR,
             "a member joining without a purchase earns its referrer a reward",
         )
-
-
-def _max_commission(plan: Plan) -> list[Fraction]:
-    if plan.commission is None:
-        return []
-    return [max(rates.values(), default=Fraction(0)) for rates in plan.commission.rates]
-
-
-def _over_allocation(plan: Plan) -> Iterator[Finding]:
-    reserve = plan.reserve_rate or Fraction(0)
-    commission = sum(_max_commission(plan), Fraction(0))
-    total = reserve + commission
-    if total > ONE:
-        yield _finding(
-            "over_allocation",
-            Severity.ERROR,
-            f"the reserve ({format_rate(reserve)}) and commission ({format_rate(commission)}) "
-            f"take {format_rate(total)} of each order's cash: the platform would keep "
-            f"{format_rate(ONE - total)} of its sales",
-            "commission.rates",
-        )
-
-
-def _multiples(plan: Plan) -> list[tuple[str, Fraction]]:
-    """Points granted per unit of cash, with the key that sets each."""
-    grant = plan.grant
-    if grant is None:
-        return []
-    if grant.ratio is not None:
-        return [("grant.ratio", grant.ratio)]
-    assert grant.tiers is not None
-    return [(f"grant.tiers[{i}]", tier.multiplier) for i, tier in enumerate(grant.tiers)]
-
-
-def _release_multiple(
-    plan: Plan, state: PlatformState | None, limits: CheckLimits
-) -> Iterator[Finding]:
-    for key, multiple in _multiples(plan):
-        if multiple > limits.max_multiple:
-            yield _finding(
-                "release_multiple",
-                Severity.WARNING,
-                f"grants {format_rate(multiple)}x the cash in points; the seeds promise at most "
-                f"{format_rate(limits.max_multiple)}x",
-                key,
-            )
-    if state is not None and state.sales > 0:
-        ratio = Fraction(state.issuance, state.sales)
-        if ratio > limits.max_multiple:
-            yield _finding(
-                "release_multiple",
-                Severity.WARNING,
-                f"{format_cents(state.issuance)} points were granted for "
-                f"{format_cents(state.sales)} of cash so far: above "
-                f"{format_rate(limits.max_multiple)}x",
-            )
-
-
-def _fast_release(plan: Plan, limits: CheckLimits) -> Iterator[Finding]:
-    rate = plan.release.daily_rate
-    if plan.release.mode != "daily" or not rate:
-        return
-    for _key, multiple in _multiples(plan):
-        if not multiple:
-            continue
-        days = math.ceil(multiple / rate)
-        if days < limits.min_release_days:
-            yield _finding(
-                "fast_release",
-                Severity.WARNING,
-                f"a daily release of {format_rate(rate)} of the cash empties a "
-                f"{format_rate(multiple)}x grant in {days} day(s), under "
-                f"{limits.min_release_days}",
-                "release.daily_rate",
-            )
 
 
 def _out_of_range(plan: Plan) -> Iterator[Finding]:
@@ -383,7 +259,7 @@ def _out_of_range(plan: Plan) -> Iterator[Finding]:
     for key, value in values.items():
         low, high = SEED_RANGES[key]
         if not low <= value <= high:
-            yield _finding(
+            yield finding(
                 "out_of_range",
                 Severity.WARNING,
                 f"{format_rate(value)} is outside the seeds' range "
@@ -396,7 +272,7 @@ def _unreachable_levels(plan: Plan, state: PlatformState) -> Iterator[Finding]:
     """Levels above all the cash ever paid: no team volume can reach them yet."""
     for position, level in enumerate(plan.levels):
         if level.min > state.sales:
-            yield _finding(
+            yield finding(
                 "unreachable",
                 Severity.INFO,
                 f"level {level.name!r} needs {format_cents(level.min)} of team volume, more "
@@ -411,7 +287,7 @@ def _unreachable(plan: Plan) -> Iterator[Finding]:
     if grant is not None and grant.tiers:
         for position, tier in enumerate(grant.tiers):
             if not tier.multiplier:
-                yield _finding(
+                yield finding(
                     "unreachable",
                     Severity.WARNING,
                     f"tier {tier.name!r} grants nothing (multiplier 0): reaching it never pays",
@@ -431,99 +307,9 @@ def _unreachable(plan: Plan) -> Iterator[Finding]:
     else:
         return
     for key in accelerates:
-        yield _finding(
+        yield finding(
             "unreachable",
             Severity.WARNING,
             f"{key} is paid from members' daily releases, and {why}: it can never pay",
             key,
         )
-
-
-def _solvency(plan: Plan, state: PlatformState | None, limits: CheckLimits) -> Iterator[Finding]:
-    keep = ONE - plan.withdrawal.fee_rate
-    if plan.valuation.mode == "reserve":
-        message = (
-            "reserve valuation: a point is worth reserve / circulating, so withdrawals can "
-            "never take more than the reserve holds"
-        )
-        if state is not None and state.circulating:
-            price = Fraction(state.reserve, state.circulating)
-            withdrawable = math.floor(state.circulating * price * keep)
-            whole = math.floor((state.circulating + state.locked) * price)
-            message += (
-                f"; today {format_cents(withdrawable)} could be withdrawn against a reserve "
-                f"of {format_cents(state.reserve)} ({_coverage(state.reserve, withdrawable)}); "
-                f"locked points would dilute the price: all points at today's price are "
-                f"{format_cents(whole)} ({_coverage(state.reserve, whole)})"
-            )
-        yield _finding("solvency_coverage", Severity.INFO, message, "valuation")
-        return
-    price = plan.valuation.fixed_price
-    multiple = max((m for _, m in _multiples(plan)), default=Fraction(0))
-    if plan.merchant is not None:
-        multiple = max(multiple, plan.merchant.max_rebate)
-    owed = multiple * price * keep
-    kept = ONE - sum(_max_commission(plan), Fraction(0))
-    if owed > kept:
-        yield _finding(
-            "solvency",
-            Severity.WARNING,
-            f"fixed valuation at {format_rate(price)}: each yuan sold can become "
-            f"{format_rate(owed)} of withdrawable cash, against {format_rate(kept)} the "
-            "operator keeps",
-            "valuation",
-        )
-    if state is None:
-        return
-    first = next_day(state.last_settled) if state.last_settled else "2000-01-01"
-    run = simulate(plan, state, limits.days, repeat_recent(state, limits.days, first), start=first)
-    last = run.days[-1] if run.days else None
-    if last is None:
-        return
-    liability, cash = last.liability, last.operator_cash
-    severity = Severity.WARNING if liability > cash else Severity.INFO
-    yield _finding(
-        "solvency" if severity is Severity.WARNING else "solvency_coverage",
-        severity,
-        f"after {limits.days} days (the last 30 days' orders repeated) the points, available "
-        f"and locked, would be worth {format_cents(liability)} at {format_rate(price)}, "
-        f"against {format_cents(cash)} of operator cash ({_coverage(cash, liability)})",
-        "valuation",
-    )
-
-
-def _coverage(cash: Cents, owed: Cents) -> str:
-    if owed <= 0:
-        return "nothing owed"
-    return f"coverage {cash * 100 // owed}%"
-
-
-# -- what a candidate changes ----------------------------------------------------------
-
-
-def _flatten(value: Any, path: str, into: dict[str, str]) -> None:
-    if isinstance(value, Mapping):
-        for key in sorted(value):
-            _flatten(value[key], f"{path}.{key}" if path else str(key), into)
-    elif isinstance(value, list):
-        for position, inner in enumerate(value):
-            _flatten(inner, f"{path}[{position}]", into)
-    else:
-        into[path] = "null" if value is None else str(value)
-
-
-def plan_changes(before: Plan, after: Plan) -> list[tuple[str, str, str]]:
-    """``(key, before, after)`` for every parameter that differs ("-" where absent)."""
-    old: dict[str, str] = {}
-    new: dict[str, str] = {}
-    _flatten(json.loads(canonical_plan_text(before)), "", old)
-    _flatten(json.loads(canonical_plan_text(after)), "", new)
-    return [
-        (key, old.get(key, "-"), new.get(key, "-"))
-        for key in sorted(old.keys() | new.keys())
-        if old.get(key) != new.get(key)
-    ]
-
-
-def has_errors(findings: Sequence[Finding]) -> bool:
-    return any(finding.severity is Severity.ERROR for finding in findings)

@@ -6,8 +6,9 @@ from the table (:mod:`functions.services.plan_dry_run`), from a snapshot file, o
 from replaying a history through the :class:`~functions.rewards.book.MemoryBook`.
 :func:`simulate` loads it into a fresh book and runs the days exactly as a scenario
 would (purchases, then the day's settlement, each under the plan given), so the figures
-are the engine's own, never a second model's. :func:`compare` runs it twice — the
-current plan and a candidate — and reports the difference per day and per member.
+are the engine's own, never a second model's. :mod:`functions.rewards.comparison` runs
+it twice — the current plan and a candidate — and reports the difference per day and per
+member.
 
 New purchases follow a stated assumption (:class:`Purchases`): none; the pattern of the
 recorded days before the start repeated day by day; or a scripted list.
@@ -15,7 +16,6 @@ recorded days before the start repeated day by day; or a scripted list.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -328,180 +328,3 @@ def simulate(
         ],
         refused=refused,
     )
-
-
-# -- comparing two plans -------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class MemberChange:
-    member: str
-    before: Cents
-    after: Cents
-
-    @property
-    def change(self) -> Cents:
-        return self.after - self.before
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "member": self.member,
-            "current": format_cents(self.before),
-            "candidate": format_cents(self.after),
-            "change": ("-" if self.change < 0 else "+") + format_cents(abs(self.change)),
-        }
-
-
-@dataclass(slots=True)
-class Comparison:
-    """The dry run of two plans on one state."""
-
-    current: Simulation
-    candidate: Simulation
-    assumption: str
-    members: int
-    gain: int
-    lose: int
-    top_absolute: list[MemberChange]
-    top_relative: list[MemberChange]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "assumption": self.assumption,
-            "days": [
-                {"current": a.as_json(), "candidate": b.as_json()}
-                for a, b in zip(self.current.days, self.candidate.days, strict=True)
-            ],
-            "members": self.members,
-            "gain": self.gain,
-            "lose": self.lose,
-            "unchanged": self.members - self.gain - self.lose,
-            "refused_purchases": {
-                "current": self.current.refused,
-                "candidate": self.candidate.refused,
-            },
-            "most_affected": [change.as_json() for change in self.top_absolute],
-            "most_affected_relative": [change.as_json() for change in self.top_relative],
-        }
-
-
-def compare(
-    current: Plan,
-    candidate: Plan,
-    state: PlatformState,
-    days: int,
-    purchases: Purchases = NO_PURCHASES,
-    *,
-    start: str | None = None,
-    top: int = 10,
-) -> Comparison:
-    """Simulate both plans on the same state and assumption; rank the members' changes.
-
-    A member's figure is what the days gave it in cash (:meth:`Simulation.value`);
-    the relative ranking only counts members who gained something under the current plan.
-    """
-    before = simulate(current, state, days, purchases, start=start)
-    after = simulate(candidate, state, days, purchases, start=start)
-    names = [member.name for member in state.members]
-    changes = [
-        MemberChange(name, before.value(position), after.value(position))
-        for position, name in enumerate(names)
-    ]
-    gain = sum(1 for change in changes if change.change > 0)
-    lose = sum(1 for change in changes if change.change < 0)
-    moved = [change for change in changes if change.change]
-    top_absolute = heapq.nlargest(top, moved, key=lambda c: (abs(c.change), c.member))
-    relative = [change for change in moved if change.before > 0]
-    top_relative = heapq.nlargest(
-        top, relative, key=lambda c: (Fraction(abs(c.change), c.before), c.member)
-    )
-    return Comparison(
-        current=before,
-        candidate=after,
-        assumption=purchases.assumption,
-        members=len(names),
-        gain=gain,
-        lose=lose,
-        top_absolute=top_absolute,
-        top_relative=top_relative,
-    )
-
-
-# -- snapshots as JSON ---------------------------------------------------------------
-
-
-def state_as_json(state: PlatformState) -> dict[str, Any]:
-    """A snapshot file's content (amounts in cents: it is data, not a report)."""
-    return {
-        "last_settled": state.last_settled,
-        "reserve": state.reserve,
-        "platform": state.platform,
-        "sales": state.sales,
-        "issuance": state.issuance,
-        "members": [
-            {
-                "name": m.name,
-                "referrer": m.referrer,
-                "available": m.available,
-                "personal_volume": m.personal_volume,
-                "grants": [list(grant) for grant in m.grants],
-                "commission": m.commission,
-                "frozen": m.frozen,
-            }
-            for m in state.members
-        ],
-        "orders": [
-            {
-                "date": o.date,
-                "member": o.member,
-                "amount": o.amount,
-                "points": o.points,
-                "category": o.category,
-            }
-            for o in state.orders
-        ],
-    }
-
-
-def state_from_json(data: Mapping[str, Any]) -> PlatformState:
-    """Read a snapshot written by :func:`state_as_json`; ValueError when it is not one."""
-    try:
-        members = tuple(
-            StateMember(
-                name=str(m["name"]),
-                referrer=m.get("referrer"),
-                available=_int(m.get("available", 0)),
-                personal_volume=_int(m.get("personal_volume", 0)),
-                grants=tuple((_int(left), _int(daily)) for left, daily in m.get("grants", ())),
-                commission=_int(m.get("commission", 0)),
-                frozen=m.get("frozen") is True,
-            )
-            for m in data["members"]
-        )
-        orders = tuple(
-            RecentOrder(
-                str(o["date"]),
-                str(o["member"]),
-                _int(o["amount"]),
-                _int(o.get("points", 0)),
-                o.get("category"),
-            )
-            for o in data.get("orders", ())
-        )
-        return PlatformState(
-            members=members,
-            last_settled=data.get("last_settled"),
-            reserve=_int(data.get("reserve", 0)),
-            platform=_int(data.get("platform", 0), signed=True),
-            sales=_int(data.get("sales", 0)),
-            issuance=_int(data.get("issuance", 0)),
-            orders=orders,
-        )
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"not a state snapshot: {exc}") from None
-
-
-def _int(value: object, *, signed: bool = False) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or (value < 0 and not signed):
-        raise ValueError(f"amounts in a snapshot are integers of cents: {value!r}")
-    return value

@@ -30,7 +30,8 @@ from functions.rewards.tree import NO_PARENT, team_volumes
 from functions.rewards.versions import PlanHistory, business_date_after
 
 from .ledger import Ledger, request_id_for
-from .plan_versions import PlanPublisher, StoredPlans
+from .plan_sources import StoredPlans
+from .plan_versions import PlanPublisher
 from .settlement import run_settlement
 
 

@@ -36,6 +36,7 @@ from functions.rewards.errors import Rejected
 from functions.store.records import SettlementRun
 from functions.store.settlement_store import RunStatus
 
+from .daily_aggregates import record_daily_aggregate
 from .ledger import Ledger
 from .settlement import SettlementBlocked, apply_page, prepare_run, row_of
 from .settlement_results import MemberResult, SettlementError, decode_page
@@ -222,6 +223,9 @@ def finish(ledger: Ledger, date: str) -> dict[str, Any]:
         missing = unapplied_pages(ledger, run)
         if missing:
             raise SettlementError(f"{date}: {len(missing)} pages not applied, e.g. {missing[:10]}")
+        # The dashboards' figures of the date: written once (put if absent), before the
+        # run is marked done so a crash here converges like the rest of the run.
+        record_daily_aggregate(ledger, run)
         ledger.store.finish_run(run)
     return {**row_of(date, run).as_json(), "pages": int(run.pages)}
 

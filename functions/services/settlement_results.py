@@ -165,5 +165,6 @@ def compute(
         "paid": totals.paid,
         "forfeited": totals.forfeited,
         "members": len(active),
+        "population": len(members),
     }
     return results, summary

@@ -59,6 +59,10 @@ class Kind(StrEnum):
     PLAN_HEAD = "plan_head"
     PLAN_DRAFT = "plan_draft"
     INBOX = "inbox"
+    # the web side (functions/store/aggregate_store.py, functions/store/web_store.py)
+    DAILY_AGGREGATE = "daily_aggregate"
+    WEB_CREDENTIAL = "web_credential"
+    OPERATOR_ACTION = "operator_action"
 
 
 NON_LEDGER_IDEMPOTENCY = (

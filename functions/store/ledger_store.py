@@ -25,6 +25,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator, Sequence
 
+from .aggregate_store import DailyAggregates
 from .commit import SYSTEM_BUCKETS, Commit
 from .items import (
     INBOX_PREFIX,
@@ -67,7 +68,7 @@ from .table import Table
 from .transaction import commit
 
 
-class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions):
+class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions, DailyAggregates):
     """The only gateway to the ledger's items; services speak records and commits."""
 
     def __init__(self, table: Table, keyring: Keyring) -> None:
@@ -113,6 +114,26 @@ class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions):
         """Direct invitees in join order."""
         items = self.table.query(member_pk(member), prefix="CHILD#", limit=limit, consistent=False)
         return [text(item, "member") for item in items]
+
+    def children_page(
+        self, member: str, *, limit: int, before: str | None = None
+    ) -> tuple[list[str], str | None]:
+        """Direct invitees, newest first, ``limit`` at a time: ``(names, cursor)``; pass the
+        cursor back as ``before`` for the next (older) page, None when there is none."""
+        items = list(
+            self.table.query(
+                member_pk(member),
+                prefix="CHILD#",
+                below=before,
+                newest_first=True,
+                limit=limit + 1,
+                consistent=False,
+            )
+        )
+        more = len(items) > limit
+        page = items[:limit]
+        cursor = text(page[-1], "sk") if more and page else None
+        return [text(item, "member") for item in page], cursor
 
     def claim_owner(self, key: str) -> str | None:
         item = self.table.get(claim_key(key))

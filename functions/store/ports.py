@@ -20,10 +20,12 @@ from .payout_store import BatchClaim
 from .proof_store import ProofDay
 from .records import (
     AuditRecord,
+    DailyAggregate,
     InboxRef,
     JournalEntry,
     MemberRecord,
     NewPlanVersion,
+    OperatorAction,
     OrderSummary,
     PayoutBatchRecord,
     PayoutClaimRecord,
@@ -45,6 +47,9 @@ class MemberReads(Protocol):
     def ancestors(self, member: MemberRecord, generations: int) -> list[str]: ...
     def iter_members(self) -> Iterator[MemberRecord]: ...
     def children(self, member: str, *, limit: int | None = None) -> list[str]: ...
+    def children_page(
+        self, member: str, *, limit: int, before: str | None = None
+    ) -> tuple[list[str], str | None]: ...
     def claim_owner(self, key: str) -> str | None: ...
     def system_totals(self) -> SystemTotals: ...
 
@@ -100,6 +105,16 @@ class WithdrawalStorage(Protocol):
     def payout_claims(self, date: str) -> list[PayoutClaimRecord]: ...
 
 
+class DailyAggregateStorage(Protocol):
+    """One aggregate per settled date, for dashboards (functions/store/aggregate_store.py)."""
+
+    def put_daily_aggregate(self, aggregate: DailyAggregate) -> bool: ...
+    def daily_aggregate(self, date: str) -> DailyAggregate | None: ...
+    def daily_aggregates(
+        self, *, limit: int, before: str | None = None
+    ) -> list[DailyAggregate]: ...
+
+
 class AuditReads(Protocol):
     @property
     def table_name(self) -> str: ...
@@ -135,6 +150,7 @@ class LedgerPort(
     WithdrawalStorage,
     AuditReads,
     PlanStorage,
+    DailyAggregateStorage,
     Protocol,
 ):
     """Everything the ledger's use cases read and write."""
@@ -189,3 +205,20 @@ class ProofStorage(Protocol):
 
     def mark_proof_published(self, date: str, build_id: str, location: str, at: int) -> None: ...
     def advance_latest_proof(self, date: str) -> None: ...
+
+
+class WebPort(Protocol):
+    """What the web side keeps besides the ledger (functions/store/web_store.py)."""
+
+    def spend_credential(self, digest: str, until_s: int) -> bool: ...
+    def record_action(
+        self,
+        operator: str,
+        action: str,
+        target: str,
+        outcome: str,
+        detail: Mapping[str, object] | None = None,
+        *,
+        at_us: int | None = None,
+    ) -> OperatorAction: ...
+    def actions(self, *, limit: int, before: str | None = None) -> list[OperatorAction]: ...

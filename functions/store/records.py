@@ -211,6 +211,64 @@ class SettlementPage:
     payload: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class DailyAggregate:
+    """One business date's figures for the dashboards, written once as its run finishes.
+
+    Flows of the date come from the run itself (``static``, ``accelerated``, ``forfeited``,
+    ``active``, ``members``); the platform accounts are cumulative, as stored (``sales``
+    and ``issuance`` negative), snapshotted when every page was applied, so a day's sales
+    are the difference between two consecutive aggregates. ``price_num``/``price_den``
+    are the exact point price then (None: no price yet). ``reserve_set_aside`` is the net
+    cash of withdrawal requests taken from the reserve and not yet paid out (the queues
+    ``pending``, ``approved``, ``batched``), so the pool report can balance exactly.
+    ``programs`` is JSON of program figures (lottery and dividend pools, the throttle
+    factor) once those programs exist; ``{}`` until then.
+    """
+
+    date: str
+    run_seq: int
+    plan: str
+    valuation: str
+    written_at: int
+    members: int
+    active: int
+    static: Cents
+    accelerated: Cents
+    forfeited: Cents
+    issuance: Cents
+    burned: Cents
+    sales: Cents
+    reserve: Cents
+    platform: Cents
+    paid_out: Cents
+    circulating: Cents
+    fees: Cents
+    reserve_set_aside: Cents
+    price_num: int | None
+    price_den: int | None
+    programs: str = "{}"
+
+    @property
+    def released(self) -> Cents:
+        return self.static + self.accelerated
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorAction:
+    """One thing an operator did (or tried) in the console or the bot: the audit log."""
+
+    at: int
+    action_id: str
+    operator: str
+    action: str
+    target: str
+    outcome: str
+    """``ok`` or the stable code it was refused with."""
+    detail: str = "{}"
+    """JSON: the reason, the amount, the request ids, ..."""
+
+
 # -- what an audit reads besides balances ---------------------------------------------
 
 

@@ -17,18 +17,20 @@ from .memory_table import MemoryTable
 from .ops_store import NotificationLog
 from .proof_store import ProofStore
 from .table import Table
+from .web_store import WebStore
 
 
 @dataclass(frozen=True, slots=True)
 class Storage:
-    """The stores of one table: the ledger, the bot's records, the notification log, and the
-    proof-of-liabilities days."""
+    """The stores of one table: the ledger, the bot's records, the notification log, the
+    proof-of-liabilities days, and the web side's credentials and audit log."""
 
     table: Table
     ledger: LedgerStore
     bot: BotStore
     notifications: NotificationLog
     proofs: ProofStore
+    web: WebStore
 
 
 def storage_on(table: Table, keyring: Keyring) -> Storage:
@@ -38,6 +40,7 @@ def storage_on(table: Table, keyring: Keyring) -> Storage:
         BotStore(table),
         NotificationLog(table),
         ProofStore(table),
+        WebStore(table),
     )
 
 

@@ -1,4 +1,5 @@
-"""``jifen dev``'s HTTP server: merchant API requests to the real handler, ``/dev/*`` routes."""
+"""``jifen dev``'s HTTP server: the merchant API and the web side through their real handlers,
+``/dev/*`` routes (local only: the deployed API has none of them)."""
 
 from __future__ import annotations
 
@@ -54,11 +55,15 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         stack = self.server.stack
         try:
-            if split.path.startswith("/dev/"):
+            if split.path == "/dev/console-login" and self.command == "GET":
+                self._console_login(split.query)
+            elif split.path.startswith("/dev/"):
                 status, payload = self._dev_route(split.path, split.query, body)
                 self._send_json(status, payload)
-            else:
+            elif split.path == "/orders" or split.path.startswith("/orders/"):
                 self._merchant_api(body)
+            else:
+                self._web(body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         except Exception as exc:  # the developer's server must keep running
@@ -68,6 +73,15 @@ class DevRequestHandler(BaseHTTPRequestHandler):
     def _merchant_api(self, body: bytes) -> None:
         from functions.handlers import merchant_api
 
+        self._lambda(merchant_api.handle, "jifen-dev-merchant-api", body)
+
+    def _web(self, body: bytes) -> None:
+        """The Mini App, the console and the board: the real web handler."""
+        from functions.handlers import web
+
+        self._lambda(web.handle, "jifen-dev-web", body)
+
+    def _lambda(self, handle: Any, name: str, body: bytes) -> None:
         event = http_api_event(
             self.command,
             self.path,
@@ -75,16 +89,34 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             body,
             source_ip=self.client_address[0],
         )
-        context: Any = LambdaContext("jifen-dev-merchant-api", remaining_ms=30_000)
-        response = merchant_api.handle(self.server.stack.runtime, event, context)
+        context: Any = LambdaContext(name, remaining_ms=30_000)
+        response = handle(self.server.stack.runtime, event, context)
         content = str(response.get("body") or "")
         raw = base64.b64decode(content) if response.get("isBase64Encoded") else content.encode()
         self.send_response(int(response["statusCode"]))
-        for name, value in (response.get("headers") or {}).items():
-            self.send_header(name, str(value))
+        for header, value in (response.get("headers") or {}).items():
+            self.send_header(header, str(value))
+        for cookie in response.get("cookies") or []:
+            self.send_header("Set-Cookie", str(cookie))
         self.send_header("Content-Length", str(len(raw)))
         self.end_headers()
         self.wfile.write(raw)
+
+    def _console_login(self, query: str) -> None:
+        """The one-time operator sign-in link ``jifen dev`` prints (local only)."""
+        token = {key: values[-1] for key, values in parse_qs(query).items()}.get("token", "")
+        cookie = self.server.stack.console_login(token)
+        if cookie is None:
+            self._send_json(
+                403,
+                {"error": {"code": "used_or_unknown", "message": "this sign-in link was used"}},
+            )
+            return
+        self.send_response(303)
+        self.send_header("Location", "/console")
+        self.send_header("Set-Cookie", cookie)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _dev_route(self, path: str, query: str, body: bytes) -> tuple[int, Any]:
         stack = self.server.stack
@@ -110,6 +142,13 @@ class DevRequestHandler(BaseHTTPRequestHandler):
                 return 400, {"error": {"code": "invalid_request", "message": str(exc)}}
             except Rejected as exc:
                 return 409, {"error": {"code": str(exc.code), "message": exc.message}}
+        if path == "/dev/init-data" and self.command == "GET":
+            raw = params.get("telegram_id", "")
+            if not raw.isdigit():
+                return 400, {"error": {"code": "invalid_request", "message": "give telegram_id"}}
+            return 200, stack.init_data(int(raw), params.get("language"))
+        if path == "/dev/console-link" and self.command == "POST":
+            return 200, {"url": stack.console_link()}
         if path.startswith("/dev/members/") and self.command == "GET":
             found = stack.member(unquote(path.removeprefix("/dev/members/")))
             if found is None:

@@ -53,6 +53,13 @@ class DevStack:
         self.merchants: dict[str, Any] = {}
         self.settled: list[str] = []
         self.notify = False
+        self.web_token = (
+            config.bot_token or f"{secrets.randbelow(10**9)}:dev-{secrets.token_hex(16)}"
+        )
+        """Signs minted initData and Login Widget answers (the bot's token when one is set)."""
+        self.dev_admin = min(config.settings.web.admin_ids or config.settings.bot.admin_ids or {1})
+        self._console_links: set[str] = set()
+        self._web_lock = threading.Lock()
 
     @property
     def runtime(self) -> Runtime:
@@ -115,6 +122,22 @@ class DevStack:
             merchant_api={"merchant_keys": json.dumps(self.merchants), "merchant_keys_param": None},
             notification=telegram,
             bot=telegram,
+            web={
+                "bot_token": self.web_token,
+                "bot_token_param": None,
+                "admin_ids": ",".join(
+                    str(i) for i in sorted({*config.settings.web.admin_ids, self.dev_admin})
+                ),
+                "web_session_key": secrets.token_hex(32),
+                "web_session_key_param": None,
+                "web_secure_cookies": False,
+                "payment_provider_token": config.settings.bot.payment_provider_token,
+                "payment_provider_token_param": None,
+                "web_settlement_function": None,
+                **(
+                    {"telegram_api_url": config.telegram_api_url} if config.telegram_api_url else {}
+                ),
+            },
         )
 
     def stop(self) -> None:
@@ -216,6 +239,44 @@ class DevStack:
             "notifications": "telegram" if self.notify else "off",
             "settled": list(self.settled),
         }
+
+    # -- the web side's local sign-in (never deployed) -------------------------------
+    def console_link(self) -> str:
+        """A fresh one-time operator sign-in link (the dev admin id)."""
+        token = secrets.token_urlsafe(24)
+        with self._web_lock:
+            self._console_links.add(token)
+        return f"{self.url}/dev/console-login?token={token}"
+
+    def console_login(self, token: str) -> str | None:
+        """Spend a one-time link: the console session's Set-Cookie value, or None."""
+        import time
+
+        from web.app import build
+        from web.auth import Audience
+
+        with self._web_lock:
+            if token not in self._console_links:
+                return None
+            self._console_links.discard(token)
+        web = build(self.runtime)
+        ttl = self.runtime.settings.web.web_session_ttl_s
+        value, _ = web.sessions().issue(
+            self.dev_admin, Audience.OPERATOR, now_s=int(time.time()), ttl_s=ttl
+        )
+        return str(web.session_cookie(Audience.OPERATOR, value, framed=False))
+
+    def init_data(self, telegram_id: int, language: str | None = None) -> dict[str, Any]:
+        """Mini App launch data for ``telegram_id``, signed as Telegram would sign it."""
+        import time
+        from urllib.parse import quote
+
+        from local.dev.telegram_auth import mint_init_data
+
+        raw = mint_init_data(
+            self.web_token, telegram_id, auth_date=int(time.time()), language_code=language
+        )
+        return {"init_data": raw, "url": f"{self.url}/app#tgWebAppData={quote(raw, safe='')}"}
 
     def today(self) -> str:
         return dt.datetime.now(self.runtime.zone).date().isoformat()
@@ -345,6 +406,10 @@ class DevStack:
             self.say(f"accelerated clock: one day every {self.config.accelerate_s:g}s")
         self.say(f"notifications: {'sent to Telegram' if self.notify else 'off (no bot token)'}")
         self.say(f"merchant API on {self.url} (POST /orders; /dev/settle, /dev/members)")
+        self.say(f"public board:      {self.url}/board")
+        self.say(f"operators' console: {self.console_link()}  (one-time sign-in link)")
+        self.say(f"members' Mini App:  {self.url}/app")
+        self.say(f"  a signed launch URL for a member: GET {self.url}/dev/init-data?telegram_id=ID")
 
     def say(self, text: str) -> None:
         print(f"{LOG_PREFIX} {text}", file=self.config.out, flush=True)

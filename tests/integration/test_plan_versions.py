@@ -28,7 +28,7 @@ from functions.rewards.plan import parse_plan
 from functions.rewards.report import write_report
 from functions.rewards.versions import version_rows
 from functions.services.ledger import Ledger, request_id_for
-from functions.services.plan_versions import StoredPlans
+from functions.services.plan_sources import StoredPlans
 from functions.services.scenario_backend import DynamoBackend
 from functions.services.settlement import run_settlement
 from functions.services.verify import verify

@@ -7,14 +7,9 @@ from pathlib import Path
 import pytest
 
 from functions.rewards.plan import PlanError, load_plan_text
-from functions.rewards.plan_check import (
-    CheckLimits,
-    Finding,
-    Severity,
-    check_plan_text,
-    differential_reach,
-    plan_changes,
-)
+from functions.rewards.plan_changes import plan_changes
+from functions.rewards.plan_check import check_plan_text, differential_reach
+from functions.rewards.plan_findings import CheckLimits, Finding, Severity
 from functions.rewards.simulation import PlatformState, RecentOrder, StateMember, state_of_book
 
 from .helpers import buy, join, run, settle

@@ -14,7 +14,8 @@ from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.events import Join, Purchase, Withdraw
 from functions.rewards.plan import canonical_plan_text, load_plan_text
 from functions.services.ledger import Ledger
-from functions.services.plan_versions import PlanPublisher, StoredPlans
+from functions.services.plan_sources import StoredPlans
+from functions.services.plan_versions import PlanPublisher
 from functions.services.settlement import run_settlement
 from functions.services.verify import verify
 from functions.store.items import plan_version_key

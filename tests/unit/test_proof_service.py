@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from functions.proofs.documents import FIELD_NAMES, record_name, verify_proof
-from functions.proofs.merkle import ProofError
+from functions.proofs.encoding import ProofError
 from functions.rewards.events import Join, Purchase, Withdraw
 from functions.rewards.plan import parse_plan
 from functions.services.ledger import Ledger

@@ -33,7 +33,7 @@ from functions.proofs.documents import (
     proof_document,
     verify_proof,
 )
-from functions.proofs.merkle import (
+from functions.proofs.encoding import (
     ProofError,
     day_salt,
     empty_records,

@@ -11,10 +11,9 @@ from functions.rewards.simulation import (
     StateMember,
     repeat_recent,
     simulate,
-    state_as_json,
-    state_from_json,
     state_of_book,
 )
+from functions.rewards.snapshot_json import state_as_json, state_from_json
 
 from .helpers import buy, join, run, settle
 

@@ -135,6 +135,7 @@ def test_the_template_has_every_entry_point() -> None:
         "functions.handlers.payouts.handler",
         "functions.handlers.notifications.handler",
         "functions.handlers.proof.handler",
+        "functions.handlers.web.handler",
     }
 
 
@@ -192,6 +193,7 @@ def test_secrets_are_parameter_names_without_values() -> None:
         "ChainKeyParameter",
         "MerchantKeysParameter",
         "PaymentProviderTokenParameter",
+        "WebSessionKeyParameter",
         "WebhookSecretParameter",
     ]
     for name in SECRET_PARAMETERS:
@@ -472,10 +474,10 @@ def _requirement_set(lines: list[str]) -> set[str]:
 
 
 def test_requirements_txt_lists_the_runtime_dependencies_of_pyproject() -> None:
-    # Given pyproject's dependencies and its store, bot and aws extras (moto is in none)
+    # Given pyproject's dependencies and its store, bot, aws and web extras (moto is in none)
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
     runtime = list(project["dependencies"])
-    for extra in ("store", "bot", "aws"):
+    for extra in ("store", "bot", "aws", "web"):
         runtime += project["optional-dependencies"][extra]
     assert not [r for r in runtime if r.startswith("moto")], "moto is a dev dependency only"
     expected = _requirement_set(runtime)
@@ -558,8 +560,9 @@ def test_the_artifact_holds_only_what_runs_in_lambda(
     # When its files are listed
     top = {name.split("/", 1)[0] for name in files}
     modules = {name.removesuffix(".py").replace("/", ".") for name in files}
-    # Then it holds the code, the bot and the plans, and no local tooling, tests or CLI
-    assert top == {"functions", "bot", "infra"}
+    # Then it holds the code, the bot, the web side and the plans, and no local tooling,
+    # tests or CLI
+    assert top == {"functions", "bot", "web", "infra"}
     leaked = sorted(
         name
         for name in modules
@@ -576,6 +579,14 @@ def test_the_artifact_holds_only_what_runs_in_lambda(
     # And the handler module the template names is there
     module, _ = handler_of(function)
     assert f"{module.replace('.', '/')}.py" in files
+    # And every template and bundled asset of the web side, byte for byte (no CDN: pages
+    # render from the package alone)
+    web_files = {name: digest for name, digest in files.items() if name.startswith("web/")}
+    for folder in ("templates", "static"):
+        for path in (REPO_ROOT / "web" / folder).rglob("*"):
+            if path.is_file():
+                name = path.relative_to(REPO_ROOT).as_posix()
+                assert web_files.get(name) == hashlib.sha256(path.read_bytes()).hexdigest(), name
 
 
 def test_every_module_of_the_artifact_imports_without_local_tooling(

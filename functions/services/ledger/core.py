@@ -33,7 +33,7 @@ from functions.store.errors import (
 from functions.store.ports import LedgerPort
 from functions.store.records import MemberRecord
 
-from ..plan_versions import PlanSource, StaticPlans
+from ..plan_sources import PlanSource, StaticPlans
 from ..results import Record, RecordError
 
 T = TypeVar("T")

@@ -28,7 +28,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 
 from functions.proofs.documents import RECORD_PREFIX, record_date, record_name
-from functions.proofs.merkle import ProofError
+from functions.proofs.encoding import ProofError
 from functions.store.records import MemberRecord, StoredEntry
 
 from ..verify import Mismatch

@@ -47,7 +47,7 @@ from functions.proofs.documents import (
     proof_document,
     record_name,
 )
-from functions.proofs.merkle import (
+from functions.proofs.encoding import (
     PAGE_BITS,
     ProofError,
     day_salt,
