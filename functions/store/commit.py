@@ -29,6 +29,7 @@ SYSTEM_BUCKETS = {
     Bucket.RESERVE: "reserve",
     Bucket.PLATFORM: "platform",
     Bucket.PAID_OUT: "paid_out",
+    Bucket.CLAWBACK: "clawback",  # economics (issue 12): refunds
 }
 STATISTICS = frozenset(
     {
@@ -42,6 +43,10 @@ STATISTICS = frozenset(
         "personal_volume",
         "adjusted",
         "grant_seq",
+        # economics (issue 12): refunds
+        "debt",
+        "commission_debt",
+        "clawed_back",
     }
 )
 SETTABLE = frozenset(

@@ -56,9 +56,18 @@ class MemberRecord:
     display_name: str | None = None
     username: str | None = None
     """The Telegram @username the member last used (set by the bot, not versioned)."""
+    # economics (issue 12): refunds
+    debt: Cents = 0
+    """Points owed after a refund; later credits repay it first."""
+    commission_debt: Cents = 0
+    """Commission owed after a refund; later commission repays it first."""
+    clawed_back: Cents = 0
+    """Points refunds took from the member's available (for a refund or to repay debt)."""
 
     def snapshot(self) -> MemberSnapshot:
-        return MemberSnapshot(self.member, self.available, self.frozen)
+        return MemberSnapshot(
+            self.member, self.available, self.frozen, self.debt, self.commission_debt
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +102,7 @@ class EntryKind(StrEnum):
     FREEZE = "freeze"
     UNFREEZE = "unfreeze"
     ADJUSTMENT = "adjustment"
+    REFUND = "refund"  # economics (issue 12)
 
 
 class WithdrawalStatus(StrEnum):
@@ -171,6 +181,7 @@ class SystemTotals:
     paid_out: Cents = 0
     circulating: Cents = 0
     fees: Cents = 0
+    clawback: Cents = 0  # economics (issue 12): points refunds took back
 
 
 @dataclass(frozen=True, slots=True)

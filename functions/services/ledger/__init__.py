@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from .core import LedgerCore, wall_clock_us
 from .member_events import MemberEvents
+from .refunds import Refunds  # economics (issue 12)
 from .withdrawals import Withdrawals, request_id_for
 
 __all__ = ["Ledger", "LedgerCore", "request_id_for", "wall_clock_us"]
 
 
-class Ledger(MemberEvents, Withdrawals):
+class Ledger(MemberEvents, Withdrawals, Refunds):
     """The platform's use cases over one store and one plan."""

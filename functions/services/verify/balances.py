@@ -139,6 +139,7 @@ class BalanceCheck:
             + record.transferred_out
             - record.transferred_in
             - record.adjusted
+            + record.clawed_back  # economics (issue 12): refunds took these back
         )
         if balanced != record.released:
             report.add(
@@ -148,7 +149,7 @@ class BalanceCheck:
                 format_cents(balanced),
                 format_cents(record.released),
                 "available + withdrawing + withdrawn_points + spent + transferred_out"
-                " - transferred_in - adjusted",
+                " - transferred_in - adjusted + clawed_back",
             )
 
     # -- the platform ----------------------------------------------------

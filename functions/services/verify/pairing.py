@@ -33,6 +33,7 @@ IDEMPOTENCY_KEYED_KINDS = frozenset(
         EntryKind.FREEZE,
         EntryKind.UNFREEZE,
         EntryKind.ADJUSTMENT,
+        EntryKind.REFUND,  # economics (issue 12)
     }
 )
 """Entry kinds the services commit with an ``IDEM#<event key>`` record."""
