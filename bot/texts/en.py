@@ -511,4 +511,19 @@ MESSAGES: Final[dict[str, str]] = {
     "plan.publish": ("📢 Publish"),
     "plan.cancelled": ("Not published."),
     "plan.published": ("Published plan v{version} ({name}), in effect from {effective_from}."),
+    # economics (issue 12): refunds and debt
+    "reject.unknown_order": "There is no such order.",
+    "reject.already_refunded": "That order was already refunded.",
+    "reject.refund_window_closed": "That order can no longer be refunded.",
+    "reject.in_debt": "You owe points from a refunded order; new points repay it first.",
+    "history.kind.refund": "Order refunded",
+    "economics.refund_title": "Refund of order {order}: ¥{cash:money}",
+    "economics.debt": (
+        "You owe {points:money} points from a refunded order; new points repay it first."
+    ),
+    "economics.refunded": (
+        "Refunded {order}: {member} gets {points:money} points "
+        "back, {clawed:money} taken back, owes {debt:money}."
+    ),
+    "economics.refund_usage": "Usage: /refund <order id>",
 }

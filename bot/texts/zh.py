@@ -432,4 +432,16 @@ MESSAGES: Final[dict[str, str]] = {
     "plan.publish": ("📢 发布"),
     "plan.cancelled": ("未发布。"),
     "plan.published": ("已发布制度 v{version}（{name}），自 {effective_from} 起生效。"),
+    # economics (issue 12): refunds and debt
+    "reject.unknown_order": "没有这个订单。",
+    "reject.already_refunded": "该订单已经退款。",
+    "reject.refund_window_closed": "该订单已过退款期限。",
+    "reject.in_debt": "您因订单退款欠积分，新获得的积分会先用于抵扣。",
+    "history.kind.refund": "订单退款",
+    "economics.refund_title": "订单 {order} 退款：¥{cash:money}",
+    "economics.debt": "您因订单退款欠 {points:money} 积分，新获得的积分会先用于抵扣。",
+    "economics.refunded": (
+        "已退款 {order}：{member} 退回 {points:money} 积分，收回 {clawed:money}，欠 {debt:money}。"
+    ),
+    "economics.refund_usage": "用法：/refund <订单号>",
 }

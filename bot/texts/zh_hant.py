@@ -437,4 +437,16 @@ MESSAGES: Final[dict[str, str]] = {
     "plan.publish": ("📢 發佈"),
     "plan.cancelled": ("未發佈。"),
     "plan.published": ("已發佈制度 v{version}（{name}），自 {effective_from} 起生效。"),
+    # economics (issue 12): refunds and debt
+    "reject.unknown_order": "沒有這個訂單。",
+    "reject.already_refunded": "該訂單已經退款。",
+    "reject.refund_window_closed": "該訂單已過退款期限。",
+    "reject.in_debt": "您因訂單退款欠積分，新獲得的積分會先用於抵扣。",
+    "history.kind.refund": "訂單退款",
+    "economics.refund_title": "訂單 {order} 退款：¥{cash:money}",
+    "economics.debt": "您因訂單退款欠 {points:money} 積分，新獲得的積分會先用於抵扣。",
+    "economics.refunded": (
+        "已退款 {order}：{member} 退回 {points:money} 積分，收回 {clawed:money}，欠 {debt:money}。"
+    ),
+    "economics.refund_usage": "用法：/refund <訂單號>",
 }
