@@ -29,6 +29,7 @@ from bot.handlers import (
     menu,
     plans,
     proof,
+    refunds,  # economics (issue 12)
     rules,
     shop,
     start,
@@ -80,6 +81,7 @@ def all_handlers() -> list[BaseHandler[Update, Context, Any]]:
         *language.handlers(),
         *proof.handlers(),
         *admin.handlers(),
+        *refunds.handlers(),  # economics (issue 12)
         *plans.handlers(),
         *replies.handlers(),
         *fallback.handlers(),
