@@ -198,3 +198,30 @@ def test_a_locked_grant_is_voided_and_the_window_closes_after_settlements() -> N
     assert world.refused(world.ledger.refund, "o-old", "refund-o-old", by="op") == (
         RejectCode.REFUND_WINDOW_CLOSED
     )
+
+
+def test_live_purchases_apply_the_issuance_cap_and_category_bonus_like_the_engine() -> None:
+    """Given ratio 4 at once, an issuance cap of 3 and a 20% bonus on green (the worked
+    example of docs/rules-programs.md),
+    When A buys 1000.00 and C buys 500.00 and 100.00 of green through the live ledger,
+    Then the grants are cut to 3000, 1500 and 300 as in the engine, the journal says what
+    was capped, and verify stays clean."""
+    plan = parse_plan(
+        {
+            "name": "cap",
+            "grant": {
+                "ratio": "4",
+                "issuance_cap": {"ratio": "3"},
+                "category_bonus": {"green": "0.20"},
+            },
+        }
+    )
+    world = World(plan)
+    granted = [
+        world.ledger.purchase(Purchase("A", "o-1", 100_000), "o-1").granted,
+        world.ledger.purchase(Purchase("C", "o-2", 50_000, category="green"), "o-2").granted,
+        world.ledger.purchase(Purchase("C", "o-3", 10_000, category="green"), "o-3").granted,
+    ]
+    assert granted == [300_000, 150_000, 30_000]
+    assert details_of(journal_tail(world.storage.ledger, "C"))["capped"] == "180.00"
+    world.assert_clean()

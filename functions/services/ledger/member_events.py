@@ -33,6 +33,7 @@ from ..results import (
     transfer_details,
 )
 from .core import LedgerCore, read_once, stored_result
+from .issuance import issuance_state
 from .refunds import debt_details
 
 
@@ -113,6 +114,7 @@ class MemberEvents(LedgerCore):
                 buyer=buyer.snapshot() if buyer else None,
                 order_exists=recorded is not None,
                 ancestors=ancestors,
+                issuance=issuance_state(self.store, plan),
                 commission_debts={name: r.commission_debt for name, r in debtors.items()},
             )
             assert buyer is not None
@@ -160,6 +162,7 @@ class MemberEvents(LedgerCore):
                             **purchase_details(result, event.category),
                             "plan_version": version.number,
                             **debt_details(statistics),
+                            **({"capped": format_cents(outcome.capped)} if outcome.capped else {}),
                         },
                         statistics=statistics,
                         sets=sets,
