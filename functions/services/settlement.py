@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.ledger import Bucket, Posting
+from functions.rewards.refunds import repay_postings, repayment
 from functions.rewards.report import SettlementRow
 from functions.store.commit import Commit
 from functions.store.errors import ConflictError, GuardError, UnavailableError
@@ -190,6 +191,10 @@ def apply_member(
             if released
             else ()
         )
+        # economics (issue 12): the release repays a debtor's refund debt first
+        repaid = repayment(record.debt, released) if record.debt else 0
+        repaid_stats = {"debt": -repaid, "clawed_back": repaid} if repaid else {}
+        debt_postings = tuple(repay_postings(result.member, repaid)) if repaid else ()
         try:
             store.commit(
                 Commit(
@@ -197,10 +202,18 @@ def apply_member(
                     kind=EntryKind.SETTLEMENT,
                     at=ledger.clock(),
                     chain=record,
-                    postings=postings,
-                    details={"date": date, **result.statement()},
+                    postings=(*postings, *debt_postings),
+                    details={
+                        "date": date,
+                        **result.statement(),
+                        **({"debts": {result.member: [-repaid, 0]}} if repaid else {}),
+                    },
                     statistics={
-                        result.member: {"released": released, "forfeited": result.forfeited}
+                        result.member: {
+                            "released": released,
+                            "forfeited": result.forfeited,
+                            **repaid_stats,
+                        }
                     },
                     sets={
                         result.member: {
@@ -213,6 +226,7 @@ def apply_member(
                     },
                     settlement_seq=run_seq,
                     defer_circulating=True,
+                    circulating=-repaid,
                 )
             )
             return True

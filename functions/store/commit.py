@@ -136,3 +136,6 @@ class Commit:
     """Reserve-valued withdrawals: refuse while any settlement run is unfinished."""
     defer_circulating: bool = False
     """Settlement: circulating is added once per page (``apply_page_totals``), not per member."""
+    circulating: int = 0
+    """Economics (issue 12): added to circulating even when deferred — a settlement's
+    release that repaid debt left available at once, which the page total cannot know."""

@@ -225,3 +225,45 @@ def test_live_purchases_apply_the_issuance_cap_and_category_bonus_like_the_engin
     assert granted == [300_000, 150_000, 30_000]
     assert details_of(journal_tail(world.storage.ledger, "C"))["capped"] == "180.00"
     world.assert_clean()
+
+
+def test_a_settlements_release_repays_debt_first_and_circulating_follows() -> None:
+    """Given C holds two locked grants (o-1 and o-2, 100 a day each), one settlement
+    released 200 and C gave it all to A,
+    When o-1 is refunded (C owes the 100 it released) and the next settlement runs,
+    Then o-2's release of 100 repays the debt (C's available stays 0, debt 0), circulating
+    equals the members' available, and verify stays clean."""
+    plan = parse_plan(
+        {
+            "name": "daily",
+            "grant": {"ratio": "0.30"},
+            "release": {"mode": "daily", "daily_rate": "0.10"},
+        }
+    )
+    day = 86_400_000_000
+    now = {"at": 0}
+
+    def tick() -> int:
+        now["at"] += 1
+        return now["at"]
+
+    world = World.__new__(World)
+    world.storage = memory_storage()
+    world.ledger = ledger_for(world.storage.ledger, plan, clock=tick)
+    for event in (Join("A"), Join("B", "A"), Join("C", "B")):
+        world.ledger.join(event, f"join-{event.member}")
+    world.ledger.purchase(Purchase("C", "o-1", 100_000), "buy-o-1")
+    world.ledger.purchase(Purchase("C", "o-2", 100_000), "buy-o-2")
+    now["at"] = day
+    run_settlement(world.ledger, world.ledger.business_date(1))
+    world.ledger.transfer(Transfer("C", "A", 20_000), "give-all")
+    refunded = world.ledger.refund("o-1", "refund-o-1", by="op")
+    assert (refunded.voided, refunded.clawed_back, refunded.debt) == (20_000, 0, 10_000)
+
+    now["at"] = 2 * day
+    run_settlement(world.ledger, world.ledger.business_date(day))
+
+    c = world.member("C")
+    assert (c.available, c.locked, c.debt, c.clawed_back) == (0, 10_000, 0, 10_000)
+    assert c.released == 30_000
+    world.assert_clean()

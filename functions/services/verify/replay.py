@@ -385,7 +385,8 @@ def _replay_debts(
 ) -> None:
     """Economics (issue 12): the debt counters from an entry's ``debts`` detail, and the
     repayments it names moved out of ``spent``/``transferred_out`` into ``clawed_back``
-    (a repayment's posting looks like a spend or a transfer out; the detail says it is not)."""
+    (a repayment's posting looks like a spend, a transfer out or less released; the detail
+    says it is not)."""
     debts = details.get("debts")
     if not isinstance(debts, dict):
         return
@@ -405,4 +406,7 @@ def _replay_debts(
             stats[name]["clawed_back"] += repaid
         elif repaid and kind == EntryKind.TRANSFER:
             stats[name]["transferred_out"] -= repaid
+            stats[name]["clawed_back"] += repaid
+        elif repaid and kind == EntryKind.SETTLEMENT and name == member:
+            stats[name]["released"] += repaid
             stats[name]["clawed_back"] += repaid
