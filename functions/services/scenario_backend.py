@@ -13,17 +13,20 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from functions.rewards.decisions import point_price
+from functions.rewards.economy import Features, economics_totals
 from functions.rewards.events import (
     Event,
     Freeze,
     Join,
     PublishPlan,
     Purchase,
+    Refund,
     Settle,
     Transfer,
     Unfreeze,
     Withdraw,
 )
+from functions.rewards.money import format_cents
 from functions.rewards.plan import Plan, canonical_plan_text
 from functions.rewards.report import MemberLine, SettlementRow, Totals
 from functions.rewards.tree import NO_PARENT, team_volumes
@@ -56,6 +59,9 @@ class DynamoBackend:
         )
         sequence = ledger.store.settlement_sequence()
         self.last_settled = sequence.date if sequence is not None else None
+        # economics (issue 12): refunds accepted in this run, for the report
+        self.refunds = 0
+        self.refunded = 0
 
     def _business_date(self) -> str | None:
         return business_date_after(self.last_settled)
@@ -87,7 +93,16 @@ class DynamoBackend:
                 ledger.set_frozen(event.member, True, event_id, operator="scenario")
             case Unfreeze():
                 ledger.set_frozen(event.member, False, event_id, operator="scenario")
+            case Refund():  # economics (issue 12)
+                result = ledger.refund(event.order, event_id, by="scenario")
+                self.refunds += 1
+                self.refunded += result.cash
         return None
+
+    def _refund_features(self) -> Features:
+        """Economics (issue 12): the live backend reports the refund fields; the other
+        economics sections are not live (the plan check refuses them)."""
+        return Features(refunds=self.refunds > 0)
 
     def plan_history(self) -> PlanHistory:
         return self.ledger.plan_history()
@@ -101,6 +116,7 @@ class DynamoBackend:
         parents = [index[record.referrer] if record.referrer else NO_PARENT for record in members]
         team = team_volumes(parents, [record.personal_volume for record in members])
         plan = self.current_plan()
+        refunds = self._refund_features().refunds
         for position, record in enumerate(members):
             yield MemberLine(
                 name=record.member,
@@ -114,6 +130,12 @@ class DynamoBackend:
                 frozen=record.frozen,
                 withdrawn_cash=record.withdrawn_cash,
                 commission=record.commission,
+                economics={
+                    "debt": format_cents(record.debt),
+                    "commission_debt": format_cents(record.commission_debt),
+                }
+                if refunds
+                else None,
             )
 
     def totals(self) -> Totals:
@@ -131,4 +153,19 @@ class DynamoBackend:
             withdrawn_cash=sum(record.withdrawn_cash for record in members),
             fees=system.fees,
             commission=sum(record.commission for record in members),
+            economics=economics_totals(
+                self._refund_features(),
+                refunds=self.refunds,
+                refunded=self.refunded,
+                voided=system.clawback - sum(record.clawed_back for record in members),
+                clawed_back=sum(record.clawed_back for record in members),
+                debt=sum(record.debt for record in members),
+                commission_debt=sum(record.commission_debt for record in members),
+                capped=0,
+                bonus=0,
+                pool_points=0,
+                pool_cash=0,
+                pool_balance=0,
+            )
+            or None,
         )

@@ -242,18 +242,20 @@ class Refunds(LedgerCore):
 
     def _runs_since(self, facts: OrderFacts) -> int:
         """Settlement runs started after the order was recorded, counted only as far as the
-        window needs (the run for the day before the purchase is the earliest that can)."""
+        window needs. Runs go in date order, so walking back from the newest date stops at
+        the first run started before the order, or once every run ever claimed was seen."""
         if facts.window is None:
             return 0
         at = self.store.order_recorded_at(facts.order) or 0
         sequence = self.store.settlement_sequence()
         if sequence is None:
             return 0
-        earliest = _previous_day(self.business_date(at))
         day, runs = sequence.date, 0
-        while day >= earliest and runs <= facts.window:
+        while runs < sequence.seq and runs <= facts.window:
             run = self.store.settlement_run(day)
-            if run is not None and run.created_at > at:
+            if run is not None:
+                if run.created_at <= at:
+                    break
                 runs += 1
             day = _previous_day(day)
         return runs
