@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from functions.rewards.plan import load_plan_text
 
 from .helpers import buy, join, plan_of, run
 from .helpers import settle as settle_on
@@ -298,3 +301,29 @@ def test_a_plan_without_economics_sections_reports_no_new_fields() -> None:
     assert not new & set(report["members"]["A"])
     assert not new & set(report["totals"])
     assert not new & set(report["settlements"][0])
+
+
+def test_the_readme_economics_scenario() -> None:
+    """Given the preset infra/plans/scenarios/economics.yaml and its history,
+    When the scenario runs,
+    Then the throttle and the pools do what the README's table shows."""
+    folder = Path(__file__).resolve().parents[2] / "infra" / "plans" / "scenarios"
+    plan = load_plan_text((folder / "economics.yaml").read_text(encoding="utf-8"))
+    lines = (folder / "economics.jsonl").read_text(encoding="utf-8").splitlines()
+    report, _ = run(plan, *lines)
+    assert report["rejected"] == []
+    rows = report["settlements"]
+    assert [(row["static"], row["throttle"]) for row in rows] == [
+        ("80.00", "1"),
+        ("49.99", "0.606"),
+        ("11.25", "0.5"),
+    ]
+    pools = [
+        [(p["name"], p["intake"], p["paid"], p["balance"], p["members"]) for p in row["pools"]]
+        for row in rows
+    ]
+    assert pools == [
+        [("all", "16.00", "15.99", "0.01", 3), ("leaders", "32.00", "32.00", "0.00", 1)],
+        [("all", "0.50", "0.51", "0.00", 3), ("leaders", "1.00", "0.00", "1.00", 0)],
+        [("leaders", "0.00", "0.00", "1.00", 0)],
+    ]
