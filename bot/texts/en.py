@@ -526,4 +526,7 @@ MESSAGES: Final[dict[str, str]] = {
         "back, {clawed:money} taken back, owes {debt:money}."
     ),
     "economics.refund_usage": "Usage: /refund <order id>",
+    "economics.lookup_debt": (
+        "Owes from refunds: {points:money} points, ¥{commission:money} commission"
+    ),
 }

@@ -444,4 +444,5 @@ MESSAGES: Final[dict[str, str]] = {
         "已退款 {order}：{member} 退回 {points:money} 积分，收回 {clawed:money}，欠 {debt:money}。"
     ),
     "economics.refund_usage": "用法：/refund <订单号>",
+    "economics.lookup_debt": "退款欠款：{points:money} 积分，佣金 ¥{commission:money}",
 }

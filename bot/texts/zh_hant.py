@@ -449,4 +449,5 @@ MESSAGES: Final[dict[str, str]] = {
         "已退款 {order}：{member} 退回 {points:money} 積分，收回 {clawed:money}，欠 {debt:money}。"
     ),
     "economics.refund_usage": "用法：/refund <訂單號>",
+    "economics.lookup_debt": "退款欠款：{points:money} 積分，佣金 ¥{commission:money}",
 }

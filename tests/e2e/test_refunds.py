@@ -31,7 +31,8 @@ def test_operator_refunds_an_order_and_the_member_is_told_of_the_debt(
     """Given Alice bought an order with points granted at once and gave most away,
     When the operator sends /refund with the order id (twice, and for an unknown order),
     Then the operator reads what was taken back, Alice is told once of the refund and her
-    debt, the repeat is already_refunded, and Alice's withdrawal is refused for the debt.
+    debt, the repeat is already_refunded, her balance and the operator's /lookup show the
+    debt, and Alice's withdrawal is refused for it.
     And a member who is not an operator is refused before anything changes."""
     bot = make_bot(plan=VALUE)
     bot.register(ALICE, PHONES[ALICE.id])
@@ -59,6 +60,9 @@ def test_operator_refunds_an_order_and_the_member_is_told_of_the_debt(
     record = store.get_member(alice)
     assert record is not None
     assert (record.available, record.debt, record.personal_volume) == (0, 200_00, 0)
+    assert "You owe 200.00 points from a refunded order" in bot.command(ALICE, "/balance").text
+    looked = bot.command(OPERATOR, "/lookup", PHONES[ALICE.id]).text
+    assert "Owes from refunds: 200.00 points, ¥0.00 commission" in looked
     give_payout_account(bot, ALICE)
     assert bot.command(ALICE, "/withdraw", "1").text == (
         "You owe points from a refunded order; new points repay it first."
