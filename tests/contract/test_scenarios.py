@@ -32,6 +32,7 @@ from functions.rewards.plan import Plan, load_plan_text, parse_plan
 from functions.rewards.scenario import ScenarioBackend
 from functions.services.ledger import Ledger
 from functions.services.scenario_backend import DynamoBackend
+from functions.services.verify import verify
 from functions.store.storage import Storage
 from tests.integration.ledger_state import Tables, table_dump
 from tests.support.books import assert_books_balance, ledger_state
@@ -434,7 +435,8 @@ def _refund_history() -> list[str]:
 def test_refund_histories_give_equal_reports(storage: Storage) -> None:
     """Given a history with refunds, debt and its repayment (and refused refunds)
     When it runs through the memory book and through the live services on each storage
-    Then both reports are byte-identical (refund fields included) and the books balance."""
+    Then both reports are byte-identical (refund fields included), the books balance and
+    jifen verify finds nothing."""
     lines = _refund_history()
     expected = _report(REFUND_PLAN, lines, MemoryBook(REFUND_PLAN))
     report = json.loads(expected)
@@ -448,3 +450,5 @@ def test_refund_histories_give_equal_reports(storage: Storage) -> None:
     ledger = Ledger(storage.ledger, REFUND_PLAN, clock=itertools.count(1).__next__)
     assert _report(REFUND_PLAN, lines, DynamoBackend(ledger)) == expected
     assert_books_balance(ledger_state(storage.ledger))
+    audit = verify(storage.ledger)  # jifen verify stays clean after refunds and debt
+    assert audit.ok, audit
