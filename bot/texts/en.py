@@ -529,4 +529,5 @@ MESSAGES: Final[dict[str, str]] = {
     "economics.lookup_debt": (
         "Owes from refunds: {points:money} points, ¥{commission:money} commission"
     ),
+    "history.kind.gift": "Locked points given",
 }

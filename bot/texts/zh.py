@@ -445,4 +445,5 @@ MESSAGES: Final[dict[str, str]] = {
     ),
     "economics.refund_usage": "用法：/refund <订单号>",
     "economics.lookup_debt": "退款欠款：{points:money} 积分，佣金 ¥{commission:money}",
+    "history.kind.gift": "转赠锁定积分",
 }

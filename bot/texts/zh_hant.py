@@ -450,4 +450,5 @@ MESSAGES: Final[dict[str, str]] = {
     ),
     "economics.refund_usage": "用法：/refund <訂單號>",
     "economics.lookup_debt": "退款欠款：{points:money} 積分，佣金 ¥{commission:money}",
+    "history.kind.gift": "轉贈鎖定積分",
 }

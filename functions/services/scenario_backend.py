@@ -17,6 +17,7 @@ from functions.rewards.economy import Features, economics_totals
 from functions.rewards.events import (
     Event,
     Freeze,
+    GiftLocked,
     Join,
     PublishPlan,
     Purchase,
@@ -93,6 +94,8 @@ class DynamoBackend:
                 ledger.set_frozen(event.member, True, event_id, operator="scenario")
             case Unfreeze():
                 ledger.set_frozen(event.member, False, event_id, operator="scenario")
+            case GiftLocked():  # economics (issue 12)
+                ledger.gift_locked(event, event_id)
             case Refund():  # economics (issue 12)
                 result = ledger.refund(event.order, event_id, by="scenario")
                 self.refunds += 1

@@ -103,6 +103,7 @@ class EntryKind(StrEnum):
     UNFREEZE = "unfreeze"
     ADJUSTMENT = "adjustment"
     REFUND = "refund"  # economics (issue 12)
+    GIFT = "gift"  # economics (issue 12): locked points
 
 
 class WithdrawalStatus(StrEnum):

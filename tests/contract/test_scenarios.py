@@ -452,3 +452,47 @@ def test_refund_histories_give_equal_reports(storage: Storage) -> None:
     assert_books_balance(ledger_state(storage.ledger))
     audit = verify(storage.ledger)  # jifen verify stays clean after refunds and debt
     assert audit.ok, audit
+
+
+def _gift_history() -> list[str]:
+    """Gifts of locked grants (the oldest, a chosen order, a grant given on twice), their
+    refusals, settlements releasing them for their new holders, and a refund of a gifted
+    order that voids the remainder at its last holder."""
+    events: list[dict[str, Any]] = [
+        {"type": "join", "member": "A"},
+        {"type": "join", "member": "B", "referrer": "A"},
+        {"type": "join", "member": "C", "referrer": "B"},
+        {"type": "purchase", "member": "A", "order": "o-1", "amount": "1000"},
+        {"type": "purchase", "member": "A", "order": "o-2", "amount": "400"},
+        {"type": "purchase", "member": "C", "order": "o-3", "amount": "700"},
+        {"type": "settle", "date": "2026-03-01"},
+        {"type": "transfer", "from": "A", "to": "B", "locked": True},
+        {"type": "transfer", "from": "C", "to": "A", "locked": True, "order": "o-3"},
+        {"type": "transfer", "from": "C", "to": "A", "locked": True},
+        {"type": "transfer", "from": "A", "to": "B", "locked": True, "order": "o-9"},
+        {"type": "settle", "date": "2026-03-02"},
+        {"type": "transfer", "from": "B", "to": "C", "locked": True, "order": "o-1"},
+        {"type": "refund", "order": "o-1"},
+        {"type": "refund", "order": "o-3"},
+        {"type": "settle", "date": "2026-03-03"},
+    ]
+    return [json.dumps(event) for event in events]
+
+
+def test_gift_histories_give_equal_reports(storage: Storage) -> None:
+    """Given a history with gifts of locked points and refunds of gifted orders
+    When it runs through the memory book and through the live services on each storage
+    Then both reports are byte-identical, the books balance and jifen verify is clean."""
+    lines = _gift_history()
+    expected = _report(REFUND_PLAN, lines, MemoryBook(REFUND_PLAN))
+    report = json.loads(expected)
+    assert {row["code"] for row in report["rejected"]} == {
+        "insufficient_points",
+        "unknown_order",
+    }
+    assert report["totals"]["voided"] != "0.00"
+    ledger = Ledger(storage.ledger, REFUND_PLAN, clock=itertools.count(1).__next__)
+    assert _report(REFUND_PLAN, lines, DynamoBackend(ledger)) == expected
+    assert_books_balance(ledger_state(storage.ledger))
+    audit = verify(storage.ledger)
+    assert audit.ok, audit

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from functions.rewards.errors import RejectCode, Rejected
-from functions.rewards.events import Join, Purchase, Transfer, Withdraw
+from functions.rewards.events import GiftLocked, Join, Purchase, Transfer, Withdraw
 from functions.rewards.plan import Plan, parse_plan
 from functions.services.ledger import Ledger
 from functions.services.settlement import run_settlement
@@ -266,4 +266,36 @@ def test_a_settlements_release_repays_debt_first_and_circulating_follows() -> No
     c = world.member("C")
     assert (c.available, c.locked, c.debt, c.clawed_back) == (0, 10_000, 0, 10_000)
     assert c.released == 30_000
+    world.assert_clean()
+
+
+def test_a_gift_of_locked_points_is_idempotent_and_a_refund_finds_its_holder() -> None:
+    """Given C holds a locked grant of order o-1 (300 points, 100 a day),
+    When C gives it to A (then the same request again), A gives it on to B, and o-1 is
+    refunded,
+    Then the resend changes nothing, a gift with nothing locked is insufficient_points and
+    changes nothing, the refund voids the 300 at B (the last holder) and verify is clean."""
+    plan = parse_plan(
+        {
+            "name": "daily",
+            "grant": {"ratio": "0.30"},
+            "release": {"mode": "daily", "daily_rate": "0.10"},
+        }
+    )
+    world = World(plan)
+    world.ledger.purchase(Purchase("C", "o-1", 100_000), "buy-o-1")
+    first = world.ledger.gift_locked(GiftLocked("C", "A"), "gift-1")
+    before = world.dump()
+    assert world.ledger.gift_locked(GiftLocked("C", "A"), "gift-1") == first
+    assert world.dump() == before
+    assert world.refused(world.ledger.gift_locked, GiftLocked("C", "B"), "gift-x") == (
+        RejectCode.INSUFFICIENT_POINTS
+    )
+    world.ledger.gift_locked(GiftLocked("A", "B", "o-1"), "gift-2")
+    assert (world.member("A").locked, world.member("B").locked) == (0, 30_000)
+    assert [g.order for g in world.member("B").grants] == ["o-1"]
+
+    result = world.ledger.refund("o-1", "refund-o-1", by="op")
+    assert (result.voided, result.clawed_back, result.debt) == (30_000, 0, 0)
+    assert (world.member("B").locked, world.member("B").grants) == (0, ())
     world.assert_clean()

@@ -13,6 +13,7 @@ claim for a payout), both over :mod:`.core` (the store, retries, replays).
 from __future__ import annotations
 
 from .core import LedgerCore, wall_clock_us
+from .gifts import Gifts  # economics (issue 12)
 from .member_events import MemberEvents
 from .refunds import Refunds  # economics (issue 12)
 from .withdrawals import Withdrawals, request_id_for
@@ -20,5 +21,5 @@ from .withdrawals import Withdrawals, request_id_for
 __all__ = ["Ledger", "LedgerCore", "request_id_for", "wall_clock_us"]
 
 
-class Ledger(MemberEvents, Withdrawals, Refunds):
+class Ledger(MemberEvents, Withdrawals, Refunds, Gifts):
     """The platform's use cases over one store and one plan."""

@@ -31,6 +31,7 @@ from functions.store.records import EntryKind
 
 from ..results import PurchaseResult, Record, RecordError
 from .core import SETTLEMENT_RUNNING, LedgerCore, stored_result
+from .gifts import grant_holder
 
 REFUND_CLAIM = "REFUND#"
 """Prefix of the claim item that marks an order refunded (``REFUND#<order>``)."""
@@ -147,7 +148,10 @@ class Refunds(LedgerCore):
             check_refund(facts, order, runs_now=self._runs_since(facts) if facts else 0)
             assert facts is not None
             buyer = self.member(facts.member)
-            grant = next((g for g in buyer.grants if facts.locked and g.order == order), None)
+            # the grant's locked remainder is wherever gifts took it (gifts.py)
+            holder_name = grant_holder(self.store, order, buyer.member)[0] if facts.locked else ""
+            holder = self.member(holder_name) if holder_name not in ("", buyer.member) else buyer
+            grant = next((g for g in holder.grants if facts.locked and g.order == order), None)
             names = [name for name, _ in facts.commissions]
             found = self.store.get_members(names) if names else {}
             uplines = {
@@ -158,7 +162,7 @@ class Refunds(LedgerCore):
                 facts,
                 buyer=Debtor(buyer.member, buyer.available, buyer.debt),
                 remaining=grant.remaining if grant is not None else 0,
-                holder=buyer.member if grant is not None else None,
+                holder=holder.member if grant is not None else None,
                 reserve=self.store.system_totals().reserve,
                 uplines=uplines,
             )
@@ -187,7 +191,10 @@ class Refunds(LedgerCore):
                 row["commission_debt"] = row.get("commission_debt", 0) + owed - before
             sets: dict[str, dict[str, object]] = {}
             if grant is not None:
-                sets[buyer.member] = {"grants": tuple(g for g in buyer.grants if g is not grant)}
+                sets[holder.member] = {"grants": tuple(g for g in holder.grants if g is not grant)}
+            versions = {name: record.version for name, record in found.items()}
+            if holder is not buyer:
+                versions[holder.member] = holder.version
             commit = Commit(
                 event_key=key,
                 kind=EntryKind.REFUND,
@@ -197,7 +204,7 @@ class Refunds(LedgerCore):
                 details={**refund_fields(result), "by": by, **debt_details(statistics)},
                 statistics=statistics,
                 sets=sets,
-                versions={name: record.version for name, record in found.items()},
+                versions=versions,
                 result=result.to_record(),
                 idempotency_key=key,
                 claims=(Claim(REFUND_CLAIM + order, buyer.member),),

@@ -34,6 +34,7 @@ IDEMPOTENCY_KEYED_KINDS = frozenset(
         EntryKind.UNFREEZE,
         EntryKind.ADJUSTMENT,
         EntryKind.REFUND,  # economics (issue 12)
+        EntryKind.GIFT,
     }
 )
 """Entry kinds the services commit with an ``IDEM#<event key>`` record."""

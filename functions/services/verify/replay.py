@@ -333,6 +333,9 @@ class _Replay:
                     stats[member]["withdrawn_points"] -= p.amount
             elif kind == EntryKind.ADJUSTMENT and own and p.bucket is Bucket.AVAILABLE:
                 stats[member]["adjusted"] += p.amount
+            elif kind == EntryKind.GIFT:  # economics (issue 12): a grant record moved
+                if not own and p.bucket is Bucket.LOCKED and p.amount > 0:
+                    stats[p.owner]["grant_seq"] += 1
             elif kind == EntryKind.REFUND:  # economics (issue 12)
                 if own and p.bucket is Bucket.AVAILABLE:
                     name = "spent" if p.amount > 0 else "clawed_back"
