@@ -23,6 +23,7 @@ from bot.handlers import (
     admin,
     balance,
     fallback,
+    gifts,  # economics (issue 12)
     history,
     invite,
     language,
@@ -77,6 +78,7 @@ def all_handlers() -> list[BaseHandler[Update, Context, Any]]:
         *team.handlers(),
         *shop.handlers(),
         *transfer.handlers(),
+        *gifts.handlers(),  # economics (issue 12)
         *rules.handlers(),
         *language.handlers(),
         *proof.handlers(),

@@ -530,4 +530,15 @@ MESSAGES: Final[dict[str, str]] = {
         "Owes from refunds: {points:money} points, ¥{commission:money} commission"
     ),
     "history.kind.gift": "Locked points given",
+    "economics.gift_usage": ("Usage: /gift <invite code, invite link or @username>"),
+    "economics.gift_none": ("You have no locked points to give."),
+    "economics.gift_preview": (
+        "Give your oldest locked points — {points:money}, releasing {daily:money} a day — "
+        "to {name}?\nTheir releases go on as yours would have. This cannot be undone."
+    ),
+    "economics.gift_cancelled": ("Gift cancelled."),
+    "economics.gift_done": ("✅ Gave {points:money} locked points to {name}."),
+    "economics.gift_received": (
+        "🎁 {name} gave you {points:money} locked points; they release to you daily."
+    ),
 }

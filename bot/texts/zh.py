@@ -446,4 +446,13 @@ MESSAGES: Final[dict[str, str]] = {
     "economics.refund_usage": "用法：/refund <订单号>",
     "economics.lookup_debt": "退款欠款：{points:money} 积分，佣金 ¥{commission:money}",
     "history.kind.gift": "转赠锁定积分",
+    "economics.gift_usage": ("用法：/gift <邀请码、邀请链接或 @用户名>"),
+    "economics.gift_none": ("您没有可转赠的锁定积分。"),
+    "economics.gift_preview": (
+        "将您最早的锁定积分（{points:money}，每日释放 {daily:money}）转赠给 {name}？\n"
+        "对方将按原计划继续释放。此操作无法撤销。"
+    ),
+    "economics.gift_cancelled": ("已取消转赠。"),
+    "economics.gift_done": ("✅ 已将 {points:money} 锁定积分转赠给 {name}。"),
+    "economics.gift_received": ("🎁 {name} 转赠给您 {points:money} 锁定积分，将每日释放给您。"),
 }

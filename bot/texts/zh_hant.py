@@ -451,4 +451,13 @@ MESSAGES: Final[dict[str, str]] = {
     "economics.refund_usage": "用法：/refund <訂單號>",
     "economics.lookup_debt": "退款欠款：{points:money} 積分，佣金 ¥{commission:money}",
     "history.kind.gift": "轉贈鎖定積分",
+    "economics.gift_usage": ("用法：/gift <邀請碼、邀請連結或 @用戶名>"),
+    "economics.gift_none": ("您沒有可轉贈的鎖定積分。"),
+    "economics.gift_preview": (
+        "將您最早的鎖定積分（{points:money}，每日釋放 {daily:money}）轉贈給 {name}？\n"
+        "對方將按原計劃繼續釋放。此操作無法撤銷。"
+    ),
+    "economics.gift_cancelled": ("已取消轉贈。"),
+    "economics.gift_done": ("✅ 已將 {points:money} 鎖定積分轉贈給 {name}。"),
+    "economics.gift_received": ("🎁 {name} 轉贈給您 {points:money} 鎖定積分，將每日釋放給您。"),
 }

@@ -67,3 +67,38 @@ def test_operator_refunds_an_order_and_the_member_is_told_of_the_debt(
     assert bot.command(ALICE, "/withdraw", "1").text == (
         "You owe points from a refunded order; new points repay it first."
     )
+
+
+def test_a_member_gives_locked_points_and_the_recipient_is_told(
+    make_bot: MakeBot, store: LedgerStore
+) -> None:
+    """Given Alice holds a locked grant (3000 bought on the dividend plan: 7500 points,
+    36 a day) and Bob is registered,
+    When Alice sends /gift with Bob's invite code and confirms (twice: a double tap),
+    Then the grant moves to Bob once, Bob is told once, and a second /gift finds nothing."""
+    bot = make_bot()
+    bot.register(ALICE, PHONES[ALICE.id])
+    bot.register(BOB, PHONES[BOB.id])
+    alice, bob = member_of(ALICE), member_of(BOB)
+    bot.ledger.purchase(Purchase(alice, "o-1", 300_000), "buy-o-1")
+    bob_record = store.get_member(bob)
+    assert bob_record is not None
+
+    preview = bot.command(ALICE, "/gift", bob_record.invite_code)
+    assert "7,500.00" in preview.text
+    assert "36.00" in preview.text
+    data = preview.button("gf:ok:")
+    done = bot.press(ALICE, preview.message, data)
+    again = bot.press(ALICE, preview.message, data)
+
+    assert len(_to(done, BOB)) == 1
+    assert _to(again, BOB) == []
+    assert "7,500.00" in _to(done, BOB)[0]
+    alice_after, bob_after = store.get_member(alice), store.get_member(bob)
+    assert alice_after is not None
+    assert bob_after is not None
+    assert (alice_after.locked, bob_after.locked) == (0, 750_000)
+    assert [grant.order for grant in bob_after.grants] == ["o-1"]
+    assert bot.command(ALICE, "/gift", bob_record.invite_code).text == (
+        "You have no locked points to give."
+    )
