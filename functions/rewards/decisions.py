@@ -208,7 +208,7 @@ def decide_purchase(
         granted, tier = plan.grant.points_for(cash) if plan.grant is not None else (0, None)
     # economics (issue 12): category bonus on top, then the issuance cap
     bonus = category_bonus(plan.grant, event.category, granted)
-    granted, capped = capped_grant(plan, issuance, cash, granted + bonus)
+    granted, capped = capped_grant(plan, issuance, cash, granted + bonus, points)
     schedule = None
     repaid = 0
     if granted > 0:

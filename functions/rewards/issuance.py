@@ -44,9 +44,10 @@ class IssuanceState:
         """
         return cls(sales=-sales, outstanding=-(issuance + burned + clawback))
 
-    def after_sale(self, cash: Cents) -> IssuanceState:
-        """The state a purchase's grant is capped against: its own cash already counted."""
-        return IssuanceState(self.sales + cash, self.outstanding)
+    def after_sale(self, cash: Cents, spent: Cents = 0) -> IssuanceState:
+        """The state a purchase's grant is capped against: its own cash already counted,
+        and the points it spent (burned before the grant is issued) no longer outstanding."""
+        return IssuanceState(self.sales + cash, self.outstanding - spent)
 
 
 def issuance_room(plan: Plan, state: IssuanceState) -> Cents | None:
@@ -70,12 +71,13 @@ def category_bonus(grant: GrantPolicy | None, category: str | None, points: Cent
 
 
 def capped_grant(
-    plan: Plan, state: IssuanceState | None, cash: Cents, points: Cents
+    plan: Plan, state: IssuanceState | None, cash: Cents, points: Cents, spent: Cents = 0
 ) -> tuple[Cents, Cents]:
-    """``(granted, capped)``: a grant of ``points`` cut to the room after this sale."""
+    """``(granted, capped)``: a grant of ``points`` cut to the room after this sale (which
+    took ``cash`` and burned the ``spent`` points paying for it)."""
     if state is None or not points:
         return points, 0
-    room = issuance_room(plan, state.after_sale(cash))
+    room = issuance_room(plan, state.after_sale(cash, spent))
     if room is None or points <= room:
         return points, 0
     return room, points - room

@@ -327,3 +327,23 @@ def test_the_readme_economics_scenario() -> None:
         [("all", "0.50", "0.51", "0.00", 3), ("leaders", "1.00", "0.00", "1.00", 0)],
         [("leaders", "0.00", "0.00", "1.00", 0)],
     ]
+
+
+def test_points_an_order_spends_leave_room_under_the_issuance_cap() -> None:
+    """Given ratio 2 at once, an issuance cap of 1 and points paying up to half an order,
+    When A buys 10.00 (20 points cut to the room of 10) and then 10.00 paying 5 points,
+    Then the second grant of 10 fits whole (room: 15 of sales less the 5 A still holds
+    after burning 5): the oracle found the engine counting spent points as outstanding."""
+    plan = plan_of(
+        grant={"ratio": "2", "issuance_cap": {"ratio": "1"}},
+        deduction={"max_ratio": "0.50"},
+    )
+    report, _ = run(
+        plan,
+        join("A"),
+        buy("A", "o-1", "10"),
+        buy("A", "o-2", "10", points="5"),
+    )
+    totals = report["totals"]
+    assert (totals["granted"], totals["capped"], totals["burned"]) == ("20.00", "10.00", "5.00")
+    assert report["members"]["A"]["available"] == "15.00"
