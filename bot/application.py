@@ -23,6 +23,7 @@ from bot.handlers import (
     admin,
     balance,
     fallback,
+    gifts,  # economics (issue 12)
     history,
     invite,
     language,
@@ -30,6 +31,7 @@ from bot.handlers import (
     plans,
     programs,
     proof,
+    refunds,  # economics (issue 12)
     rules,
     shop,
     start,
@@ -85,10 +87,12 @@ def all_handlers() -> list[BaseHandler[Update, Context, Any]]:
         *team.handlers(),
         *shop.handlers(),
         *transfer.handlers(),
+        *gifts.handlers(),  # economics (issue 12)
         *rules.handlers(),
         *language.handlers(),
         *proof.handlers(),
         *admin.handlers(),
+        *refunds.handlers(),  # economics (issue 12)
         *plans.handlers(),
         *programs.handlers(),  # issue 13: lottery, staking, catalog
         *replies.handlers(),

@@ -502,6 +502,13 @@ async def lookup(update: Update, context: Context) -> None:
         level=level_name(who.language, member.level) if member.level else "-",
         account=account_text(who.language, account),
     )
+    if member.debt or member.commission_debt:  # economics (issue 12)
+        text += "\n" + t(
+            who.language,
+            "economics.lookup_debt",
+            points=member.debt,
+            commission=member.commission_debt,
+        )
     page = await call(context, bot.members.history, member, limit=LOOKUP_HISTORY)
     if page.entries:
         lines = [t(who.language, "admin.recent")]

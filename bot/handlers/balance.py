@@ -39,6 +39,8 @@ def render(language: str, statement: Statement) -> str:
         )
     if member.frozen:
         lines.append(t(language, "balance.frozen"))
+    if member.debt:  # economics (issue 12)
+        lines.append(t(language, "economics.debt", points=member.debt))
     lines.append("")
     last = statement.last_settlement
     lines.extend(_why(language, last) if last else [t(language, "balance.no_settlement")])

@@ -77,6 +77,9 @@ def title(language: str, entry: HistoryEntry, names: dict[str, str | None]) -> s
         return t(language, "history.settlement", date=_text(details, "date"))
     if kind == EntryKind.ADJUSTMENT:
         return t(language, "history.adjustment", reason=_text(details, "reason"))
+    if kind == EntryKind.REFUND:  # economics (issue 12)
+        order = _text(details, "order")
+        return t(language, "economics.refund_title", order=order, cash=_cents(details, "cash"))
     request = details.get("request_id")
     if (
         isinstance(kind, EntryKind)

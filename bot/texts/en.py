@@ -601,4 +601,34 @@ MESSAGES: Final[dict[str, str]] = {
     "command.promote": "Set a member's role",
     "history.spare": "spare {points:+money}",
     "history.staked": "staked {points:+money}",
+    # economics (issue 12): refunds and debt
+    "reject.unknown_order": "There is no such order.",
+    "reject.already_refunded": "That order was already refunded.",
+    "reject.refund_window_closed": "That order can no longer be refunded.",
+    "reject.in_debt": "You owe points from a refunded order; new points repay it first.",
+    "history.kind.refund": "Order refunded",
+    "economics.refund_title": "Refund of order {order}: ¥{cash:money}",
+    "economics.debt": (
+        "You owe {points:money} points from a refunded order; new points repay it first."
+    ),
+    "economics.refunded": (
+        "Refunded {order}: {member} gets {points:money} points "
+        "back, {clawed:money} taken back, owes {debt:money}."
+    ),
+    "economics.refund_usage": "Usage: /refund <order id>",
+    "economics.lookup_debt": (
+        "Owes from refunds: {points:money} points, ¥{commission:money} commission"
+    ),
+    "history.kind.gift": "Locked points given",
+    "economics.gift_usage": ("Usage: /gift <invite code, invite link or @username>"),
+    "economics.gift_none": ("You have no locked points to give."),
+    "economics.gift_preview": (
+        "Give your oldest locked points — {points:money}, releasing {daily:money} a day — "
+        "to {name}?\nTheir releases go on as yours would have. This cannot be undone."
+    ),
+    "economics.gift_cancelled": ("Gift cancelled."),
+    "economics.gift_done": ("✅ Gave {points:money} locked points to {name}."),
+    "economics.gift_received": (
+        "🎁 {name} gave you {points:money} locked points; they release to you daily."
+    ),
 }

@@ -517,4 +517,27 @@ MESSAGES: Final[dict[str, str]] = {
     "command.promote": "设置会员身份",
     "history.spare": "备用积分 {points:+money}",
     "history.staked": "上链 {points:+money}",
+    # economics (issue 12): refunds and debt
+    "reject.unknown_order": "没有这个订单。",
+    "reject.already_refunded": "该订单已经退款。",
+    "reject.refund_window_closed": "该订单已过退款期限。",
+    "reject.in_debt": "您因订单退款欠积分，新获得的积分会先用于抵扣。",
+    "history.kind.refund": "订单退款",
+    "economics.refund_title": "订单 {order} 退款：¥{cash:money}",
+    "economics.debt": "您因订单退款欠 {points:money} 积分，新获得的积分会先用于抵扣。",
+    "economics.refunded": (
+        "已退款 {order}：{member} 退回 {points:money} 积分，收回 {clawed:money}，欠 {debt:money}。"
+    ),
+    "economics.refund_usage": "用法：/refund <订单号>",
+    "economics.lookup_debt": "退款欠款：{points:money} 积分，佣金 ¥{commission:money}",
+    "history.kind.gift": "转赠锁定积分",
+    "economics.gift_usage": ("用法：/gift <邀请码、邀请链接或 @用户名>"),
+    "economics.gift_none": ("您没有可转赠的锁定积分。"),
+    "economics.gift_preview": (
+        "将您最早的锁定积分（{points:money}，每日释放 {daily:money}）转赠给 {name}？\n"
+        "对方将按原计划继续释放。此操作无法撤销。"
+    ),
+    "economics.gift_cancelled": ("已取消转赠。"),
+    "economics.gift_done": ("✅ 已将 {points:money} 锁定积分转赠给 {name}。"),
+    "economics.gift_received": ("🎁 {name} 转赠给您 {points:money} 锁定积分，将每日释放给您。"),
 }

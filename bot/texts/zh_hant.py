@@ -522,4 +522,27 @@ MESSAGES: Final[dict[str, str]] = {
     "command.promote": "設定會員身份",
     "history.spare": "備用積分 {points:+money}",
     "history.staked": "上鏈 {points:+money}",
+    # economics (issue 12): refunds and debt
+    "reject.unknown_order": "沒有這個訂單。",
+    "reject.already_refunded": "該訂單已經退款。",
+    "reject.refund_window_closed": "該訂單已過退款期限。",
+    "reject.in_debt": "您因訂單退款欠積分，新獲得的積分會先用於抵扣。",
+    "history.kind.refund": "訂單退款",
+    "economics.refund_title": "訂單 {order} 退款：¥{cash:money}",
+    "economics.debt": "您因訂單退款欠 {points:money} 積分，新獲得的積分會先用於抵扣。",
+    "economics.refunded": (
+        "已退款 {order}：{member} 退回 {points:money} 積分，收回 {clawed:money}，欠 {debt:money}。"
+    ),
+    "economics.refund_usage": "用法：/refund <訂單號>",
+    "economics.lookup_debt": "退款欠款：{points:money} 積分，佣金 ¥{commission:money}",
+    "history.kind.gift": "轉贈鎖定積分",
+    "economics.gift_usage": ("用法：/gift <邀請碼、邀請連結或 @用戶名>"),
+    "economics.gift_none": ("您沒有可轉贈的鎖定積分。"),
+    "economics.gift_preview": (
+        "將您最早的鎖定積分（{points:money}，每日釋放 {daily:money}）轉贈給 {name}？\n"
+        "對方將按原計劃繼續釋放。此操作無法撤銷。"
+    ),
+    "economics.gift_cancelled": ("已取消轉贈。"),
+    "economics.gift_done": ("✅ 已將 {points:money} 鎖定積分轉贈給 {name}。"),
+    "economics.gift_received": ("🎁 {name} 轉贈給您 {points:money} 鎖定積分，將每日釋放給您。"),
 }

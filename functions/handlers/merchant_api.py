@@ -34,6 +34,11 @@ Responses (``application/json``):
   ``frozen``, ``insufficient_points``; 422 ``deduction_limit``; 413
   ``payload_too_large``; 503 ``busy`` / ``unavailable`` (retry).
 
+``POST /orders/{order_id}/refund`` (economics, issue 12), signed the same way with the
+body ``{"order_id": "1001"}``, refunds the whole order once: 201 with what was taken
+back, 200 for a resend, 404 ``unknown_order``, 409 ``already_refunded``, 422
+``refund_window_closed`` (see :mod:`functions.services.merchant.refunds`).
+
 Every error is ``{"error": {"code": "...", "message": "..."[, "field": "..."]}}``.
 The use case lives in :mod:`functions.services.merchant`.
 """
@@ -44,7 +49,9 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import time
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
@@ -73,6 +80,7 @@ from functions.services.merchant import (
     load_merchants,
     place_order,
 )
+from functions.services.merchant.refunds import place_refund
 
 SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
     "handler": (
@@ -86,6 +94,8 @@ SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
 """The settings each entry point reads (template.yaml must set their variables)."""
 
 ROUTE = "/orders"
+REFUND_ROUTE = re.compile(r"/orders/([^/]+)/refund/?$")
+"""Economics (issue 12): ``POST /orders/{order_id}/refund`` (services/merchant/refunds.py)."""
 
 
 def wall_clock_s() -> int:
@@ -175,7 +185,8 @@ def handle(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> d
         request = parse(event=event, model=APIGatewayProxyEventV2Model)
     except ValidationError:
         return _refused(runtime, error_reply(400, "bad_request", "not an HTTP API (v2) request"))
-    misrouted = _routed(request)
+    refund_of = _refund_route(request)  # economics (issue 12)
+    misrouted = _routed(request) if refund_of is None else None
     if misrouted is not None:
         return _refused(runtime, misrouted)
     try:
@@ -193,6 +204,8 @@ def handle(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> d
         logger.exception("merchant configuration could not be read")
         return _refused(runtime, unavailable)
     headers: Mapping[str, str] = {name.lower(): value for name, value in request.headers.items()}
+    if refund_of is not None:
+        return _refund(runtime, directory, headers, body, refund_of)
     outcome, merchant = place_order(
         ledger,
         directory,
@@ -219,3 +232,45 @@ def _refused(runtime: Runtime, reply: Reply) -> dict[str, Any]:
     runtime.metrics.add_metric("MerchantRequestsRefused", MetricUnit.Count, 1)
     logger.warning("merchant request refused", extra={"status": reply.status, "body": reply.body})
     return _response(reply)
+
+
+# -- economics (issue 12): refunds ------------------------------------------------------
+def _refund_route(event: APIGatewayProxyEventV2Model) -> str | None:
+    """The order id of ``POST /orders/{order_id}/refund``, else None."""
+    if event.requestContext.http.method != "POST":
+        return None
+    found = REFUND_ROUTE.search(event.rawPath)
+    return urllib.parse.unquote(found.group(1)) if found else None
+
+
+def _refund(
+    runtime: Runtime,
+    directory: MerchantDirectory,
+    headers: Mapping[str, str],
+    body: bytes,
+    order_id: str,
+) -> dict[str, Any]:
+    outcome, merchant = place_refund(
+        runtime.ledger,
+        directory,
+        headers,
+        body,
+        order_id,
+        now_s=wall_clock_s(),
+        tolerance_s=runtime.settings.merchant_api.signature_tolerance_s,
+    )
+    if outcome.rejected is None:
+        name = "MerchantRefundsReplayed" if outcome.replayed else "MerchantRefundsRecorded"
+    else:
+        name = "MerchantRefundsRejected"
+    runtime.metrics.add_metric(name, MetricUnit.Count, 1)
+    logger.info(
+        "merchant refund",
+        extra={
+            "merchant": merchant,
+            "status": outcome.reply.status,
+            "replayed": outcome.replayed,
+            "rejected": outcome.rejected,
+        },
+    )
+    return _response(outcome.reply)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .decisions import (
     MemberSnapshot,
@@ -26,23 +26,31 @@ from .decisions import (
     decide_withdraw,
     point_price,
 )
+from .economy import Economy, Features, settlement_extras
 from .events import (
     Event,
     Freeze,
+    GiftLocked,
     Join,
     PublishPlan,
     Purchase,
+    Refund,
+    SetRegion,
     Settle,
     Transfer,
     Unfreeze,
     Withdraw,
 )
+from .gifts import decide_gift
+from .issuance import IssuanceState, issuance_room
 from .ledger import SYSTEM, Bucket, Posting
 from .money import Cents
 from .plan import Plan
+from .pools import PoolOutcome
 from .program_book import ProgramBook
+from .refunds import Debtor, check_refund, decide_refund
 from .report import MemberLine, SettlementRow, Totals
-from .settlement import GrantBalance, SettlementInput, settle
+from .settlement import GrantBalance, SettlementInput, SettlementResult, settle
 from .tree import NO_PARENT, team_volumes
 from .versions import PlanHistory, business_date_after, check_effective_date
 
@@ -87,6 +95,8 @@ class MemoryBook:
     """The engagement programs' state (issue 13; empty when the plan runs none)."""
     history: PlanHistory = field(init=False)
     _current: Plan = field(init=False)
+    economy: Economy = field(default_factory=Economy)
+    """Refunds, debt, stages, the gate, pools and regions (issue 12)."""
 
     def __post_init__(self) -> None:
         self.history = PlanHistory.of(self.plan)
@@ -122,6 +132,8 @@ class MemoryBook:
             self.balances[(name, Bucket.AVAILABLE)],
             self.members[position].frozen,
             self.balances.get((name, Bucket.SPARE), 0),  # issue 13: spend-only points
+            self.economy.debt.get(position, 0),
+            self.economy.commission_debt.get(position, 0),
         )
 
     def ancestors(self, name: str, generations: int) -> list[str]:
@@ -159,11 +171,14 @@ class MemoryBook:
         self.parents.append(parent)
         self.personal_volume.append(0)
         self.grants.append([])
+        if event.region is not None:  # economics (issue 12)
+            self.economy.region[len(self.members) - 1] = event.region
 
     def purchase(self, event: Purchase) -> PurchaseOutcome:
         plan = self.current_plan()
         generations = len(plan.commission.rates) if plan.commission else 0
         ancestors = self.ancestors(event.member, generations) if generations else []
+        economy = self.economy
         outcome = decide_purchase(
             plan,
             event,
@@ -172,6 +187,10 @@ class MemoryBook:
             ancestors=ancestors,
             ancestor_roles=self.programs.ancestor_roles(self, ancestors)  # issue 13
             if ProgramBook.commission_gated(plan)
+            else None,
+            issuance=economy.issuance_state(self.balances),
+            commission_debts=economy.debts_of((name, self.index[name]) for name in ancestors)
+            if economy.commission_debt
             else None,
         )
         self._apply(outcome.postings)
@@ -185,6 +204,7 @@ class MemoryBook:
             self.grants[position].append((outcome.grant.points, outcome.grant.daily))
         self.programs.after_purchase(self, plan, position, outcome)  # issue 13
         member.orders += 1
+        economy.after_purchase(plan, position, event, outcome, self.grants[position], self.index)
         return outcome
 
     def settle(self, event: Settle) -> SettlementRow:
@@ -192,7 +212,20 @@ class MemoryBook:
             extra = self.programs.settlement_extra(self.programs.groups(self), {})
             return SettlementRow(event.date, "already_settled", extra=extra)
         plan = self.history.plan_on(event.date)
-        result = settle(plan, SettlementInput(self.parents, self.personal_volume, self.grants))
+        economy = self.economy
+        waits = economy.gate(plan, self.parents)  # economics (issue 12): the gate
+        issued = economy.issuance_state(self.balances)
+        result = settle(
+            plan,
+            SettlementInput(
+                self.parents,
+                self.personal_volume,
+                self.grants,
+                gated=waits,
+                period_cash=economy.period_cash(),
+                price=point_price(plan, self.pool()) if plan.release.throttle else None,
+            ),
+        )
         active = result.active()
         balances, grants, members = self.balances, self.grants, self.members
         static, paid, forfeited = result.static, result.paid, result.forfeited
@@ -210,6 +243,8 @@ class MemoryBook:
             remaining = result.remaining[position]
             if remaining is not None:
                 held = grants[position]
+                if 0 in remaining:  # economics (issue 12): exhausted grants lose their metadata
+                    economy.drop_exhausted(position, remaining)
                 if len(held) == 1 and len(remaining) == 1:
                     grants[position] = [(remaining[0], held[0][1])] if remaining[0] > 0 else []
                     continue
@@ -220,6 +255,7 @@ class MemoryBook:
                 ]
         self.circulating += released_total
         figures, program_changed = self.programs.settle(self, plan)  # issue 13: staking step
+        pools = self._settle_economics(plan, result, waits, issued)
         self.settled_dates.add(event.date)
         if self.last_settled is None or event.date > self.last_settled:
             self.last_settled = event.date
@@ -237,7 +273,155 @@ class MemoryBook:
             forfeited=totals.forfeited,
             members=len(program_changed.union(active)) if program_changed else len(active),
             extra=self.programs.settlement_extra(groups, figures),
+            economics=settlement_extras(plan, result.throttle, result.gated, pools) or None,
         )
+
+    def _settle_economics(
+        self,
+        plan: Plan,
+        result: SettlementResult,
+        waits: list[bool] | None,
+        issued: IssuanceState,
+    ) -> PoolOutcome | None:
+        """Economics steps after the release (issue 12): stage counters, pools, debt, marks."""
+        economy = self.economy
+        if economy.staged:
+            economy.count_releases(self.grants, waits)
+        pools: PoolOutcome | None = None
+        credits: dict[int, Cents] = {}
+        if plan.pools is not None:
+            pools = economy.pools(
+                plan,
+                result.level,
+                result.team_volume,
+                issuance_room(plan, issued),
+                len(self.members),
+            )
+            credits = pools.credits("points")
+            for position, amount in credits.items():
+                name = self.members[position].name
+                self._apply(
+                    [
+                        Posting(SYSTEM, Bucket.ISSUANCE, -amount),
+                        Posting(name, Bucket.AVAILABLE, amount),
+                    ]
+                )
+                self.members[position].released += amount
+                economy.pool_points[position] = economy.pool_points.get(position, 0) + amount
+            for position, amount in pools.credits("cash").items():
+                name = self.members[position].name
+                self._apply(
+                    [
+                        Posting(SYSTEM, Bucket.PLATFORM, -amount),
+                        Posting(name, Bucket.COMMISSION, amount),
+                    ]
+                )
+                economy.pool_cash[position] = economy.pool_cash.get(position, 0) + amount
+                self._apply(economy.repay_commission(position, name, amount))
+        for position in sorted(economy.debt):  # credits of this run repay debt first
+            name = self.members[position].name
+            credit = result.static[position] + result.paid[position] + credits.get(position, 0)
+            self._apply(economy.repay(position, name, credit))
+        economy.close_run(result.team_volume, pools)
+        return pools
+
+    # -- economics events (issue 12) ----------------------------------------
+    def refund(self, event: Refund) -> None:
+        economy = self.economy
+        facts = check_refund(economy.orders.get(event.order), event.order, runs_now=economy.runs)
+        buyer_at = self.index[facts.member]
+        holder_at = economy.holder.get(event.order, buyer_at)
+        held = self.grants[holder_at]
+        meta = economy.meta(holder_at, held)
+        found = next((i for i, m in enumerate(meta) if facts.locked and m[0] == event.order), None)
+        remaining = held[found][0] if found is not None else 0
+        balances = self.balances
+        uplines = {
+            name: Debtor(
+                name,
+                0,
+                0,
+                balances.get((name, Bucket.COMMISSION), 0),
+                economy.commission_debt.get(self.index[name], 0),
+            )
+            for name, _ in facts.commissions
+        }
+        outcome = decide_refund(
+            facts,
+            buyer=Debtor(
+                facts.member,
+                balances.get((facts.member, Bucket.AVAILABLE), 0),
+                economy.debt.get(buyer_at, 0),
+            ),
+            remaining=remaining,
+            holder=self.members[holder_at].name if found is not None else None,
+            reserve=balances.get((SYSTEM, Bucket.RESERVE), 0),
+            uplines=uplines,
+        )
+        self._apply(outcome.postings)
+        if found is not None:
+            del held[found]
+            del meta[found]
+            if holder_at in economy.staged and not any(m[2] for m in meta):
+                economy.staged.discard(holder_at)
+            economy.voided[holder_at] = economy.voided.get(holder_at, 0) + outcome.voided
+        buyer = self.members[buyer_at]
+        self.personal_volume[buyer_at] -= outcome.cash
+        buyer.spent -= outcome.points_returned
+        if outcome.clawed_back:
+            economy.clawed_back[buyer_at] = (
+                economy.clawed_back.get(buyer_at, 0) + outcome.clawed_back
+            )
+        if outcome.debt:
+            economy.debt[buyer_at] = outcome.debt
+        else:
+            economy.debt.pop(buyer_at, None)
+        for name, _, owed in outcome.commissions:
+            where = self.index[name]
+            if owed:
+                economy.commission_debt[where] = owed
+            else:
+                economy.commission_debt.pop(where, None)
+        economy.orders[event.order] = replace(facts, refunded=True)
+        economy.holder.pop(event.order, None)
+        economy.sales -= outcome.cash
+        if facts.region is not None:
+            economy.region_sales[facts.region] -= outcome.cash
+        economy.refunds += 1
+        economy.refunded += outcome.cash
+
+    def gift(self, event: GiftLocked) -> None:
+        economy = self.economy
+        sender_at = self.index.get(event.sender)
+        held = self.grants[sender_at] if sender_at is not None else []
+        meta = economy.meta(sender_at, held) if sender_at is not None else []
+        outcome = decide_gift(
+            sender_name=event.sender,
+            recipient_name=event.recipient,
+            order=event.order,
+            sender=self.snapshot(event.sender),
+            recipient=self.snapshot(event.recipient),
+            grants=[(m[0], grant[0]) for m, grant in zip(meta, held, strict=True)],
+        )
+        assert sender_at is not None
+        recipient_at = self.index[event.recipient]
+        self._apply(outcome.postings)
+        grant = held.pop(outcome.position)
+        moved = meta.pop(outcome.position)
+        if sender_at in economy.staged and not any(m[2] for m in meta):
+            economy.staged.discard(sender_at)
+        self.grants[recipient_at].append(grant)
+        economy.add_grant(recipient_at, self.grants[recipient_at], moved)
+        if moved[0] is not None:
+            economy.holder[moved[0]] = recipient_at
+
+    def set_region(self, event: SetRegion) -> None:
+        check_member(self.snapshot(event.member), event.member)
+        position = self.index[event.member]
+        if event.region is None:
+            self.economy.region.pop(position, None)
+        else:
+            self.economy.region[position] = event.region
 
     def withdraw(self, event: Withdraw) -> None:
         quote = decide_withdraw(
@@ -257,6 +441,8 @@ class MemoryBook:
         self._apply(outcome.postings)
         self.members[self.index[event.sender]].transferred_out += outcome.points
         self.members[self.index[event.recipient]].transferred_in += outcome.points
+        if outcome.repaid:  # economics (issue 12): the recipient's debt
+            self.economy._repaid(self.index[event.recipient], outcome.repaid)
 
     def freeze(self, event: Freeze) -> None:
         check_member(self.snapshot(event.member), event.member)
@@ -267,12 +453,18 @@ class MemoryBook:
         self.members[self.index[event.member]].frozen = False
 
     # -- reporting -------------------------------------------------------
+    def features(self) -> Features:
+        """Which economics fields the report shows (issue 12)."""
+        return Features.of(self.history, self.economy.refunds)
+
     def member_lines(self) -> Iterator[MemberLine]:
         plan = self.current_plan()
         team = team_volumes(self.parents, self.personal_volume)
         balances = self.balances
         groups = self.programs.groups(self)
         extras = self.programs.member_extras(self, groups) if groups else None
+        features = self.features()
+        shown = features.refunds or features.pools
         for position, member in enumerate(self.members):
             name = member.name
             yield MemberLine(
@@ -288,6 +480,7 @@ class MemoryBook:
                 withdrawn_cash=member.withdrawn_cash,
                 commission=balances.get((name, Bucket.COMMISSION), 0),
                 extra=next(extras) if extras is not None else {},
+                economics=self.economy.member_fields(position, features) if shown else None,
             )
 
     def totals(self) -> Totals:
@@ -309,6 +502,7 @@ class MemoryBook:
                 if bucket is Bucket.COMMISSION and owner != SYSTEM
             ),
             extra=self.programs.totals_extra(self, self.programs.groups(self)),
+            economics=self.economy.total_fields(self.features()) or None,
         )
 
     def program_sections(self) -> list[tuple[str, object]]:
@@ -335,6 +529,12 @@ class MemoryBook:
                 self.unfreeze(event)
             case PublishPlan():
                 self.publish(event)
+            case Refund():  # economics (issue 12)
+                self.refund(event)
+            case GiftLocked():
+                self.gift(event)
+            case SetRegion():
+                self.set_region(event)
             case _:  # issue 13: the engagement programs' events
                 self.programs.apply(self, event)
         return None

@@ -10,16 +10,19 @@ services alike. Nothing here performs I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .catalog import spend_postings, split_spend
 from .errors import RejectCode, Rejected
 from .events import Join, Purchase, Transfer, Withdraw
+from .issuance import IssuanceState, capped_grant, category_bonus
 from .ledger import SYSTEM, Bucket, Posting, move
 from .money import ONE, Cents, format_cents, format_rate, mul_floor
 from .plan import Plan
+from .refunds import debt_message, repay_postings, repayment
+from .release_schedule import grant_terms
 from .roles import earns_commission
 
 
@@ -32,6 +35,10 @@ class MemberSnapshot:
     frozen: bool
     spare: Cents = 0
     """Spend-only points (issue 13): paid first when points pay for an order."""
+    debt: Cents = 0
+    """Points owed after a refund (issue 12): later credits repay it first."""
+    commission_debt: Cents = 0
+    """Commission owed after a refund (issue 12): later commission repays it first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,17 @@ class PurchaseOutcome:
     """Of ``points_spent``, what went into the lottery pool instead of being burned."""
     coins: Cents = 0
     """Coins granted (spend-only points, ``grant.coins_ratio``)."""
+    # economics (issue 12)
+    bonus: Cents = 0
+    """Category bonus points included in the grant."""
+    capped: Cents = 0
+    """Points the issuance cap cut from the grant."""
+    repaid: Cents = 0
+    """Points of an immediate grant that repaid the buyer's debt."""
+    commission_repaid: tuple[tuple[str, Cents], ...] = ()
+    """Commission that repaid uplines' commission debt."""
+    schedule: tuple[tuple[int, Cents], ...] | None = None
+    """A staged grant's schedule (``release.stages``)."""
 
     @property
     def released(self) -> Cents:
@@ -115,6 +133,8 @@ class TransferOutcome:
     recipient: str
     points: Cents
     postings: tuple[Posting, ...] = field(repr=False)
+    repaid: Cents = 0
+    """Points received that repaid the recipient's debt (issue 12)."""
 
 
 def _reject(code: RejectCode, message: str) -> Rejected:
@@ -148,12 +168,17 @@ def decide_purchase(
     order_exists: bool,
     ancestors: Sequence[str],
     ancestor_roles: Sequence[str] | None = None,
+    issuance: IssuanceState | None = None,
+    commission_debts: Mapping[str, Cents] | None = None,
 ) -> PurchaseOutcome:
     """Deduction, grant, reserve and commissions for one paid order (RULES.md §3).
 
     ``ancestors`` are the buyer's referrer, its referrer, … at least as many
     generations as the plan pays commission to (more are ignored); ``ancestor_roles``
     their roles, when the plan's roles gate the commission (issue 13).
+    generations as the plan pays commission to (more are ignored). Economics (issue
+    12): ``issuance`` is the platform before this order (needed when the plan caps
+    issuance), ``commission_debts`` what uplines owe from refunds.
     """
     if event.rebate is not None and (
         plan.merchant is None or not plan.merchant.allows(event.rebate)
@@ -180,6 +205,8 @@ def decide_purchase(
             )
         if buyer.frozen:
             raise _reject(RejectCode.FROZEN, f"member {buyer.member!r} is frozen")
+        if buyer.debt:  # economics (issue 12)
+            raise debt_message(buyer.member, buyer.debt)
         if points > buyer.available + buyer.spare:
             raise _reject(
                 RejectCode.INSUFFICIENT_POINTS,
@@ -197,12 +224,22 @@ def decide_purchase(
         granted, tier = mul_floor(cash, event.rebate), None
     else:
         granted, tier = plan.grant.points_for(cash) if plan.grant is not None else (0, None)
+    # economics (issue 12): category bonus on top, then the issuance cap
+    bonus = category_bonus(plan.grant, event.category, granted)
+    granted, capped = capped_grant(plan, issuance, cash, granted + bonus, points)
+    schedule = None
+    repaid = 0
     if granted > 0:
         locked = plan.release.mode == "daily"
-        daily = mul_floor(cash, plan.release.daily_rate) if plan.release.daily_rate else 0
+        daily, schedule = grant_terms(plan.release, cash)
         grant = IssuedGrant(granted, daily if locked else 0, locked, tier)
         target = Bucket.LOCKED if locked else Bucket.AVAILABLE
         postings += move(granted, SYSTEM, Bucket.ISSUANCE, buyer.member, target)
+        if not locked and buyer.debt:
+            repaid = repayment(buyer.debt, granted)
+            postings += repay_postings(buyer.member, repaid)
+        if not locked:
+            schedule = None
     coins_ratio = plan.grant.coins_ratio if plan.grant is not None else None
     coins = mul_floor(cash, coins_ratio) if coins_ratio else 0  # issue 13: spend-only coins
     postings += move(coins, SYSTEM, Bucket.SPARE_ISSUANCE, buyer.member, Bucket.SPARE)
@@ -221,9 +258,21 @@ def decide_purchase(
             if earned > 0:
                 commissions.append((ancestors[generation - 1], earned))
     platform_share = cash - reserve_added - sum(amount for _, amount in commissions)
+    commission_repaid: list[tuple[str, Cents]] = []
+    for owner, amount in commissions:  # economics (issue 12): commission debt first
+        owed = (commission_debts or {}).get(owner, 0)
+        if owed:
+            back = repayment(owed, amount)
+            commission_repaid.append((owner, back))
+            platform_share += back
+    repaid_to = dict(commission_repaid)
     postings += [Posting(SYSTEM, Bucket.SALES, -cash)] if cash else []
     postings += [Posting(SYSTEM, Bucket.RESERVE, reserve_added)] if reserve_added else []
-    postings += [Posting(owner, Bucket.COMMISSION, amount) for owner, amount in commissions]
+    postings += [
+        Posting(owner, Bucket.COMMISSION, amount - repaid_to.get(owner, 0))
+        for owner, amount in commissions
+        if amount - repaid_to.get(owner, 0)
+    ]
     postings += [Posting(SYSTEM, Bucket.PLATFORM, platform_share)] if platform_share else []
     return PurchaseOutcome(
         member=buyer.member,
@@ -238,6 +287,11 @@ def decide_purchase(
         spare_spent=from_spare,
         pool_added=pool_added,
         coins=coins,
+        bonus=bonus,
+        capped=capped,
+        repaid=repaid,
+        commission_repaid=tuple(commission_repaid),
+        schedule=schedule,
     )
 
 
@@ -257,6 +311,8 @@ def decide_withdraw(
     member = _known(member, event.member)
     if member.frozen:
         raise _reject(RejectCode.FROZEN, f"member {member.member!r} is frozen")
+    if member.debt:  # economics (issue 12)
+        raise debt_message(member.member, member.debt)
     if event.points > member.available:
         raise _reject(
             RejectCode.INSUFFICIENT_POINTS,
@@ -284,9 +340,11 @@ def decide_transfer(
     if event.sender == event.recipient:
         raise _reject(RejectCode.INVALID_EVENT, "`from` and `to` must be different members")
     sender = _known(sender, event.sender)
-    _known(recipient, event.recipient)
+    recipient = _known(recipient, event.recipient)
     if sender.frozen:
         raise _reject(RejectCode.FROZEN, f"member {sender.member!r} is frozen")
+    if sender.debt:  # economics (issue 12)
+        raise debt_message(sender.member, sender.debt)
     if event.points > sender.available:
         raise _reject(
             RejectCode.INSUFFICIENT_POINTS,
@@ -294,4 +352,6 @@ def decide_transfer(
             f"{format_cents(event.points)} to send",
         )
     postings = move(event.points, event.sender, Bucket.AVAILABLE, event.recipient, Bucket.AVAILABLE)
-    return TransferOutcome(event.sender, event.recipient, event.points, tuple(postings))
+    repaid = repayment(recipient.debt, event.points)  # economics (issue 12)
+    postings += repay_postings(event.recipient, repaid)
+    return TransferOutcome(event.sender, event.recipient, event.points, tuple(postings), repaid)

@@ -51,6 +51,15 @@ class RejectCode(StrEnum):
     """A month close for a month before (or equal to) the latest month closed."""
     REAL_NAME_REQUIRED = "real_name_required"
     """A first commission withdrawal needs the member's payout account (real name) on file."""
+    # economics (issue 12; docs/rules-programs.md): refunds and debt, scenario events too
+    UNKNOWN_ORDER = "unknown_order"
+    """A refund (or a gift of one grant) names an order that was never recorded (or held)."""
+    ALREADY_REFUNDED = "already_refunded"
+    REFUND_WINDOW_CLOSED = "refund_window_closed"
+    """More settlements ran since the purchase than the order's plan allows for refunds."""
+    IN_DEBT = "in_debt"
+    """A member who owes points (a refund took back more than they had) cannot withdraw,
+    transfer, gift or spend points until future credits repay the debt."""
 
 
 class Rejected(Exception):

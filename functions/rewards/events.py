@@ -26,6 +26,8 @@ from .roles import valid_month as month_text
 class Join:
     member: str
     referrer: str | None = None
+    region: str | None = None
+    """Economics (issue 12): the member's region (region-scoped dividend pools)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +137,47 @@ PROGRAM_EVENT_TYPES = frozenset(
     {"draw", "lottery_exit", "stake", "unstake", "close_month", "list_item", "redeem", "promote"}
 )
 
+# -- economics (issue 12; docs/rules-programs.md) -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    """``{"type": "refund", "order": "o-1"}``: the whole order is refunded."""
+
+    order: str
+
+
+@dataclass(frozen=True, slots=True)
+class GiftLocked:
+    """``{"type": "transfer", "from", "to", "locked": true[, "order"]}``: one grant record
+    (the sender's oldest, or the one of ``order``) moves to the recipient."""
+
+    sender: str
+    recipient: str
+    order: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetRegion:
+    """``{"type": "set_region", "member", "region"}`` (an operator's change; null clears)."""
+
+    member: str
+    region: str | None
+
+
 Event = (
-    Join | Purchase | Settle | Withdraw | Transfer | Freeze | Unfreeze | PublishPlan | ProgramEvent
+    Join
+    | Purchase
+    | Settle
+    | Withdraw
+    | Transfer
+    | Freeze
+    | Unfreeze
+    | PublishPlan
+    | Refund
+    | GiftLocked
+    | SetRegion
+    | ProgramEvent
 )
 
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -249,6 +290,25 @@ def _publish_plan(raw: Mapping[str, object]) -> PublishPlan:
     return PublishPlan(plan, value)
 
 
+def _region(raw: Mapping[str, object], key: str) -> str | None:
+    """An optional region name (economics, issue 12); null is the same as none."""
+    if raw.get(key) is None:
+        return None
+    return _name(raw, key)
+
+
+def _locked(raw: Mapping[str, object]) -> bool:
+    """A transfer's ``locked`` flag: true moves a grant record, and then no ``points``."""
+    if "locked" not in raw:
+        return False
+    value = raw["locked"]
+    if not isinstance(value, bool):
+        raise _invalid("`locked` must be true or false")
+    if value and "points" in raw:
+        raise _invalid("a transfer of locked points moves a grant: give no `points`")
+    return value
+
+
 def parse_event(raw: object) -> Event:
     """Validate one decoded event object; raise :class:`Rejected` on the first fault."""
     if not isinstance(raw, Mapping):
@@ -256,7 +316,8 @@ def parse_event(raw: object) -> Event:
     kind = raw.get("type")
     if kind == "join":
         member = _required_name(raw, "member")
-        return Join(member, _name(raw, "referrer", required=False))
+        referrer = _name(raw, "referrer", required=False)
+        return Join(member, referrer, _region(raw, "region"))
     if kind == "purchase":
         member = _required_name(raw, "member")
         order = _required_name(raw, "order")
@@ -282,6 +343,8 @@ def parse_event(raw: object) -> Event:
         recipient = _required_name(raw, "to")
         if sender == recipient:
             raise _invalid("`from` and `to` must be different members")
+        if _locked(raw):  # economics (issue 12): a gift of locked points
+            return GiftLocked(sender, recipient, _name(raw, "order", required=False))
         return Transfer(sender, recipient, _quantity(raw, "points", positive=True, default=False))
     if kind == "freeze":
         return Freeze(_required_name(raw, "member"))
@@ -291,6 +354,13 @@ def parse_event(raw: object) -> Event:
         return _publish_plan(raw)
     if kind in PROGRAM_EVENT_TYPES:
         return _program_event(kind, raw)
+    if kind == "refund":  # economics (issue 12)
+        return Refund(_required_name(raw, "order"))
+    if kind == "set_region":
+        member = _required_name(raw, "member")
+        if "region" not in raw:
+            raise _invalid("`region` is required (null clears it)")
+        return SetRegion(member, _region(raw, "region"))
     if not isinstance(kind, str):
         raise _invalid("`type` must be one of join, purchase, settle, withdraw, transfer, ...")
     raise _invalid(f"unknown event type {kind[:40]!r}")

@@ -50,6 +50,9 @@ class Bucket(StrEnum):
     LOTTERY_POOL = "lottery_pool"
     REWARDS = "rewards"
     SPARE_ISSUANCE = "spare_issuance"
+    CLAWBACK = "clawback"
+    """Platform points (issue 12): taken back by refunds (a void grant's locked remainder,
+    released points taken back from available, debt repaid from later credits)."""
 
 
 ASSET_OF: dict[Bucket, Asset] = {
@@ -70,6 +73,7 @@ ASSET_OF: dict[Bucket, Asset] = {
     Bucket.LOTTERY_POOL: Asset.POINTS,
     Bucket.REWARDS: Asset.POINTS,
     Bucket.SPARE_ISSUANCE: Asset.POINTS,
+    Bucket.CLAWBACK: Asset.POINTS,
 }
 
 

@@ -390,7 +390,9 @@ class ProgramBook:
         outstanding = sum(
             amount
             for (owner, bucket), amount in balances.items()
-            if owner != SYSTEM and bucket in (Bucket.AVAILABLE, Bucket.LOCKED, Bucket.STAKED)
+            if owner != SYSTEM
+            and bucket
+            in (Bucket.AVAILABLE, Bucket.LOCKED, Bucket.WITHDRAWING, Bucket.STAKED, Bucket.SPARE)
         )
         return IssuanceFacts(
             outstanding=outstanding, sales=-balances.get((SYSTEM, Bucket.SALES), 0)

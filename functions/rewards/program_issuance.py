@@ -1,18 +1,16 @@
 """How much new issuance the programs may make now: the issuance cap's room (issue 13).
 
-Stake bonuses, star and bole rewards are new points. Issue 12 adds the issuance cap
-(``grant.issuance_cap``); when a plan has one, these rewards must fit in the room it
-leaves. Until that is merged no plan has a cap, so the room is unlimited (None).
-
-MERGE WITH ISSUE 12: make :func:`program_issuance_room` return the cap's room for
-``plan`` given ``facts`` (12's function), or None when the plan has no cap. The
-settlement (book and live compute) already scales the rewards down to fit it.
+Stake bonuses, star and bole rewards are new points. When the plan caps issuance
+(``grant.issuance_cap``, issue 12), they must fit in the room the cap leaves: the same
+:func:`~functions.rewards.issuance.issuance_room` that cuts a purchase's grant. The
+settlement (the book and the live compute step) scales the rewards down to fit it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .issuance import IssuanceState, issuance_room
 from .money import Cents
 from .plan import Plan
 
@@ -22,12 +20,11 @@ class IssuanceFacts:
     """The platform's figures the cap is measured on, at the start of a settlement."""
 
     outstanding: Cents
-    """Points members hold: available + locked + staked."""
+    """Points members hold: available + locked + withdrawing + staked + spare."""
     sales: Cents
-    """Cumulative cash sales."""
+    """Cumulative cash sales, net of refunds."""
 
 
 def program_issuance_room(plan: Plan, facts: IssuanceFacts) -> Cents | None:
     """Points programs may still issue under ``plan``'s cap; None: no cap."""
-    del plan, facts
-    return None
+    return issuance_room(plan, IssuanceState(sales=facts.sales, outstanding=facts.outstanding))

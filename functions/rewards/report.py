@@ -31,6 +31,8 @@ class MemberLine:
     commission: Cents
     extra: Mapping[str, object] = field(default_factory=dict)
     """Fields of the engagement programs the plan runs (issue 13), already in JSON form."""
+    economics: Mapping[str, object] | None = None
+    """Fields of the economics controls a history uses (issue 12), already in JSON form."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -45,6 +47,7 @@ class MemberLine:
             "withdrawn_cash": format_cents(self.withdrawn_cash),
             "commission": format_cents(self.commission),
             **self.extra,
+            **(self.economics or {}),
         }
 
 
@@ -63,6 +66,8 @@ class Totals:
     commission: Cents
     extra: Mapping[str, object] = field(default_factory=dict)
     """Totals of the engagement programs the plan runs (issue 13), already in JSON form."""
+    economics: Mapping[str, object] | None = None
+    """Totals of the economics controls a history uses (issue 12), in JSON form."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -78,6 +83,7 @@ class Totals:
             "fees": format_cents(self.fees),
             "commission": format_cents(self.commission),
             **self.extra,
+            **(self.economics or {}),
         }
 
 
@@ -94,6 +100,8 @@ class SettlementRow:
     members: int = 0
     extra: Mapping[str, object] = field(default_factory=dict)
     """The staking step's figures when the plan stakes (issue 13), already in JSON form."""
+    economics: Mapping[str, object] | None = None
+    """The run's economics fields (issue 12: throttle, gated, pools) when its plan has them."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -107,6 +115,7 @@ class SettlementRow:
             "forfeited": format_cents(self.forfeited),
             "members": self.members,
             **self.extra,
+            **(self.economics or {}),
         }
 
 

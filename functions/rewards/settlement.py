@@ -18,6 +18,7 @@ from fractions import Fraction
 
 from .money import Cents
 from .plan import Plan
+from .release_schedule import throttle_factor
 from .tree import NO_PARENT, bottom_up_order, team_volumes
 
 GrantBalance = tuple[Cents, Cents]
@@ -31,6 +32,13 @@ class SettlementInput:
     parents: Sequence[int]
     personal_volume: Sequence[Cents]
     grants: Sequence[Sequence[GrantBalance]]
+    # economics (issue 12): the activity gate and the throttle (docs/rules-programs.md)
+    gated: Sequence[bool] | None = None
+    """Members whose static release waits this run (activity gate); None: nobody."""
+    period_cash: Cents = 0
+    """Cash taken in since the previous settlement, net of refunds (throttle)."""
+    price: Fraction | None = None
+    """The point price at the start of the run (throttle: the value of planned release)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +70,11 @@ class SettlementResult:
     forfeited: list[Cents]
     remaining: list[tuple[Cents, ...] | None]
     share_by_generation: list[list[Cents]] = field(default_factory=list)
+    # economics (issue 12)
+    throttle: Fraction | None = None
+    """The throttle factor applied to static release (None: the plan has no throttle)."""
+    gated: int = 0
+    """How many members' static release waited for activity."""
 
     def totals(self) -> SettlementTotals:
         return SettlementTotals(
@@ -90,7 +103,15 @@ def settle(plan: Plan, state: SettlementInput) -> SettlementResult:
     team_volume = team_volumes(parents, state.personal_volume, order)
     level = _levels(plan, team_volume)
 
-    static, remaining, locked_after = _release(state.grants)
+    gated = state.gated
+    factor: Fraction | None = None
+    if plan.release.throttle is not None:  # economics (issue 12): throttle
+        planned = _planned(state.grants, gated)
+        factor = throttle_factor(plan.release.throttle, state.period_cash, planned, state.price)
+    if gated is None and (factor is None or factor == 1):
+        static, remaining, locked_after = _release(state.grants)
+    else:
+        static, remaining, locked_after = _controlled_release(state.grants, gated, factor)
     share, share_by_generation = _share(plan, parents, order, static)
     team, peer = _differential(plan, parents, order, level, static)
 
@@ -116,6 +137,10 @@ def settle(plan: Plan, state: SettlementInput) -> SettlementResult:
         forfeited=forfeited,
         remaining=remaining,
         share_by_generation=share_by_generation,
+        throttle=factor,
+        gated=sum(1 for index, waits in enumerate(gated) if waits and state.grants[index])
+        if gated is not None
+        else 0,
     )
 
 
@@ -149,6 +174,55 @@ def _release(
         left: list[Cents] = []
         for balance, daily in member_grants:
             step = daily if daily < balance else balance
+            released += step
+            left.append(balance - step)
+        static[index] = released
+        locked_after[index] = sum(left)
+        remaining[index] = tuple(left)
+    return static, remaining, locked_after
+
+
+# -- economics (issue 12): the activity gate and the throttle --------------------------
+
+
+def _planned(grants: Sequence[Sequence[GrantBalance]], gated: Sequence[bool] | None) -> Cents:
+    """The static release step 1 would make before the throttle (gated members: none)."""
+    planned = 0
+    for index, member_grants in enumerate(grants):
+        if not member_grants or (gated is not None and gated[index]):
+            continue
+        for balance, daily in member_grants:
+            planned += daily if daily < balance else balance
+    return planned
+
+
+def _controlled_release(
+    grants: Sequence[Sequence[GrantBalance]],
+    gated: Sequence[bool] | None,
+    factor: Fraction | None,
+) -> tuple[list[Cents], list[tuple[Cents, ...] | None], list[Cents]]:
+    """Step 1 with the gate and the throttle.
+
+    A gated member releases nothing and can be paid no acceleration (its capacity is 0);
+    otherwise each grant releases ``floor(min(daily, remaining) × factor)``, what is
+    floored away staying locked in the grant.
+    """
+    n = len(grants)
+    static = [0] * n
+    remaining: list[tuple[Cents, ...] | None] = [None] * n
+    locked_after = [0] * n
+    numerator, denominator = (1, 1) if factor is None else (factor.numerator, factor.denominator)
+    for index, member_grants in enumerate(grants):
+        if not member_grants:
+            continue
+        if gated is not None and gated[index]:
+            remaining[index] = tuple(balance for balance, _ in member_grants)
+            continue
+        released = 0
+        left: list[Cents] = []
+        for balance, daily in member_grants:
+            step = daily if daily < balance else balance
+            step = step * numerator // denominator
             released += step
             left.append(balance - step)
         static[index] = released

@@ -13,17 +13,22 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from functions.rewards.decisions import point_price
+from functions.rewards.economy import Features, economics_totals
 from functions.rewards.events import (
     Event,
     Freeze,
+    GiftLocked,
     Join,
     PublishPlan,
     Purchase,
+    Refund,
+    SetRegion,
     Settle,
     Transfer,
     Unfreeze,
     Withdraw,
 )
+from functions.rewards.money import format_cents
 from functions.rewards.plan import Plan, canonical_plan_text
 from functions.rewards.report import MemberLine, SettlementRow, Totals
 from functions.rewards.tree import NO_PARENT, team_volumes
@@ -58,6 +63,9 @@ class DynamoBackend:
         sequence = ledger.store.settlement_sequence()
         self.last_settled = sequence.date if sequence is not None else None
         self.month_rows: list[dict[str, object]] = []  # issue 13: this run's month closes
+        # economics (issue 12): refunds accepted in this run, for the report
+        self.refunds = 0
+        self.refunded = 0
 
     def _business_date(self) -> str | None:
         return business_date_after(self.last_settled)
@@ -90,6 +98,14 @@ class DynamoBackend:
                 ledger.set_frozen(event.member, True, event_id, operator="scenario")
             case Unfreeze():
                 ledger.set_frozen(event.member, False, event_id, operator="scenario")
+            case GiftLocked():  # economics (issue 12)
+                ledger.gift_locked(event, event_id)
+            case Refund():  # economics (issue 12)
+                result = ledger.refund(event.order, event_id, by="scenario")
+                self.refunds += 1
+                self.refunded += result.cash
+            case SetRegion():  # economics (issue 12): regions are not live
+                pass
             case _:  # issue 13: the engagement programs' events
                 closed = programs.apply_program(ledger, event, event_id, self._business_date())
                 if closed is not None:
@@ -100,6 +116,11 @@ class DynamoBackend:
         """The programs' report sections (issue 13)."""
         groups = programs.program_groups(self.plan_history())
         return programs.program_sections(self.ledger, groups, self.month_rows)
+
+    def _refund_features(self) -> Features:
+        """Economics (issue 12): the live backend reports the refund fields; the other
+        economics sections are not live (the plan check refuses them)."""
+        return Features(refunds=self.refunds > 0)
 
     def plan_history(self) -> PlanHistory:
         return self.ledger.plan_history()
@@ -117,6 +138,7 @@ class DynamoBackend:
         extras = (
             programs.member_extras(self.ledger, groups, plan, members, parents) if groups else None
         )
+        refunds = self._refund_features().refunds
         for position, record in enumerate(members):
             yield MemberLine(
                 name=record.member,
@@ -131,6 +153,12 @@ class DynamoBackend:
                 withdrawn_cash=record.withdrawn_cash,
                 commission=record.commission,
                 extra=next(extras) if extras is not None else {},
+                economics={
+                    "debt": format_cents(record.debt),
+                    "commission_debt": format_cents(record.commission_debt),
+                }
+                if refunds
+                else None,
             )
 
     def totals(self) -> Totals:
@@ -151,4 +179,19 @@ class DynamoBackend:
             extra=programs.totals_extra(
                 self.ledger, programs.program_groups(self.plan_history()), members
             ),
+            economics=economics_totals(
+                self._refund_features(),
+                refunds=self.refunds,
+                refunded=self.refunded,
+                voided=system.clawback - sum(record.clawed_back for record in members),
+                clawed_back=sum(record.clawed_back for record in members),
+                debt=sum(record.debt for record in members),
+                commission_debt=sum(record.commission_debt for record in members),
+                capped=0,
+                bonus=0,
+                pool_points=0,
+                pool_cash=0,
+                pool_balance=0,
+            )
+            or None,
         )

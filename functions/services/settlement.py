@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.ledger import Bucket, Posting
+from functions.rewards.refunds import repay_postings, repayment
 from functions.rewards.report import SettlementRow
 from functions.store.commit import Commit
 from functions.store.errors import ConflictError, GuardError, UnavailableError
@@ -197,6 +198,11 @@ def apply_member(
             postings = (*postings, *stakes.postings(result.member))
             programs = {"stakes": stakes.stakes_after(record.programs.stakes)}
             statistics[result.member].update(stakes.statistics())
+        # economics (issue 12): the release repays a debtor's refund debt first
+        repaid = repayment(record.debt, released) if record.debt else 0
+        repaid_stats = {"debt": -repaid, "clawed_back": repaid} if repaid else {}
+        debt_postings = tuple(repay_postings(result.member, repaid)) if repaid else ()
+        statistics[result.member].update(repaid_stats)
         try:
             store.commit(
                 Commit(
@@ -204,11 +210,12 @@ def apply_member(
                     kind=EntryKind.SETTLEMENT,
                     at=ledger.clock(),
                     chain=record,
-                    postings=postings,
+                    postings=(*postings, *debt_postings),
                     details={
                         "date": date,
                         **result.statement(),
                         **({"stakes": stakes.statement()} if stakes is not None else {}),
+                        **({"debts": {result.member: [-repaid, 0]}} if repaid else {}),
                     },
                     statistics=statistics,
                     sets={
@@ -223,6 +230,7 @@ def apply_member(
                     },
                     settlement_seq=run_seq,
                     defer_circulating=True,
+                    circulating=-repaid,
                 )
             )
             return True

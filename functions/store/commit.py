@@ -35,6 +35,7 @@ SYSTEM_BUCKETS = {
     Bucket.LOTTERY_POOL: "lottery_pool",  # issue 13
     Bucket.REWARDS: "rewards",  # issue 13
     Bucket.SPARE_ISSUANCE: "spare_issuance",  # issue 13
+    Bucket.CLAWBACK: "clawback",  # economics (issue 12): refunds
 }
 STATISTICS = frozenset(
     {
@@ -48,6 +49,10 @@ STATISTICS = frozenset(
         "personal_volume",
         "adjusted",
         "grant_seq",
+        # economics (issue 12): refunds
+        "debt",
+        "commission_debt",
+        "clawed_back",
     }
 )
 PROGRAM_STATISTICS = frozenset(
@@ -175,3 +180,6 @@ class Commit:
     extra_items: Sequence[TransactItem] = ()
     """Items of the engagement programs the event also writes (issue 13: the lottery's
     queue, the catalog item, a month's activity), built by ``program_store``."""
+    circulating: int = 0
+    """Economics (issue 12): added to circulating even when deferred — a settlement's
+    release that repaid debt left available at once, which the page total cannot know."""

@@ -302,6 +302,10 @@ def member_record(item: Mapping[str, Value]) -> MemberRecord:
         display_name=optional_text(item, "display_name"),
         username=optional_text(item, "username") or None,
         programs=member_programs(item),  # issue 13
+        # economics (issue 12)
+        debt=number(item, "debt"),
+        commission_debt=number(item, "commission_debt"),
+        clawed_back=number(item, "clawed_back"),
     )
 
 

@@ -158,6 +158,7 @@ class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions, DailyAggregates, 
             lottery_pool=sums["lottery_pool"],  # issue 13
             rewards=sums["rewards"],
             spare_issuance=sums["spare_issuance"],
+            clawback=sums["clawback"],
         )
 
     # -- replays -----------------------------------------------------------------
@@ -169,6 +170,12 @@ class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions, DailyAggregates, 
         """``(event_key, result)`` of a recorded order, or None."""
         item = self.table.get(order_key(order))
         return (text(item, "event_key"), text(item, "result")) if item is not None else None
+
+    def order_recorded_at(self, order: str) -> int | None:
+        """When an order was recorded (economics, issue 12: a refund's window counts the
+        settlement runs started since)."""
+        item = self.table.get(order_key(order))
+        return number(item, "created_at") if item is not None else None
 
     # -- journal -------------------------------------------------------------------
     def journal(self, member: str, *, newest_first: bool = False) -> Iterator[JournalEntry]:

@@ -60,9 +60,23 @@ class MemberRecord:
     """The Telegram @username the member last used (set by the bot, not versioned)."""
     programs: MemberPrograms = field(default_factory=MemberPrograms)
     """The engagement programs' state on the item (issue 13)."""
+    # economics (issue 12): refunds
+    debt: Cents = 0
+    """Points owed after a refund; later credits repay it first."""
+    commission_debt: Cents = 0
+    """Commission owed after a refund; later commission repays it first."""
+    clawed_back: Cents = 0
+    """Points refunds took from the member's available (for a refund or to repay debt)."""
 
     def snapshot(self) -> MemberSnapshot:
-        return MemberSnapshot(self.member, self.available, self.frozen, self.programs.spare)
+        return MemberSnapshot(
+            self.member,
+            self.available,
+            self.frozen,
+            self.programs.spare,
+            self.debt,
+            self.commission_debt,
+        )
 
     # issue 13: the programs' balances, read like the other member accounts (commit.py)
     @property
@@ -114,6 +128,8 @@ class EntryKind(StrEnum):
     REDEEM = "redeem"
     ROLE = "role"
     MONTH_CLOSE = "month_close"
+    REFUND = "refund"  # economics (issue 12)
+    GIFT = "gift"  # economics (issue 12): locked points
 
 
 class WithdrawalStatus(StrEnum):
@@ -196,6 +212,7 @@ class SystemTotals:
     lottery_pool: Cents = 0
     rewards: Cents = 0
     spare_issuance: Cents = 0
+    clawback: Cents = 0  # economics (issue 12): points refunds took back
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,6 +135,8 @@ def _deltas(commit: Commit) -> _Deltas:
             deltas.members[member][name] += delta
     if commit.fees:
         deltas.system["fees"] += commit.fees
+    if commit.circulating:  # economics (issue 12)
+        deltas.system["circulating"] += commit.circulating
     return deltas
 
 

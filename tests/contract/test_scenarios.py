@@ -32,6 +32,7 @@ from functions.rewards.plan import Plan, load_plan_text, parse_plan
 from functions.rewards.scenario import ScenarioBackend
 from functions.services.ledger import Ledger
 from functions.services.scenario_backend import DynamoBackend
+from functions.services.verify import verify
 from functions.store.storage import Storage
 from tests.integration.ledger_state import Tables, table_dump
 from tests.support.books import assert_books_balance, ledger_state
@@ -384,3 +385,114 @@ def test_two_dynamodb_stores_in_one_process_keep_their_own_tables(
     Ledger(first, EDGE_PLAN).join(Join("A"), "join-A")
     assert "M#A ACCOUNT" in table_dump(contract_tables.client, first_table)
     assert "M#A ACCOUNT" not in table_dump(contract_tables.client, second_table)
+
+
+# -- refunds (economics, issue 12) ---------------------------------------------------------
+
+REFUND_PLAN = parse_plan(
+    {
+        "name": "refunds",
+        "grant": {"ratio": "0.30"},
+        "release": {"mode": "daily", "daily_rate": "0.10"},
+        "valuation": {"mode": "reserve", "reserve_rate": "0.09"},
+        "deduction": {"max_ratio": "0.50"},
+        "withdrawal": {"fee_rate": "0.20", "min_points": "1"},
+        "share": ["0.50"],
+        "commission": {"rates": [{"default": "0.08"}, {"default": "0.02"}]},
+        "refund": {"window_settlements": 2},
+    }
+)
+
+
+def _refund_history() -> list[str]:
+    """A history whose refunds void locked grants, take released points back, leave debt
+    that the next settlement repays, take commission back, and are refused for an
+    unknown order, a repeat, a closed window and a debtor's withdrawal."""
+    events: list[dict[str, Any]] = [
+        {"type": "join", "member": "A"},
+        {"type": "join", "member": "B", "referrer": "A"},
+        {"type": "join", "member": "C", "referrer": "B"},
+        {"type": "purchase", "member": "A", "order": "o-1", "amount": "500"},
+        {"type": "purchase", "member": "C", "order": "o-2", "amount": "1000"},
+        {"type": "purchase", "member": "C", "order": "o-3", "amount": "800"},
+        {"type": "settle", "date": "2026-03-01"},
+        {"type": "transfer", "from": "C", "to": "A", "points": "150"},
+        {"type": "refund", "order": "o-2"},
+        {"type": "refund", "order": "o-2"},
+        {"type": "refund", "order": "o-404"},
+        {"type": "withdraw", "member": "C", "points": "1"},
+        {"type": "settle", "date": "2026-03-02"},
+        {"type": "transfer", "from": "A", "to": "C", "points": "20"},
+        {"type": "settle", "date": "2026-03-03"},
+        {"type": "refund", "order": "o-1"},
+        {"type": "purchase", "member": "B", "order": "o-4", "amount": "300", "points": "0"},
+        {"type": "refund", "order": "o-4"},
+        {"type": "withdraw", "member": "C", "points": "1"},
+    ]
+    return [json.dumps(event) for event in events]
+
+
+def test_refund_histories_give_equal_reports(storage: Storage) -> None:
+    """Given a history with refunds, debt and its repayment (and refused refunds)
+    When it runs through the memory book and through the live services on each storage
+    Then both reports are byte-identical (refund fields included), the books balance and
+    jifen verify finds nothing."""
+    lines = _refund_history()
+    expected = _report(REFUND_PLAN, lines, MemoryBook(REFUND_PLAN))
+    report = json.loads(expected)
+    assert report["totals"]["refunds"] == 2
+    assert {row["code"] for row in report["rejected"]} == {
+        "already_refunded",
+        "unknown_order",
+        "refund_window_closed",
+        "in_debt",
+    }
+    ledger = Ledger(storage.ledger, REFUND_PLAN, clock=itertools.count(1).__next__)
+    assert _report(REFUND_PLAN, lines, DynamoBackend(ledger)) == expected
+    assert_books_balance(ledger_state(storage.ledger))
+    audit = verify(storage.ledger)  # jifen verify stays clean after refunds and debt
+    assert audit.ok, audit
+
+
+def _gift_history() -> list[str]:
+    """Gifts of locked grants (the oldest, a chosen order, a grant given on twice), their
+    refusals, settlements releasing them for their new holders, and a refund of a gifted
+    order that voids the remainder at its last holder."""
+    events: list[dict[str, Any]] = [
+        {"type": "join", "member": "A"},
+        {"type": "join", "member": "B", "referrer": "A"},
+        {"type": "join", "member": "C", "referrer": "B"},
+        {"type": "purchase", "member": "A", "order": "o-1", "amount": "1000"},
+        {"type": "purchase", "member": "A", "order": "o-2", "amount": "400"},
+        {"type": "purchase", "member": "C", "order": "o-3", "amount": "700"},
+        {"type": "settle", "date": "2026-03-01"},
+        {"type": "transfer", "from": "A", "to": "B", "locked": True},
+        {"type": "transfer", "from": "C", "to": "A", "locked": True, "order": "o-3"},
+        {"type": "transfer", "from": "C", "to": "A", "locked": True},
+        {"type": "transfer", "from": "A", "to": "B", "locked": True, "order": "o-9"},
+        {"type": "settle", "date": "2026-03-02"},
+        {"type": "transfer", "from": "B", "to": "C", "locked": True, "order": "o-1"},
+        {"type": "refund", "order": "o-1"},
+        {"type": "refund", "order": "o-3"},
+        {"type": "settle", "date": "2026-03-03"},
+    ]
+    return [json.dumps(event) for event in events]
+
+
+def test_gift_histories_give_equal_reports(storage: Storage) -> None:
+    """Given a history with gifts of locked points and refunds of gifted orders
+    When it runs through the memory book and through the live services on each storage
+    Then both reports are byte-identical, the books balance and jifen verify is clean."""
+    lines = _gift_history()
+    expected = _report(REFUND_PLAN, lines, MemoryBook(REFUND_PLAN))
+    report = json.loads(expected)
+    assert {row["code"] for row in report["rejected"]} == {
+        "insufficient_points",
+        "unknown_order",
+    }
+    assert report["totals"]["voided"] != "0.00"
+    ledger = Ledger(storage.ledger, REFUND_PLAN, clock=itertools.count(1).__next__)
+    assert _report(REFUND_PLAN, lines, DynamoBackend(ledger)) == expected
+    assert_books_balance(ledger_state(storage.ledger))
+    audit = verify(storage.ledger)
+    assert audit.ok, audit

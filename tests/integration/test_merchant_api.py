@@ -524,3 +524,74 @@ def test_missing_configuration_fails_closed(configure: Callable[..., Runtime]) -
     reply = post(order())
     # Then the API says it is unavailable rather than guessing
     assert (reply.status, reply.code) == (503, "unavailable")
+
+
+# -- refunds (economics, issue 12) ---------------------------------------------------------------
+
+
+def refund(order_id: str = "1001", merchant: str = "acme", **body: Any) -> Reply:
+    signed_body, headers = signed({"order_id": order_id, **body}, merchant)
+    return call(http_event(signed_body, headers, path=f"/orders/{order_id}/refund"))
+
+
+def test_signed_refund_takes_the_order_back_once(shop: Ledger) -> None:
+    # Given acme recorded alice's 200.00 order (10 points to alice, 10 commission to bob)
+    assert post(order()).status == 201
+    # When acme posts a signed refund of it
+    reply = refund()
+    # Then it is refunded: the 10 points and bob's 10.00 commission are taken back
+    assert reply.status == 201
+    assert reply.body == {
+        "merchant": "acme",
+        "order_id": "1001",
+        "order": "acme:1001",
+        "member": "alice",
+        "cash": "200.00",
+        "points_returned": "0.00",
+        "voided": "0.00",
+        "clawed_back": "10.00",
+        "debt": "0.00",
+        "reserve_back": "0.00",
+        "commissions": [{"member": "bob", "taken": "10.00", "debt": "0.00"}],
+    }
+    assert (member(shop, "alice").available, member(shop, "alice").personal_volume) == (0, 0)
+    assert member(shop, "bob").commission == 0
+    # And sent again it answers the first result; the order cannot be refunded twice
+    again = refund()
+    assert (again.status, again.body) == (200, reply.body)
+    assert member(shop, "alice").clawed_back == 10_00
+
+
+def test_a_merchant_refunds_only_its_own_known_orders(shop: Ledger) -> None:
+    # Given acme's order 1001
+    assert post(order()).status == 201
+    # When bistro refunds "1001", or acme an order it never sent
+    theirs, unknown = refund(merchant="bistro"), refund("2002")
+    # Then both are unknown_order (404) and nothing changed
+    assert (theirs.status, theirs.code) == (404, "unknown_order")
+    assert (unknown.status, unknown.code) == (404, "unknown_order")
+    assert member(shop, "alice").available == 10_00
+
+
+def test_a_refund_body_must_name_the_paths_order(shop: Ledger) -> None:
+    # Given acme's orders 1001 and 1002
+    assert post(order()).status == 201
+    assert post(order(order_id="1002")).status == 201
+    # When a signed refund body for 1002 is sent to the path of 1001
+    body, headers = signed({"order_id": "1002"})
+    reply = call(http_event(body, headers, path="/orders/1001/refund"))
+    # Then it is refused (a signature covers the body, not the path) and nothing changed
+    assert (reply.status, reply.code) == (400, "invalid_event")
+    assert member(shop, "alice").available == 20_00
+
+
+def test_a_member_in_debt_after_a_refund_cannot_pay_with_points(shop: Ledger) -> None:
+    # Given alice earned 10 points on order 1001 and spent 5 of them on order 1002
+    assert post(order()).status == 201
+    assert post(order(order_id="1002", amount="10.00", points="5.00")).status == 201
+    # When order 1001 is refunded (alice has 5.25 left of the 10 granted: 0.25 from 1002)
+    reply = refund()
+    # Then what she lacks is debt, and paying with points is refused as in_debt (409)
+    assert (reply.status, reply.body["debt"]) == (201, "4.75")
+    refused = post(order(order_id="1003", amount="10.00", points="1.00"))
+    assert (refused.status, refused.code) == (409, "in_debt")

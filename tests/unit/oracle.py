@@ -57,6 +57,12 @@ Plan versions (docs/rules-decisions.md, "Plan versions"), read from that page al
 - The report's ``plan`` names the version in effect on the day after the latest settled
   date (so do ``level`` and ``price``); a history with plan events lists every version
   under ``plan_versions``.
+
+Economics controls (issue 12), read from docs/rules-programs.md alone (refunds with
+clawback and debt, release stages, the activity gate, the throttle, the issuance cap,
+the category bonus, dividend pools, gifts of locked points). Written the plain way: the
+stage's daily amount is looked up from the grant's release count every run, the gate
+recounts every member's purchases and referrals, pools walk the member list per pool.
 """
 
 from __future__ import annotations
@@ -90,6 +96,8 @@ _EVENT_TYPES = (
     "list_item",
     "redeem",
     "promote",
+    "refund",
+    "set_region",
 )
 
 
@@ -127,6 +135,82 @@ def _plan_cents(text: object) -> int:
 # ---------------------------------------------------------------- the plan
 
 
+def _rate_text(value: Fraction) -> str:
+    """An exact decimal fraction written out: 1 -> "1", 1/2 -> "0.5", 6977/10000 -> "0.6977"."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    places = 0
+    while (value * 10**places).denominator != 1:
+        places += 1
+    digits = str((value * 10**places).numerator).rjust(places + 1, "0")
+    return digits[:-places] + "." + digits[-places:]
+
+
+def _daily_of(grant: list[Any]) -> int:
+    """A grant's daily amount now: fixed, or its stage's for the releases it has had."""
+    if grant[4] is None:
+        return int(grant[1])
+    done = grant[3]
+    for days, daily in grant[4]:
+        if days == 0 or done < days:
+            return int(daily)
+        done -= days
+    return int(grant[4][-1][1])
+
+
+@dataclass
+class _Econ:
+    """The economics sections of a plan (docs/rules-programs.md)."""
+
+    stages: list[tuple[int, Fraction]] | None
+    gate: int | None
+    throttle: tuple[Fraction, Fraction] | None
+    cap: Fraction | None
+    bonus: dict[str, Fraction]
+    bonus_given: bool
+    window: int | None
+    pools: list[dict[str, Any]] | None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> _Econ:
+        grant = data.get("grant") or {}
+        release = data.get("release") or {}
+        refund = data.get("refund")
+        stages = release.get("stages")
+        gate = release.get("requires_activity")
+        throttle = release.get("throttle")
+        cap = grant.get("issuance_cap")
+        pools = data.get("pools")
+        return cls(
+            stages=None
+            if stages is None
+            else [(int(st.get("days") or 0), _plan_rate(st["daily_rate"])) for st in stages],
+            gate=None if gate is None else int(gate["within_settlements"]),
+            throttle=None
+            if throttle is None
+            else (_plan_rate(throttle["target_coverage"]), _plan_rate(throttle["floor"])),
+            cap=None if cap is None else _plan_rate(cap["ratio"]),
+            bonus={k: _plan_rate(v) for k, v in (grant.get("category_bonus") or {}).items()},
+            bonus_given=grant.get("category_bonus") is not None,
+            window=None
+            if refund is None or refund.get("window_settlements") is None
+            else int(refund["window_settlements"]),
+            pools=None
+            if pools is None
+            else [
+                {
+                    "name": pool["name"],
+                    "rate": _plan_rate(pool["rate"]),
+                    "min_level": (pool.get("eligible") or {}).get("min_level"),
+                    "mode": pool.get("mode", "equal"),
+                    "scope": pool.get("scope", "global"),
+                    "pay_as": pool.get("pay_as", "points"),
+                }
+                for pool in pools
+            ],
+        )
+
+
 @dataclass
 class _Plan:
     name: str
@@ -152,6 +236,7 @@ class _Plan:
     staking: dict[str, Any] | None = None
     roles: dict[str, Any] | None = None
     catalog: dict[str, Any] | None = None
+    econ: _Econ = field(default_factory=lambda: _Econ.from_dict({}))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> _Plan:
@@ -200,6 +285,7 @@ class _Plan:
             staking=data.get("staking"),
             roles=data.get("roles"),
             catalog=data.get("catalog"),
+            econ=_Econ.from_dict(data),
         )
 
     def grant_for(self, cash: int) -> int:
@@ -237,7 +323,7 @@ class _Member:
     referrer: str | None
     frozen: bool = False
     available: int = 0
-    grants: list[list[int]] = field(default_factory=list)  # [remaining, daily], oldest first
+    grants: list[list[Any]] = field(default_factory=list)  # [remaining, daily, ...] oldest first
     released: int = 0
     forfeited: int = 0
     personal_volume: int = 0
@@ -268,9 +354,21 @@ class _Member:
     def staked(self) -> int:
         return sum(stake["points"] for stake in self.stakes)
 
+    # economics: grants are [remaining, daily, order, releases, stages]
+    region: str | None = None
+    debt: int = 0
+    commission_debt: int = 0
+    clawed_back: int = 0
+    voided: int = 0
+    orders: int = 0
+    seen: tuple[int, int] = (0, 0)  # purchases and referrals the last gated run saw
+    active_run: int | None = None
+    pool_points: int = 0
+    pool_cash: int = 0
+
     @property
     def locked(self) -> int:
-        return sum(remaining for remaining, _ in self.grants)
+        return sum(grant[0] for grant in self.grants)
 
 
 # ---------------------------------------------------------------- event fields
@@ -352,6 +450,19 @@ class Oracle:
         self.month_closes: list[dict[str, Any]] = []
         self.items: dict[str, dict[str, Any]] = {}
         self.redeemed = 0
+        # economics
+        self.runs = 0
+        self.sales = 0
+        self.sales_at_last_run = 0
+        self.region_sales: dict[str, int] = {}
+        self.region_sales_at_last_run: dict[str, int] = {}
+        self.team_at_last_run: dict[str, int] = {}
+        self.pool_balances: dict[tuple[str, str | None], int] = {}
+        self.order_book: dict[str, dict[str, Any]] = {}
+        self.refunds = 0
+        self.refunded = 0
+        self.capped = 0
+        self.bonus = 0
 
     # --- plan versions -------------------------------------------------------
 
@@ -434,11 +545,14 @@ class Oracle:
     def _join(self, event: dict[str, Any]) -> None:
         name = _name_field(event, "member")
         referrer = _name_field(event, "referrer") if "referrer" in event else None
+        region = event.get("region")
+        if region is not None:
+            region = _name_field(event, "region")
         if name in self.members:
             raise _Rejected("duplicate_member")
         if referrer is not None and referrer not in self.members:
             raise _Rejected("unknown_referrer")
-        self.members[name] = _Member(name=name, referrer=referrer)
+        self.members[name] = _Member(name=name, referrer=referrer, region=region)
 
     def _purchase(self, event: dict[str, Any]) -> None:
         plan = self.plan
@@ -457,6 +571,8 @@ class Oracle:
                 raise _Rejected("deduction_limit")
             if member.frozen:
                 raise _Rejected("frozen")
+            if member.debt > 0:
+                raise _Rejected("in_debt")
             if points > member.available + member.spare:
                 raise _Rejected("insufficient_points")
 
@@ -489,18 +605,39 @@ class Oracle:
         ancestors = self.ancestors(name)
         for ancestor in ancestors:
             self.members[ancestor].team_volume += cash
-        # 3. grant
+        # 3. grant, with the category bonus, cut to the issuance cap
         grant = plan.grant_for(cash)
+        extra = 0
+        if category is not None and category in plan.econ.bonus and grant > 0:
+            extra = _floor(grant * plan.econ.bonus[category])
+        self.bonus += extra
+        grant += extra
+        self.sales += cash
+        if member.region is not None:
+            self.region_sales[member.region] = self.region_sales.get(member.region, 0) + cash
+        member.orders += 1
+        if plan.econ.cap is not None:
+            room = max(0, _floor(plan.econ.cap * self.sales) - self.outstanding())
+            if grant > room:
+                self.capped += grant - room
+                grant = room
         self.granted += grant
         if plan.daily:
-            member.grants.append([grant, _floor(cash * plan.daily_rate)])
+            if plan.econ.stages:
+                stages = [(days, _floor(cash * rate)) for days, rate in plan.econ.stages]
+                if grant > 0:
+                    member.grants.append([grant, None, order, 0, stages])
+            else:
+                member.grants.append([grant, _floor(cash * plan.daily_rate), order, 0, None])
         else:
             member.available += grant
             member.released += grant
+            self.repay(member, grant)
         # 4. reserve
         if plan.reserve_mode:
             self.reserve += _floor(cash * plan.reserve_rate)
         # 5. commission, generation k = k-th ancestor
+        paid_out: list[tuple[str, int]] = []
         for k in range(1, len(plan.commission) + 1):
             if k > len(ancestors):
                 break
@@ -510,6 +647,22 @@ class Oracle:
                 continue
             earned = _floor(cash * plan.commission_rate(k, category))
             self.members[ancestors[k - 1]].commission += earned
+            if earned > 0:
+                paid_out.append((ancestors[k - 1], earned))
+            self.repay_commission(self.members[ancestors[k - 1]], earned)
+        self.order_book[order] = {
+            "member": name,
+            "cash": cash,
+            "points": points,
+            "grant": grant,
+            "locked": plan.daily and grant > 0,
+            "reserve": _floor(cash * plan.reserve_rate) if plan.reserve_mode else 0,
+            "commissions": paid_out,
+            "window": plan.econ.window,
+            "runs": self.runs,
+            "region": member.region,
+            "refunded": False,
+        }
 
     def _withdraw(self, event: dict[str, Any]) -> None:
         plan = self.plan
@@ -518,6 +671,8 @@ class Oracle:
         member = self._known(name)
         if member.frozen:
             raise _Rejected("frozen")
+        if member.debt > 0:
+            raise _Rejected("in_debt")
         if points > member.available:
             raise _Rejected("insufficient_points")
         if points < plan.min_points:
@@ -545,15 +700,24 @@ class Oracle:
         receiver_name = _name_field(event, "to")
         if sender_name == receiver_name:
             raise _Rejected("invalid_event")
+        if "locked" in event:
+            if not isinstance(event["locked"], bool):
+                raise _Rejected("invalid_event")
+            if event["locked"]:
+                self._gift(event, sender_name, receiver_name)
+                return
         points = _amount_field(event, "points", positive=True)
         sender = self._known(sender_name)
         receiver = self._known(receiver_name)
         if sender.frozen:
             raise _Rejected("frozen")
+        if sender.debt > 0:
+            raise _Rejected("in_debt")
         if points > sender.available:
             raise _Rejected("insufficient_points")
         sender.available -= points
         receiver.available += points
+        self.repay(receiver, points)
 
     def _plan(self, event: dict[str, Any]) -> None:
         value = event.get("effective_from")
@@ -594,12 +758,33 @@ class Oracle:
         plan = self.plan_on(date)
         self.settled.add(date)
         names = list(self.members)
+        run = self.runs + 1
+        waiting = self.gate(plan, run)
+        self.pool_points_now: dict[str, int] = {}
+        outstanding_at_start = self.outstanding()
 
-        # Step 1: static release, every grant oldest first
+        # Step 1: static release, every grant oldest first (stages, gate, throttle)
+        planned: dict[str, list[int]] = {}
+        for name in names:
+            member = self.members[name]
+            planned[name] = [
+                0 if name in waiting else min(_daily_of(grant), grant[0]) for grant in member.grants
+            ]
+        factor = Fraction(1)
+        econ = plan.econ
+        if econ.throttle is not None:
+            target, lowest = econ.throttle
+            total = sum(sum(steps) for steps in planned.values())
+            cash = max(0, self.sales - self.sales_at_last_run)
+            price = self.price_value(plan)
+            if total > 0 and price is not None and price > 0:
+                coverage = Fraction(cash) / (total * price)
+                if coverage < target:
+                    factor = max(lowest, Fraction(_floor(coverage / target * 10000), 10000))
         static: dict[str, int] = dict.fromkeys(names, 0)
         for name in names:
-            for grant in self.members[name].grants:
-                released = min(grant[1], grant[0])
+            for grant, step in zip(self.members[name].grants, planned[name], strict=True):
+                released = _floor(step * factor)
                 grant[0] -= released
                 static[name] += released
 
@@ -638,7 +823,7 @@ class Oracle:
         for name in names:
             member = self.members[name]
             acc = share[name] + team[name] + peer[name]
-            pay = min(acc, member.locked)
+            pay = 0 if name in waiting else min(acc, member.locked)
             paid[name] = pay
             forfeited[name] = acc - pay
             left = pay
@@ -657,6 +842,27 @@ class Oracle:
 
         # Step 5 (docs/rules-programs.md): stakes, stars, star and bole rewards
         figures, credited = self._settle_stakes(plan)
+        # Economics after the release: stage counters, pools, debt, marks
+        for name in names:
+            if name not in waiting:
+                for grant in self.members[name].grants:
+                    if grant[4] is not None:
+                        grant[3] += 1
+        pool_rows = self.pay_pools(plan, outstanding_at_start) if econ.pools is not None else []
+        for name in names:
+            member = self.members[name]
+            self.repay(member, static[name] + paid[name] + self.pool_points_now.get(name, 0))
+        self.runs = run
+        self.sales_at_last_run = self.sales
+        self.region_sales_at_last_run = dict(self.region_sales)
+        self.team_at_last_run = {name: self.members[name].team_volume for name in names}
+        extras: dict[str, Any] = {}
+        if econ.throttle is not None:
+            extras["throttle"] = _rate_text(factor)
+        if econ.gate is not None:
+            extras["gated"] = sum(1 for n in waiting if self.members[n].locked > 0)
+        if econ.pools is not None:
+            extras["pools"] = pool_rows
 
         self.settlements.append(
             {
@@ -673,6 +879,7 @@ class Oracle:
                 "members": sum(
                     1 for n in names if static[n] + paid[n] > 0 or forfeited[n] > 0 or n in credited
                 ),
+                **extras,
             }
         )
 
@@ -1117,6 +1324,254 @@ class Oracle:
             }
         return sections
 
+    # --- economics (docs/rules-programs.md) ---------------------------------
+
+    def outstanding(self) -> int:
+        """Points members hold, spend-only and staked ones included (the cap counts all)."""
+        return sum(m.available + m.locked + m.spare + m.staked for m in self.members.values())
+
+    def price_value(self, plan: _Plan) -> Fraction | None:
+        if not plan.reserve_mode:
+            return plan.price
+        circulating = self.circulating()
+        return None if circulating == 0 else Fraction(self.reserve, circulating)
+
+    def repay(self, member: _Member, credit: int) -> None:
+        """Credits to a debtor's available repay its debt first."""
+        amount = min(member.debt, credit)
+        member.available -= amount
+        member.debt -= amount
+        member.clawed_back += amount
+
+    def repay_commission(self, member: _Member, credit: int) -> None:
+        amount = min(member.commission_debt, credit)
+        member.commission -= amount
+        member.commission_debt -= amount
+
+    def gate(self, plan: _Plan, run: int) -> set[str]:
+        """Who waits this run; the gate notices purchases and referrals since it last looked."""
+        if plan.econ.gate is None:
+            return set()
+        waiting: set[str] = set()
+        for member in self.members.values():
+            now = (member.orders, len(self.children(member.name)))
+            if now != member.seen:
+                member.seen = now
+                member.active_run = run
+            if member.active_run is None or member.active_run <= run - plan.econ.gate:
+                waiting.add(member.name)
+        return waiting
+
+    def level_index(self, plan: _Plan, team_volume: int) -> int:
+        found = -1
+        for position, (_, level_min, _) in enumerate(plan.levels):
+            if level_min <= team_volume:
+                found = position
+        return found
+
+    def pay_pools(self, plan: _Plan, outstanding: int) -> list[dict[str, Any]]:
+        room: int | None = None
+        if plan.econ.cap is not None:
+            room = max(0, _floor(plan.econ.cap * self.sales) - outstanding)
+        rows: list[dict[str, Any]] = []
+        names = [level[0] for level in plan.levels]
+        for pool in plan.econ.pools or []:
+            eligible = []
+            for member in self.members.values():
+                wanted = pool["min_level"]
+                if wanted is None or (
+                    self.level_index(plan, member.team_volume) >= names.index(wanted)
+                ):
+                    eligible.append(member)
+            if pool["scope"] == "global":
+                parts: list[tuple[str | None, int, list[_Member]]] = [
+                    (None, self.sales - self.sales_at_last_run, eligible)
+                ]
+            else:
+                regions = set(self.region_sales)
+                regions |= {r for (n, r) in self.pool_balances if n == pool["name"] and r}
+                regions |= {m.region for m in eligible if m.region is not None}
+                parts = []
+                for name in sorted(r for r in regions if r is not None):
+                    cash = self.region_sales.get(name, 0) - self.region_sales_at_last_run.get(
+                        name, 0
+                    )
+                    parts.append((name, cash, [m for m in eligible if m.region == name]))
+            for region, cash, members in parts:
+                key = (pool["name"], region)
+                intake = _floor(max(0, cash) * pool["rate"])
+                balance = self.pool_balances.get(key, 0) + intake
+                usable = balance
+                if pool["pay_as"] == "points" and room is not None:
+                    usable = min(usable, room)
+                shares: list[tuple[_Member, int]] = []
+                if usable > 0 and members:
+                    if pool["mode"] == "equal":
+                        shares = [(m, usable // len(members)) for m in members]
+                    else:
+                        weights = [
+                            max(0, m.team_volume - self.team_at_last_run.get(m.name, 0))
+                            for m in members
+                        ]
+                        if sum(weights) > 0:
+                            shares = [
+                                (m, _floor(Fraction(usable * w, sum(weights))))
+                                for m, w in zip(members, weights, strict=True)
+                            ]
+                paid = 0
+                for member, amount in shares:
+                    if amount <= 0:
+                        continue
+                    paid += amount
+                    if pool["pay_as"] == "points":
+                        member.available += amount
+                        member.released += amount
+                        member.pool_points += amount
+                        self.granted += amount
+                        self.pool_points_now[member.name] = (
+                            self.pool_points_now.get(member.name, 0) + amount
+                        )
+                    else:
+                        member.commission += amount
+                        member.pool_cash += amount
+                        self.repay_commission(member, amount)
+                if pool["pay_as"] == "points" and room is not None:
+                    room -= paid
+                self.pool_balances[key] = balance - paid
+                if intake or paid or balance - paid:
+                    row: dict[str, Any] = {"name": pool["name"]}
+                    if region is not None:
+                        row["region"] = region
+                    row.update(
+                        intake=_fmt(intake),
+                        paid=_fmt(paid),
+                        balance=_fmt(balance - paid),
+                        members=sum(1 for _, amount in shares if amount > 0),
+                    )
+                    rows.append(row)
+        return rows
+
+    def _gift(self, event: dict[str, Any], sender_name: str, receiver_name: str) -> None:
+        if "points" in event:
+            raise _Rejected("invalid_event")
+        order = _name_field(event, "order") if "order" in event else None
+        sender = self._known(sender_name)
+        receiver = self._known(receiver_name)
+        if sender.frozen:
+            raise _Rejected("frozen")
+        if sender.debt > 0:
+            raise _Rejected("in_debt")
+        open_positions = [i for i, grant in enumerate(sender.grants) if grant[0] > 0]
+        if order is not None:
+            chosen = [i for i in open_positions if sender.grants[i][2] == order]
+            if not chosen:
+                raise _Rejected("unknown_order")
+        else:
+            chosen = open_positions
+            if not chosen:
+                raise _Rejected("insufficient_points")
+        receiver.grants.append(sender.grants.pop(chosen[0]))
+
+    def _refund(self, event: dict[str, Any]) -> None:
+        order = _name_field(event, "order")
+        info = self.order_book.get(order)
+        if info is None:
+            raise _Rejected("unknown_order")
+        if info["refunded"]:
+            raise _Rejected("already_refunded")
+        if info["window"] is not None and self.runs - info["runs"] > info["window"]:
+            raise _Rejected("refund_window_closed")
+        info["refunded"] = True
+        buyer = self.members[info["member"]]
+        cash = info["cash"]
+        # 1. the spent points come back
+        buyer.available += info["points"]
+        self.burned -= info["points"]
+        # 2. the grant is void: the locked rest from its holder, the released part from the buyer
+        remaining = 0
+        if info["locked"]:
+            for member in self.members.values():
+                for position, grant in enumerate(member.grants):
+                    if grant[2] == order and grant[0] > 0:
+                        remaining = grant[0]
+                        member.voided += remaining
+                        del member.grants[position]
+                        break
+        owed = buyer.debt + info["grant"] - remaining
+        taken = min(buyer.available, owed)
+        buyer.available -= taken
+        buyer.clawed_back += taken
+        buyer.debt = owed - taken
+        # 3. volumes
+        buyer.personal_volume -= cash
+        for ancestor in self.ancestors(buyer.name):
+            self.members[ancestor].team_volume -= cash
+        self.sales -= cash
+        if info["region"] is not None:
+            self.region_sales[info["region"]] -= cash
+        # 4. cash: the reserve's part, commissions (debt for what is gone), the platform
+        self.reserve -= min(info["reserve"], self.reserve)
+        for upline, amount in info["commissions"]:
+            member = self.members[upline]
+            due = member.commission_debt + amount
+            back = min(member.commission, due)
+            member.commission -= back
+            member.commission_debt = due - back
+        self.refunds += 1
+        self.refunded += cash
+
+    def _set_region(self, event: dict[str, Any]) -> None:
+        name = _name_field(event, "member")
+        if "region" not in event:
+            raise _Rejected("invalid_event")
+        region = event["region"]
+        if region is not None:
+            region = _name_field(event, "region")
+        self._known(name).region = region
+
+    def shows(self) -> tuple[bool, bool, bool, bool]:
+        """(refunds, cap, bonus, pools): which economics fields the report carries."""
+        plans = [plan for _, plan in self.versions]
+        return (
+            self.refunds > 0,
+            any(plan.econ.cap is not None for plan in plans),
+            any(plan.econ.bonus_given for plan in plans),
+            any(plan.econ.pools is not None for plan in plans),
+        )
+
+    def member_extras(self, member: _Member) -> dict[str, Any]:
+        refunds, _, _, pools = self.shows()
+        extras: dict[str, Any] = {}
+        if refunds:
+            extras["debt"] = _fmt(member.debt)
+            extras["commission_debt"] = _fmt(member.commission_debt)
+        if pools:
+            extras["region"] = member.region
+            extras["pool_points"] = _fmt(member.pool_points)
+            extras["pool_cash"] = _fmt(member.pool_cash)
+        return extras
+
+    def total_extras(self) -> dict[str, Any]:
+        refunds, cap, bonus, pools = self.shows()
+        members = self.members.values()
+        extras: dict[str, Any] = {}
+        if refunds:
+            extras["refunds"] = self.refunds
+            extras["refunded"] = _fmt(self.refunded)
+            extras["voided"] = _fmt(sum(m.voided for m in members))
+            extras["clawed_back"] = _fmt(sum(m.clawed_back for m in members))
+            extras["debt"] = _fmt(sum(m.debt for m in members))
+            extras["commission_debt"] = _fmt(sum(m.commission_debt for m in members))
+        if cap:
+            extras["capped"] = _fmt(self.capped)
+        if bonus:
+            extras["bonus"] = _fmt(self.bonus)
+        if pools:
+            extras["pool_points"] = _fmt(sum(m.pool_points for m in members))
+            extras["pool_cash"] = _fmt(sum(m.pool_cash for m in members))
+            extras["pool_balance"] = _fmt(sum(self.pool_balances.values()))
+        return extras
+
     # --- report -------------------------------------------------------------
 
     def circulating(self) -> int:
@@ -1155,6 +1610,7 @@ class Oracle:
                     "withdrawn_cash": _fmt(m.withdrawn_cash),
                     "commission": _fmt(m.commission),
                     **self._program_member_fields(m, stars),
+                    **self.member_extras(m),
                 }
                 for m in members
             },
@@ -1171,6 +1627,7 @@ class Oracle:
                 "fees": _fmt(self.fees),
                 "commission": _fmt(sum(m.commission for m in members)),
                 **self._program_totals(),
+                **self.total_extras(),
             },
             "settlements": list(self.settlements),
             **self._program_sections(),

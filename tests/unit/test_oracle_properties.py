@@ -454,15 +454,22 @@ def assert_book_invariants(book: MemoryBook) -> None:
     for i, member in enumerate(book.members):
         available = balances.get((member.name, Bucket.AVAILABLE), 0)
         locked = balances.get((member.name, Bucket.LOCKED), 0)
+        economy = book.economy  # economics (issue 12): clawback and debt
         assert member.released == (
             available
             + member.spent
             + member.withdrawn_points
             + member.transferred_out
             - member.transferred_in
+            + economy.clawed_back.get(i, 0)
         ), member
         assert sum(remaining for remaining, _daily in book.grants[i]) == locked, member
         assert all(remaining >= 0 and daily >= 0 for remaining, daily in book.grants[i])
+        # a debtor has nothing left to take: every credit repays first
+        assert economy.debt.get(i, 0) >= 0
+        assert not economy.debt.get(i) or available == 0
+        commission = balances.get((member.name, Bucket.COMMISSION), 0)
+        assert not economy.commission_debt.get(i) or commission == 0
     for (owner, bucket), amount in balances.items():
         if owner != SYSTEM:
             assert amount >= 0, (owner, bucket, amount)
@@ -472,15 +479,22 @@ def assert_book_invariants(book: MemoryBook) -> None:
 
 
 def assert_report_invariants(report: dict[str, Any]) -> None:
-    totals = {key: cents(value) for key, value in report["totals"].items() if key != "price"}
+    totals = {
+        key: cents(value)
+        for key, value in report["totals"].items()
+        if isinstance(value, str) and key != "price"
+    }
     members = report["members"].values()
     for key in ("released", "forfeited", "locked", "withdrawn_cash", "commission"):
         assert totals[key] == sum(cents(m[key]) for m in members), key
     assert totals["circulating"] == sum(cents(m["available"]) for m in members)
-    # every released point came out of a grant (immediate grants are released at once)
-    assert totals["granted"] == totals["released"] + totals["locked"]
-    # and is still circulating unless it was burned (spent on orders or withdrawn)
-    assert totals["released"] == totals["circulating"] + totals["burned"]
+    # every released point came out of a grant (immediate grants are released at once),
+    # or a refund voided what was still locked (economics, issue 12)
+    voided, clawed_back = totals.get("voided", 0), totals.get("clawed_back", 0)
+    assert totals["granted"] == totals["released"] + totals["locked"] + voided
+    # and is still circulating unless it was burned (spent on orders or withdrawn) or a
+    # refund took it back
+    assert totals["released"] == totals["circulating"] + totals["burned"] + clawed_back
     for row in report["settlements"]:
         accelerated = cents(row["share"]) + cents(row["team"]) + cents(row["peer"])
         assert accelerated == cents(row["paid"]) + cents(row["forfeited"])

@@ -285,3 +285,33 @@ def test_the_solvency_projection_repeats_the_recent_orders() -> None:
     [warning] = [f for f in findings(plan, buying) if "after 30 days" in f.message]
     assert warning.code == "solvency"
     assert "worth 300.00 at 1, against 200.00 of operator cash" in warning.message
+
+
+def test_sections_the_live_settlement_does_not_apply_block_publishing() -> None:
+    """Economics (issue 12). Given a plan with release stages, the activity gate, the
+    throttle and a dividend pool,
+    When it is checked,
+    Then each of those sections is a not_live error (the live settlement would ignore it),
+    while the issuance cap and category bonus, which live purchases apply, are not."""
+    _plan, findings = check_plan_text(
+        """
+name: economics
+grant:
+  ratio: "1"
+  issuance_cap: {ratio: "3"}
+  category_bonus: {green: "0.20"}
+release:
+  mode: daily
+  stages: [{days: 30, daily_rate: "0.02"}, {daily_rate: "0.01"}]
+  requires_activity: {within_settlements: 7}
+  throttle: {target_coverage: "1.0", floor: "0.5"}
+pools: [{name: all, rate: "0.01"}]
+"""
+    )
+    not_live = [(f.key, f.severity) for f in findings if f.code == "not_live"]
+    assert not_live == [
+        ("release.stages", Severity.ERROR),
+        ("release.requires_activity", Severity.ERROR),
+        ("release.throttle", Severity.ERROR),
+        ("pools", Severity.ERROR),
+    ]

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from ..programs.events import ProgramEvents  # issue 13
 from .core import LedgerCore, wall_clock_us
+from .gifts import Gifts  # economics (issue 12)
 from .member_events import MemberEvents
+from .refunds import Refunds  # economics (issue 12)
 from .withdrawals import Withdrawals, request_id_for
 
 __all__ = ["Ledger", "LedgerCore", "request_id_for", "wall_clock_us"]
 
 
-class Ledger(MemberEvents, Withdrawals, ProgramEvents):
+class Ledger(MemberEvents, Withdrawals, ProgramEvents, Refunds, Gifts):
     """The platform's use cases over one store and one plan."""

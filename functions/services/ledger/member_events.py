@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from functions.rewards.decisions import (
+    PurchaseOutcome,
     check_join,
     check_member,
     decide_purchase,
@@ -33,6 +34,8 @@ from ..results import (
     transfer_details,
 )
 from .core import LedgerCore, read_once, stored_result
+from .issuance import issuance_state
+from .refunds import debt_details
 
 
 class MemberEvents(LedgerCore):
@@ -99,7 +102,13 @@ class MemberEvents(LedgerCore):
             plan = version.plan
             generations = len(plan.commission.rates) if plan.commission else 0
             buyer = self.store.get_member(event.member)
-            ancestors = self.store.ancestors(buyer, generations) if buyer and generations else []
+            ancestors = self.store.ancestors(buyer, generations) if buyer and generations else ()
+            # economics (issue 12): uplines' commission debt from refunds is repaid first
+            debtors = {
+                name: record
+                for name, record in (self.store.get_members(ancestors) if ancestors else {}).items()
+                if record.commission_debt
+            }
             outcome = decide_purchase(
                 plan,
                 event,
@@ -107,6 +116,8 @@ class MemberEvents(LedgerCore):
                 order_exists=recorded is not None,
                 ancestors=ancestors,
                 ancestor_roles=purchase_roles(self.store, plan, ancestors),  # issue 13
+                issuance=issuance_state(self.store, plan),
+                commission_debts={name: r.commission_debt for name, r in debtors.items()},
             )
             assert buyer is not None
             sets: dict[str, dict[str, object]] = {}
@@ -146,6 +157,7 @@ class MemberEvents(LedgerCore):
                 coins=outcome.coins,  # issue 13
                 spare_spent=outcome.spare_spent,
             )
+            statistics = _with_repayments(statistics, outcome)  # economics (issue 12)
             try:
                 self.store.commit(
                     Commit(
@@ -157,9 +169,12 @@ class MemberEvents(LedgerCore):
                         details={
                             **purchase_details(result, event.category),
                             "plan_version": version.number,
+                            **debt_details(statistics),
+                            **({"capped": format_cents(outcome.capped)} if outcome.capped else {}),
                         },
                         statistics=statistics,
                         sets=sets,
+                        versions={name: record.version for name, record in debtors.items()},
                         order=event.order,
                         result=result.to_record(),
                         extra_items=extra_items,
@@ -183,7 +198,9 @@ class MemberEvents(LedgerCore):
                 recipient=recipient.snapshot() if recipient else None,
             )
             assert sender is not None
+            assert recipient is not None
             result = TransferResult(event.sender, event.recipient, outcome.points)
+            repaid = outcome.repaid  # economics (issue 12): the recipient's debt first
             self._commit_keyed(
                 Commit(
                     event_key=key,
@@ -191,11 +208,18 @@ class MemberEvents(LedgerCore):
                     at=self.clock(),
                     chain=sender,
                     postings=outcome.postings,
-                    details=transfer_details(result, note),
+                    details={
+                        **transfer_details(result, note),
+                        **({"debts": {event.recipient: [-repaid, 0]}} if repaid else {}),
+                    },
                     statistics={
                         event.sender: {"transferred_out": outcome.points},
-                        event.recipient: {"transferred_in": outcome.points},
+                        event.recipient: {
+                            "transferred_in": outcome.points,
+                            **({"clawed_back": repaid, "debt": -repaid} if repaid else {}),
+                        },
                     },
+                    versions={event.recipient: recipient.version} if repaid else {},
                     result=result.to_record(),
                     idempotency_key=key,
                 )
@@ -265,3 +289,16 @@ class MemberEvents(LedgerCore):
             return result
 
         return self._keyed(key, AdjustmentResult.from_record, decide)
+
+
+def _with_repayments(
+    statistics: dict[str, dict[str, int]], outcome: PurchaseOutcome
+) -> dict[str, dict[str, int]]:
+    """Economics (issue 12): an immediate grant repays the buyer's points debt and
+    commission repays uplines' commission debt; the counters follow the postings."""
+    if outcome.repaid:
+        statistics[outcome.member]["clawed_back"] = outcome.repaid
+        statistics[outcome.member]["debt"] = -outcome.repaid
+    for owner, back in outcome.commission_repaid:
+        statistics.setdefault(owner, {})["commission_debt"] = -back
+    return statistics

@@ -26,6 +26,7 @@ STATUS_BY_CODE: Mapping[str, int] = {
     RejectCode.UNKNOWN_MEMBER: 404,
     RejectCode.DUPLICATE_ORDER: 409,
     RejectCode.FROZEN: 409,
+    RejectCode.IN_DEBT: 409,  # economics (issue 12)
     RejectCode.INSUFFICIENT_POINTS: 409,
     RejectCode.DEDUCTION_LIMIT: 422,
     RejectCode.BUSY: 503,

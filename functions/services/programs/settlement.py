@@ -113,9 +113,12 @@ def stake_step(
     held = [record.programs.stakes for record in members]
     if not any(held):
         return {}, {}, set()
-    # ISSUANCE CAP CALL POINT (issue 12): the room the cap leaves for stake bonuses, star
-    # and bole rewards; program_issuance_room returns None (no cap) until 12 is merged
-    outstanding = sum(r.available + r.locked + r.programs.staked for r in members)
+    # the issuance cap (issue 12): the room it leaves for stake bonuses, star and bole
+    # rewards (None: the plan has no cap)
+    outstanding = sum(
+        r.available + r.locked + r.withdrawing + r.programs.staked + r.programs.spare
+        for r in members
+    )
     room = program_issuance_room(plan, IssuanceFacts(outstanding=outstanding, sales=sales()))
     outcome = settle_stakes(plan.staking, parents, order, held, room)
     steps: dict[int, StakeStep] = {}

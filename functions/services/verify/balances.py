@@ -140,6 +140,7 @@ class BalanceCheck:
             - record.transferred_in
             - record.adjusted
             + _program_flows(record)  # issue 13
+            + record.clawed_back  # economics (issue 12): refunds took these back
         )
         if balanced != record.released:
             report.add(
@@ -149,7 +150,7 @@ class BalanceCheck:
                 format_cents(balanced),
                 format_cents(record.released),
                 "available + withdrawing + withdrawn_points + spent + transferred_out"
-                " - transferred_in - adjusted",
+                " - transferred_in - adjusted + clawed_back",
             )
 
     # -- the platform ----------------------------------------------------

@@ -40,6 +40,8 @@ IDEMPOTENCY_KEYED_KINDS = frozenset(
         EntryKind.UNSTAKE,
         EntryKind.REDEEM,
         EntryKind.ROLE,
+        EntryKind.REFUND,  # economics (issue 12)
+        EntryKind.GIFT,
     }
 )
 """Entry kinds the services commit with an ``IDEM#<event key>`` record."""

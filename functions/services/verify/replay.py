@@ -300,7 +300,16 @@ class _Replay:
             ev.unknown_kinds[kind] += 1
             return
         details = (
-            _details(entry) if kind in {EntryKind.SETTLEMENT, EntryKind.WITHDRAWAL_APPROVED} else {}
+            _details(entry)
+            if kind
+            in {
+                EntryKind.SETTLEMENT,
+                EntryKind.WITHDRAWAL_APPROVED,
+                EntryKind.PURCHASE,  # economics (issue 12): debts
+                EntryKind.TRANSFER,
+                EntryKind.REFUND,
+            }
+            else {}
         )
         for p in postings:
             own = p.owner == member
@@ -328,6 +337,16 @@ class _Replay:
                     stats[member]["withdrawn_points"] -= p.amount
             elif kind == EntryKind.ADJUSTMENT and own and p.bucket is Bucket.AVAILABLE:
                 stats[member]["adjusted"] += p.amount
+            elif kind == EntryKind.GIFT:  # economics (issue 12): a grant record moved
+                if not own and p.bucket is Bucket.LOCKED and p.amount > 0:
+                    stats[p.owner]["grant_seq"] += 1
+            elif kind == EntryKind.REFUND:  # economics (issue 12)
+                if own and p.bucket is Bucket.AVAILABLE:
+                    name = "spent" if p.amount > 0 else "clawed_back"
+                    stats[member][name] -= p.amount
+                elif p.owner == SYSTEM and p.bucket is Bucket.SALES:
+                    stats[member]["personal_volume"] -= p.amount
+        _replay_debts(stats, kind, member, details)
         if kind == EntryKind.SETTLEMENT:
             stats[member]["forfeited"] += _amount(details, "forfeited")
         elif kind == EntryKind.WITHDRAWAL_APPROVED:
@@ -366,3 +385,35 @@ class _Replay:
             state.last_seq = int(str(group[-1]["seq"]))
             state.head = str(group[-1]["hash"])
         self.evidence.chains[owner] = state
+
+
+def _replay_debts(
+    stats: Mapping[str, dict[str, int]], kind: str, member: str, details: Mapping[str, Any]
+) -> None:
+    """Economics (issue 12): the debt counters from an entry's ``debts`` detail, and the
+    repayments it names moved out of ``spent``/``transferred_out`` into ``clawed_back``
+    (a repayment's posting looks like a spend, a transfer out or less released; the detail
+    says it is not)."""
+    debts = details.get("debts")
+    if not isinstance(debts, dict):
+        return
+    for name, change in sorted(debts.items()):
+        if not (
+            isinstance(change, list)
+            and len(change) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in change)
+        ):
+            continue
+        debt, commission_debt = change
+        stats[name]["debt"] += debt
+        stats[name]["commission_debt"] += commission_debt
+        repaid = -debt if debt < 0 else 0
+        if repaid and kind == EntryKind.PURCHASE and name == member:
+            stats[name]["spent"] -= repaid
+            stats[name]["clawed_back"] += repaid
+        elif repaid and kind == EntryKind.TRANSFER:
+            stats[name]["transferred_out"] -= repaid
+            stats[name]["clawed_back"] += repaid
+        elif repaid and kind == EntryKind.SETTLEMENT and name == member:
+            stats[name]["released"] += repaid
+            stats[name]["clawed_back"] += repaid
