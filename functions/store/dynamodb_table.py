@@ -137,15 +137,25 @@ class DynamoTable:
         )
 
     def query_index(
-        self, pk: str, *, below: str | None = None, limit: int | None = None
+        self,
+        pk: str,
+        *,
+        below: str | None = None,
+        limit: int | None = None,
+        attributes: Sequence[str] | None = None,
     ) -> Iterator[Item]:
         expression = Expression()
         condition = f"{expression.name('gsi1pk')} = {expression.value(pk)}"
         if below is not None:
             condition += f" AND {expression.name('gsi1sk')} < {expression.value(below)}"
-        request = expression.attach(
-            {"TableName": self.name, "IndexName": "gsi1", "KeyConditionExpression": condition}
-        )
+        query: dict[str, Any] = {
+            "TableName": self.name,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": condition,
+        }
+        if attributes is not None:
+            query["ProjectionExpression"] = ", ".join(expression.name(a) for a in attributes)
+        request = expression.attach(query)
         yield from self._pages(request, limit, lambda _item: True)
 
     def scan(self, kinds: Collection[str]) -> Iterator[Item]:

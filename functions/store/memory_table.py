@@ -165,7 +165,12 @@ class MemoryTable:
         yield from chosen
 
     def query_index(
-        self, pk: str, *, below: str | None = None, limit: int | None = None
+        self,
+        pk: str,
+        *,
+        below: str | None = None,
+        limit: int | None = None,
+        attributes: Sequence[str] | None = None,
     ) -> Iterator[Item]:
         with self._lock:
             self.requests += 1
@@ -177,6 +182,9 @@ class MemoryTable:
                 and (below is None or str(item["gsi1sk"]) < below)
             )
             chosen = [copy.deepcopy(item) for _, _, item in found[:limit]]
+        if attributes is not None:
+            wanted = set(attributes)
+            chosen = [{name: v for name, v in item.items() if name in wanted} for item in chosen]
         yield from chosen
 
     def scan(self, kinds: Collection[str]) -> Iterator[Item]:

@@ -236,6 +236,18 @@ def test_the_index_lists_only_items_with_its_keys_in_order(table: Table) -> None
     assert [str(found["pk"]) for found in before] == ["W#1"]
 
 
+def test_an_index_query_can_ask_for_some_attributes_only(table: Table) -> None:
+    """Given an indexed item with a list of maps, a number and strings
+    When the index is queried for three of its attributes (one absent)
+    Then only those present come back, values intact (the compute step's projection)."""
+    grants: Value = [{"seq": 1, "remaining": 500, "daily": 12}]
+    table.write(
+        Put(item(Key("M#a", "ACCOUNT"), gsi1pk="MEMBERS#000", gsi1sk="1#a", grants=grants, n=7))
+    )
+    (found,) = table.query_index("MEMBERS#000", attributes=("grants", "gsi1sk", "referrer"))
+    assert found == {"grants": grants, "gsi1sk": "1#a"}
+
+
 def test_batches_and_scans(table: Table) -> None:
     # Given 60 items put in one batch call (three requests of 25 on DynamoDB)
     items = [item(Key(f"B#{number:03d}", "X"), n=number) for number in range(60)]

@@ -374,3 +374,105 @@ def test_serialized_wsgi_app_lets_one_request_in_at_a_time() -> None:
     # Then every request is answered, one at a time
     assert bodies == [b"ok"] * 8
     assert guarded.peak == 1
+
+
+def test_the_fast_update_leaves_every_item_as_motos_own_update_does(
+    dynamodb_endpoint: str,
+) -> None:
+    """Given two identical moto tables (the store's key schema and index keys)
+    When the store's kinds of update (SET, REMOVE, ADD, a list of maps, conditions that
+    pass and fail, an ADD on a missing attribute, a too large item, an index key set empty)
+    go through the patched ``update_item`` on one and moto's own on the other
+    Then both tables hold equal items and every refusal is the same exception."""
+    import inspect
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    moto_speedups.apply()
+    backend = DynamoDBBackend("eu-west-1", "123456789012")
+    schema = [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    attributes = [
+        {"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "gsi1pk", "gsi1sk")
+    ]
+    index = {
+        "IndexName": "gsi1",
+        "KeySchema": [
+            {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+            {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+    for name in ("fast", "moto"):
+        backend.create_table(
+            name,
+            schema=schema,
+            attr=attributes,
+            throughput=None,
+            billing_mode="PAY_PER_REQUEST",
+            indexes=None,
+            global_indexes=[index],
+            streams=None,
+            sse_specification=None,
+            tags=[],
+            deletion_protection_enabled=False,
+            warm_throughput=None,
+        )
+        backend.put_item(name, {"pk": {"S": "M#a"}, "sk": {"S": "ACCOUNT"}, "n": {"N": "5"}})
+    fast = DynamoDBBackend.update_item
+    slow = inspect.unwrap(DynamoDBBackend.update_item)
+    assert fast is not slow
+    key = {"pk": {"S": "M#a"}, "sk": {"S": "ACCOUNT"}}
+    grants = {"L": [{"M": {"seq": {"N": "1"}, "remaining": {"N": "90"}}}]}
+    updates: list[tuple[str, dict[str, str], dict[str, Any], str | None]] = [
+        (
+            "SET #n0 = :v0, #n1 = :v1",
+            {"#n0": "g", "#n1": "s"},
+            {":v0": grants, ":v1": {"S": "x"}},
+            None,
+        ),
+        (
+            "ADD #n0 :v0, #n1 :v1",
+            {"#n0": "n", "#n1": "m"},
+            {":v0": {"N": "-2"}, ":v1": {"N": "7"}},
+            None,
+        ),
+        (
+            "SET #n0 = :v0 REMOVE #n1 ADD #n2 :v1",
+            {"#n0": "t", "#n1": "s", "#n2": "n"},
+            {":v0": {"BOOL": True}, ":v1": {"N": "1"}},
+            "(attribute_exists(#n2) AND #n2 >= :v1)",
+        ),
+        ("ADD #n0 :v0", {"#n0": "n"}, {":v0": {"N": "1"}}, "(attribute_exists(#n0) AND #n0 = :v1)"),
+        ("SET #n0 = :v0", {"#n0": "big"}, {":v0": {"S": "x" * 410_000}}, None),
+        ("SET #n0 = :v0", {"#n0": "gsi1pk"}, {":v0": {"S": ""}}, None),
+        ("ADD #n0 :v0", {"#n0": "s2"}, {":v0": {"N": "1"}}, None),
+        ("SET #n0 = :v0", {"#n0": "s2"}, {":v0": {"S": "now a string"}}, None),
+        ("ADD #n0 :v0", {"#n0": "s2"}, {":v0": {"N": "1"}}, None),
+    ]
+    for expression, names, values, condition in updates:
+        if condition is not None and ":v1" in condition and ":v1" not in values:
+            values = {**values, ":v1": {"N": "999"}}
+        outcomes = []
+        for table, update in (("fast", fast), ("moto", slow)):
+            try:
+                update(
+                    backend,
+                    table,
+                    dict(key),
+                    update_expression=expression,
+                    expression_attribute_names=dict(names),
+                    expression_attribute_values=dict(values),
+                    condition_expression=condition,
+                    return_values_on_condition_check_failure="ALL_OLD",
+                )
+                outcomes.append("ok")
+            except Exception as refused:
+                outcomes.append(type(refused).__name__)
+        assert outcomes[0] == outcomes[1], (expression, outcomes)
+        patched, own = backend.get_item("fast", key), backend.get_item("moto", key)
+        assert patched is not None
+        assert own is not None
+        assert patched.to_json() == own.to_json(), expression
