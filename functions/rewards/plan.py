@@ -17,170 +17,26 @@ import json
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
-from pydantic import (
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from .economics_plans import (
+    ActivityGate,
+    DividendPool,
+    IssuanceCap,
+    RefundPolicy,
+    ReleaseStage,
+    Throttle,
+    check_category_bonus,
+    check_pools,
+    check_release_controls,
 )
-from yaml.events import MappingStartEvent, ScalarEvent, SequenceStartEvent
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
-from .money import ONE, ZERO_RATE, Cents, format_cents, format_rate, mul_floor
+from .money import ONE, ZERO_RATE, Cents, format_cents, mul_floor
 from .plan_fields import Amount, Rate, Share, _Section
+from .plan_fields import PlanError as PlanError
+from .plan_yaml import load_plan_data as load_plan_data
 from .program_plans import CatalogPolicy, LotteryPolicy, RolesPolicy, StakingPolicy
-
-
-class PlanError(ValueError):
-    """The plan is refused; ``key`` is the dotted path of the first bad key.
-
-    ``code`` says why: ``invalid_plan`` (validation), ``duplicate_key`` or
-    ``yaml_tag`` (the YAML text itself); the plan check reports it as a finding.
-    """
-
-    def __init__(self, key: str, message: str, code: str = "invalid_plan") -> None:
-        super().__init__(f"{key}: {message}" if key else message)
-        self.key = key
-        self.message = message
-        self.code = code
-
-
-# -- economics controls (issue 12; docs/rules-programs.md) ------------------------------
-# Each section is optional and off when absent; a plan without them dumps to the same
-# canonical text as before (every default is None, which the canonical dump leaves out).
-
-CATEGORY_BONUS_MIN = Fraction(10, 100)
-CATEGORY_BONUS_MAX = Fraction(30, 100)
-"""Seed 002: a listed category earns 10%–30% more points."""
-
-
-class ReleaseStage(_Section):
-    """One stage of a staged release: ``daily_rate`` of the order's cash for ``days``
-    releases (the last stage has no ``days``: it runs until the grant is exhausted)."""
-
-    days: int | None = Field(default=None, ge=1)
-    daily_rate: Share
-
-
-class ActivityGate(_Section):
-    """Static release only for members active within the last ``within_settlements`` runs."""
-
-    within_settlements: int = Field(ge=1)
-
-
-class Throttle(_Section):
-    """Scale static release down when the period's cash does not cover its value."""
-
-    target_coverage: Rate
-    floor: Share
-
-    @field_validator("target_coverage")
-    @classmethod
-    def _positive(cls, target: Fraction) -> Fraction:
-        if target <= 0:
-            raise ValueError("target_coverage must be greater than 0")
-        return target
-
-
-class IssuanceCap(_Section):
-    """Outstanding points may not exceed ``ratio`` × cumulative cash sales."""
-
-    ratio: Rate
-
-
-class RefundPolicy(_Section):
-    """Refunds of orders; ``window_settlements`` (absent: no limit) closes them after that
-    many settlement runs since the purchase."""
-
-    window_settlements: int | None = Field(default=None, ge=0)
-
-
-class PoolEligibility(_Section):
-    """Who shares a dividend pool: members at ``min_level`` or above (absent: everyone)."""
-
-    min_level: str | None = Field(default=None, min_length=1)
-
-
-class DividendPool(_Section):
-    """A dividend pool fed by ``rate`` of each period's cash and shared at every settlement."""
-
-    name: str = Field(min_length=1, max_length=60)
-    rate: Share
-    eligible: PoolEligibility | None = None
-    mode: Literal["equal", "weighted"] = "equal"
-    scope: Literal["global", "region"] = "global"
-    pay_as: Literal["points", "cash"] = "points"
-
-    @field_validator("name")
-    @classmethod
-    def _plain_name(cls, name: str) -> str:
-        if "@" in name:
-            raise ValueError("a pool name must not contain '@'")
-        return name
-
-
-# -- economics controls (issue 12): validation helpers ----------------------------------
-
-
-def _check_category_bonus(bonus: dict[str, Fraction] | None) -> dict[str, Fraction] | None:
-    if bonus is None:
-        return None
-    if not bonus:
-        raise ValueError("list at least one category, or leave category_bonus out")
-    for category, rate in bonus.items():
-        if not category:
-            raise ValueError("a category name must not be empty")
-        if not CATEGORY_BONUS_MIN <= rate <= CATEGORY_BONUS_MAX:
-            raise ValueError(
-                f"{category}: {format_rate(rate)} is outside the seed's "
-                f"{format_rate(CATEGORY_BONUS_MIN)}–{format_rate(CATEGORY_BONUS_MAX)}"
-            )
-    return bonus
-
-
-def _check_release_controls(release: ReleasePolicy) -> None:
-    stages = release.stages
-    if stages is not None:
-        if release.mode != "daily":
-            raise ValueError("stages only apply to mode: daily")
-        if release.daily_rate is not None:
-            raise ValueError("give either daily_rate or stages, not both")
-        if not stages:
-            raise ValueError("stages needs at least one stage")
-        if any(stage.days is None for stage in stages[:-1]):
-            raise ValueError("every stage but the last needs days")
-        if stages[-1].days is not None:
-            raise ValueError("the last stage has no days: it runs until the grant is exhausted")
-    if release.mode != "daily" and (
-        release.requires_activity is not None or release.throttle is not None
-    ):
-        raise ValueError("requires_activity and throttle only apply to mode: daily")
-
-
-def _check_pools(plan: Plan) -> None:
-    if plan.pools is None:
-        return
-    if not plan.pools:
-        raise ValueError("pools: list at least one pool, or leave pools out")
-    names = [pool.name for pool in plan.pools]
-    if len(set(names)) != len(names):
-        raise ValueError("pools: every pool needs its own name")
-    levels = {level.name for level in plan.levels}
-    for pool in plan.pools:
-        wanted = pool.eligible.min_level if pool.eligible is not None else None
-        if wanted is not None and wanted not in levels:
-            raise ValueError(f"pools: {pool.name}: min_level {wanted!r} is not a team level")
-
-
-def level_position(plan: Plan, name: str) -> int:
-    """Index of the team level called ``name`` (pool eligibility); -1 if there is none."""
-    for position, level in enumerate(plan.levels):
-        if level.name == name:
-            return position
-    return -1
 
 
 class Tier(_Section):
@@ -203,7 +59,7 @@ class GrantPolicy(_Section):
     @field_validator("category_bonus")
     @classmethod
     def _bonus_bounds(cls, bonus: dict[str, Fraction] | None) -> dict[str, Fraction] | None:
-        return _check_category_bonus(bonus)
+        return check_category_bonus(bonus)
 
     @model_validator(mode="after")
     def _one_rule(self) -> GrantPolicy:
@@ -246,7 +102,7 @@ class ReleasePolicy(_Section):
             raise ValueError("daily release needs daily_rate")
         if self.mode == "immediate" and self.daily_rate is not None:
             raise ValueError("daily_rate only applies to mode: daily")
-        _check_release_controls(self)
+        check_release_controls(self)
         return self
 
 
@@ -369,7 +225,7 @@ class Plan(_Section):
 
     @model_validator(mode="after")
     def _pools_name_levels(self) -> Plan:
-        _check_pools(self)
+        check_pools(self)
         return self
 
     @property
@@ -400,77 +256,6 @@ def _strictly_ascending(values: Sequence[Cents], what: str) -> None:
             )
 
 
-class _ExactLoader(yaml.SafeLoader):
-    """SafeLoader that keeps numbers as their source text, so no float ever appears.
-
-    It also remembers which nodes carried an explicit tag, so :func:`load_plan_text`
-    can refuse them (a plan is plain data; ``!!float 0.1`` would smuggle a float in).
-    """
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.tagged: dict[int, str] = {}
-
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        tag = (
-            event.tag
-            if isinstance(event, (ScalarEvent, SequenceStartEvent, MappingStartEvent))
-            else None
-        )
-        node: Node | None = super().compose_node(parent, index)
-        if tag is not None and node is not None:
-            self.tagged[id(node)] = tag
-        return node
-
-
-_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:float", "tag:yaml.org,2002:int"})
-_ExactLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _NUMBER_TAGS]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-def _joined(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _inspect(node: Node, path: str, tagged: Mapping[int, str], seen: set[int]) -> None:
-    """Refuse explicit tags and keys given twice in one mapping, naming the key."""
-    if id(node) in seen:  # an alias of a node already inspected
-        return
-    seen.add(id(node))
-    if id(node) in tagged:
-        raise PlanError(
-            path, f"YAML type tags are not allowed ({tagged[id(node)]})", code="yaml_tag"
-        )
-    if isinstance(node, MappingNode):
-        keys: set[str] = set()
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:
-                _inspect(value_node, path, tagged, seen)
-                continue
-            key = str(key_node.value) if isinstance(key_node, ScalarNode) else "?"
-            if id(key_node) in tagged:
-                raise PlanError(
-                    _joined(path, key),
-                    f"YAML type tags are not allowed ({tagged[id(key_node)]})",
-                    code="yaml_tag",
-                )
-            if key in keys:
-                raise PlanError(
-                    _joined(path, key),
-                    "duplicate key (given twice in one mapping)",
-                    code="duplicate_key",
-                )
-            keys.add(key)
-            _inspect(value_node, _joined(path, key), tagged, seen)
-    elif isinstance(node, SequenceNode):
-        for position, item in enumerate(node.value):
-            _inspect(item, f"{path}[{position}]", tagged, seen)
-
-
 def parse_plan(data: object) -> Plan:
     """Validate a plan mapping; raise :class:`PlanError` naming the first bad key."""
     if not isinstance(data, Mapping):
@@ -484,25 +269,6 @@ def parse_plan(data: object) -> Plan:
         if error["type"] == "extra_forbidden":
             message = "unknown key"
         raise PlanError(key, message) from None
-
-
-def load_plan_data(text: str) -> Any:
-    """The plain data of YAML plan text (numbers kept as decimal text), not yet validated.
-
-    Raises :class:`PlanError` for text that is not YAML, a key given twice in one
-    mapping (``duplicate_key``) and explicit tags (``yaml_tag``).
-    """
-    loader = _ExactLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _inspect(node, "", loader.tagged, set())
-        return loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        raise PlanError("", f"not valid YAML: {exc}") from None
-    finally:
-        loader.dispose()
 
 
 def load_plan_text(text: str) -> Plan:

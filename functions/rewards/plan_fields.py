@@ -70,3 +70,17 @@ def _count(value: object) -> int:
 
 Count = Annotated[int, PlainValidator(_count), WithJsonSchema({"type": "integer", "minimum": 0})]
 """A non-negative whole number (terms, counts of draws, members, months)."""
+
+
+class PlanError(ValueError):
+    """The plan is refused; ``key`` is the dotted path of the first bad key.
+
+    ``code`` says why: ``invalid_plan`` (validation), ``duplicate_key`` or
+    ``yaml_tag`` (the YAML text itself); the plan check reports it as a finding.
+    """
+
+    def __init__(self, key: str, message: str, code: str = "invalid_plan") -> None:
+        super().__init__(f"{key}: {message}" if key else message)
+        self.key = key
+        self.message = message
+        self.code = code

@@ -25,8 +25,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .economics_plans import DividendPool, level_position
 from .money import Cents, mul_floor
-from .plan import DividendPool, Plan, level_position
+from .plan import Plan
 
 
 def pool_key(name: str, region: str | None) -> str:

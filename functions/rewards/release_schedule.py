@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from .economics_plans import ActivityGate, Throttle
 from .money import ONE, Cents, mul_floor
-from .plan import ActivityGate, ReleasePolicy, Throttle
+from .plan import ReleasePolicy
 
 Schedule = tuple[tuple[int, Cents], ...]
 """A staged grant's terms: ``(days, daily)`` per stage, the last with ``days == 0``."""
