@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
+from . import economics_book
 from .decisions import (
     MemberSnapshot,
     Pool,
@@ -41,16 +42,12 @@ from .events import (
     Unfreeze,
     Withdraw,
 )
-from .gifts import decide_gift
-from .issuance import IssuanceState, issuance_room
 from .ledger import SYSTEM, Bucket, Posting
 from .money import Cents
 from .plan import Plan
-from .pools import PoolOutcome
 from .program_book import ProgramBook
-from .refunds import Debtor, check_refund, decide_refund
 from .report import MemberLine, SettlementRow, Totals
-from .settlement import GrantBalance, SettlementInput, SettlementResult, settle
+from .settlement import GrantBalance, SettlementInput, settle
 from .tree import NO_PARENT, team_volumes
 from .versions import PlanHistory, business_date_after, check_effective_date
 
@@ -255,7 +252,7 @@ class MemoryBook:
                 ]
         self.circulating += released_total
         figures, program_changed = self.programs.settle(self, plan)  # issue 13: staking step
-        pools = self._settle_economics(plan, result, waits, issued)
+        pools = economics_book.settle_economics(self, plan, result, waits, issued)
         self.settled_dates.add(event.date)
         if self.last_settled is None or event.date > self.last_settled:
             self.last_settled = event.date
@@ -276,152 +273,15 @@ class MemoryBook:
             economics=settlement_extras(plan, result.throttle, result.gated, pools) or None,
         )
 
-    def _settle_economics(
-        self,
-        plan: Plan,
-        result: SettlementResult,
-        waits: list[bool] | None,
-        issued: IssuanceState,
-    ) -> PoolOutcome | None:
-        """Economics steps after the release (issue 12): stage counters, pools, debt, marks."""
-        economy = self.economy
-        if economy.staged:
-            economy.count_releases(self.grants, waits)
-        pools: PoolOutcome | None = None
-        credits: dict[int, Cents] = {}
-        if plan.pools is not None:
-            pools = economy.pools(
-                plan,
-                result.level,
-                result.team_volume,
-                issuance_room(plan, issued),
-                len(self.members),
-            )
-            credits = pools.credits("points")
-            for position, amount in credits.items():
-                name = self.members[position].name
-                self._apply(
-                    [
-                        Posting(SYSTEM, Bucket.ISSUANCE, -amount),
-                        Posting(name, Bucket.AVAILABLE, amount),
-                    ]
-                )
-                self.members[position].released += amount
-                economy.pool_points[position] = economy.pool_points.get(position, 0) + amount
-            for position, amount in pools.credits("cash").items():
-                name = self.members[position].name
-                self._apply(
-                    [
-                        Posting(SYSTEM, Bucket.PLATFORM, -amount),
-                        Posting(name, Bucket.COMMISSION, amount),
-                    ]
-                )
-                economy.pool_cash[position] = economy.pool_cash.get(position, 0) + amount
-                self._apply(economy.repay_commission(position, name, amount))
-        for position in sorted(economy.debt):  # credits of this run repay debt first
-            name = self.members[position].name
-            credit = result.static[position] + result.paid[position] + credits.get(position, 0)
-            self._apply(economy.repay(position, name, credit))
-        economy.close_run(result.team_volume, pools)
-        return pools
-
-    # -- economics events (issue 12) ----------------------------------------
+    # -- economics events (issue 12: functions/rewards/economics_book.py) --------
     def refund(self, event: Refund) -> None:
-        economy = self.economy
-        facts = check_refund(economy.orders.get(event.order), event.order, runs_now=economy.runs)
-        buyer_at = self.index[facts.member]
-        holder_at = economy.holder.get(event.order, buyer_at)
-        held = self.grants[holder_at]
-        meta = economy.meta(holder_at, held)
-        found = next((i for i, m in enumerate(meta) if facts.locked and m[0] == event.order), None)
-        remaining = held[found][0] if found is not None else 0
-        balances = self.balances
-        uplines = {
-            name: Debtor(
-                name,
-                0,
-                0,
-                balances.get((name, Bucket.COMMISSION), 0),
-                economy.commission_debt.get(self.index[name], 0),
-            )
-            for name, _ in facts.commissions
-        }
-        outcome = decide_refund(
-            facts,
-            buyer=Debtor(
-                facts.member,
-                balances.get((facts.member, Bucket.AVAILABLE), 0),
-                economy.debt.get(buyer_at, 0),
-            ),
-            remaining=remaining,
-            holder=self.members[holder_at].name if found is not None else None,
-            reserve=balances.get((SYSTEM, Bucket.RESERVE), 0),
-            uplines=uplines,
-        )
-        self._apply(outcome.postings)
-        if found is not None:
-            del held[found]
-            del meta[found]
-            if holder_at in economy.staged and not any(m[2] for m in meta):
-                economy.staged.discard(holder_at)
-            economy.voided[holder_at] = economy.voided.get(holder_at, 0) + outcome.voided
-        buyer = self.members[buyer_at]
-        self.personal_volume[buyer_at] -= outcome.cash
-        buyer.spent -= outcome.points_returned
-        if outcome.clawed_back:
-            economy.clawed_back[buyer_at] = (
-                economy.clawed_back.get(buyer_at, 0) + outcome.clawed_back
-            )
-        if outcome.debt:
-            economy.debt[buyer_at] = outcome.debt
-        else:
-            economy.debt.pop(buyer_at, None)
-        for name, _, owed in outcome.commissions:
-            where = self.index[name]
-            if owed:
-                economy.commission_debt[where] = owed
-            else:
-                economy.commission_debt.pop(where, None)
-        economy.orders[event.order] = replace(facts, refunded=True)
-        economy.holder.pop(event.order, None)
-        economy.sales -= outcome.cash
-        if facts.region is not None:
-            economy.region_sales[facts.region] -= outcome.cash
-        economy.refunds += 1
-        economy.refunded += outcome.cash
+        economics_book.refund(self, event)
 
     def gift(self, event: GiftLocked) -> None:
-        economy = self.economy
-        sender_at = self.index.get(event.sender)
-        held = self.grants[sender_at] if sender_at is not None else []
-        meta = economy.meta(sender_at, held) if sender_at is not None else []
-        outcome = decide_gift(
-            sender_name=event.sender,
-            recipient_name=event.recipient,
-            order=event.order,
-            sender=self.snapshot(event.sender),
-            recipient=self.snapshot(event.recipient),
-            grants=[(m[0], grant[0]) for m, grant in zip(meta, held, strict=True)],
-        )
-        assert sender_at is not None
-        recipient_at = self.index[event.recipient]
-        self._apply(outcome.postings)
-        grant = held.pop(outcome.position)
-        moved = meta.pop(outcome.position)
-        if sender_at in economy.staged and not any(m[2] for m in meta):
-            economy.staged.discard(sender_at)
-        self.grants[recipient_at].append(grant)
-        economy.add_grant(recipient_at, self.grants[recipient_at], moved)
-        if moved[0] is not None:
-            economy.holder[moved[0]] = recipient_at
+        economics_book.gift(self, event)
 
     def set_region(self, event: SetRegion) -> None:
-        check_member(self.snapshot(event.member), event.member)
-        position = self.index[event.member]
-        if event.region is None:
-            self.economy.region.pop(position, None)
-        else:
-            self.economy.region[position] = event.region
+        economics_book.set_region(self, event)
 
     def withdraw(self, event: Withdraw) -> None:
         quote = decide_withdraw(
