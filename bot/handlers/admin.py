@@ -1,4 +1,4 @@
-"""Operator commands: the withdrawal queue, freeze/unfreeze, adjust with a reason, look-up.
+"""Operator commands: the withdrawal queue (member actions: admin_members.py).
 
 Only Telegram user ids in ``JIFEN_ADMIN_IDS`` may use them; everyone else is
 refused before anything is read or changed, buttons included. The journal
@@ -31,7 +31,6 @@ from bot.context import (
     Who,
     ask,
     call,
-    identify,
     pressed,
     pressed_message,
     rejection,
@@ -40,14 +39,13 @@ from bot.context import (
     stop_asking,
     tell,
     tell_together,
-    update_key,
 )
-from bot.handlers.history import entry_lines
+from bot.handlers.admin_members import adjust, freeze, lookup, unfreeze
+from bot.handlers.operators import REASON_MAX, operator_only
 from bot.replies import answers
 from bot.texts import clip, t
-from bot.views import account_text, level_name, masked_phone, name_of, short_request, when
+from bot.views import account_text, masked_phone, name_of, short_request, when
 from functions.rewards.errors import Rejected
-from functions.services.members import parse_points
 from functions.services.results import WithdrawalResult
 from functions.store.records import MemberRecord, WithdrawalStatus
 
@@ -57,39 +55,6 @@ ALL = re.compile(r"^adm:all$")
 QUEUE_PAGE = 10
 QUEUE_PAGES_MAX = 50
 """Pages are read from the oldest request on (offset paging: fine for a review queue)."""
-REASON_MAX = 500
-LOOKUP_HISTORY = 5
-
-
-async def _operator(update: Update, context: Context) -> Who | None:
-    """The sender if allow-listed; anyone else is refused here and gets None."""
-    who = await identify(update, context)
-    if who is None:
-        return None
-    if who.user.id in services(context).admin_ids:
-        if who.member is None:  # remember the operator's language for messages they did not ask for
-            members = services(context).members
-            if await call(context, members.visitor, who.user.id) is None:
-                await call(context, members.remember_visitor, who.user.id, language=who.language)
-        return who
-    if update.callback_query is not None:
-        await update.callback_query.answer(t(who.language, "admin.refused"), show_alert=True)
-    else:
-        await reply(update, t(who.language, "admin.refused"))
-    return None
-
-
-async def _target(update: Update, context: Context, who: Who, text: str) -> MemberRecord | None:
-    member = await call(context, services(context).members.find, text)
-    if member is None:
-        await reply(update, t(who.language, "admin.not_found", target=text[:64]))
-    return member
-
-
-operator_only = _operator
-"""The allow-list check, for the programs' operator commands (issue 13, catalog.py)."""
-target_member = _target
-"""The member an operator's command names (issue 13, catalog.py)."""
 
 
 # -- the queue ---------------------------------------------------------------------------
@@ -183,7 +148,7 @@ async def _pending_page(context: Context, page: int) -> tuple[list[str], bool]:
 
 async def queue(update: Update, context: Context) -> None:
     """The first page of pending withdrawals."""
-    who = await _operator(update, context)
+    who = await operator_only(update, context)
     if who is None:
         return
     await _send_page(update, context, who, 0)
@@ -210,7 +175,7 @@ async def _keep_page(
 
 
 async def turn_page(update: Update, context: Context) -> None:
-    press = await pressed(update, await _operator(update, context), PAGE)
+    press = await pressed(update, await operator_only(update, context), PAGE)
     if press is None:
         return
     await press.query.answer()
@@ -239,7 +204,7 @@ async def _refresh(context: Context, language: str, chat: int, message: int) -> 
 
 async def decide(update: Update, context: Context) -> None:
     """Approve one request and tell the member; for a rejection, ask the reason first."""
-    press = await pressed(update, await _operator(update, context), CALLBACK)
+    press = await pressed(update, await operator_only(update, context), CALLBACK)
     if press is None:
         return
     who, query, match = press.who, press.query, press.match
@@ -353,7 +318,7 @@ async def reason_answer(
 
 async def approve_all(update: Update, context: Context) -> None:
     """Approve every request still pending on this page (exactly those it showed)."""
-    press = await pressed(update, await _operator(update, context), ALL)
+    press = await pressed(update, await operator_only(update, context), ALL)
     if press is None:
         return
     message = pressed_message(update)
@@ -381,140 +346,6 @@ async def approve_all(update: Update, context: Context) -> None:
         await tell_together(context, member, notices)
     await press.query.answer(t(press.who.language, "admin.approved_all", count=approved))
     await _refresh(context, press.who.language, message.chat.id, message.message_id)
-
-
-# -- freeze, adjust, look-up ---------------------------------------------------------------
-
-
-async def _operator_and_member(
-    update: Update, context: Context, usage: str
-) -> tuple[Who, MemberRecord] | None:
-    """The operator and the one member their command names (else ``usage``, or not found)."""
-    who = await _operator(update, context)
-    if who is None:
-        return None
-    args = context.args or []
-    if len(args) != 1:
-        await reply(update, t(who.language, usage))
-        return None
-    member = await _target(update, context, who, args[0])
-    return None if member is None else (who, member)
-
-
-async def _set_frozen(update: Update, context: Context, frozen: bool) -> None:
-    found = await _operator_and_member(update, context, "admin.freeze_usage")
-    if found is None:
-        return
-    who, member = found
-    key = update_key(update)
-    await call(context, services(context).members.set_frozen, member, frozen, key, who.operator)
-    done = "admin.frozen" if frozen else "admin.unfrozen"
-    await reply(update, t(who.language, done, member=member.member))
-    notice = "notice.frozen" if frozen else "notice.unfrozen"
-    support = services(context).support
-
-    def told(language: str) -> str:
-        text = t(language, notice)
-        return text + "\n" + t(language, "help.support", contact=support) if support else text
-
-    await tell(context, member, f"freeze:{key}", told)
-
-
-async def freeze(update: Update, context: Context) -> None:
-    """Freeze a member: no withdrawals, transfers or spending points."""
-    await _set_frozen(update, context, True)
-
-
-async def unfreeze(update: Update, context: Context) -> None:
-    """Lift a freeze."""
-    await _set_frozen(update, context, False)
-
-
-async def adjust(update: Update, context: Context) -> None:
-    """Add or remove available points; the reason is required, journaled and told."""
-    who = await _operator(update, context)
-    if who is None:
-        return
-    args = context.args or []
-    reason = " ".join(args[2:]).strip()
-    if len(args) < 3 or not reason or len(args[1]) > 32 or args[1][:1] not in "+-":
-        await reply(update, t(who.language, "admin.adjust_usage"))
-        return
-    try:
-        points = parse_points(args[1][1:])
-    except Rejected:
-        await reply(update, t(who.language, "admin.adjust_usage"))
-        return
-    delta = points if args[1][0] == "+" else -points
-    member = await _target(update, context, who, args[0])
-    if member is None:
-        return
-    key = update_key(update)
-    try:
-        result = await call(
-            context,
-            services(context).members.adjust,
-            member,
-            delta,
-            reason[:REASON_MAX],
-            key,
-            who.operator,
-        )
-    except Rejected as error:
-        await reply(update, rejection(who.language, error))
-        return
-    await reply(update, t(who.language, "admin.adjusted", member=member.member, delta=result.delta))
-    notice = "notice.adjusted_up" if result.delta > 0 else "notice.adjusted_down"
-    reason_text = reason[:REASON_MAX]
-    await tell(
-        context,
-        member,
-        f"adjust:{key}",
-        lambda language: t(language, notice, points=abs(result.delta), reason=reason_text),
-    )
-
-
-async def lookup(update: Update, context: Context) -> None:
-    """Show one member: profile, balances, team figures and recent history with operators."""
-    found = await _operator_and_member(update, context, "admin.lookup_usage")
-    if found is None:
-        return
-    who, member = found
-    bot = services(context)
-    account = await call(context, bot.members.bot_store.payout_account, member.member)
-    text = t(
-        who.language,
-        "admin.member",
-        member=member.member,
-        name=member.display_name or "-",
-        telegram_id=member.telegram_id or "-",
-        phone=member.phone or "-",
-        code=member.invite_code or "-",
-        referrer=member.referrer or "-",
-        joined=when(member.joined_at, bot.zone),
-        frozen=t(who.language, "yes" if member.frozen else "no"),
-        available=member.available,
-        locked=member.locked,
-        withdrawing=member.withdrawing,
-        payable=member.payable,
-        team_size=member.team_size,
-        team_volume=member.team_volume,
-        level=level_name(who.language, member.level) if member.level else "-",
-        account=account_text(who.language, account),
-    )
-    if member.debt or member.commission_debt:  # economics (issue 12)
-        text += "\n" + t(
-            who.language,
-            "economics.lookup_debt",
-            points=member.debt,
-            commission=member.commission_debt,
-        )
-    page = await call(context, bot.members.history, member, limit=LOOKUP_HISTORY)
-    if page.entries:
-        lines = [t(who.language, "admin.recent")]
-        lines += entry_lines(who.language, page, bot.zone, operators=True)
-        text += "\n\n" + "\n".join(lines)
-    await reply(update, text)
 
 
 ADMIN_COMMANDS = {

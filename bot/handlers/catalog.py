@@ -29,7 +29,7 @@ from bot.context import (
     services,
     update_key,
 )
-from bot.handlers.admin import operator_only, target_member
+from bot.handlers.operators import operator_only, target_member
 from bot.texts import clip, t
 from functions.rewards.errors import Rejected
 from functions.rewards.roles import ROLES

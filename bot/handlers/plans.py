@@ -24,16 +24,15 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import (
     PRIVATE,
     Context,
-    Who,
     call,
     edit,
-    identify,
     pressed,
     pressed_message,
     rejection,
     reply,
     services,
 )
+from bot.handlers.operators import operator_only
 from bot.texts import t
 from functions.rewards.errors import Rejected
 from functions.rewards.events import valid_date
@@ -42,20 +41,6 @@ from functions.store.records import PlanVersionRecord
 
 CALLBACK = re.compile(r"^pln:(?:ok:([0-9a-f]{16})|no)$")
 LISTED = 20
-
-
-async def _operator(update: Update, context: Context) -> Who | None:
-    """The sender if allow-listed; anyone else is refused here and gets None."""
-    who = await identify(update, context)
-    if who is None:
-        return None
-    if who.user.id in services(context).admin_ids:
-        return who
-    if update.callback_query is not None:
-        await update.callback_query.answer(t(who.language, "admin.refused"), show_alert=True)
-    else:
-        await reply(update, t(who.language, "admin.refused"))
-    return None
 
 
 def _publisher(context: Context) -> PlanPublisher:
@@ -68,7 +53,7 @@ def _since(language: str, record: PlanVersionRecord) -> str:
 
 async def list_plans(update: Update, context: Context) -> None:
     """The versions, newest first (at most :data:`LISTED`)."""
-    who = await _operator(update, context)
+    who = await operator_only(update, context)
     if who is None:
         return
     publisher = _publisher(context)
@@ -92,7 +77,7 @@ async def list_plans(update: Update, context: Context) -> None:
 
 async def show_plan(update: Update, context: Context) -> None:
     """One version as YAML (the latest without an argument)."""
-    who = await _operator(update, context)
+    who = await operator_only(update, context)
     if who is None:
         return
     args = context.args or []
@@ -168,7 +153,7 @@ def _preview(language: str, review: Review, reason: str) -> str:
 
 async def publish_plan(update: Update, context: Context) -> None:
     """Step one: review the plan in the message and show the preview (a draft to confirm)."""
-    who = await _operator(update, context)
+    who = await operator_only(update, context)
     message = update.effective_message
     if who is None or message is None:
         return
@@ -212,7 +197,7 @@ async def publish_plan(update: Update, context: Context) -> None:
 
 async def confirm(update: Update, context: Context) -> None:
     """Step two: publish the previewed draft (or drop the preview)."""
-    press = await pressed(update, await _operator(update, context), CALLBACK)
+    press = await pressed(update, await operator_only(update, context), CALLBACK)
     if press is None:
         return
     who, query, match = press.who, press.query, press.match

@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import PRIVATE, Context, call, rejection, reply, services, tell, update_key
-from bot.handlers.admin import _operator
+from bot.handlers.operators import operator_only
 from bot.texts import t
 from functions.rewards.errors import Rejected
 from functions.services.ledger.refunds import RefundResult
@@ -33,7 +33,7 @@ def told(language: str, result: RefundResult) -> str:
 
 async def refund(update: Update, context: Context) -> None:
     """Refund one whole order by its id (clawback, debt, commission taken back)."""
-    who = await _operator(update, context)
+    who = await operator_only(update, context)
     if who is None:
         return
     args = context.args or []
