@@ -18,14 +18,6 @@ from .records import (
     InboxRef,
     JournalEntry,
     MemberRecord,
-    PayoutBatchRecord,
-    PayoutClaimRecord,
-    PlanDraftRecord,
-    PlanHead,
-    PlanVersionRecord,
-    SettlementPage,
-    SettlementRun,
-    SettlementSequence,
     WithdrawalRecord,
 )
 from .table import Item, Key, Value
@@ -160,14 +152,6 @@ def claim_key(claim: str) -> Key:
     return Key(claim, "CLAIM")
 
 
-def payout_batch_key(date: str) -> Key:
-    return Key(f"PAYOUT#{date}", "BATCH")
-
-
-def payout_claim_key(date: str, requested_at: int, request_id: str) -> Key:
-    return Key(f"PAYOUT#{date}", f"CLAIM#{requested_at:020d}#{request_id}")
-
-
 # proof of liabilities (functions/store/proof_store.py)
 
 
@@ -199,14 +183,14 @@ def keyed(key: Key, kind: Kind, **attributes: Value) -> Item:
 # -- reading attributes -------------------------------------------------------------
 
 
-def _where(item: Mapping[str, Value]) -> str:
+def where(item: Mapping[str, Value]) -> str:
     return f"{item.get('pk')!r} {item.get('sk')!r}"
 
 
 def text(item: Mapping[str, Value], name: str) -> str:
     value = item.get(name)
     if not isinstance(value, str):
-        raise ValueError(f"{_where(item)}: {name} is not text: {value!r}")
+        raise ValueError(f"{where(item)}: {name} is not text: {value!r}")
     return value
 
 
@@ -220,7 +204,7 @@ def number(item: Mapping[str, Value], name: str, default: int = 0) -> int:
     if value is None:
         return default
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError(f"{_where(item)}: {name} is not a number: {value!r}")
+        raise ValueError(f"{where(item)}: {name} is not a number: {value!r}")
     return value
 
 
@@ -247,11 +231,11 @@ def grant_maps(grants: tuple[GrantRecord, ...]) -> list[Value]:
 def _grants(item: Mapping[str, Value]) -> tuple[GrantRecord, ...]:
     raw = item.get("grants") or []
     if not isinstance(raw, list):
-        raise ValueError(f"{_where(item)}: grants is not a list")
+        raise ValueError(f"{where(item)}: grants is not a list")
     grants: list[GrantRecord] = []
     for entry in raw:
         if not isinstance(entry, dict):
-            raise ValueError(f"{_where(item)}: a grant is not a map")
+            raise ValueError(f"{where(item)}: a grant is not a map")
         grants.append(
             GrantRecord(
                 number(entry, "seq"),
@@ -376,140 +360,6 @@ def withdrawal_item(record: WithdrawalRecord, status: str) -> Item:
         version=1,
         gsi1pk=f"WQ#{status}",
         gsi1sk=f"{record.requested_at:020d}#{record.request_id}",
-    )
-
-
-def settlement_run(item: Mapping[str, Value]) -> SettlementRun:
-    return SettlementRun(
-        date=text(item, "date"),
-        run_id=text(item, "run_id"),
-        run_seq=number(item, "run_seq"),
-        status=text(item, "status"),
-        pages=number(item, "pages"),
-        totals=optional_text(item, "totals") or "{}",
-        pages_applied=number(item, "pages_applied"),
-        created_at=number(item, "created_at"),
-    )
-
-
-def settlement_page(item: Mapping[str, Value]) -> SettlementPage:
-    payload = item.get("payload")
-    if not isinstance(payload, bytes):
-        raise ValueError(f"{_where(item)}: payload is not binary")
-    return SettlementPage(
-        date=text(item, "date"),
-        run_id=text(item, "run_id"),
-        page=number(item, "page"),
-        payload=payload,
-    )
-
-
-def settlement_sequence(item: Mapping[str, Value]) -> SettlementSequence:
-    return SettlementSequence(number(item, "seq"), text(item, "date"), text(item, "status"))
-
-
-def payout_batch(item: Mapping[str, Value]) -> PayoutBatchRecord:
-    return PayoutBatchRecord(
-        date=text(item, "date"),
-        status=text(item, "status"),
-        cutoff_us=number(item, "cutoff"),
-        opened_at=number(item, "opened_at"),
-        sealed_at=optional_number(item, "sealed_at"),
-    )
-
-
-def payout_claim(date: str, item: Mapping[str, Value]) -> PayoutClaimRecord:
-    return PayoutClaimRecord(
-        date=date,
-        request_id=text(item, "request_id"),
-        member=text(item, "member"),
-        net=number(item, "net"),
-        gross=number(item, "gross"),
-        fee=number(item, "fee"),
-        points=number(item, "points"),
-        cash_source=text(item, "cash_source"),
-        requested_at=number(item, "requested_at"),
-        approved_by=optional_text(item, "approved_by"),
-        claimed_at=number(item, "claimed_at"),
-    )
-
-
-# -- plan versions ------------------------------------------------------------------
-
-PLAN_PK = "PLAN"
-PLAN_HEAD_KEY = Key(PLAN_PK, "HEAD")
-"""The last published version's number and hash (docs/storage.md, "Plan versions")."""
-
-
-def plan_version_key(version: int) -> Key:
-    return Key(PLAN_PK, f"V#{version:06d}")
-
-
-def plan_draft_key(draft_id: str) -> Key:
-    return Key(PLAN_PK, f"DRAFT#{draft_id}")
-
-
-def plan_version_item(record: PlanVersionRecord) -> Item:
-    return keyed(
-        plan_version_key(record.version),
-        Kind.PLAN_VERSION,
-        version=record.version,
-        effective_from=record.effective_from,
-        operator=record.operator,
-        reason=record.reason,
-        name=record.name,
-        text=record.text,
-        digest=record.digest,
-        published_at=record.published_at,
-        prev_hash=record.prev_hash,
-        hash=record.hash,
-        key_id=record.key_id,
-    )
-
-
-def plan_version(item: Mapping[str, Value]) -> PlanVersionRecord:
-    return PlanVersionRecord(
-        version=number(item, "version"),
-        effective_from=optional_text(item, "effective_from"),
-        operator=text(item, "operator"),
-        reason=optional_text(item, "reason") or "",
-        name=text(item, "name"),
-        text=text(item, "text"),
-        digest=text(item, "digest"),
-        published_at=number(item, "published_at"),
-        prev_hash=optional_text(item, "prev_hash") or "",
-        hash=text(item, "hash"),
-        key_id=optional_text(item, "key_id") or "",
-    )
-
-
-def plan_head(item: Mapping[str, Value]) -> PlanHead:
-    return PlanHead(number(item, "version"), text(item, "hash"))
-
-
-def plan_draft_item(draft: PlanDraftRecord, expires_at: int) -> Item:
-    return keyed(
-        plan_draft_key(draft.draft_id),
-        Kind.PLAN_DRAFT,
-        text=draft.text,
-        effective_from=draft.effective_from,
-        reason=draft.reason,
-        operator=draft.operator,
-        base_version=draft.base_version,
-        created_at=draft.created_at,
-        expires_at=expires_at,
-    )
-
-
-def plan_draft(draft_id: str, item: Mapping[str, Value]) -> PlanDraftRecord:
-    return PlanDraftRecord(
-        draft_id=draft_id,
-        text=text(item, "text"),
-        effective_from=text(item, "effective_from"),
-        reason=optional_text(item, "reason") or "",
-        operator=text(item, "operator"),
-        base_version=number(item, "base_version"),
-        created_at=number(item, "created_at"),
     )
 
 

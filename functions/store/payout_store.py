@@ -17,14 +17,11 @@ from .errors import UnavailableError
 from .items import (
     Kind,
     keyed,
-    payout_batch,
-    payout_batch_key,
-    payout_claim,
-    payout_claim_key,
     withdrawal_key,
     withdrawal_record,
 )
 from .records import PayoutBatchRecord, PayoutClaimRecord, WithdrawalRecord, WithdrawalStatus
+from .run_items import payout_batch, payout_batch_key, payout_claim, payout_claim_key
 from .table import (
     Absent,
     Check,

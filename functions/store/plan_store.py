@@ -26,24 +26,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .errors import StoreError, UnavailableError
-from .items import (
+from .items import SEQUENCE_KEY, Kind, keyed, number, optional_text, text
+from .journal import canonical
+from .keyring import Keyring
+from .plan_items import (
     PLAN_HEAD_KEY,
     PLAN_PK,
-    SEQUENCE_KEY,
-    Kind,
-    keyed,
-    number,
-    optional_text,
     plan_draft,
     plan_draft_item,
     plan_draft_key,
     plan_head,
     plan_version,
     plan_version_item,
-    text,
 )
-from .journal import canonical
-from .keyring import Keyring
 from .records import (
     NewPlanVersion,
     OrderSummary,

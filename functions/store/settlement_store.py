@@ -20,13 +20,11 @@ from .items import (
     member_key,
     page_key,
     run_key,
-    settlement_page,
-    settlement_run,
-    settlement_sequence,
     shard_of,
     system_key,
 )
 from .records import SettlementPage, SettlementRun, SettlementSequence
+from .run_items import settlement_page, settlement_run, settlement_sequence
 from .table import (
     Absent,
     ConditionFailed,

@@ -18,7 +18,7 @@ from functions.rewards.events import Join, Purchase
 from functions.rewards.plan import canonical_plan_text, load_plan_text
 from functions.services.ledger import Ledger
 from functions.services.scenario_backend import DynamoBackend
-from functions.store.items import PLAN_HEAD_KEY, plan_version_key
+from functions.store.plan_items import PLAN_HEAD_KEY, plan_version_key
 from functions.store.plan_store import PlanConflictError, PlanDateError, plan_chain_problems
 from functions.store.records import NewPlanVersion, PlanDraftRecord, PlanHead
 from functions.store.storage import Storage

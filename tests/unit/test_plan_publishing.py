@@ -18,7 +18,7 @@ from functions.services.plan_sources import StoredPlans
 from functions.services.plan_versions import PlanPublisher
 from functions.services.settlement import run_settlement
 from functions.services.verify import verify
-from functions.store.items import plan_version_key
+from functions.store.plan_items import plan_version_key
 from functions.store.plan_store import PlanConflictError, plan_chain_problems
 from functions.store.records import NewPlanVersion
 from functions.store.storage import Storage, memory_storage
