@@ -20,7 +20,7 @@ from .commit import Commit
 from .keyring import Keyring
 from .ops_store import DeliveryRecord, DeliveryState
 from .payout_store import BatchClaim
-from .program_store import CloseRun, CloseSequence, MonthActivity, Redemption
+from .program_items import CloseRun, CloseSequence, MonthActivity, Redemption
 from .proof_store import ProofDay
 from .records import (
     AuditRecord,

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 
 from functions.rewards.catalog import CatalogItem
 from functions.rewards.lottery import Entry
@@ -36,9 +35,33 @@ from .items import (
     keyed,
     member_pk,
     number,
-    optional_text,
     shard_of,
     text,
+)
+from .program_items import (
+    CATALOG_INDEX,
+    CLOSE_SEQUENCE_KEY,
+    LOTTERY_PK,
+    LOTTERY_STATE_KEY,
+    REDEMPTIONS_INDEX,
+    CloseRun,
+    CloseSequence,
+    MonthActivity,
+    Redemption,
+    catalog_code_key,
+    catalog_item,
+    catalog_item_key,
+    close_applied_key,
+    close_page_key,
+    close_run,
+    close_run_key,
+    entry,
+    lottery_entry_key,
+    lottery_mark_key,
+    month_activity_key,
+    redeemed_count_key,
+    redemption,
+    redemption_key,
 )
 from .settlement_store import RunStatus, SequenceStatus
 from .table import (
@@ -47,7 +70,6 @@ from .table import (
     ConditionFailed,
     Delete,
     Exists,
-    Key,
     Put,
     Table,
     TransactionCancelled,
@@ -60,136 +82,6 @@ from .table import (
     eq,
 )
 from .table import Compare as Cmp
-
-# -- keys ------------------------------------------------------------------------------
-
-LOTTERY_PK = "LOTTERY"
-LOTTERY_STATE_KEY = Key(LOTTERY_PK, "STATE")
-CATALOG_INDEX = "CATALOG"
-REDEMPTIONS_INDEX = "REDEMPTIONS"
-CLOSE_SEQUENCE_KEY = Key("CLOSE#SEQ", "SEQ")
-
-
-def lottery_entry_key(seq: int) -> Key:
-    return Key(LOTTERY_PK, f"E#{seq:012d}")
-
-
-def lottery_mark_key(member: str, seq: int) -> Key:
-    return Key(member_pk(member), f"LQ#{seq:012d}")
-
-
-def catalog_item_key(item: str) -> Key:
-    return Key(f"CATALOG#{item}", "ITEM")
-
-
-def catalog_code_key(item: str, number_: int) -> Key:
-    return Key(f"CATALOG#{item}", f"CODE#{number_:09d}")
-
-
-def redemption_key(item: str, number_: int) -> Key:
-    return Key(f"CATALOG#{item}", f"R#{number_:09d}")
-
-
-def redeemed_count_key(member: str, item: str) -> Key:
-    return Key(member_pk(member), f"RDM#{item}")
-
-
-def month_activity_key(member: str, month: str) -> Key:
-    return Key(member_pk(member), f"MONTH#{month}")
-
-
-def close_run_key(month: str) -> Key:
-    return Key(f"CLOSE#{month}", "RUN")
-
-
-def close_page_key(month: str, run_id: str, page: int) -> Key:
-    return Key(f"CLOSE#{month}", f"PAGE#{run_id}#{page:06d}")
-
-
-def close_applied_key(month: str, run_id: str, page: int) -> Key:
-    return Key(f"CLOSE#{month}", f"APPLIED#{run_id}#{page:06d}")
-
-
-# -- records ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Redemption:
-    """One redemption: the item's ``number``-th, who, what it cost, the voucher code."""
-
-    item: str
-    number: int
-    member: str
-    name: str
-    price: int
-    code: str
-    at: int
-
-
-@dataclass(frozen=True, slots=True)
-class MonthActivity:
-    member: str
-    cash: int
-    orders: int
-
-
-@dataclass(frozen=True, slots=True)
-class CloseRun:
-    """A month close: ``computing`` → ``computed`` (pages published) → ``done``."""
-
-    month: str
-    run_id: str
-    status: str
-    pages: int
-    totals: str
-
-
-@dataclass(frozen=True, slots=True)
-class CloseSequence:
-    month: str
-    status: str
-
-    @property
-    def open(self) -> bool:
-        return self.status != SequenceStatus.DONE
-
-
-def _entry(item: Mapping[str, Value]) -> Entry:
-    return Entry(number(item, "seq"), text(item, "member"), number(item, "paid"))
-
-
-def _catalog_item(item: Mapping[str, Value]) -> CatalogItem:
-    return CatalogItem(
-        item=text(item, "item"),
-        name=text(item, "name"),
-        price=number(item, "price"),
-        stock=number(item, "stock"),
-        limit=number(item, "limit"),
-        redeemed=number(item, "redeemed"),
-    )
-
-
-def _redemption(item: Mapping[str, Value]) -> Redemption:
-    return Redemption(
-        item=text(item, "item"),
-        number=number(item, "number"),
-        member=text(item, "member"),
-        name=text(item, "name"),
-        price=number(item, "price"),
-        code=text(item, "code"),
-        at=number(item, "at"),
-    )
-
-
-def _close_run(item: Mapping[str, Value]) -> CloseRun:
-    return CloseRun(
-        month=text(item, "month"),
-        run_id=text(item, "run_id"),
-        status=text(item, "status"),
-        pages=number(item, "pages"),
-        totals=optional_text(item, "totals") or "{}",
-    )
-
 
 # -- transaction items of events --------------------------------------------------------
 
@@ -327,20 +219,20 @@ class ProgramItems:
 
     def waiting_entries(self, limit: int | None = None) -> list[Entry]:
         """The oldest waiting draws first (strongly consistent)."""
-        return [_entry(item) for item in self.table.query(LOTTERY_PK, prefix="E#", limit=limit)]
+        return [entry(item) for item in self.table.query(LOTTERY_PK, prefix="E#", limit=limit)]
 
     def member_entries(self, member: str) -> list[Entry]:
         """A member's waiting draws, oldest first."""
-        return [_entry(item) for item in self.table.query(member_pk(member), prefix="LQ#")]
+        return [entry(item) for item in self.table.query(member_pk(member), prefix="LQ#")]
 
     # catalog -------------------------------------------------------------------
     def catalog_item(self, item: str) -> CatalogItem | None:
         found = self.table.get(catalog_item_key(item))
-        return _catalog_item(found) if found is not None else None
+        return catalog_item(found) if found is not None else None
 
     def catalog_items(self) -> list[CatalogItem]:
         """Every listed item, by id (the index; eventually consistent)."""
-        return [_catalog_item(item) for item in self.table.query_index(CATALOG_INDEX)]
+        return [catalog_item(item) for item in self.table.query_index(CATALOG_INDEX)]
 
     def list_catalog_item(self, listed: CatalogItem, at: int) -> None:
         """Create or replace an item's name, price, stock and limit; keep its redemptions."""
@@ -386,9 +278,9 @@ class ProgramItems:
         """Newest first: one item's redemptions, or every item's (the index)."""
         if item is not None:
             rows = self.table.query(f"CATALOG#{item}", prefix="R#", newest_first=True, limit=limit)
-            return [_redemption(row) for row in rows]
+            return [redemption(row) for row in rows]
         listed = list(self.table.query_index(REDEMPTIONS_INDEX))
-        return [_redemption(row) for row in reversed(listed[-limit:])]
+        return [redemption(row) for row in reversed(listed[-limit:])]
 
     # month activity ------------------------------------------------------------
     def month_activity(self, month: str) -> Iterator[MonthActivity]:
@@ -407,7 +299,7 @@ class ProgramItems:
 
     def close_run(self, month: str) -> CloseRun | None:
         found = self.table.get(close_run_key(month))
-        return _close_run(found) if found is not None else None
+        return close_run(found) if found is not None else None
 
     def open_close(self, month: str, run_id: str, at: int, previous: CloseSequence | None) -> bool:
         """Claim ``month``'s close with the sequence (from ``done``); False if we lost."""

@@ -27,8 +27,8 @@ from functions.rewards.money import Cents, format_rate
 from functions.rewards.roles import ROLES, decide_promote
 from functions.rewards.staking import Staker, choose_stake, decide_stake, decide_unstake
 from functions.store.commit import Commit
+from functions.store.program_items import Redemption
 from functions.store.program_store import (
-    Redemption,
     code_check,
     draw_items,
     exit_items,

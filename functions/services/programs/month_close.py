@@ -33,7 +33,7 @@ from functions.rewards.roles import RoleStatus, check_close, close_month, month_
 from functions.rewards.tree import NO_PARENT, bottom_up_order
 from functions.store.commit import Commit
 from functions.store.errors import ConflictError, GuardError, UnavailableError
-from functions.store.program_store import CloseRun
+from functions.store.program_items import CloseRun
 from functions.store.records import EntryKind
 from functions.store.settlement_store import RunStatus
 
