@@ -28,7 +28,7 @@ before touching it), condition expressions by text, names and values; moto's
 expression-only update validators run once per expression.
 
 Then the per-item costs: a flat update (``SET``/``REMOVE``/numeric ``ADD`` on an existing
-item, all the store sends) is applied by :func:`_simple_update` under moto's own condition
+item, all the store sends) is applied by :func:`simple_update` under moto's own condition
 evaluation with one size check instead of ten passes over the syntax tree (anything else
 goes to moto; ``test_local_endpoint.py`` checks both leave equal items and raise the same
 refusals); an item is measured once when built, not after each attribute; a query's
@@ -48,10 +48,11 @@ import copy
 import functools
 import inspect
 import json
-import re
 import types
 from collections import OrderedDict
 from typing import Any
+
+from local.moto_updates import ITEM_LIMIT, bumping, index_partition, models_bytesize, simple_update
 
 _APPLIED = False
 
@@ -285,132 +286,6 @@ def check_serializer_targets(
     )
 
 
-_SET_ITEM = r"#n\d+ = :v\d+"
-_ADD_ITEM = r"#n\d+ :v\d+"
-_SIMPLE_UPDATE = re.compile(
-    rf"(?:SET (?P<set>{_SET_ITEM}(?:, {_SET_ITEM})*))?"
-    r"(?: ?REMOVE (?P<remove>#n\d+(?:, #n\d+)*))?"
-    rf"(?: ?ADD (?P<add>{_ADD_ITEM}(?:, {_ADD_ITEM})*))?"
-)
-_ITEM_LIMIT = 405_000
-"""moto's item size limit (LimitedSizeDict)."""
-
-
-def _simple_update(
-    table: Any,
-    models: Any,
-    exceptions: Any,
-    dynamo_type: Any,
-    key: dict[str, Any],
-    update_expression: str | None = None,
-    expression_attribute_names: dict[str, str] | None = None,
-    expression_attribute_values: dict[str, Any] | None = None,
-    attribute_updates: Any = None,
-    expected: Any = None,
-    condition_expression: str | None = None,
-    return_values_on_condition_check_failure: str | None = None,
-) -> Any:
-    """moto's ``update_item`` for the expressions the store writes, or None to let moto run.
-
-    The store's updates are flat: ``SET #n = :v, …``, ``REMOVE #n, …``, ``ADD #n :v, …``
-    (numbers) on an existing item. moto validates such an expression with ten passes over
-    its syntax tree and re-checks the item's size after every attribute; this applies the
-    same changes with one size check, under the same condition (moto's own parser and
-    evaluator), and hands anything else — a new item, a key attribute, an empty or
-    mistyped index key, a non-numeric ADD, other syntax — to moto unchanged.
-    """
-    if attribute_updates or expected or not update_expression:
-        return None
-    match = _SIMPLE_UPDATE.fullmatch(update_expression)
-    names = expression_attribute_names or {}
-    values = expression_attribute_values or {}
-    if match is None:
-        return None
-    sets = [part.split(" = ") for part in (match["set"] or "").split(", ") if part]
-    removes = [part for part in (match["remove"] or "").split(", ") if part]
-    adds = [part.split(" ") for part in (match["add"] or "").split(", ") if part]
-    placeholders = [n for n, _ in sets] + removes + [n for n, _ in adds]
-    if any(n not in names for n in placeholders):
-        return None
-    if any(v not in values for _, v in sets + adds):
-        return None
-    targets = [names[n] for n in placeholders]
-    if len(set(targets)) != len(targets) or set(targets) & set(table.table_key_attrs):
-        return None
-    index_keys = set(table.attribute_keys)
-    for n, v in sets:
-        if names[n] in index_keys and (set(values[v]) != {"S"} or values[v]["S"] == ""):
-            return None
-    if any(set(values[v]) != {"N"} for _, v in adds):
-        return None
-    hash_value = dynamo_type(key[table.hash_key_attr])
-    range_value = dynamo_type(key[table.range_key_attr]) if table.range_key_attr else None
-    item = table.get_item(hash_value, range_value)
-    if item is None:
-        return None
-    for n, _v in adds:
-        current = item.attrs.get(names[n])
-        if current is not None and current.type != "N":
-            return None
-    condition = models.get_filter_expression(condition_expression, names, values)
-    if not condition.expr(item):
-        if return_values_on_condition_check_failure == "ALL_OLD":
-            raise exceptions.ConditionalCheckFailed(item=item.to_json()["Attributes"])
-        raise exceptions.ConditionalCheckFailed
-    updated = dict(item.attrs)
-    for n, v in sets:
-        updated[names[n]] = dynamo_type(values[v])
-    for n in removes:
-        updated.pop(names[n], None)
-    for n, v in adds:
-        delta = dynamo_type(values[v])
-        current = updated.get(names[n])
-        updated[names[n]] = delta if current is None else current + delta
-    size = sum(models_bytesize(name) + value.size() for name, value in updated.items())
-    if size > _ITEM_LIMIT:
-        raise exceptions.ItemSizeToUpdateTooLarge()
-    dict.clear(item.attrs)
-    dict.update(item.attrs, updated)
-    return item
-
-
-def models_bytesize(text: str) -> int:
-    return len(text.encode("utf-8"))
-
-
-_GENERATION = [0]
-_PARTITIONS: dict[tuple[int, str], tuple[int, dict[Any, list[Any]]]] = {}
-
-
-def _bumping(method: Any) -> Any:
-    @functools.wraps(method)
-    def write(*args: Any, **kwargs: Any) -> Any:
-        _GENERATION[0] += 1
-        try:
-            return method(*args, **kwargs)
-        finally:
-            _GENERATION[0] += 1
-
-    return write
-
-
-def _index_partition(table: Any, attribute: str, value: Any) -> list[Any]:
-    """The table's items whose ``attribute`` equals ``value``, in table order (one pass
-    over the table per table state and attribute, shared by the queries in between)."""
-    key = (id(table), attribute)
-    cached = _PARTITIONS.get(key)
-    if cached is None or cached[0] != _GENERATION[0]:
-        groups: dict[Any, list[Any]] = {}
-        for hash_set in table.items.values():
-            for item in hash_set.values():
-                found = item.attrs.get(attribute)
-                if found is not None:
-                    groups.setdefault(found, []).append(item)
-        cached = (_GENERATION[0], groups)
-        _PARTITIONS[key] = cached
-    return list(cached[1].get(value, ()))
-
-
 def apply() -> None:
     """Install the faster backup once per process (idempotent)."""
     global _APPLIED
@@ -487,7 +362,7 @@ def apply() -> None:
         streamless[0] = table is not None and getattr(table, "stream_shard", 1) is None
         try:
             if streamless[0]:
-                done = _simple_update(
+                done = simple_update(
                     table, dynamodb_models, dynamodb_exceptions, DynamoType, *args, **kwargs
                 )
                 if done is not None:
@@ -513,7 +388,7 @@ def apply() -> None:
             if len(conditions) != 1:
                 return original_query(self, hash_key, *args, **kwargs)
             attribute, value = conditions[0]
-            found = _index_partition(self, attribute, value)
+            found = index_partition(self, attribute, value)
             self.all_items = lambda: found  # this call's view only
         elif hash_key is not None:
             partition = self.items.get(hash_key) or {}
@@ -538,7 +413,7 @@ def apply() -> None:
         "create_table",
         "delete_table",
     ):
-        setattr(backend_class, name, _bumping(getattr(backend_class, name)))
+        setattr(backend_class, name, bumping(getattr(backend_class, name)))
 
     # moto builds an item one attribute at a time, re-measuring the whole item after each
     # (quadratic in its attributes); measure it once: the limit check is the same, as
@@ -555,7 +430,7 @@ def apply() -> None:
         self.range_key = range_key
         values = {name: wire_type(value) for name, value in attrs.items()}
         size = sum(models_bytesize(name) + value.size() for name, value in values.items())
-        if size > _ITEM_LIMIT:
+        if size > ITEM_LIMIT:
             raise too_large
         self.attrs = limited()
         dict.update(self.attrs, values)
