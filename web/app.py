@@ -69,6 +69,35 @@ class Signed:
     csrf: str
 
 
+Page = Callable[..., Response[Any]]
+"""A view: the signed-in caller and the route's parameters → the response."""
+
+
+def guarded_route(
+    web: Web,
+    rule: str,
+    method: str,
+    sign: Callable[[Web, bool], Signed | Response[str]],
+) -> Callable[[Page], Page]:
+    """Register ``rule`` for whoever ``sign`` lets in (its refusal answers instead).
+
+    ``sign(web, post)`` checks the session (and CSRF when the request posts): the Mini
+    App's member check and the console's operator check are the only two.
+    """
+
+    def register(view: Page) -> Page:
+        def guarded(**params: str) -> Response[Any]:
+            signed = sign(web, method != "GET")
+            if isinstance(signed, Response):
+                return signed
+            return view(signed, **params)
+
+        web.route(rule, method)(guarded)
+        return view
+
+    return register
+
+
 class Web:
     """Routes and the request helpers the page modules use."""
 

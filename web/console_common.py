@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import Response
 from functions.rewards.errors import Rejected
 
 from . import i18n
-from .app import NavItem, Signed, Web, operator_name
+from .app import NavItem, Page, Signed, Web, guarded_route, operator_name
 from .auth import Audience
 
 QUEUE_PAGE = 50
@@ -28,8 +28,6 @@ NAME_RESULTS = 20
 RUN_DAYS = 14
 AUDIT_PAGE = 50
 KEY_BYTES = 12
-
-Page = Callable[..., Response[Any]]
 
 
 def nav(language: str, current: str) -> list[NavItem]:
@@ -79,17 +77,8 @@ def signed_operator(web: Web, *, post: bool) -> Signed | Response[str]:
 
 
 def operator_page(web: Web, rule: str, method: str = "GET") -> Callable[[Page], Page]:
-    def register(view: Page) -> Page:
-        def guarded(**params: str) -> Response[Any]:
-            signed = signed_operator(web, post=method != "GET")
-            if isinstance(signed, Response):
-                return signed
-            return view(signed, **params)
-
-        web.route(rule, method)(guarded)
-        return view
-
-    return register
+    """Register ``rule`` for operators only (and CSRF-checked when it posts)."""
+    return guarded_route(web, rule, method, lambda web, post: signed_operator(web, post=post))
 
 
 OPERATOR_ROUTES: list[tuple[str, str]] = []

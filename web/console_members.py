@@ -25,13 +25,12 @@ from functions.store.records import (
 )
 
 from . import i18n
-from .app import Signed, Web
+from .app import Page, Signed, Web
 from .console_common import (
     CHILDREN_PAGE,
     JOURNAL_PAGE,
     KEY_BYTES,
     NAME_RESULTS,
-    Page,
     fresh_key,
     mask_phone,
     operator_of,

@@ -20,11 +20,10 @@ from functions.store.records import (
 )
 
 from . import i18n
-from .app import Signed, Web
+from .app import Page, Signed, Web
 from .console_common import (
     QUEUE_PAGE,
     RUN_DAYS,
-    Page,
     mask_phone,
     operator_of,
     page_context,

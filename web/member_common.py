@@ -12,7 +12,7 @@ from functions.rewards.money import Cents
 from functions.store.records import MemberRecord
 
 from . import i18n
-from .app import NavItem, Signed, Web
+from .app import NavItem, Page, Signed, Web, guarded_route
 from .auth import Audience
 
 RELEASE_DAYS = 30
@@ -22,8 +22,6 @@ HISTORY_ROWS = 20
 TEAM_PAGE = 25
 PATH_MAX = 100
 KEY_BYTES = 12
-
-Page = Callable[..., Response[Any]]
 
 
 def nav(language: str, current: str) -> list[NavItem]:
@@ -66,18 +64,7 @@ def signed_member(web: Web, *, post: bool) -> Signed | Response[str]:
 
 def member_page(web: Web, rule: str, method: str = "GET") -> Callable[[Page], Page]:
     """Register ``rule`` for signed-in members only (and CSRF-checked when it posts)."""
-
-    def register(view: Page) -> Page:
-        def guarded(**params: str) -> Response[Any]:
-            signed = signed_member(web, post=method != "GET")
-            if isinstance(signed, Response):
-                return signed
-            return view(signed, **params)
-
-        web.route(rule, method)(guarded)
-        return view
-
-    return register
+    return guarded_route(web, rule, method, lambda web, post: signed_member(web, post=post))
 
 
 def page_context(
