@@ -62,6 +62,7 @@ MEMBER_COMMANDS = (
     "proof",
     "help",
     "programs",  # issue 13
+    "gift",  # issue 12
 )
 """The commands shown in Telegram's menu (descriptions come from the catalogs)."""
 OPERATOR_COMMANDS = (
@@ -71,6 +72,7 @@ OPERATOR_COMMANDS = (
     "freeze",
     "unfreeze",
     *("list_item", "redemptions", "promote"),  # issue 13
+    "refund",  # issue 12
 )
 """Added to the menu in operators' own chats only (per-chat command scope)."""
 

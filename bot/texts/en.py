@@ -631,4 +631,6 @@ MESSAGES: Final[dict[str, str]] = {
     "economics.gift_received": (
         "🎁 {name} gave you {points:money} locked points; they release to you daily."
     ),
+    "command.gift": "Give your oldest locked grant to a member",
+    "command.refund": "Refund an order (operators)",
 }

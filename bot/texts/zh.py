@@ -540,4 +540,6 @@ MESSAGES: Final[dict[str, str]] = {
     "economics.gift_cancelled": ("已取消转赠。"),
     "economics.gift_done": ("✅ 已将 {points:money} 锁定积分转赠给 {name}。"),
     "economics.gift_received": ("🎁 {name} 转赠给您 {points:money} 锁定积分，将每日释放给您。"),
+    "command.gift": "把最早的锁定积分转赠给会员",
+    "command.refund": "订单退款（运营人员）",
 }

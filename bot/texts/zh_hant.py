@@ -545,4 +545,6 @@ MESSAGES: Final[dict[str, str]] = {
     "economics.gift_cancelled": ("已取消轉贈。"),
     "economics.gift_done": ("✅ 已將 {points:money} 鎖定積分轉贈給 {name}。"),
     "economics.gift_received": ("🎁 {name} 轉贈給您 {points:money} 鎖定積分，將每日釋放給您。"),
+    "command.gift": "把最早的鎖定積分轉贈給會員",
+    "command.refund": "訂單退款（營運人員）",
 }
