@@ -20,12 +20,14 @@ from functions.services.members import Members, SettlementBreakdown, Statement
 
 def render(language: str, statement: Statement) -> str:
     member = statement.member
-    total = member.available + member.locked + member.withdrawing
+    total = member.available + member.locked + member.withdrawing + member.staked + member.spare
     lines = [t(language, "balance.title", points=total)]
     for key, amount in (
         ("balance.available", member.available),
         ("balance.locked", member.locked),
         ("balance.withdrawing", member.withdrawing),
+        ("balance.staked", member.staked),  # issue 13: owed back at maturity
+        ("balance.spare", member.spare),  # issue 13: spend-only
         ("balance.commission", member.commission),
         ("balance.payable", member.payable),
     ):

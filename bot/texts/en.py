@@ -633,4 +633,6 @@ MESSAGES: Final[dict[str, str]] = {
     ),
     "command.gift": "Give your oldest locked grant to a member",
     "command.refund": "Refund an order (operators)",
+    "balance.staked": "• Staked, back at maturity: {points:money}",
+    "balance.spare": "• Spare (orders and the catalog only): {points:money}",
 }

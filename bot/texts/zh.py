@@ -542,4 +542,6 @@ MESSAGES: Final[dict[str, str]] = {
     "economics.gift_received": ("🎁 {name} 转赠给您 {points:money} 锁定积分，将每日释放给您。"),
     "command.gift": "把最早的锁定积分转赠给会员",
     "command.refund": "订单退款（运营人员）",
+    "balance.staked": "• 上链中，到期返还：{points:money}",
+    "balance.spare": "• 备用积分（仅可抵扣订单和兑换）：{points:money}",
 }

@@ -547,4 +547,6 @@ MESSAGES: Final[dict[str, str]] = {
     "economics.gift_received": ("🎁 {name} 轉贈給您 {points:money} 鎖定積分，將每日釋放給您。"),
     "command.gift": "把最早的鎖定積分轉贈給會員",
     "command.refund": "訂單退款（營運人員）",
+    "balance.staked": "• 上鏈中，到期返還：{points:money}",
+    "balance.spare": "• 備用積分（僅可抵扣訂單和兌換）：{points:money}",
 }

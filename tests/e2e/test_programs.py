@@ -53,6 +53,9 @@ def test_a_draw_then_leaving_the_queue_gives_spare_points_once(
     left = bot.press(ALICE, leave.message, "lt:x:1")
     assert left.text == "↩️ Draw #1 left the queue: 300.00 spare points credited."
     assert stored_member(store, ALICE).programs.spare == 30_000
+    balance = bot.command(ALICE, "/balance").text.splitlines()
+    assert balance[0] == "💰 Your balance: 1,300.00 points"
+    assert "• Spare (orders and the catalog only): 300.00" in balance
     history = bot.command(ALICE, "/history").text.splitlines()
     assert history[1].endswith(" · Left the lottery queue")
     assert history[2] == "    spare +300.00"
@@ -110,6 +113,9 @@ def test_stake_and_end_it_early(make_bot: MakeBot, store: LedgerStore) -> None:
     assert staked.text == "⛓ Stake #1 opened: 1,000.00 points for 7 settlements."
     screen = bot.command(ALICE, "/stake")
     assert "• #1: 1,000.00 points, 7 settlements to go, bonus 10%" in screen.text
+    balance = bot.command(ALICE, "/balance").text.splitlines()
+    assert balance[0] == "💰 Your balance: 1,500.00 points"
+    assert "• Staked, back at maturity: 1,000.00" in balance
     end = bot.press(ALICE, screen.message, "sk:end:1")
     ended = bot.press(ALICE, end.message, "sk:e:1")
 
