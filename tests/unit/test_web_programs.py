@@ -60,3 +60,23 @@ def test_without_programs_the_page_is_the_placeholder() -> None:
     html = text_of(browser.get("/app/programs"))
 
     assert 'data-placeholder="programs"' in html
+
+
+def test_the_balance_page_shows_staked_points() -> None:
+    """Given Alice on the advanced plan with an open stake of 500
+    When she opens the Mini App's balance page
+    Then a tile shows the staked points beside available and locked."""
+    runtime = memory_runtime(web_settings(ADVANCED))
+    register(runtime, MEMBER_TELEGRAM, name="Alice")
+    members = Members(runtime.ledger, runtime.bot_store)
+    alice = members.by_telegram(MEMBER_TELEGRAM)
+    assert alice is not None
+    members.pay(alice, 500_000, 0, "charge-a")
+    runtime.ledger.stake(alice.member, 50_000, 7, "stake-1")
+    browser = Browser(runtime)
+    assert browser.member_sign_in(MEMBER_TELEGRAM)["statusCode"] == 200
+
+    html = text_of(browser.get("/app"))
+
+    assert "Staked (back at maturity)" in html
+    assert '<p class="figure">500.00</p>' in html

@@ -109,6 +109,8 @@ MESSAGES: Final[dict[str, str]] = {
     "balance.available": "Available",
     "balance.locked": "Locked",
     "balance.withdrawing": "Being withdrawn",
+    "balance.staked": "Staked (back at maturity)",
+    "balance.spare": "Spare (orders and catalog only)",
     "balance.commission": "Commission (cash)",
     "balance.payable": "Cash to be paid",
     "balance.value": "Your available points are worth ¥{value:money} at ¥{price:money} a point.",

@@ -102,6 +102,8 @@ MESSAGES: Final[dict[str, str]] = {
     "balance.available": "可用",
     "balance.locked": "锁定",
     "balance.withdrawing": "提现中",
+    "balance.staked": "上链中（到期返还）",
+    "balance.spare": "备用积分（仅抵扣与兑换）",
     "balance.commission": "佣金（现金）",
     "balance.payable": "待支付现金",
     "balance.value": "按每积分 ¥{price:money} 计，您的可用积分价值 ¥{value:money}。",

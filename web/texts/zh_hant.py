@@ -102,6 +102,8 @@ MESSAGES: Final[dict[str, str]] = {
     "balance.available": "可用",
     "balance.locked": "鎖定",
     "balance.withdrawing": "提現中",
+    "balance.staked": "上鏈中（到期返還）",
+    "balance.spare": "備用積分（僅抵扣與兌換）",
     "balance.commission": "佣金（現金）",
     "balance.payable": "待支付現金",
     "balance.value": "按每積分 ¥{price:money} 計，您的可用積分價值 ¥{value:money}。",
