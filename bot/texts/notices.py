@@ -11,13 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from functions.rewards.money import parse_cents
-from functions.services.notifications import OperatorNotice, SettlementNotice, WithdrawalNotice
+from functions.services.notifications import (
+    OperatorNotice,
+    RefundNotice,
+    SettlementNotice,
+    WithdrawalNotice,
+)
 from functions.store.records import WithdrawalStatus
 
 from . import DEFAULT_LANGUAGE, language_for, t
 from .statements import settlement_lines
 
-Notice = SettlementNotice | WithdrawalNotice | OperatorNotice
+Notice = SettlementNotice | WithdrawalNotice | OperatorNotice | RefundNotice
 
 
 def settlement_text(language: str, notice: SettlementNotice) -> str:
@@ -56,12 +61,24 @@ def operator_text(language: str, notice: OperatorNotice) -> str:
     return t(language, f"notice.operator.{notice.event}", date=notice.date, detail=notice.detail)
 
 
+def refund_text(language: str, notice: RefundNotice) -> str:
+    """An order refunded by its merchant: the cash, and the debt it left if any (the words
+    of the bot's /refund notice)."""
+    text = t(language, "economics.refund_title", order=notice.order, cash=parse_cents(notice.cash))
+    debt = parse_cents(notice.debt)
+    if debt:
+        text += "\n" + t(language, "economics.debt", points=debt)
+    return text
+
+
 def notice_text(notice: Notice, language: str) -> str:
     """``notice`` in ``language`` (one of ours)."""
     if isinstance(notice, SettlementNotice):
         return settlement_text(language, notice)
     if isinstance(notice, OperatorNotice):
         return operator_text(language, notice)
+    if isinstance(notice, RefundNotice):
+        return refund_text(language, notice)
     return withdrawal_text(language, notice)
 
 

@@ -264,6 +264,8 @@ def _refund(
     else:
         name = "MerchantRefundsRejected"
     runtime.metrics.add_metric(name, MetricUnit.Count, 1)
+    if outcome.rejected is None:
+        _tell_the_buyer(runtime, outcome.reply.body)
     logger.info(
         "merchant refund",
         extra={
@@ -274,3 +276,22 @@ def _refund(
         },
     )
     return _response(outcome.reply)
+
+
+def _tell_the_buyer(runtime: Runtime, body: Mapping[str, Any]) -> None:
+    """Queue the buyer's refund notice (a resend queues it again: the sender tells once).
+
+    The refund stands whatever happens here; a notice that cannot be queued is logged,
+    and the member sees the refund in their history and balance.
+    """
+    notice = {
+        "kind": "refund",
+        "member": body["member"],
+        "order": body["order"],
+        "cash": body["cash"],
+        "debt": body["debt"],
+    }
+    try:
+        runtime.queue.send([notice])
+    except Exception:
+        logger.exception("refund notice not queued", extra={"order": body["order"]})

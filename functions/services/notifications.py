@@ -2,7 +2,8 @@
 
 Messages (queued by settlement and withdrawal decisions) are
 ``{"kind": "settlement", "date", "member", "statement": {...}}`` and
-``{"kind": "withdrawal", "member", "request_id", "status", "points", "net", ...}``;
+``{"kind": "withdrawal", "member", "request_id", "status", "points", "net", ...}`` and
+``{"kind": "refund", "member", "order", "cash", "debt"}`` (a merchant's refund);
 the settlement function also queues operator alerts,
 ``{"kind": "operator", "event": "settlement_blocked" | "settlement_failed", "date", ...}``,
 sent to every operator (``JIFEN_NOTIFY_OPERATOR_IDS``) under a key per operator chat.
@@ -165,9 +166,27 @@ class OperatorNotice(_Message):
         return False
 
 
-Notice = Annotated[
-    SettlementNotice | WithdrawalNotice | OperatorNotice, Field(discriminator="kind")
-]
+class RefundNotice(_Message):
+    """An order refunded outside the chat (the merchant API, issue 12): its buyer is told
+    once, with the debt the refund left, as the bot's /refund tells them."""
+
+    kind: Literal["refund"]
+    member: Name
+    order: Name
+    cash: AmountText
+    debt: AmountText = "0.00"
+
+    @property
+    def key(self) -> str:
+        return f"notify:refund:{self.order}"
+
+    @property
+    def empty(self) -> bool:
+        return False
+
+
+MemberNotice = SettlementNotice | WithdrawalNotice | OperatorNotice | RefundNotice
+Notice = Annotated[MemberNotice, Field(discriminator="kind")]
 
 
 # -- rate limiting ---------------------------------------------------------------------
@@ -296,7 +315,7 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
-NoticeRenderer = Callable[[SettlementNotice | WithdrawalNotice | OperatorNotice, str | None], str]
+NoticeRenderer = Callable[[MemberNotice, str | None], str]
 """A notice as text in a member's stored language (None: the configured default);
 the bot's catalogs provide it (:func:`bot.texts.notices.renderer`)."""
 
@@ -316,9 +335,7 @@ class Notifier:
     operators: frozenset[int] = frozenset()
     """Operators' chats: where :class:`OperatorNotice` alerts go."""
 
-    def deliver(
-        self, notice: SettlementNotice | WithdrawalNotice | OperatorNotice, deadline_ns: int
-    ) -> Outcome:
+    def deliver(self, notice: MemberNotice, deadline_ns: int) -> Outcome:
         """Send ``notice`` once or raise :class:`RetryLater` (``deadline_ns``: limiter's clock)."""
         if isinstance(notice, OperatorNotice):
             return self._alert(notice, deadline_ns)

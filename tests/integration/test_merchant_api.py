@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,11 +21,13 @@ import boto3  # type: ignore[import-untyped,unused-ignore]
 import pytest
 from moto import mock_aws
 
+from bot.texts.notices import notice_text
 from functions.handlers import merchant_api
 from functions.rewards.events import Join
 from functions.runtime import Runtime
 from functions.services.ledger import Ledger
 from functions.services.merchant import sign
+from functions.services.notifications import RefundNotice
 from functions.store.records import MemberRecord
 from local.lambda_fakes import LambdaContext
 
@@ -595,3 +597,41 @@ def test_a_member_in_debt_after_a_refund_cannot_pay_with_points(shop: Ledger) ->
     assert (reply.status, reply.body["debt"]) == (201, "4.75")
     refused = post(order(order_id="1003", amount="10.00", points="1.00"))
     assert (refused.status, refused.code) == (409, "in_debt")
+
+
+class _KeptQueue:
+    """The function's notification queue, keeping what it was given."""
+
+    def __init__(self) -> None:
+        self.messages: list[Mapping[str, Any]] = []
+
+    def send(self, messages: Sequence[Mapping[str, Any]]) -> int:
+        self.messages += messages
+        return len(messages)
+
+
+def test_a_merchant_refund_tells_the_buyer_through_the_notification_queue(shop: Ledger) -> None:
+    # Given acme recorded alice's 200.00 order, and the function's notification queue
+    kept = _KeptQueue()
+    assert Function.runtime is not None
+    Function.runtime.memo("queue", lambda: kept)
+    assert post(order()).status == 201
+    # When acme refunds it, sends the refund again, and refunds an order it never sent
+    assert refund().status == 201
+    assert refund().status == 200
+    assert refund("9999").status == 404
+    # Then alice's refund notice was queued for the refund and its resend, under one
+    # delivery key (the sender tells her once), and nothing for the refused refund
+    notices = [message for message in kept.messages if message["kind"] == "refund"]
+    expected = {
+        "kind": "refund",
+        "member": "alice",
+        "order": "acme:1001",
+        "cash": "200.00",
+        "debt": "0.00",
+    }
+    assert notices == [expected, expected]
+    notice = RefundNotice.model_validate(notices[0])
+    assert notice.key == "notify:refund:acme:1001"
+    # And she reads it in her language
+    assert notice_text(notice, "en") == "Refund of order acme:1001: ¥200.00"

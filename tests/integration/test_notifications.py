@@ -350,6 +350,25 @@ def test_rejected_withdrawal_carries_the_reason(sender: Sender) -> None:
     )
 
 
+def test_a_merchants_refund_is_told_once_with_its_debt(sender: Sender) -> None:
+    # Given a merchant's refund of bob's order queued twice (the refund and its resend)
+    notice = {
+        "kind": "refund",
+        "member": "bob",
+        "order": "acme:1001",
+        "cash": "200.00",
+        "debt": "12.50",
+    }
+    # When they are handled
+    response = sender.handle(sqs_event(notice, notice))
+    # Then bob hears of it once, in Chinese, with the debt the refund left
+    assert failed_ids(response) == []
+    [call] = sender.sent(BOB_CHAT)
+    assert call.params["text"] == (
+        "订单 acme:1001 退款：¥200.00\n您因订单退款欠 12.50 积分，新获得的积分会先用于抵扣。"
+    )
+
+
 def test_blocked_bot_is_not_retried(sender: Sender) -> None:
     # Given alice blocked the bot (Telegram answers 403)
     sender.server.fail_next("sendMessage", error_code=403)
