@@ -8,6 +8,7 @@ transaction with the run's ``done``), so at most one date is ever in flight.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
 
@@ -183,6 +184,24 @@ class SettlementRuns:
             )
         )
 
+    def set_gate_marks(
+        self, member: str, orders: int, referrals: int, active_run: int | None
+    ) -> None:
+        """Economics (issue 12): the activity gate's marks of a member whose points the run
+        does not move (idempotent SET of the run's fixed figures, no journal)."""
+        self.table.write(
+            Update(
+                member_key(member),
+                set={
+                    "gate_orders": orders,
+                    "gate_referrals": referrals,
+                    "active_run": active_run,
+                },
+                add={"version": 1},
+                condition=Exists(),
+            )
+        )
+
     def apply_page_totals(self, page: SettlementPage, circulating: int, at: int) -> bool:
         """Mark a page applied and add its released points to circulating, exactly once.
 
@@ -213,7 +232,8 @@ class SettlementRuns:
         """Mark ``run`` done and close the sequence in one transaction (idempotent).
 
         The sequence is closed only if it still names this run, so finishing one date
-        can never close another date's run.
+        can never close another date's run. It keeps the cash sales the run counted
+        (economics, issue 12: the next run's throttle measures its period from there).
         """
         try:
             self.table.transact(
@@ -228,7 +248,7 @@ class SettlementRuns:
                     ),
                     Update(
                         SEQUENCE_KEY,
-                        set={"status": SequenceStatus.DONE},
+                        set={"status": SequenceStatus.DONE, **_sales_mark(run)},
                         condition=all_of(eq("seq", run.run_seq), eq("date", run.date)),
                         label="sequence",
                     ),
@@ -240,3 +260,9 @@ class SettlementRuns:
             current = self.settlement_run(run.date)
             if current is None or current.status != RunStatus.DONE:
                 raise UnavailableError(f"run of {run.date} could not be finished") from exc
+
+
+def _sales_mark(run: SettlementRun) -> dict[str, Value]:
+    """Economics (issue 12): the run's ``sales_mark`` (its summary's), for the sequence."""
+    mark = json.loads(run.totals or "{}").get("sales_mark")
+    return {"sales_mark": mark} if isinstance(mark, int) else {}
