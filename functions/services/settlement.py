@@ -169,9 +169,13 @@ def apply_member(
     store = ledger.store
     date, run_seq = run.date, int(run.run_seq)
     if not result.moves_points and not result.stages:  # not a ledger event
-        store.set_team_figures(result.member, result.team_volume, result.team_size, result.level)
-        if result.gate is not None:  # economics (issue 12): the gate's marks
-            store.set_gate_marks(result.member, *result.gate)
+        figures: dict[str, str | int | None] = {
+            "team_volume": result.team_volume,
+            "team_size": result.team_size,
+            "level": result.level,
+            **_gate_sets(result),  # economics (issue 12): the gate's marks
+        }
+        store.set_run_figures(result.member, run_seq, figures)
         return True
     for attempt in range(ledger.max_attempts):
         if record is None or attempt:
@@ -254,7 +258,7 @@ def _staged(grant: GrantRecord, remaining: Cents, moved: tuple[int, Cents] | Non
     return replace(grant, remaining=remaining, releases=releases, daily=daily)
 
 
-def _gate_sets(result: MemberResult) -> dict[str, object]:
+def _gate_sets(result: MemberResult) -> dict[str, int | None]:
     """Economics (issue 12): the gate's marks, set in the member's settlement write."""
     if result.gate is None:
         return {}

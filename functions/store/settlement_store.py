@@ -9,7 +9,7 @@ transaction with the run's ``done``), so at most one date is ever in flight.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from enum import StrEnum
 
 from .errors import UnavailableError
@@ -28,8 +28,10 @@ from .records import SettlementPage, SettlementRun, SettlementSequence
 from .run_items import settlement_page, settlement_run, settlement_sequence
 from .table import (
     Absent,
+    Compare,
     ConditionFailed,
     Exists,
+    LacksAttr,
     Put,
     Table,
     TransactionCancelled,
@@ -37,6 +39,7 @@ from .table import (
     Update,
     Value,
     all_of,
+    any_of,
     eq,
 )
 
@@ -184,21 +187,24 @@ class SettlementRuns:
             )
         )
 
-    def set_gate_marks(
-        self, member: str, orders: int, referrals: int, active_run: int | None
-    ) -> None:
-        """Economics (issue 12): the activity gate's marks of a member whose points the run
-        does not move (idempotent SET of the run's fixed figures, no journal)."""
-        self.table.write(
+    def set_run_figures(
+        self,
+        member: str,
+        run_seq: int,
+        figures: Mapping[str, Value],
+    ) -> bool:
+        """A run's statement figures of a member whose points it does not move (team
+        figures; economics, issue 12: the gate's marks), set once per run: the item keeps
+        ``figures_seq`` and a rerun's repeat is a no-op (False), so it moves no version."""
+        return self._conditional(
             Update(
                 member_key(member),
-                set={
-                    "gate_orders": orders,
-                    "gate_referrals": referrals,
-                    "active_run": active_run,
-                },
+                set={**figures, "figures_seq": run_seq},
                 add={"version": 1},
-                condition=Exists(),
+                condition=all_of(
+                    Exists(),
+                    any_of(LacksAttr("figures_seq"), Compare("figures_seq", "<", run_seq)),
+                ),
             )
         )
 
