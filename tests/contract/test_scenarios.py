@@ -524,7 +524,8 @@ def _controls_history() -> list[str]:
     """Staged grants moving through their stages, members waiting at the gate (and the
     acceleration into a gated member forfeited), a referral and a purchase reopening it,
     runs the throttle scales (little cash, a refund taking cash back), a staged grant
-    gifted on with its counter, and a repeated date."""
+    gifted on with its counter, a grant whose daily amount floors to 0 (its counter moves
+    while no points do), and a repeated date."""
     events: list[dict[str, Any]] = [
         {"type": "join", "member": "A"},
         {"type": "join", "member": "B", "referrer": "A"},
@@ -540,6 +541,8 @@ def _controls_history() -> list[str]:
         {"type": "settle", "date": "2026-03-03"},
         {"type": "join", "member": "D", "referrer": "A"},
         {"type": "purchase", "member": "D", "order": "o-5", "amount": "300"},
+        {"type": "join", "member": "E", "referrer": "D"},
+        {"type": "purchase", "member": "E", "order": "o-7", "amount": "0.20"},
         {"type": "refund", "order": "o-4"},
         {"type": "settle", "date": "2026-03-04"},
         {"type": "settle", "date": "2026-03-05"},
