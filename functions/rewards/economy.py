@@ -26,7 +26,7 @@ from .money import Cents, format_cents, format_rate
 from .plan import Plan
 from .pools import PoolInput, PoolOutcome, distribute
 from .refunds import OrderFacts, repayment
-from .release_schedule import Schedule, gated, stage_daily
+from .release_schedule import Schedule, gated, observe_activity, stage_step
 from .tree import NO_PARENT
 from .versions import PlanHistory
 
@@ -233,9 +233,12 @@ class Economy:
         marks, active, orders = self.gate_marks, self.active_run, self.order_count
         for position, count in enumerate(referrals):
             now = (orders.get(position, 0), count)
-            if now != marks.get(position, (0, 0)):
-                marks[position] = now
-                active[position] = run
+            mark = marks.get(position, (0, 0))
+            seen, active_run = observe_activity(mark, now, active.get(position), run)
+            if seen != mark:
+                marks[position] = seen
+                assert active_run is not None
+                active[position] = active_run
             waits[position] = gated(gate, active.get(position), run)
         return waits
 
@@ -252,9 +255,10 @@ class Economy:
             for index, (order, count, schedule) in enumerate(meta):
                 if schedule is None:
                     continue
-                meta[index] = (order, count + 1, schedule)
+                releases, daily = stage_step(schedule, count)
+                meta[index] = (order, releases, schedule)
                 balance, _ = held[index]
-                held[index] = (balance, stage_daily(schedule, count + 1))
+                held[index] = (balance, daily)
 
     def period_cash(self) -> Cents:
         return self.sales - self.sales_mark

@@ -27,8 +27,8 @@ code                      severity  finding
                                     days with the last 30 days' orders repeated)
 ``solvency_coverage``     info      the cash that backs the points (reserve or operator cash)
 ``not_live``              error     economics (issue 12): a section only the scenario runner
-                                    applies so far (release stages, activity gate, throttle,
-                                    dividend pools): the live settlement would ignore it
+                                    applies so far (dividend pools): the live settlement
+                                    would ignore it
 ========================  ========  ===========================================================
 
 The engagement programs' findings (issue 13) are in :mod:`.program_check`.
@@ -148,12 +148,9 @@ def check_plan(
 
 def _not_live(plan: Plan) -> Iterator[Finding]:
     """Economics (issue 12): sections the live settlement does not apply yet block a
-    publication, so the live books never silently differ from the rules published."""
-    release = plan.release
+    publication, so the live books never silently differ from the rules published.
+    (Release stages, the activity gate and the throttle are live: services/release_controls.py.)"""
     sections = {
-        "release.stages": release.stages is not None,
-        "release.requires_activity": release.requires_activity is not None,
-        "release.throttle": release.throttle is not None,
         "pools": bool(plan.pools),
     }
     for key, present in sections.items():

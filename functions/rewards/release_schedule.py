@@ -60,6 +60,23 @@ def gated(gate: ActivityGate, active_run: int | None, run: int) -> bool:
     return active_run is None or active_run <= run - gate.within_settlements
 
 
+def observe_activity(
+    mark: tuple[int, int], now: tuple[int, int], active_run: int | None, run: int
+) -> tuple[tuple[int, int], int | None]:
+    """A gated run notices a member's activity: ``now`` is its (orders, direct referrals);
+    if it differs from ``mark`` (what the previous gated run saw) the member was active,
+    first seen by ``run``. Returns the new mark and active run (the book and the live
+    settlement keep them)."""
+    if now != mark:
+        return now, run
+    return mark, active_run
+
+
+def stage_step(schedule: Schedule, releases: int) -> tuple[int, Cents]:
+    """A staged grant of a member not gated this run: its new counter and daily amount."""
+    return releases + 1, stage_daily(schedule, releases + 1)
+
+
 def throttle_factor(
     throttle: Throttle, period_cash: Cents, planned: Cents, price: Fraction | None
 ) -> Fraction:

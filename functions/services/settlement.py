@@ -25,10 +25,11 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from functions.rewards.errors import RejectCode, Rejected
 from functions.rewards.ledger import Bucket, Posting
+from functions.rewards.money import Cents
 from functions.rewards.refunds import repay_postings, repayment
 from functions.rewards.report import SettlementRow
 from functions.store.commit import Commit
@@ -167,8 +168,14 @@ def apply_member(
     """
     store = ledger.store
     date, run_seq = run.date, int(run.run_seq)
-    if not result.moves_points:  # only the team figures changed: not a ledger event
-        store.set_team_figures(result.member, result.team_volume, result.team_size, result.level)
+    if not result.moves_points and not result.stages:  # not a ledger event
+        figures: dict[str, str | int | None] = {
+            "team_volume": result.team_volume,
+            "team_size": result.team_size,
+            "level": result.level,
+            **_gate_sets(result),  # economics (issue 12): the gate's marks
+        }
+        store.set_run_figures(result.member, run_seq, figures)
         return True
     for attempt in range(ledger.max_attempts):
         if record is None or attempt:
@@ -179,8 +186,11 @@ def apply_member(
         released = result.static + result.paid
         stakes = result.stakes  # issue 13: the staking step
         by_seq = dict(result.releases)
+        moved = {seq: (releases, daily) for seq, releases, daily in result.stages}  # issue 12
         grants = tuple(
             GrantRecord(g.seq, g.order, g.points, g.remaining - by_seq.get(g.seq, 0), g.daily)
+            if g.schedule is None
+            else _staged(g, g.remaining - by_seq.get(g.seq, 0), moved.get(g.seq))
             for g in record.grants
         )
         assert sum(by_seq.values()) == released, "releases must add up to static + paid"
@@ -221,6 +231,7 @@ def apply_member(
                     sets={
                         result.member: {
                             "grants": tuple(g for g in grants if g.remaining > 0),
+                            **_gate_sets(result),  # economics (issue 12)
                             "last_settled": date,
                             "team_volume": result.team_volume,
                             "team_size": result.team_size,
@@ -237,6 +248,22 @@ def apply_member(
         except (ConflictError, GuardError, UnavailableError):
             ledger.sleep(min(0.2, 0.002 * 2**attempt))
     raise UnavailableError(f"could not settle {result.member!r} on {date}")
+
+
+def _staged(grant: GrantRecord, remaining: Cents, moved: tuple[int, Cents] | None) -> GrantRecord:
+    """Economics (issue 12): a staged grant after the run, its counter moved unless gated."""
+    if moved is None:
+        return replace(grant, remaining=remaining)
+    releases, daily = moved
+    return replace(grant, remaining=remaining, releases=releases, daily=daily)
+
+
+def _gate_sets(result: MemberResult) -> dict[str, int | None]:
+    """Economics (issue 12): the gate's marks, set in the member's settlement write."""
+    if result.gate is None:
+        return {}
+    orders, referrals, active_run = result.gate
+    return {"gate_orders": orders, "gate_referrals": referrals, "active_run": active_run}
 
 
 def apply_page(ledger: Ledger, run: SettlementRun, page: SettlementPage) -> int:
@@ -294,4 +321,5 @@ def row_of(date: str, run: SettlementRun) -> SettlementRow:
         paid=totals["paid"],
         forfeited=totals["forfeited"],
         members=totals["members"],
+        economics=totals.get("economics"),  # issue 12: throttle, gated
     )

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from functions.rewards.economy import settlement_extras
 from functions.rewards.money import format_cents
 from functions.rewards.settlement import SettlementInput, settle
 from functions.rewards.tree import NO_PARENT, bottom_up_order, team_sizes
@@ -22,6 +23,7 @@ from functions.store.records import (
 
 from .ledger import Ledger
 from .programs.settlement import StakeStep, stake_step  # issue 13
+from .release_controls import GateMarks, StageMove, release_controls, stage_moves  # issue 12
 
 
 class SettlementError(RuntimeError):
@@ -49,6 +51,11 @@ class MemberResult:
     level: str | None = None
     stakes: StakeStep | None = None
     """The staking step's figures (issue 13); None for a member holding no stake."""
+    # economics (issue 12): release stages and the activity gate
+    stages: tuple[StageMove, ...] = ()
+    """Staged grants' ``(seq, releases, daily)`` after the run (their counters moved)."""
+    gate: GateMarks | None = None
+    """The gate marks this run leaves on the member (None: unchanged)."""
 
     @property
     def moves_points(self) -> bool:
@@ -67,13 +74,27 @@ class MemberResult:
             self.team_volume,
             self.team_size,
             self.level,
-            *([self.stakes.to_list()] if self.stakes is not None else []),  # issue 13
+            *(
+                [self.stakes.to_list() if self.stakes is not None else None]
+                if self.stakes is not None or self.stages or self.gate is not None
+                else []
+            ),  # issue 13
+            *([self._economics()] if self.stages or self.gate is not None else []),
         ]
+
+    def _economics(self) -> dict[str, Any]:
+        """Economics (issue 12): the page's stage counters and gate marks of the member."""
+        return {
+            "stages": [list(move) for move in self.stages],
+            "gate": list(self.gate) if self.gate is not None else None,
+        }
 
     @classmethod
     def from_list(cls, row: Sequence[Any]) -> MemberResult:
         member, static, share, team, peer, paid, forfeited, releases, volume, size, level = row[:11]
-        stakes = StakeStep.from_list(row[11]) if len(row) > 11 else None  # issue 13
+        stakes = StakeStep.from_list(row[11]) if len(row) > 11 and row[11] else None  # issue 13
+        economics = row[12] if len(row) > 12 else {}  # issue 12
+        gate = economics.get("gate")
         return cls(
             member,
             static,
@@ -87,6 +108,8 @@ class MemberResult:
             size,
             level,
             stakes,
+            tuple((seq, releases, daily) for seq, releases, daily in economics.get("stages", ())),
+            (gate[0], gate[1], gate[2]) if gate is not None else None,
         )
 
     def statement(self) -> dict[str, Any]:
@@ -111,7 +134,7 @@ def decode_page(payload: bytes) -> list[MemberResult]:
 
 def compute(
     ledger: Ledger, members: Sequence[MemberRecord], date: str | None = None
-) -> tuple[list[MemberResult], dict[str, int]]:
+) -> tuple[list[MemberResult], dict[str, Any]]:
     """Run the engine over the loaded membership; return the listed members and totals.
 
     The plan is the version in effect on ``date`` (the run's date); grants keep the
@@ -124,9 +147,17 @@ def compute(
         raise SettlementError(f"referrers of {missing} are not listed yet; retry the run")
     parents = [index[record.referrer] if record.referrer else NO_PARENT for record in members]
     grants = [[(grant.remaining, grant.daily) for grant in record.grants] for record in members]
+    controls = release_controls(ledger, plan, members, parents)  # economics (issue 12)
     outcome = settle(
         plan,
-        SettlementInput(parents, [record.personal_volume for record in members], grants),
+        SettlementInput(
+            parents,
+            [record.personal_volume for record in members],
+            grants,
+            gated=controls.gated,
+            period_cash=controls.period_cash,
+            price=controls.price,
+        ),
     )
     sizes = team_sizes(parents)
     levels = plan.levels
@@ -148,7 +179,11 @@ def compute(
             or record.level != level_names[position]
         )
         step = steps.get(position)
-        if position not in active and not team_changed and step is None:
+        waits = controls.gated is not None and controls.gated[position]  # issue 12
+        stages = stage_moves(record, waits)
+        gate = controls.marks.get(position)
+        quiet = not stages and gate is None  # issue 12: no counter or mark moves
+        if position not in active and not team_changed and step is None and quiet:
             continue
         remaining = outcome.remaining[position] or ()
         releases = tuple(
@@ -170,10 +205,12 @@ def compute(
                 sizes[position],
                 level_names[position],
                 step,
+                stages,
+                gate,
             )
         )
     totals = outcome.totals()
-    summary = {
+    summary: dict[str, Any] = {
         "static": totals.static,
         "share": totals.share,
         "team": totals.team,
@@ -183,5 +220,9 @@ def compute(
         "members": len(active | staked) if staked else len(active),
         "population": len(members),
         **stake_totals,  # issue 13: present when some member holds a stake
+        "sales_mark": controls.sales,  # economics (issue 12): the next run's throttle period
     }
+    economics = settlement_extras(plan, outcome.throttle, outcome.gated, None)
+    if economics:
+        summary["economics"] = economics
     return results, summary

@@ -100,6 +100,10 @@ SETTABLE = frozenset(
         "role_streak",
         "role_below",
         "closed_month",
+        # economics (issue 12): the activity gate's marks
+        "gate_orders",
+        "gate_referrals",
+        "active_run",
     }
 )
 

@@ -223,9 +223,36 @@ def grant_maps(grants: tuple[GrantRecord, ...]) -> list[Value]:
             "points": grant.points,
             "remaining": grant.remaining,
             "daily": grant.daily,
+            # economics (issue 12): a staged grant's counter and schedule (absent: plain)
+            **(
+                {
+                    "releases": grant.releases,
+                    "schedule": [[days, daily] for days, daily in grant.schedule],
+                }
+                if grant.schedule is not None
+                else {}
+            ),
         }
         for grant in grants
     ]
+
+
+def _schedule(entry: Mapping[str, Value]) -> tuple[tuple[int, int], ...] | None:
+    """Economics (issue 12): a staged grant's schedule, None for a plain grant."""
+    raw = entry.get("schedule")
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise ValueError(f"{where(entry)}: schedule is not a list")
+    stages: list[tuple[int, int]] = []
+    for stage in raw:
+        if not isinstance(stage, list) or len(stage) != 2:
+            raise ValueError(f"{where(entry)}: a stage is not [days, daily]")
+        days, daily = stage
+        if not isinstance(days, int) or not isinstance(daily, int):
+            raise ValueError(f"{where(entry)}: a stage is not [days, daily]")
+        stages.append((days, daily))
+    return tuple(stages)
 
 
 def _grants(item: Mapping[str, Value]) -> tuple[GrantRecord, ...]:
@@ -243,6 +270,8 @@ def _grants(item: Mapping[str, Value]) -> tuple[GrantRecord, ...]:
                 number(entry, "points"),
                 number(entry, "remaining"),
                 number(entry, "daily"),
+                number(entry, "releases"),  # economics (issue 12)
+                _schedule(entry),
             )
         )
     return tuple(grants)
@@ -290,6 +319,9 @@ def member_record(item: Mapping[str, Value]) -> MemberRecord:
         debt=number(item, "debt"),
         commission_debt=number(item, "commission_debt"),
         clawed_back=number(item, "clawed_back"),
+        gate_orders=number(item, "gate_orders"),
+        gate_referrals=number(item, "gate_referrals"),
+        active_run=optional_number(item, "active_run"),
     )
 
 

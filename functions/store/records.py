@@ -18,6 +18,11 @@ class GrantRecord:
     points: Cents
     remaining: Cents
     daily: Cents
+    # economics (issue 12): release stages
+    releases: int = 0
+    """Settlements that released from a staged grant so far (its stage counter)."""
+    schedule: tuple[tuple[int, Cents], ...] | None = None
+    """A staged grant's ``(days, daily)`` per stage, fixed at purchase; None: not staged."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,13 @@ class MemberRecord:
     """Commission owed after a refund; later commission repays it first."""
     clawed_back: Cents = 0
     """Points refunds took from the member's available (for a refund or to repay debt)."""
+    # economics (issue 12): the activity gate's marks, written by the member's settlement
+    gate_orders: int = 0
+    """The member's order count the last gated run saw."""
+    gate_referrals: int = 0
+    """The member's direct referrals the last gated run saw."""
+    active_run: int | None = None
+    """The run (sequence number) that first saw the member's latest activity."""
 
     def snapshot(self) -> MemberSnapshot:
         return MemberSnapshot(
@@ -222,6 +234,8 @@ class SettlementSequence:
     seq: int
     date: str
     status: str
+    sales_mark: Cents = 0
+    """Economics (issue 12): cumulative cash sales the last finished run counted (throttle)."""
 
     @property
     def open(self) -> bool:

@@ -45,7 +45,12 @@ def settlement_page(item: Mapping[str, Value]) -> SettlementPage:
 
 
 def settlement_sequence(item: Mapping[str, Value]) -> SettlementSequence:
-    return SettlementSequence(number(item, "seq"), text(item, "date"), text(item, "status"))
+    return SettlementSequence(
+        number(item, "seq"),
+        text(item, "date"),
+        text(item, "status"),
+        number(item, "sales_mark"),  # economics (issue 12): the throttle's period
+    )
 
 
 def payout_batch(item: Mapping[str, Value]) -> PayoutBatchRecord:

@@ -8,7 +8,8 @@ transaction with the run's ``done``), so at most one date is ever in flight.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from enum import StrEnum
 
 from .errors import UnavailableError
@@ -27,8 +28,10 @@ from .records import SettlementPage, SettlementRun, SettlementSequence
 from .run_items import settlement_page, settlement_run, settlement_sequence
 from .table import (
     Absent,
+    Compare,
     ConditionFailed,
     Exists,
+    LacksAttr,
     Put,
     Table,
     TransactionCancelled,
@@ -36,6 +39,7 @@ from .table import (
     Update,
     Value,
     all_of,
+    any_of,
     eq,
 )
 
@@ -183,6 +187,27 @@ class SettlementRuns:
             )
         )
 
+    def set_run_figures(
+        self,
+        member: str,
+        run_seq: int,
+        figures: Mapping[str, Value],
+    ) -> bool:
+        """A run's statement figures of a member whose points it does not move (team
+        figures; economics, issue 12: the gate's marks), set once per run: the item keeps
+        ``figures_seq`` and a rerun's repeat is a no-op (False), so it moves no version."""
+        return self._conditional(
+            Update(
+                member_key(member),
+                set={**figures, "figures_seq": run_seq},
+                add={"version": 1},
+                condition=all_of(
+                    Exists(),
+                    any_of(LacksAttr("figures_seq"), Compare("figures_seq", "<", run_seq)),
+                ),
+            )
+        )
+
     def apply_page_totals(self, page: SettlementPage, circulating: int, at: int) -> bool:
         """Mark a page applied and add its released points to circulating, exactly once.
 
@@ -213,7 +238,8 @@ class SettlementRuns:
         """Mark ``run`` done and close the sequence in one transaction (idempotent).
 
         The sequence is closed only if it still names this run, so finishing one date
-        can never close another date's run.
+        can never close another date's run. It keeps the cash sales the run counted
+        (economics, issue 12: the next run's throttle measures its period from there).
         """
         try:
             self.table.transact(
@@ -228,7 +254,7 @@ class SettlementRuns:
                     ),
                     Update(
                         SEQUENCE_KEY,
-                        set={"status": SequenceStatus.DONE},
+                        set={"status": SequenceStatus.DONE, **_sales_mark(run)},
                         condition=all_of(eq("seq", run.run_seq), eq("date", run.date)),
                         label="sequence",
                     ),
@@ -240,3 +266,9 @@ class SettlementRuns:
             current = self.settlement_run(run.date)
             if current is None or current.status != RunStatus.DONE:
                 raise UnavailableError(f"run of {run.date} could not be finished") from exc
+
+
+def _sales_mark(run: SettlementRun) -> dict[str, Value]:
+    """Economics (issue 12): the run's ``sales_mark`` (its summary's), for the sequence."""
+    mark = json.loads(run.totals or "{}").get("sales_mark")
+    return {"sales_mark": mark} if isinstance(mark, int) else {}

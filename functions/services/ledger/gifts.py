@@ -104,7 +104,13 @@ class Gifts(LedgerCore):
             _, gifts = grant_holder(self.store, moved.order, sender.member)
             result = GiftResult(sender.member, recipient.member, moved.order, outcome.points)
             received = GrantRecord(
-                recipient.grant_seq + 1, moved.order, moved.points, moved.remaining, moved.daily
+                recipient.grant_seq + 1,
+                moved.order,
+                moved.points,
+                moved.remaining,
+                moved.daily,
+                moved.releases,  # economics (issue 12): the stage counter and schedule go along
+                moved.schedule,
             )
             self._commit_keyed(
                 Commit(

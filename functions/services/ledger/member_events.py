@@ -139,7 +139,14 @@ class MemberEvents(LedgerCore):
                 sets[buyer.member] = {
                     "grants": (
                         *buyer.grants,
-                        GrantRecord(seq, event.order, grant.points, grant.points, grant.daily),
+                        GrantRecord(
+                            seq,
+                            event.order,
+                            grant.points,
+                            grant.points,
+                            grant.daily,
+                            schedule=outcome.schedule,  # economics (issue 12): stages
+                        ),
                     )
                 }
             result = PurchaseResult(
