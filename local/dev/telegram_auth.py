@@ -9,6 +9,7 @@ SSM), and serves no ``/dev`` routes (``tests/unit/test_web_security.py``).
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,7 +34,9 @@ def mint_init_data(
         user["username"] = username
     fields = {
         "auth_date": str(auth_date),
-        "query_id": f"dev-{telegram_id}-{auth_date}",
+        # unique per launch, as Telegram's: two launches in one second are two sign-ins
+        # (the web side spends each initData once)
+        "query_id": f"dev-{telegram_id}-{auth_date}-{secrets.token_hex(6)}",
         "user": json.dumps(user, separators=(",", ":"), ensure_ascii=False),
         **(extra or {}),
     }
