@@ -150,8 +150,8 @@ def _not_live(plan: Plan) -> Iterator[Finding]:
     """Economics (issue 12): sections the live settlement does not apply yet block a
     publication, so the live books never silently differ from the rules published.
     (Release stages, the activity gate and the throttle are live: services/release_controls.py.)"""
-    sections = {
-        "pools": bool(plan.pools),
+    sections = {  # dividend pools are live for global scope; regions are not live yet
+        "pools": any(pool.scope == "region" for pool in plan.pools or ()),
     }
     for key, present in sections.items():
         if present:

@@ -236,6 +236,9 @@ class SettlementSequence:
     status: str
     sales_mark: Cents = 0
     """Economics (issue 12): cumulative cash sales the last finished run counted (throttle)."""
+    pool_carry: str = ""
+    """Economics (issue 12): the pools' balances the last finished run left (JSON object by
+    pool key; empty: none), so the next run's pools continue from them."""
 
     @property
     def open(self) -> bool:

@@ -50,7 +50,13 @@ def settlement_sequence(item: Mapping[str, Value]) -> SettlementSequence:
         text(item, "date"),
         text(item, "status"),
         number(item, "sales_mark"),  # economics (issue 12): the throttle's period
+        _pool_carry(item),  # economics (issue 12): dividend pools
     )
+
+
+def _pool_carry(item: Mapping[str, Value]) -> str:
+    value = item.get("pool_carry")
+    return value if isinstance(value, str) else ""
 
 
 def payout_batch(item: Mapping[str, Value]) -> PayoutBatchRecord:

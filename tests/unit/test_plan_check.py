@@ -289,11 +289,11 @@ def test_the_solvency_projection_repeats_the_recent_orders() -> None:
 
 def test_sections_the_live_settlement_does_not_apply_block_publishing() -> None:
     """Economics (issue 12). Given a plan with release stages, the activity gate, the
-    throttle and a dividend pool,
+    throttle, a global and a region-scoped dividend pool,
     When it is checked,
-    Then the pool is a not_live error (the live settlement would ignore it), while the
-    issuance cap and category bonus (live purchases apply them) and the stages, the gate
-    and the throttle (the live settlement applies them) are not."""
+    Then a region-scoped pool is a not_live error (regions are not live), while a global
+    pool, the issuance cap and category bonus (live purchases apply them) and the stages,
+    the gate and the throttle (the live settlement applies them) are not."""
     _plan, findings = check_plan_text(
         """
 name: economics
@@ -306,8 +306,17 @@ release:
   stages: [{days: 30, daily_rate: "0.02"}, {daily_rate: "0.01"}]
   requires_activity: {within_settlements: 7}
   throttle: {target_coverage: "1.0", floor: "0.5"}
-pools: [{name: all, rate: "0.01"}]
+pools: [{name: all, rate: "0.01"}, {name: local, rate: "0.01", scope: region}]
 """
     )
     not_live = [(f.key, f.severity) for f in findings if f.code == "not_live"]
     assert not_live == [("pools", Severity.ERROR)]
+    _plan, global_only = check_plan_text(
+        """
+name: economics
+grant: {ratio: "1"}
+release: {mode: daily, daily_rate: "0.01"}
+pools: [{name: all, rate: "0.01"}, {name: cash, rate: "0.01", pay_as: cash, mode: weighted}]
+"""
+    )
+    assert not [f for f in global_only if f.code == "not_live"]
