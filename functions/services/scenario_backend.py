@@ -112,8 +112,8 @@ class DynamoBackend:
                 result = ledger.refund(event.order, event_id, by="scenario")
                 self.refunds += 1
                 self.refunded += result.cash
-            case SetRegion():  # economics (issue 12): regions are not live
-                pass
+            case SetRegion():  # economics (issue 12)
+                ledger.set_region(event.member, event.region, event_id, operator="scenario")
             case _:  # issue 13: the engagement programs' events
                 closed = programs.apply_program(ledger, event, event_id, self._business_date())
                 if closed is not None:
@@ -152,8 +152,8 @@ class DynamoBackend:
         if features.refunds:
             fields["debt"] = format_cents(record.debt)
             fields["commission_debt"] = format_cents(record.commission_debt)
-        if features.pools:  # regions are not live: every member is in none
-            fields["region"] = None
+        if features.pools:
+            fields["region"] = record.region
             fields["pool_points"] = format_cents(self.pool_points.get(record.member, 0))
             fields["pool_cash"] = format_cents(self.pool_cash.get(record.member, 0))
         return fields or None

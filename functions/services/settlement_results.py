@@ -26,6 +26,7 @@ from functions.store.records import (
 
 from .ledger import Ledger
 from .ledger.issuance import issuance_state  # issue 12
+from .ledger.regions import region_sales  # issue 12
 from .programs.settlement import StakeStep, stake_step  # issue 13
 from .release_controls import (  # issue 12
     Controls,
@@ -264,6 +265,9 @@ def compute(
         summary["pool_carry"] = pools.carried
         summary["pool_points"] = sum(pool_points.values())
         summary["pool_cash"] = sum(pool_cash.values())
+    counted = region_sales(members)
+    if counted:  # every run moves the regions' marks, as the book's do (with or without pools)
+        summary["region_mark"] = counted
     economics = settlement_extras(plan, outcome.throttle, outcome.gated, pools)
     if economics:
         summary["economics"] = economics
@@ -278,26 +282,32 @@ def _pools(
     team_volume: Sequence[Cents],
     controls: Controls,
 ) -> PoolOutcome | None:
-    """Economics (issue 12): the engine's dividend pools over the run (global scope only;
-    the plan check refuses region-scoped pools). The period's team volume is measured
-    from the last run's, which every member item keeps; the carried balances come from
-    the settlement sequence; the issuance room is read before anything is applied."""
+    """Economics (issue 12): the engine's dividend pools over the run. The period's team
+    volume is measured from the last run's, which every member item keeps; the period's
+    cash per region from the sums the last run counted; the carried balances come from the
+    settlement sequence; the issuance room is read before anything is applied."""
     if plan.pools is None:
         return None
     sequence = ledger.store.settlement_sequence()
     carry = json.loads(sequence.pool_carry) if sequence is not None and sequence.pool_carry else {}
+    marks = (
+        json.loads(sequence.region_mark) if sequence is not None and sequence.region_mark else {}
+    )
+    regions = region_sales(members)
     state = issuance_state(ledger.store, plan)
     return distribute(
         plan,
         PoolInput(
             level=level,
-            region=[None] * len(members),
+            region=[record.region for record in members],
             period_team=[
                 volume - record.team_volume
                 for volume, record in zip(team_volume, members, strict=True)
             ],
             period_cash=controls.period_cash,
-            region_cash={},
+            region_cash={
+                region: total - int(marks.get(region, 0)) for region, total in regions.items()
+            },
             carried={str(key): int(value) for key, value in carry.items()},
             room=issuance_room(plan, state) if state is not None else None,
         ),

@@ -276,4 +276,7 @@ def _sales_mark(run: SettlementRun) -> dict[str, Value]:
     carry = summary.get("pool_carry")  # dividend pools: the balances the next run continues
     if isinstance(carry, dict):
         sets["pool_carry"] = json.dumps(carry, sort_keys=True)
+    regions = summary.get("region_mark")  # region-scoped pools: the next run's period
+    if isinstance(regions, dict):
+        sets["region_mark"] = json.dumps(regions, sort_keys=True)
     return sets

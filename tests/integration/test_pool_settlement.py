@@ -38,10 +38,12 @@ PLAN = parse_plan(
         "pools": [
             {"name": "all", "rate": "0.013"},
             {"name": "teams", "rate": "0.007", "mode": "weighted", "pay_as": "cash"},
+            {"name": "local", "rate": "0.019", "scope": "region"},
         ],
     }
 )
 MEMBERS = (("A", None), ("B", "A"), ("C", "B"), ("D", "B"), ("E", "C"))
+REGIONS = {"A": "north", "B": "north", "C": "south", "E": "south"}
 Dump = dict[str, dict[str, Any]]
 
 
@@ -52,17 +54,20 @@ def ledger_on(store: LedgerStore) -> Ledger:
 
 @pytest.fixture(scope="module")
 def day_0_settled(module_tables: Tables) -> str:
-    """Five members buy, DAY_0 settled (pools pay, a floored remainder is carried), then
-    C and E buy again (DAY_1's intake, and team volume for B, A and C to weigh)."""
+    """Five members (four in two regions) buy, DAY_0 settled (pools pay, a floored
+    remainder is carried), then C and E buy again (DAY_1's intake, and team volume for B,
+    A and C to weigh) and an operator moves D into a region, where D then buys."""
     table = module_tables.create()
     ledger = ledger_on(module_tables.store(table))
     for name, referrer in MEMBERS:
-        ledger.join(Join(name, referrer), f"join-{name}")
+        ledger.join(Join(name, referrer, REGIONS.get(name)), f"join-{name}")
     for number, (name, _) in enumerate(MEMBERS):
         ledger.purchase(Purchase(name, f"o-{number}", 100_001 * (number + 1)), f"buy-{number}")
     assert run_settlement(ledger, DAY_0).status == "settled"
     ledger.purchase(Purchase("C", "o-c2", 5_003), "buy-c2")
     ledger.purchase(Purchase("E", "o-e2", 7_001), "buy-e2")
+    ledger.set_region("D", "north", "region-D", operator="test")
+    ledger.purchase(Purchase("D", "o-d2", 3_001), "buy-d2")  # counted in the north now
     return table
 
 
@@ -84,6 +89,9 @@ def clean_days(module_tables: Tables, day_0_settled: str) -> Dump:
     assert paid["all"]["members"] == 5
     assert paid["teams"]["paid"] != "0.00"
     assert paid["teams"]["members"] == 3
+    local = {pool["region"]: pool for pool in pools if pool["name"] == "local"}
+    assert local["south"]["members"] == 2  # C and E
+    assert local["north"]["members"] == 3  # A, B and D (moved in by the operator)
     assert run_settlement(ledger, DAY_2).status == "settled"
     report = verify(ledger.store)
     assert report.ok, report.render()
