@@ -26,9 +26,6 @@ code                      severity  finding
                                     operator keeps (per yuan sold; with a state, projected N
                                     days with the last 30 days' orders repeated)
 ``solvency_coverage``     info      the cash that backs the points (reserve or operator cash)
-``not_live``              error     economics (issue 12): a section only the scenario runner
-                                    applies so far (dividend pools): the live settlement
-                                    would ignore it
 ========================  ========  ===========================================================
 
 The engagement programs' findings (issue 13) are in :mod:`.program_check`.
@@ -142,26 +139,7 @@ def check_plan(
         findings += _unreachable_levels(plan, state)
     findings += solvency(plan, state, limits)
     findings += program_findings(plan)  # issue 13
-    findings += _not_live(plan)  # economics (issue 12)
     return findings
-
-
-def _not_live(plan: Plan) -> Iterator[Finding]:
-    """Economics (issue 12): sections the live settlement does not apply yet block a
-    publication, so the live books never silently differ from the rules published.
-    (Release stages, the activity gate and the throttle are live: services/release_controls.py.)"""
-    sections = {
-        "pools": bool(plan.pools),
-    }
-    for key, present in sections.items():
-        if present:
-            yield finding(
-                "not_live",
-                Severity.ERROR,
-                "the live settlement does not apply this section yet (only the scenario "
-                "runner and the dry run do): publishing it would pay differently",
-                key,
-            )
 
 
 def _paid_depth(plan: Plan, limits: CheckLimits) -> Iterator[Finding]:

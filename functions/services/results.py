@@ -120,6 +120,9 @@ class PurchaseResult:
     """Coins (spend-only points) the order granted (``grant.coins_ratio``)."""
     spare_spent: Cents = 0
     """Of ``points_spent``, what the member's spare points paid."""
+    region: str | None = None
+    """Economics (issue 12): the region the order's cash was counted in (kept only when
+    set, so a refund takes it back from the same region)."""
 
     def to_record(self) -> dict[str, object]:
         return {
@@ -135,6 +138,7 @@ class PurchaseResult:
             "reserve_added": self.reserve_added,
             "commissions": [[paid.member, paid.amount] for paid in self.commissions],
             **_program_amounts(self),
+            **({"region": self.region} if self.region is not None else {}),
         }
 
     @classmethod
@@ -161,6 +165,7 @@ class PurchaseResult:
             commissions=tuple(commissions),
             coins=_cents(record, "coins") if "coins" in record else 0,
             spare_spent=_cents(record, "spare_spent") if "spare_spent" in record else 0,
+            region=_optional_text(record, "region") if "region" in record else None,  # issue 12
         )
 
 

@@ -9,6 +9,7 @@ store holds exactly what the in-memory book computes.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -33,12 +34,14 @@ from functions.rewards.plan import Plan, canonical_plan_text
 from functions.rewards.report import MemberLine, SettlementRow, Totals
 from functions.rewards.tree import NO_PARENT, team_volumes
 from functions.rewards.versions import PlanHistory, business_date_after
+from functions.store.records import MemberRecord
 
 from .ledger import Ledger, request_id_for
 from .plan_sources import StoredPlans
 from .plan_versions import PlanPublisher
 from .programs import scenario as programs  # issue 13
 from .settlement import run_settlement
+from .settlement_results import decode_page
 
 
 def sequence_clock() -> Iterator[int]:
@@ -66,6 +69,9 @@ class DynamoBackend:
         # economics (issue 12): refunds accepted in this run, for the report
         self.refunds = 0
         self.refunded = 0
+        # economics (issue 12): what the dividend pools paid each member, from the runs' pages
+        self.pool_points: dict[str, int] = {}
+        self.pool_cash: dict[str, int] = {}
 
     def _business_date(self) -> str | None:
         return business_date_after(self.last_settled)
@@ -79,6 +85,8 @@ class DynamoBackend:
                 ledger.purchase(event, event_id, business_date=self._business_date())
             case Settle():
                 row = run_settlement(ledger, event.date)
+                if row.status == "settled":
+                    self._count_pools(event.date)
                 if self.last_settled is None or event.date > self.last_settled:
                     self.last_settled = event.date
                 groups = programs.program_groups(self.plan_history())  # issue 13
@@ -104,8 +112,8 @@ class DynamoBackend:
                 result = ledger.refund(event.order, event_id, by="scenario")
                 self.refunds += 1
                 self.refunded += result.cash
-            case SetRegion():  # economics (issue 12): regions are not live
-                pass
+            case SetRegion():  # economics (issue 12)
+                ledger.set_region(event.member, event.region, event_id, operator="scenario")
             case _:  # issue 13: the engagement programs' events
                 closed = programs.apply_program(ledger, event, event_id, self._business_date())
                 if closed is not None:
@@ -117,10 +125,44 @@ class DynamoBackend:
         groups = programs.program_groups(self.plan_history())
         return programs.program_sections(self.ledger, groups, self.month_rows)
 
+    def _count_pools(self, date: str) -> None:
+        """Economics (issue 12): add up the pools' payouts of a settled run from its pages."""
+        run = self.ledger.store.settlement_run(date)
+        if run is None or "pool_carry" not in json.loads(run.totals or "{}"):
+            return
+        for page in self.ledger.store.settlement_pages(date, run.run_id):
+            for result in decode_page(page.payload):
+                if result.pool_points:
+                    got = self.pool_points.get(result.member, 0)
+                    self.pool_points[result.member] = got + result.pool_points
+                if result.pool_cash:
+                    got = self.pool_cash.get(result.member, 0)
+                    self.pool_cash[result.member] = got + result.pool_cash
+
     def _refund_features(self) -> Features:
-        """Economics (issue 12): the live backend reports the refund fields; the other
-        economics sections are not live (the plan check refuses them)."""
-        return Features(refunds=self.refunds > 0)
+        """Economics (issue 12): the live backend reports the refund and pool fields; the
+        other economics sections are not live (the plan check refuses them)."""
+        pools = any(version.plan.pools is not None for version in self.plan_history())
+        return Features(refunds=self.refunds > 0, pools=pools)
+
+    def _member_economics(
+        self, record: MemberRecord, features: Features
+    ) -> dict[str, object] | None:
+        fields: dict[str, object] = {}
+        if features.refunds:
+            fields["debt"] = format_cents(record.debt)
+            fields["commission_debt"] = format_cents(record.commission_debt)
+        if features.pools:
+            fields["region"] = record.region
+            fields["pool_points"] = format_cents(self.pool_points.get(record.member, 0))
+            fields["pool_cash"] = format_cents(self.pool_cash.get(record.member, 0))
+        return fields or None
+
+    def _pool_balance(self) -> int:
+        sequence = self.ledger.store.settlement_sequence()
+        if sequence is None or not sequence.pool_carry:
+            return 0
+        return sum(int(value) for value in json.loads(sequence.pool_carry).values())
 
     def plan_history(self) -> PlanHistory:
         return self.ledger.plan_history()
@@ -138,7 +180,7 @@ class DynamoBackend:
         extras = (
             programs.member_extras(self.ledger, groups, plan, members, parents) if groups else None
         )
-        refunds = self._refund_features().refunds
+        features = self._refund_features()  # economics (issue 12)
         for position, record in enumerate(members):
             yield MemberLine(
                 name=record.member,
@@ -153,12 +195,7 @@ class DynamoBackend:
                 withdrawn_cash=record.withdrawn_cash,
                 commission=record.commission,
                 extra=next(extras) if extras is not None else {},
-                economics={
-                    "debt": format_cents(record.debt),
-                    "commission_debt": format_cents(record.commission_debt),
-                }
-                if refunds
-                else None,
+                economics=self._member_economics(record, features),
             )
 
     def totals(self) -> Totals:
@@ -189,9 +226,9 @@ class DynamoBackend:
                 commission_debt=sum(record.commission_debt for record in members),
                 capped=0,
                 bonus=0,
-                pool_points=0,
-                pool_cash=0,
-                pool_balance=0,
+                pool_points=sum(self.pool_points.values()),
+                pool_cash=sum(self.pool_cash.values()),
+                pool_balance=self._pool_balance(),
             )
             or None,
         )

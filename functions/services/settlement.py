@@ -28,9 +28,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from functions.rewards.errors import RejectCode, Rejected
-from functions.rewards.ledger import Bucket, Posting
+from functions.rewards.ledger import SYSTEM, Bucket, Posting, move
 from functions.rewards.money import Cents
-from functions.rewards.refunds import repay_postings, repayment
+from functions.rewards.refunds import commission_repay_postings, repay_postings, repayment
 from functions.rewards.report import SettlementRow
 from functions.store.commit import Commit
 from functions.store.errors import ConflictError, GuardError, UnavailableError
@@ -208,11 +208,19 @@ def apply_member(
             postings = (*postings, *stakes.postings(result.member))
             programs = {"stakes": stakes.stakes_after(record.programs.stakes)}
             statistics[result.member].update(stakes.statistics())
+        # economics (issue 12): dividend pools pay into available and commission
+        pool_postings, repaid_commission = _pool_payments(result, record)
+        credit = released + result.pool_points
+        if result.pool_points:
+            statistics[result.member]["released"] += result.pool_points
         # economics (issue 12): the release repays a debtor's refund debt first
-        repaid = repayment(record.debt, released) if record.debt else 0
+        repaid = repayment(record.debt, credit) if record.debt else 0
         repaid_stats = {"debt": -repaid, "clawed_back": repaid} if repaid else {}
         debt_postings = tuple(repay_postings(result.member, repaid)) if repaid else ()
         statistics[result.member].update(repaid_stats)
+        if repaid_commission:
+            statistics[result.member]["commission_debt"] = -repaid_commission
+        debts = [-repaid, -repaid_commission]
         try:
             store.commit(
                 Commit(
@@ -220,12 +228,13 @@ def apply_member(
                     kind=EntryKind.SETTLEMENT,
                     at=ledger.clock(),
                     chain=record,
-                    postings=(*postings, *debt_postings),
+                    postings=(*postings, *pool_postings, *debt_postings),
                     details={
                         "date": date,
                         **result.statement(),
                         **({"stakes": stakes.statement()} if stakes is not None else {}),
-                        **({"debts": {result.member: [-repaid, 0]}} if repaid else {}),
+                        **({"debts": {result.member: debts}} if any(debts) else {}),
+                        **_pool_details(result),
                     },
                     statistics=statistics,
                     sets={
@@ -248,6 +257,27 @@ def apply_member(
         except (ConflictError, GuardError, UnavailableError):
             ledger.sleep(min(0.2, 0.002 * 2**attempt))
     raise UnavailableError(f"could not settle {result.member!r} on {date}")
+
+
+def _pool_payments(result: MemberResult, record: MemberRecord) -> tuple[tuple[Posting, ...], Cents]:
+    """Economics (issue 12): a member's dividend-pool payouts (points issued into available,
+    cash from the platform into commission, which repays commission debt first), and the
+    commission debt that repaid."""
+    postings = [
+        *move(result.pool_points, SYSTEM, Bucket.ISSUANCE, result.member, Bucket.AVAILABLE),
+        *move(result.pool_cash, SYSTEM, Bucket.PLATFORM, result.member, Bucket.COMMISSION),
+    ]
+    owed = record.commission_debt
+    repaid = repayment(owed, result.pool_cash) if owed and result.pool_cash else 0
+    postings += commission_repay_postings(result.member, repaid) if repaid else []
+    return tuple(postings), repaid
+
+
+def _pool_details(result: MemberResult) -> dict[str, object]:
+    """Economics (issue 12): the pools' payouts in the member's settlement statement."""
+    if not (result.pool_points or result.pool_cash):
+        return {}
+    return {"pools": {"points": result.pool_points, "cash": result.pool_cash}}
 
 
 def _staged(grant: GrantRecord, remaining: Cents, moved: tuple[int, Cents] | None) -> GrantRecord:
@@ -275,6 +305,7 @@ def apply_page(ledger: Ledger, run: SettlementRun, page: SettlementPage) -> int:
         applied += apply_member(ledger, run, result, loaded.get(result.member))
     released = sum(result.static + result.paid for result in results)
     released += sum(r.stakes.credited for r in results if r.stakes)  # issue 13: into available
+    released += sum(r.pool_points for r in results)  # issue 12: dividend pools' points
     for attempt in range(ledger.max_attempts):
         try:
             ledger.store.apply_page_totals(page, released, ledger.clock())

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.rewards.economy import settlement_extras
-from functions.rewards.money import format_cents
+from functions.rewards.issuance import issuance_room
+from functions.rewards.money import Cents, format_cents
+from functions.rewards.plan import Plan
+from functions.rewards.pools import PoolInput, PoolOutcome, distribute
 from functions.rewards.settlement import SettlementInput, settle
 from functions.rewards.tree import NO_PARENT, bottom_up_order, team_sizes
 from functions.store.records import (
@@ -22,8 +25,16 @@ from functions.store.records import (
 )
 
 from .ledger import Ledger
+from .ledger.issuance import issuance_state  # issue 12
+from .ledger.regions import region_sales  # issue 12
 from .programs.settlement import StakeStep, stake_step  # issue 13
-from .release_controls import GateMarks, StageMove, release_controls, stage_moves  # issue 12
+from .release_controls import (  # issue 12
+    Controls,
+    GateMarks,
+    StageMove,
+    release_controls,
+    stage_moves,
+)
 
 
 class SettlementError(RuntimeError):
@@ -56,10 +67,26 @@ class MemberResult:
     """Staged grants' ``(seq, releases, daily)`` after the run (their counters moved)."""
     gate: GateMarks | None = None
     """The gate marks this run leaves on the member (None: unchanged)."""
+    # economics (issue 12): dividend pools
+    pool_points: int = 0
+    """Points the pools paid the member this run (issuance → available)."""
+    pool_cash: int = 0
+    """Cash the pools paid the member this run (platform → commission)."""
 
     @property
     def moves_points(self) -> bool:
-        return bool(self.static or self.paid or self.forfeited or self.stakes)
+        return bool(
+            self.static
+            or self.paid
+            or self.forfeited
+            or self.stakes
+            or self.pool_points
+            or self.pool_cash
+        )
+
+    @property
+    def _economic(self) -> bool:
+        return bool(self.stages or self.gate is not None or self.pool_points or self.pool_cash)
 
     def to_list(self) -> list[Any]:
         return [
@@ -76,18 +103,21 @@ class MemberResult:
             self.level,
             *(
                 [self.stakes.to_list() if self.stakes is not None else None]
-                if self.stakes is not None or self.stages or self.gate is not None
+                if self.stakes is not None or self._economic
                 else []
             ),  # issue 13
-            *([self._economics()] if self.stages or self.gate is not None else []),
+            *([self._economics()] if self._economic else []),
         ]
 
     def _economics(self) -> dict[str, Any]:
         """Economics (issue 12): the page's stage counters and gate marks of the member."""
-        return {
+        row: dict[str, Any] = {
             "stages": [list(move) for move in self.stages],
             "gate": list(self.gate) if self.gate is not None else None,
         }
+        if self.pool_points or self.pool_cash:  # dividend pools
+            row["pools"] = [self.pool_points, self.pool_cash]
+        return row
 
     @classmethod
     def from_list(cls, row: Sequence[Any]) -> MemberResult:
@@ -95,6 +125,7 @@ class MemberResult:
         stakes = StakeStep.from_list(row[11]) if len(row) > 11 and row[11] else None  # issue 13
         economics = row[12] if len(row) > 12 else {}  # issue 12
         gate = economics.get("gate")
+        pool_points, pool_cash = economics.get("pools", (0, 0))
         return cls(
             member,
             static,
@@ -110,6 +141,8 @@ class MemberResult:
             stakes,
             tuple((seq, releases, daily) for seq, releases, daily in economics.get("stages", ())),
             (gate[0], gate[1], gate[2]) if gate is not None else None,
+            pool_points,
+            pool_cash,
         )
 
     def statement(self) -> dict[str, Any]:
@@ -163,6 +196,9 @@ def compute(
     levels = plan.levels
     level_names = [levels[position].name if position >= 0 else None for position in outcome.level]
     active = set(outcome.active())
+    pools = _pools(ledger, plan, members, outcome.level, outcome.team_volume, controls)
+    pool_points = pools.credits("points") if pools is not None else {}
+    pool_cash = pools.credits("cash") if pools is not None else {}
     # issue 13: the staking step, one more linear pass over the same tree
     steps, stake_totals, staked = stake_step(
         plan,
@@ -183,6 +219,7 @@ def compute(
         stages = stage_moves(record, waits)
         gate = controls.marks.get(position)
         quiet = not stages and gate is None  # issue 12: no counter or mark moves
+        quiet = quiet and position not in pool_points and position not in pool_cash
         if position not in active and not team_changed and step is None and quiet:
             continue
         remaining = outcome.remaining[position] or ()
@@ -207,6 +244,8 @@ def compute(
                 step,
                 stages,
                 gate,
+                pool_points.get(position, 0),
+                pool_cash.get(position, 0),
             )
         )
     totals = outcome.totals()
@@ -222,7 +261,54 @@ def compute(
         **stake_totals,  # issue 13: present when some member holds a stake
         "sales_mark": controls.sales,  # economics (issue 12): the next run's throttle period
     }
-    economics = settlement_extras(plan, outcome.throttle, outcome.gated, None)
+    if pools is not None:  # dividend pools: the balances the next run continues from
+        summary["pool_carry"] = pools.carried
+        summary["pool_points"] = sum(pool_points.values())
+        summary["pool_cash"] = sum(pool_cash.values())
+    counted = region_sales(members)
+    if counted:  # every run moves the regions' marks, as the book's do (with or without pools)
+        summary["region_mark"] = counted
+    economics = settlement_extras(plan, outcome.throttle, outcome.gated, pools)
     if economics:
         summary["economics"] = economics
     return results, summary
+
+
+def _pools(
+    ledger: Ledger,
+    plan: Plan,
+    members: Sequence[MemberRecord],
+    level: Sequence[int],
+    team_volume: Sequence[Cents],
+    controls: Controls,
+) -> PoolOutcome | None:
+    """Economics (issue 12): the engine's dividend pools over the run. The period's team
+    volume is measured from the last run's, which every member item keeps; the period's
+    cash per region from the sums the last run counted; the carried balances come from the
+    settlement sequence; the issuance room is read before anything is applied."""
+    if plan.pools is None:
+        return None
+    sequence = ledger.store.settlement_sequence()
+    carry = json.loads(sequence.pool_carry) if sequence is not None and sequence.pool_carry else {}
+    marks = (
+        json.loads(sequence.region_mark) if sequence is not None and sequence.region_mark else {}
+    )
+    regions = region_sales(members)
+    state = issuance_state(ledger.store, plan)
+    return distribute(
+        plan,
+        PoolInput(
+            level=level,
+            region=[record.region for record in members],
+            period_team=[
+                volume - record.team_volume
+                for volume, record in zip(team_volume, members, strict=True)
+            ],
+            period_cash=controls.period_cash,
+            region_cash={
+                region: total - int(marks.get(region, 0)) for region, total in regions.items()
+            },
+            carried={str(key): int(value) for key, value in carry.items()},
+            room=issuance_room(plan, state) if state is not None else None,
+        ),
+    )

@@ -93,6 +93,8 @@ SETTABLE = frozenset(
         "invite_code",
         "language",
         "display_name",
+        "region",  # economics (issue 12)
+        "region_cash",
         # engagement programs (issue 13)
         "stakes",
         "stars",

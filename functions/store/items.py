@@ -322,6 +322,8 @@ def member_record(item: Mapping[str, Value]) -> MemberRecord:
         gate_orders=number(item, "gate_orders"),
         gate_referrals=number(item, "gate_referrals"),
         active_run=optional_number(item, "active_run"),
+        region=optional_text(item, "region"),
+        region_cash=optional_text(item, "region_cash") or "",
     )
 
 

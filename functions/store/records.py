@@ -79,6 +79,12 @@ class MemberRecord:
     """The member's direct referrals the last gated run saw."""
     active_run: int | None = None
     """The run (sequence number) that first saw the member's latest activity."""
+    # economics (issue 12): regions (region-scoped dividend pools)
+    region: str | None = None
+    """The member's region (set at join, changed only by an operator; None: none)."""
+    region_cash: str = ""
+    """Cash of the member's orders by the region each was counted in, net of refunds (a
+    JSON object; empty: none), summed over members by the settlement's scoped pools."""
 
     def snapshot(self) -> MemberSnapshot:
         return MemberSnapshot(
@@ -141,6 +147,7 @@ class EntryKind(StrEnum):
     ROLE = "role"
     MONTH_CLOSE = "month_close"
     REFUND = "refund"  # economics (issue 12)
+    REGION = "region"  # economics (issue 12): an operator set a member's region
     GIFT = "gift"  # economics (issue 12): locked points
 
 
@@ -236,6 +243,11 @@ class SettlementSequence:
     status: str
     sales_mark: Cents = 0
     """Economics (issue 12): cumulative cash sales the last finished run counted (throttle)."""
+    region_mark: str = ""
+    """Economics (issue 12): the cash per region the last finished run counted (JSON)."""
+    pool_carry: str = ""
+    """Economics (issue 12): the pools' balances the last finished run left (JSON object by
+    pool key; empty: none), so the next run's pools continue from them."""
 
     @property
     def open(self) -> bool:

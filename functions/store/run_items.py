@@ -50,7 +50,14 @@ def settlement_sequence(item: Mapping[str, Value]) -> SettlementSequence:
         text(item, "date"),
         text(item, "status"),
         number(item, "sales_mark"),  # economics (issue 12): the throttle's period
+        _json_text(item, "region_mark"),  # economics (issue 12): region-scoped pools
+        _json_text(item, "pool_carry"),  # economics (issue 12): dividend pools
     )
+
+
+def _json_text(item: Mapping[str, Value], name: str) -> str:
+    value = item.get(name)
+    return value if isinstance(value, str) else ""
 
 
 def payout_batch(item: Mapping[str, Value]) -> PayoutBatchRecord:

@@ -270,5 +270,13 @@ class SettlementRuns:
 
 def _sales_mark(run: SettlementRun) -> dict[str, Value]:
     """Economics (issue 12): the run's ``sales_mark`` (its summary's), for the sequence."""
-    mark = json.loads(run.totals or "{}").get("sales_mark")
-    return {"sales_mark": mark} if isinstance(mark, int) else {}
+    summary = json.loads(run.totals or "{}")
+    mark = summary.get("sales_mark")
+    sets: dict[str, Value] = {"sales_mark": mark} if isinstance(mark, int) else {}
+    carry = summary.get("pool_carry")  # dividend pools: the balances the next run continues
+    if isinstance(carry, dict):
+        sets["pool_carry"] = json.dumps(carry, sort_keys=True)
+    regions = summary.get("region_mark")  # region-scoped pools: the next run's period
+    if isinstance(regions, dict):
+        sets["region_mark"] = json.dumps(regions, sort_keys=True)
+    return sets

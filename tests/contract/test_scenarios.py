@@ -28,7 +28,7 @@ from functions.commands.scenario import run_scenario
 from functions.rewards.book import MemoryBook
 from functions.rewards.events import Join
 from functions.rewards.money import format_cents
-from functions.rewards.plan import Plan, load_plan_text, parse_plan
+from functions.rewards.plan import Plan, canonical_plan_text, load_plan_text, parse_plan
 from functions.rewards.scenario import ScenarioBackend
 from functions.services.ledger import Ledger
 from functions.services.scenario_backend import DynamoBackend
@@ -568,6 +568,129 @@ def test_release_control_histories_give_equal_reports(storage: Storage) -> None:
     assert any(row["forfeited"] != "0.00" for row in rows)
     ledger = Ledger(storage.ledger, CONTROLS_PLAN, clock=itertools.count(1).__next__)
     assert _report(CONTROLS_PLAN, lines, DynamoBackend(ledger)) == expected
+    assert_books_balance(ledger_state(storage.ledger))
+    audit = verify(storage.ledger)
+    assert audit.ok, audit
+
+
+# -- dividend pools in the live settlement (economics, issue 12) ----------------------------
+
+POOLS_PLAN = parse_plan(
+    {
+        **json.loads(canonical_plan_text(CONTROLS_PLAN)),
+        "name": "pools",
+        "commission": {"rates": [{"default": "0.05"}]},
+        "pools": [
+            {"name": "all", "rate": "0.013"},
+            {"name": "all-cash", "rate": "0.007", "pay_as": "cash"},
+            {
+                "name": "leaders",
+                "rate": "0.021",
+                "mode": "weighted",
+                "eligible": {"min_level": "L1"},
+            },
+            {
+                "name": "leaders-cash",
+                "rate": "0.011",
+                "mode": "weighted",
+                "pay_as": "cash",
+                "eligible": {"min_level": "L1"},
+            },
+        ],
+    }
+)
+
+
+def test_pool_histories_give_equal_reports(storage: Storage) -> None:
+    """Given the release-control history under a plan with four global dividend pools
+    (equal and weighted, points and cash) and commission a refund takes back
+    When it runs through the memory book and through the live services on each storage
+    Then both reports are byte-identical (payouts, carried balances, the members' pool
+    figures), the books balance and jifen verify finds nothing."""
+    lines = _controls_history()
+    expected = _report(POOLS_PLAN, lines, MemoryBook(POOLS_PLAN))
+    report = json.loads(expected)
+    rows = [row for row in report["settlements"] if row["status"] == "settled"]
+    paid = {pool["name"] for row in rows for pool in row["pools"] if pool["paid"] != "0.00"}
+    assert paid == {"all", "all-cash", "leaders", "leaders-cash"}
+    assert report["totals"]["pool_balance"] != "0.00"  # floored remainders carried on
+    ledger = Ledger(storage.ledger, POOLS_PLAN, clock=itertools.count(1).__next__)
+    assert _report(POOLS_PLAN, lines, DynamoBackend(ledger)) == expected
+    assert_books_balance(ledger_state(storage.ledger))
+    audit = verify(storage.ledger)
+    assert audit.ok, audit
+
+
+REGION_PLAN = parse_plan(
+    {
+        **json.loads(canonical_plan_text(POOLS_PLAN)),
+        "name": "region-pools",
+        "pools": [
+            {"name": "all", "rate": "0.013"},
+            {"name": "local", "rate": "0.031", "scope": "region"},
+            {"name": "local-cash", "rate": "0.017", "scope": "region", "pay_as": "cash"},
+            {
+                "name": "local-leaders",
+                "rate": "0.023",
+                "scope": "region",
+                "mode": "weighted",
+                "eligible": {"min_level": "L1"},
+            },
+        ],
+    }
+)
+
+
+def _region_history() -> list[str]:
+    """Members joining with and without a region, an operator moving one (and clearing
+    another's), a refund of an order counted in the region its buyer has since left."""
+    events: list[dict[str, Any]] = [
+        {"type": "join", "member": "A", "region": "north"},
+        {"type": "join", "member": "B", "referrer": "A", "region": "north"},
+        {"type": "join", "member": "C", "referrer": "A", "region": "south"},
+        {"type": "join", "member": "D", "referrer": "B"},
+        {"type": "purchase", "member": "D", "order": "o-1", "amount": "1000"},
+        {"type": "purchase", "member": "C", "order": "o-2", "amount": "503"},
+        {"type": "purchase", "member": "B", "order": "o-3", "amount": "251"},
+        {"type": "settle", "date": "2026-03-01"},
+        {"type": "set_region", "member": "D", "region": "north"},
+        {"type": "purchase", "member": "C", "order": "o-4", "amount": "200"},
+        {"type": "set_region", "member": "C", "region": "north"},
+        {"type": "purchase", "member": "D", "order": "o-5", "amount": "77"},
+        {"type": "settle", "date": "2026-03-02"},
+        {"type": "refund", "order": "o-4"},
+        {"type": "set_region", "member": "B", "region": None},
+        {"type": "purchase", "member": "A", "order": "o-6", "amount": "333"},
+        {"type": "settle", "date": "2026-03-03"},
+        {"type": "set_region", "member": "nobody", "region": "north"},
+        {"type": "settle", "date": "2026-03-04"},
+    ]
+    return [json.dumps(event) for event in events]
+
+
+def test_region_pool_histories_give_equal_reports(storage: Storage) -> None:
+    """Given a history of members in regions (set at join, changed and cleared by an
+    operator, a refund after the buyer moved) under global and region-scoped pools
+    When it runs through the memory book and through the live services on each storage
+    Then both reports are byte-identical (per-region payouts and carried balances, the
+    members' regions), the books balance and jifen verify finds nothing."""
+    lines = _region_history()
+    expected = _report(REGION_PLAN, lines, MemoryBook(REGION_PLAN))
+    report = json.loads(expected)
+    rows = [row for row in report["settlements"] if row["status"] == "settled"]
+    scoped = {(pool["name"], pool.get("region")) for row in rows for pool in row["pools"]}
+    assert ("local", "north") in scoped
+    assert ("local-cash", "south") in scoped
+    assert any(pool["name"] == "local-leaders" for row in rows for pool in row["pools"])
+    assert {row["code"] for row in report["rejected"]} == {"unknown_member"}
+    assert {name: m["region"] for name, m in report["members"].items()} == {
+        "A": "north",
+        "B": None,
+        "C": "north",
+        "D": "north",
+    }
+    ledger = Ledger(storage.ledger, REGION_PLAN, clock=itertools.count(1).__next__)
+    assert _report(REGION_PLAN, lines, DynamoBackend(ledger)) == expected
     assert_books_balance(ledger_state(storage.ledger))
     audit = verify(storage.ledger)
     assert audit.ok, audit

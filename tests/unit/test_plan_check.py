@@ -287,13 +287,13 @@ def test_the_solvency_projection_repeats_the_recent_orders() -> None:
     assert "worth 300.00 at 1, against 200.00 of operator cash" in warning.message
 
 
-def test_sections_the_live_settlement_does_not_apply_block_publishing() -> None:
+def test_every_economics_section_is_live() -> None:
     """Economics (issue 12). Given a plan with release stages, the activity gate, the
-    throttle and a dividend pool,
+    throttle, a global and a region-scoped dividend pool,
     When it is checked,
-    Then the pool is a not_live error (the live settlement would ignore it), while the
-    issuance cap and category bonus (live purchases apply them) and the stages, the gate
-    and the throttle (the live settlement applies them) are not."""
+    Then nothing blocks its publication: the issuance cap and category bonus (live purchases
+    apply them), the stages, the gate, the throttle and the pools, global and by region
+    (the live settlement applies them) are all live."""
     _plan, findings = check_plan_text(
         """
 name: economics
@@ -306,8 +306,8 @@ release:
   stages: [{days: 30, daily_rate: "0.02"}, {daily_rate: "0.01"}]
   requires_activity: {within_settlements: 7}
   throttle: {target_coverage: "1.0", floor: "0.5"}
-pools: [{name: all, rate: "0.01"}]
+pools: [{name: all, rate: "0.01"}, {name: local, rate: "0.01", scope: region}]
 """
     )
-    not_live = [(f.key, f.severity) for f in findings if f.code == "not_live"]
-    assert not_live == [("pools", Severity.ERROR)]
+    errors = [(f.code, f.key) for f in findings if f.severity is Severity.ERROR]
+    assert errors == []  # the plan can be published

@@ -17,10 +17,11 @@ from .core import LedgerCore, wall_clock_us
 from .gifts import Gifts  # economics (issue 12)
 from .member_events import MemberEvents
 from .refunds import Refunds  # economics (issue 12)
+from .regions import Regions  # economics (issue 12)
 from .withdrawals import Withdrawals, request_id_for
 
 __all__ = ["Ledger", "LedgerCore", "request_id_for", "wall_clock_us"]
 
 
-class Ledger(MemberEvents, Withdrawals, ProgramEvents, Refunds, Gifts):
+class Ledger(MemberEvents, Withdrawals, ProgramEvents, Refunds, Gifts, Regions):
     """The platform's use cases over one store and one plan."""

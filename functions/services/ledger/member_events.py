@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from functions.rewards.decisions import (
     PurchaseOutcome,
@@ -36,6 +37,7 @@ from ..results import (
 from .core import LedgerCore, read_once, stored_result
 from .issuance import issuance_state
 from .refunds import debt_details
+from .regions import region_cash_sets
 
 
 class MemberEvents(LedgerCore):
@@ -64,7 +66,12 @@ class MemberEvents(LedgerCore):
                         event_key=key,
                         kind=EntryKind.JOIN,
                         at=self.clock(),
-                        chain=NewMember(event.member, event.referrer, self.clock(), profile or {}),
+                        chain=NewMember(
+                            event.member,
+                            event.referrer,
+                            self.clock(),
+                            {**(profile or {}), **_region(event)},  # economics (issue 12)
+                        ),
                         details=join_details(result),
                         result=result.to_record(),
                         idempotency_key=key,
@@ -165,6 +172,10 @@ class MemberEvents(LedgerCore):
                 spare_spent=outcome.spare_spent,
             )
             statistics = _with_repayments(statistics, outcome)  # economics (issue 12)
+            counted = region_cash_sets(buyer, buyer.region, outcome.cash)  # issue 12: regions
+            if counted:
+                sets[buyer.member] = {**sets.get(buyer.member, {}), **counted}
+                result = replace(result, region=buyer.region)
             try:
                 self.store.commit(
                     Commit(
@@ -309,3 +320,8 @@ def _with_repayments(
     for owner, back in outcome.commission_repaid:
         statistics.setdefault(owner, {})["commission_debt"] = -back
     return statistics
+
+
+def _region(event: Join) -> dict[str, object]:
+    """Economics (issue 12): the region a member joins with (absent: none)."""
+    return {"region": event.region} if event.region is not None else {}

@@ -32,6 +32,7 @@ from functions.store.records import EntryKind
 from ..results import PurchaseResult, Record, RecordError
 from .core import SETTLEMENT_RUNNING, LedgerCore, stored_result
 from .gifts import grant_holder
+from .regions import region_cash_sets
 
 REFUND_CLAIM = "REFUND#"
 """Prefix of the claim item that marks an order refunded (``REFUND#<order>``)."""
@@ -192,6 +193,9 @@ class Refunds(LedgerCore):
             sets: dict[str, dict[str, object]] = {}
             if grant is not None:
                 sets[holder.member] = {"grants": tuple(g for g in holder.grants if g is not grant)}
+            counted = region_cash_sets(buyer, facts.region, -outcome.cash)  # issue 12
+            if counted:
+                sets[buyer.member] = {**sets.get(buyer.member, {}), **counted}
             versions = {name: record.version for name, record in found.items()}
             if holder is not buyer:
                 versions[holder.member] = holder.version
@@ -245,6 +249,7 @@ class Refunds(LedgerCore):
             window=window,
             runs_at_purchase=0,
             refunded=self.store.claim_owner(REFUND_CLAIM + order) is not None,
+            region=purchase.region,  # economics (issue 12): the order's region
         )
 
     def _runs_since(self, facts: OrderFacts) -> int:

@@ -42,6 +42,7 @@ IDEMPOTENCY_KEYED_KINDS = frozenset(
         EntryKind.ROLE,
         EntryKind.REFUND,  # economics (issue 12)
         EntryKind.GIFT,
+        EntryKind.REGION,
     }
 )
 """Entry kinds the services commit with an ``IDEM#<event key>`` record."""
