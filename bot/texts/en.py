@@ -635,4 +635,5 @@ MESSAGES: Final[dict[str, str]] = {
     "command.refund": "Refund an order (operators)",
     "balance.staked": "• Staked, back at maturity: {points:money}",
     "balance.spare": "• Spare (orders and the catalog only): {points:money}",
+    "history.kind.region": "Region changed",
 }

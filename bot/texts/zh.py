@@ -544,4 +544,5 @@ MESSAGES: Final[dict[str, str]] = {
     "command.refund": "订单退款（运营人员）",
     "balance.staked": "• 上链中，到期返还：{points:money}",
     "balance.spare": "• 备用积分（仅可抵扣订单和兑换）：{points:money}",
+    "history.kind.region": "地区变更",
 }

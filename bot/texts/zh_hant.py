@@ -549,4 +549,5 @@ MESSAGES: Final[dict[str, str]] = {
     "command.refund": "訂單退款（營運人員）",
     "balance.staked": "• 上鏈中，到期返還：{points:money}",
     "balance.spare": "• 備用積分（僅可抵扣訂單和兌換）：{points:money}",
+    "history.kind.region": "地區變更",
 }
