@@ -73,6 +73,7 @@ OPERATOR_COMMANDS = (
     "unfreeze",
     *("list_item", "redemptions", "promote"),  # issue 13
     "refund",  # issue 12
+    "region",  # issue 12
 )
 """Added to the menu in operators' own chats only (per-chat command scope)."""
 

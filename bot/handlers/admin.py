@@ -40,7 +40,7 @@ from bot.context import (
     tell,
     tell_together,
 )
-from bot.handlers.admin_members import adjust, freeze, lookup, unfreeze
+from bot.handlers.admin_members import adjust, freeze, lookup, region, unfreeze
 from bot.handlers.operators import REASON_MAX, operator_only
 from bot.replies import answers
 from bot.texts import clip, t
@@ -354,6 +354,7 @@ ADMIN_COMMANDS = {
     "unfreeze": unfreeze,
     "adjust": adjust,
     "lookup": lookup,
+    "region": region,  # issue 12: region-scoped pools
 }
 
 

@@ -158,3 +158,38 @@ async def lookup(update: Update, context: Context) -> None:
         lines += entry_lines(who.language, page, bot.zone, operators=True)
         text += "\n\n" + "\n".join(lines)
     await reply(update, text)
+
+
+REGION_MAX = 60
+"""A region name's length at most (a pool's region is a short label: a city, a province)."""
+
+
+async def region(update: Update, context: Context) -> None:
+    """``/region MEMBER REGION`` sets, ``/region MEMBER -`` clears a member's region: the
+    region-scoped dividend pools (issue 12) share by it. Journaled with the operator."""
+    who = await operator_only(update, context)
+    if who is None:
+        return
+    args = context.args or []
+    if len(args) != 2 or len(args[1]) > REGION_MAX:
+        await reply(update, t(who.language, "admin.region_usage"))
+        return
+    member = await target_member(update, context, who, args[0])
+    if member is None:
+        return
+    named = None if args[1] == "-" else args[1]
+    ledger = services(context).members.ledger
+    try:
+        await call(
+            context,
+            ledger.set_region,
+            member.member,
+            named,
+            update_key(update),
+            operator=who.operator,
+        )
+    except Rejected as error:
+        await reply(update, rejection(who.language, error))
+        return
+    done = "admin.region_set" if named else "admin.region_cleared"
+    await reply(update, t(who.language, done, member=member.member, region=named or ""))

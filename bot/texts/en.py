@@ -636,4 +636,8 @@ MESSAGES: Final[dict[str, str]] = {
     "balance.staked": "• Staked, back at maturity: {points:money}",
     "balance.spare": "• Spare (orders and the catalog only): {points:money}",
     "history.kind.region": "Region changed",
+    "command.region": "Set or clear a member's region (pools)",
+    "admin.region_usage": "Usage: /region MEMBER REGION (or - to clear)",
+    "admin.region_set": "{member}'s region is now {region}.",
+    "admin.region_cleared": "{member} has no region now.",
 }

@@ -545,4 +545,8 @@ MESSAGES: Final[dict[str, str]] = {
     "balance.staked": "• 上链中，到期返还：{points:money}",
     "balance.spare": "• 备用积分（仅可抵扣订单和兑换）：{points:money}",
     "history.kind.region": "地区变更",
+    "command.region": "设置或清除会员地区（分红池）",
+    "admin.region_usage": "用法：/region 会员 地区（用 - 清除）",
+    "admin.region_set": "{member} 的地区已设为 {region}。",
+    "admin.region_cleared": "{member} 的地区已清除。",
 }

@@ -550,4 +550,8 @@ MESSAGES: Final[dict[str, str]] = {
     "balance.staked": "• 上鏈中，到期返還：{points:money}",
     "balance.spare": "• 備用積分（僅可抵扣訂單和兌換）：{points:money}",
     "history.kind.region": "地區變更",
+    "command.region": "設定或清除會員地區（分紅池）",
+    "admin.region_usage": "用法：/region 會員 地區（用 - 清除）",
+    "admin.region_set": "{member} 的地區已設為 {region}。",
+    "admin.region_cleared": "{member} 的地區已清除。",
 }

@@ -347,3 +347,28 @@ def test_admin_commands_are_in_the_operators_menu_only(server: BotApiServer) -> 
         assert "queue" in names
         assert "refund" in names
     assert len(scoped) == 3
+
+
+def test_operator_sets_and_clears_a_members_region(bot: RunningBot, store: LedgerStore) -> None:
+    """Given a member, when the operator sets her region, then clears it, then the member item
+    carries it (the region-scoped pools share by it) and the journal names the operator; a
+    member cannot use the command and a bad request says how."""
+    alice = _member_with_points(bot, store, ALICE)
+    alice_record = store.get_member(alice)
+    assert alice_record is not None
+
+    done = bot.command(OPERATOR, "/region", f"{alice_record.invite_code} Shenzhen")
+
+    assert done.texts[0] == f"{alice}'s region is now Shenzhen."
+    record = store.get_member(alice)
+    assert record is not None
+    assert record.region == "Shenzhen"
+    cleared = bot.command(OPERATOR, "/region", f"{PHONES[ALICE.id]} -")
+    assert cleared.texts[0] == f"{alice} has no region now."
+    record = store.get_member(alice)
+    assert record is not None
+    assert record.region is None
+    assert bot.command(OPERATOR, "/region", alice).text.startswith("Usage: /region")
+    assert bot.command(ALICE, "/region", f"{alice} Beijing").text == (
+        "Sorry, this command is for operators only."
+    )
