@@ -265,8 +265,9 @@ class DynamoTable:
 
 
 def _backoff_s(attempt: int) -> float:
-    """DynamoDB asks callers to back off before resending what it left unprocessed."""
-    return float(min(1.0, 0.05 * 2 ** (attempt - 1)))
+    """DynamoDB asks callers to back off before resending what it left unprocessed
+    (seconds of sleep, not money: 50 ms doubling, at most one second)."""
+    return min(1000, 50 * 2 ** (attempt - 1)) / 1000
 
 
 _SINGLE_WRITES = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
