@@ -267,7 +267,7 @@ class DynamoTable:
 def _backoff_s(attempt: int) -> float:
     """DynamoDB asks callers to back off before resending what it left unprocessed
     (seconds of sleep, not money: 50 ms doubling, at most one second)."""
-    return min(1000, 50 * 2 ** (attempt - 1)) / 1000
+    return min(1000, 50 << max(0, attempt - 1)) / 1000
 
 
 _SINGLE_WRITES = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
