@@ -10,9 +10,12 @@
    the per-member results as compressed pages (``SETTLE#<date>`` / ``PAGE#n``),
    then publish them on the run record. Members are not touched yet, so a crash
    here is harmless and a rerun recomputes.
-2. **Apply.** Each page's members get one transaction each (balances, grants,
-   counters, journal entry) conditioned on the member's ``settled_seq`` being
-   older than the run's sequence number; then the page is marked applied
+2. **Apply.** Each page's members get one conditional update each (balances, grants,
+   counters, the chain head) conditioned on the member's ``settled_seq`` being
+   older than the run's sequence number, then their journal entries in batches
+   (missing ones rebuilt for members an earlier attempt settled:
+   :mod:`functions.store.settlement_writes`; a member whose settlement also pays from
+   a platform account keeps one transaction); then the page is marked applied
    together with its circulating total. Pages are independent, so they can fan
    out (Step Functions Distributed Map) and a crash at any write followed by a
    rerun converges on one clean run's state: the results were fixed before
@@ -140,7 +143,7 @@ def prepare_run(ledger: Ledger, date: str) -> SettlementRun | None:
         run_id = _new_run_id()
         if not store.take_over_run(claimed.run, run_id):
             return _published(ledger, date)
-    results, summary = compute(ledger, list(store.iter_members()), date)
+    results, summary = compute(ledger, list(store.iter_settlement_members()), date)
     payloads = [encode_page(page) for page in _pages(results)]
     store.write_pages(date, run_id, payloads)
     if not store.mark_run_computed(date, run_id, len(payloads), json.dumps(summary)):
@@ -157,14 +160,98 @@ def _published(ledger: Ledger, date: str) -> SettlementRun:
     return run
 
 
+def settlement_commit(
+    run: SettlementRun, result: MemberResult, record: MemberRecord, at: int
+) -> Commit:
+    """The settlement event of one member's result of ``run``, on its current record.
+
+    Pure, so a member's entry can be rebuilt byte for byte when the member's update
+    was written and its entry was not (:mod:`functions.store.settlement_writes`).
+    """
+    date, run_seq = run.date, int(run.run_seq)
+    released = result.static + result.paid
+    stakes = result.stakes  # issue 13: the staking step
+    by_seq = dict(result.releases)
+    moved = {seq: (releases, daily) for seq, releases, daily in result.stages}  # issue 12
+    grants = tuple(
+        GrantRecord(g.seq, g.order, g.points, g.remaining - by_seq.get(g.seq, 0), g.daily)
+        if g.schedule is None
+        else _staged(g, g.remaining - by_seq.get(g.seq, 0), moved.get(g.seq))
+        for g in record.grants
+    )
+    assert sum(by_seq.values()) == released, "releases must add up to static + paid"
+    postings = (
+        (
+            Posting(result.member, Bucket.LOCKED, -released),
+            Posting(result.member, Bucket.AVAILABLE, released),
+        )
+        if released
+        else ()
+    )
+    programs: dict[str, object] = {}
+    statistics = {result.member: {"released": released, "forfeited": result.forfeited}}
+    if stakes is not None:  # issue 13
+        postings = (*postings, *stakes.postings(result.member))
+        programs = {"stakes": stakes.stakes_after(record.programs.stakes)}
+        statistics[result.member].update(stakes.statistics())
+    # economics (issue 12): dividend pools pay into available and commission
+    pool_postings, repaid_commission = _pool_payments(result, record)
+    credit = released + result.pool_points
+    if result.pool_points:
+        statistics[result.member]["released"] += result.pool_points
+    # economics (issue 12): the release repays a debtor's refund debt first
+    repaid = repayment(record.debt, credit) if record.debt else 0
+    repaid_stats = {"debt": -repaid, "clawed_back": repaid} if repaid else {}
+    debt_postings = tuple(repay_postings(result.member, repaid)) if repaid else ()
+    statistics[result.member].update(repaid_stats)
+    if repaid_commission:
+        statistics[result.member]["commission_debt"] = -repaid_commission
+    debts = [-repaid, -repaid_commission]
+    return Commit(
+        event_key=f"settle:{date}:{result.member}",
+        kind=EntryKind.SETTLEMENT,
+        at=at,
+        chain=record,
+        postings=(*postings, *pool_postings, *debt_postings),
+        details={
+            "date": date,
+            **result.statement(),
+            **({"stakes": stakes.statement()} if stakes is not None else {}),
+            **({"debts": {result.member: debts}} if any(debts) else {}),
+            **_pool_details(result),
+        },
+        statistics=statistics,
+        sets={
+            result.member: {
+                "grants": tuple(g for g in grants if g.remaining > 0),
+                **_gate_sets(result),  # economics (issue 12)
+                "last_settled": date,
+                "team_volume": result.team_volume,
+                "team_size": result.team_size,
+                "level": result.level,
+                **programs,
+            }
+        },
+        settlement_seq=run_seq,
+        defer_circulating=True,
+        circulating=-repaid,
+    )
+
+
 def apply_member(
-    ledger: Ledger, run: SettlementRun, result: MemberResult, record: MemberRecord | None
+    ledger: Ledger,
+    run: SettlementRun,
+    result: MemberResult,
+    record: MemberRecord | None,
+    settled: list[Commit] | None = None,
 ) -> bool:
     """Apply one member's result of ``run`` once; False if it was already applied.
 
     The guard is the run's sequence number, not its date: the member item records
-    the last run applied to it (``settled_seq``) and the transaction requires it to
-    be older, so no retry, rerun or overlapping worker can settle a member twice.
+    the last run applied to it (``settled_seq``) and its write requires it to be
+    older, so no retry, rerun or overlapping worker can settle a member twice. A member
+    found settled by this very run is added to ``settled`` (its entry may still be
+    missing: :func:`apply_page` restores it before marking the page).
     """
     store = ledger.store
     date, run_seq = run.date, int(run.run_seq)
@@ -182,77 +269,11 @@ def apply_member(
             record = store.get_member(result.member)
         assert record is not None, f"settled member {result.member!r} vanished"
         if record.settled_seq >= run_seq:
+            if record.settled_seq == run_seq and settled is not None:
+                settled.append(settlement_commit(run, result, record, ledger.clock()))
             return False
-        released = result.static + result.paid
-        stakes = result.stakes  # issue 13: the staking step
-        by_seq = dict(result.releases)
-        moved = {seq: (releases, daily) for seq, releases, daily in result.stages}  # issue 12
-        grants = tuple(
-            GrantRecord(g.seq, g.order, g.points, g.remaining - by_seq.get(g.seq, 0), g.daily)
-            if g.schedule is None
-            else _staged(g, g.remaining - by_seq.get(g.seq, 0), moved.get(g.seq))
-            for g in record.grants
-        )
-        assert sum(by_seq.values()) == released, "releases must add up to static + paid"
-        postings = (
-            (
-                Posting(result.member, Bucket.LOCKED, -released),
-                Posting(result.member, Bucket.AVAILABLE, released),
-            )
-            if released
-            else ()
-        )
-        programs: dict[str, object] = {}
-        statistics = {result.member: {"released": released, "forfeited": result.forfeited}}
-        if stakes is not None:  # issue 13
-            postings = (*postings, *stakes.postings(result.member))
-            programs = {"stakes": stakes.stakes_after(record.programs.stakes)}
-            statistics[result.member].update(stakes.statistics())
-        # economics (issue 12): dividend pools pay into available and commission
-        pool_postings, repaid_commission = _pool_payments(result, record)
-        credit = released + result.pool_points
-        if result.pool_points:
-            statistics[result.member]["released"] += result.pool_points
-        # economics (issue 12): the release repays a debtor's refund debt first
-        repaid = repayment(record.debt, credit) if record.debt else 0
-        repaid_stats = {"debt": -repaid, "clawed_back": repaid} if repaid else {}
-        debt_postings = tuple(repay_postings(result.member, repaid)) if repaid else ()
-        statistics[result.member].update(repaid_stats)
-        if repaid_commission:
-            statistics[result.member]["commission_debt"] = -repaid_commission
-        debts = [-repaid, -repaid_commission]
         try:
-            store.commit(
-                Commit(
-                    event_key=f"settle:{date}:{result.member}",
-                    kind=EntryKind.SETTLEMENT,
-                    at=ledger.clock(),
-                    chain=record,
-                    postings=(*postings, *pool_postings, *debt_postings),
-                    details={
-                        "date": date,
-                        **result.statement(),
-                        **({"stakes": stakes.statement()} if stakes is not None else {}),
-                        **({"debts": {result.member: debts}} if any(debts) else {}),
-                        **_pool_details(result),
-                    },
-                    statistics=statistics,
-                    sets={
-                        result.member: {
-                            "grants": tuple(g for g in grants if g.remaining > 0),
-                            **_gate_sets(result),  # economics (issue 12)
-                            "last_settled": date,
-                            "team_volume": result.team_volume,
-                            "team_size": result.team_size,
-                            "level": result.level,
-                            **programs,
-                        }
-                    },
-                    settlement_seq=run_seq,
-                    defer_circulating=True,
-                    circulating=-repaid,
-                )
-            )
+            store.commit(settlement_commit(run, result, record, ledger.clock()))
             return True
         except (ConflictError, GuardError, UnavailableError):
             ledger.sleep(min(0.2, 0.002 * 2**attempt))
@@ -297,18 +318,35 @@ def _gate_sets(result: MemberResult) -> dict[str, int | None]:
 
 
 def apply_page(ledger: Ledger, run: SettlementRun, page: SettlementPage) -> int:
-    """Step 2 for one page: every member, then the page's circulating total, once."""
+    """Step 2 for one page: every member, their entries, then the page's total, once.
+
+    Members' entries are put in batches after their updates; the entries of members an
+    earlier attempt settled are rebuilt if missing, so a page is marked applied only
+    once every entry of it exists.
+    """
+    store = ledger.store
     results = decode_page(page.payload)
-    loaded = ledger.store.get_members([result.member for result in results])
+    loaded = store.get_members([result.member for result in results])
+    store.discard_settlement_entries()
     applied = 0
+    settled: list[Commit] = []
     for result in results:
-        applied += apply_member(ledger, run, result, loaded.get(result.member))
+        applied += apply_member(ledger, run, result, loaded.get(result.member), settled)
+    for attempt in range(ledger.max_attempts):
+        try:
+            store.flush_settlement_entries()
+            store.restore_settlement_entries(settled)
+            break
+        except UnavailableError:
+            ledger.sleep(min(0.2, 0.002 * 2**attempt))
+    else:
+        raise UnavailableError(f"could not write the entries of page {page.page} of {page.date}")
     released = sum(result.static + result.paid for result in results)
     released += sum(r.stakes.credited for r in results if r.stakes)  # issue 13: into available
     released += sum(r.pool_points for r in results)  # issue 12: dividend pools' points
     for attempt in range(ledger.max_attempts):
         try:
-            ledger.store.apply_page_totals(page, released, ledger.clock())
+            store.apply_page_totals(page, released, ledger.clock())
             return applied
         except UnavailableError:
             ledger.sleep(min(0.2, 0.002 * 2**attempt))

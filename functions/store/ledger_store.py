@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from .aggregate_store import DailyAggregates
 from .commit import SYSTEM_BUCKETS, Commit
@@ -65,16 +66,51 @@ from .records import (
     WithdrawalRecord,
 )
 from .settlement_store import SettlementRuns
+from .settlement_writes import SettlementWrites
 from .table import Table
 from .transaction import commit
 
+SETTLEMENT_ATTRIBUTES = (
+    "member",
+    "referrer",
+    "joined_at",
+    "gsi1sk",
+    "personal_volume",
+    "grants",
+    "team_volume",
+    "team_size",
+    "level",
+    # economics (issue 12): the gate's marks, the regions' cash
+    "gate_orders",
+    "gate_referrals",
+    "active_run",
+    "orders",
+    "region",
+    "region_cash",
+    # programs (issue 13): the stakes and the issuance cap's outstanding points
+    "stakes",
+    "staked",
+    "spare",
+    "available",
+    "locked",
+    "withdrawing",
+)
+"""What the compute step reads of a member (functions/services/settlement_results.py and
+the release controls, pools and staking step it calls); the live-against-engine contract
+tests (tests/contract/test_scenarios.py, test_programs.py) fail if one is missing."""
+LISTING_THREADS = 8
+"""Shard listings read at once by the compute step."""
 
-class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions, DailyAggregates, ProgramItems):
+
+class LedgerStore(
+    SettlementRuns, SettlementWrites, PayoutBatches, PlanVersions, DailyAggregates, ProgramItems
+):
     """The only gateway to the ledger's items; services speak records and commits."""
 
     def __init__(self, table: Table, keyring: Keyring) -> None:
         self.table = table
         self._keyring = keyring
+        self._init_settlement_writes()
 
     @property
     def keyring(self) -> Keyring:
@@ -103,6 +139,29 @@ class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions, DailyAggregates, 
             parent = self.get_member(referrer)
             referrer = parent.referrer if parent is not None else None
         return found
+
+    def iter_settlement_members(self) -> Iterator[MemberRecord]:
+        """Every member in join order, carrying only what the engine reads
+        (:data:`SETTLEMENT_ATTRIBUTES`; every other field is its default).
+
+        The 32 shard listings are read concurrently (the wire, not the CPU, bounds one
+        listing) and each asks only for those attributes: fewer bytes to fetch and decode
+        than whole member items (bench/load.py).
+        """
+        with ThreadPoolExecutor(max_workers=LISTING_THREADS) as pool:
+            listings = list(
+                pool.map(
+                    lambda shard: list(
+                        self.table.query_index(
+                            f"MEMBERS#{shard:03d}", attributes=SETTLEMENT_ATTRIBUTES
+                        )
+                    ),
+                    range(SHARDS),
+                )
+            )
+        keyed = (((str(item["gsi1sk"]), item) for item in listing) for listing in listings)
+        for _, item in heapq.merge(*keyed, key=lambda pair: pair[0]):
+            yield member_record(item)
 
     def iter_members(self) -> Iterator[MemberRecord]:
         """Every member in join order (merging the per-shard index listings)."""
@@ -231,7 +290,17 @@ class LedgerStore(SettlementRuns, PayoutBatches, PlanVersions, DailyAggregates, 
 
     # -- the unit of work ------------------------------------------------------------
     def commit(self, change: Commit) -> JournalEntry:
-        """Apply ``change`` atomically; return the journal entry it appended."""
+        """Apply ``change`` atomically; return the journal entry it appended.
+
+        A settled member-day touching only its member (``settlement_seq`` set, no platform
+        account) is the exception: its member update goes alone and its entry is queued
+        for the page's batch put (:mod:`functions.store.settlement_writes`), 2 write
+        units instead of 5.
+        """
+        if change.settlement_seq is not None:
+            settled = self.settle_member(change)
+            if settled is not None:
+                return settled
         return commit(self.table, self.keyring, change)
 
     # -- audit (full scans) ------------------------------------------------------------

@@ -173,4 +173,12 @@ def touches_settlement_sequence(body: dict[str, Any]) -> bool:
     return False
 
 
+def settles_a_member(body: dict[str, Any]) -> bool:
+    """True for a settled member's own write (the ``UpdateItem`` that sets ``settled_seq``;
+    its journal entry follows in the page's ``BatchWriteItem``)."""
+    key = body.get("Key") or {}
+    names = body.get("ExpressionAttributeNames") or {}
+    return key.get("sk", {}).get("S") == "ACCOUNT" and "settled_seq" in names.values()
+
+
 WRITES = frozenset({"TransactWriteItems", "BatchWriteItem", "PutItem", "UpdateItem", "DeleteItem"})

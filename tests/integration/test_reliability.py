@@ -45,6 +45,7 @@ from .ledger_state import (
     Tables,
     error_response,
     request_body,
+    settles_a_member,
     table_dump,
     touches_settlement_page,
     touches_settlement_sequence,
@@ -240,6 +241,8 @@ class Crasher:
                 kind = "run"
             else:
                 kind = "page" if touches_settlement_page(body) else "member"
+        elif kind == "UpdateItem" and settles_a_member(request_body(params)):
+            kind = "member"
         self.counts[kind] += 1
         self._current = kind
         self._maybe("before")
@@ -392,7 +395,8 @@ def test_unprocessed_page_writes_are_resent_within_one_run(
     """Given DynamoDB processes one page per BatchWriteItem and returns the rest unprocessed
     When the first day is settled
     Then the table adapter resends the unprocessed pages (3 pages: 3 calls of 3, 2, 1 items),
-    the run finishes first time and the state equals a clean settlement."""
+    then puts each page's journal entries in one call of its own (2, 2, 1 members), the run
+    finishes first time and the state equals a clean settlement."""
     clean_row, clean_dump = clean_settlement
     table = module_tables.clone(before_settlement)
     store = module_tables.store(table)
@@ -401,7 +405,7 @@ def test_unprocessed_page_writes_are_resent_within_one_run(
         hooks.on("before-parameter-build.dynamodb.BatchWriteItem", batches.trim)
         hooks.on("after-call.dynamodb.BatchWriteItem", batches.report)
         row, failures = settle_until_done(ledger_on(store), FIRST_DAY)
-    assert batches.items_sent == [3, 2, 1]
+    assert batches.items_sent == [3, 2, 1, 2, 2, 1]
     assert (row, failures) == (clean_row, 0)
     assert table_dump(module_tables.client, table) == clean_dump
 
