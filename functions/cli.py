@@ -117,6 +117,12 @@ def _settlement(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     finish.add_argument("date", metavar="DATE", help="business date, YYYY-MM-DD")
     finish.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
     finish.set_defaults(run="functions.commands.settlement:run")
+    roster = verbs.add_parser(
+        "migrate-roster",
+        help="list members by roster items (tables written before issue 16); safe to rerun",
+    )
+    roster.add_argument("--table", help="table name (default: JIFEN_TABLE_NAME)")
+    roster.set_defaults(run="functions.commands.settlement:migrate_roster")
 
 
 def _proof(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -110,3 +110,17 @@ def _runtime(target: Target) -> Runtime:
     else:
         store["dynamodb_endpoint"] = target.endpoint
     return Runtime(settings.replace(store=store))
+
+
+def migrate_roster(args: argparse.Namespace) -> int:
+    """``jifen settlement migrate-roster [--table T]``: list every member by a roster item
+    (issue 16), so settling a member no longer writes the index; safe to rerun."""
+    from .existing_table import TargetError, resolve
+
+    try:
+        target = resolve(args.table)
+    except TargetError as exc:
+        return _fail(str(exc))
+    moved = _runtime(target).stores.ledger.migrate_roster()
+    print(json.dumps({"moved": moved}))
+    return EXIT_OK

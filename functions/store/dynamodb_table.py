@@ -77,14 +77,27 @@ class DynamoTable:
         found = response.get("Item")
         return decode_item(found) if found is not None else None
 
-    def batch_get(self, keys: Sequence[Key]) -> list[Item]:
+    def batch_get(
+        self,
+        keys: Sequence[Key],
+        *,
+        attributes: Sequence[str] | None = None,
+        consistent: bool = True,
+    ) -> list[Item]:
         unique = list(dict.fromkeys(keys))
         found: list[Item] = []
+        projection: dict[str, Any] = {}
+        if attributes is not None:
+            expression = Expression()
+            projection = expression.attach(
+                {"ProjectionExpression": ", ".join(expression.name(a) for a in attributes)}
+            )
         for start in range(0, len(unique), BATCH_GET_MAX):
             pending: dict[str, Any] = {
                 self.name: {
                     "Keys": [wire_key(key) for key in unique[start : start + BATCH_GET_MAX]],
-                    "ConsistentRead": True,
+                    "ConsistentRead": consistent,
+                    **projection,
                 }
             }
             for attempt in range(BATCH_ATTEMPTS):

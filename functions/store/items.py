@@ -30,6 +30,9 @@ class Kind(StrEnum):
     """What an item is (its ``kind`` attribute)."""
 
     MEMBER = "member"
+    ROSTER = "roster"
+    """A member's place in the listing (``gsi1`` ``MEMBERS#<shard>``): written at join,
+    never updated, so the member item's daily writes cost nothing in the index."""
     SYSTEM = "system"
     ORDER = "order"
     IDEMPOTENCY = "idempotency"
@@ -99,6 +102,26 @@ def shard_of(key: str) -> int:
 
 def member_key(member: str) -> Key:
     return Key(member_pk(member), "ACCOUNT")
+
+
+def roster_key(member: str) -> Key:
+    return Key(member_pk(member), ROSTER_SK)
+
+
+ROSTER_SK = "ROSTER"
+
+
+def roster_item(member: str, referrer: str | None, joined_at: int) -> Item:
+    """A member's listing entry: who, under whom, when; indexed by shard in join order."""
+    return keyed(
+        roster_key(member),
+        Kind.ROSTER,
+        member=member,
+        referrer=referrer,
+        joined_at=joined_at,
+        gsi1pk=f"MEMBERS#{shard_of(member):03d}",
+        gsi1sk=f"{joined_at:020d}#{member}",
+    )
 
 
 def journal_key(member: str, seq: int) -> Key:

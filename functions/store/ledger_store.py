@@ -22,6 +22,7 @@ the item changes an event needs) into a single transaction:
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,7 @@ from .aggregate_store import DailyAggregates
 from .commit import SYSTEM_BUCKETS, Commit
 from .items import (
     INBOX_PREFIX,
+    ROSTER_SK,
     SHARDS,
     Kind,
     claim_key,
@@ -44,6 +46,7 @@ from .items import (
     optional_number,
     optional_text,
     order_key,
+    roster_item,
     system_key,
     text,
     withdrawal_key,
@@ -67,14 +70,13 @@ from .records import (
 )
 from .settlement_store import SettlementRuns
 from .settlement_writes import SettlementWrites
-from .table import Table
+from .table import Absent, Exists, Item, Put, Table, TransactionCancelled, Update
 from .transaction import commit
 
 SETTLEMENT_ATTRIBUTES = (
     "member",
     "referrer",
     "joined_at",
-    "gsi1sk",
     "personal_volume",
     "grants",
     "team_volume",
@@ -100,6 +102,8 @@ the release controls, pools and staking step it calls); the live-against-engine 
 tests (tests/contract/test_scenarios.py, test_programs.py) fail if one is missing."""
 LISTING_THREADS = 8
 """Shard listings read at once by the compute step."""
+MEMBER_BATCH = 100
+"""Member items per ``BatchGetItem`` (DynamoDB's limit)."""
 
 
 class LedgerStore(
@@ -145,30 +149,92 @@ class LedgerStore(
         (:data:`SETTLEMENT_ATTRIBUTES`; every other field is its default).
 
         The 32 shard listings are read concurrently (the wire, not the CPU, bounds one
-        listing) and each asks only for those attributes: fewer bytes to fetch and decode
-        than whole member items (bench/load.py).
+        listing), members fetched eventually consistent (the listing itself is an index,
+        so the compute step never read fresher than that) and only those attributes:
+        fewer bytes to fetch and decode than whole member items (bench/load.py).
         """
         with ThreadPoolExecutor(max_workers=LISTING_THREADS) as pool:
             listings = list(
                 pool.map(
-                    lambda shard: list(
-                        self.table.query_index(
-                            f"MEMBERS#{shard:03d}", attributes=SETTLEMENT_ATTRIBUTES
-                        )
-                    ),
+                    lambda shard: self._listed(shard, SETTLEMENT_ATTRIBUTES, consistent=False),
                     range(SHARDS),
                 )
             )
-        keyed = (((str(item["gsi1sk"]), item) for item in listing) for listing in listings)
-        for _, item in heapq.merge(*keyed, key=lambda pair: pair[0]):
+        for _, item in heapq.merge(*listings, key=lambda pair: pair[0]):
             yield member_record(item)
 
     def iter_members(self) -> Iterator[MemberRecord]:
-        """Every member in join order (merging the per-shard index listings)."""
-        listings = [self.table.query_index(f"MEMBERS#{shard:03d}") for shard in range(SHARDS)]
-        keyed = (((str(item["gsi1sk"]), item) for item in listing) for listing in listings)
-        for _, item in heapq.merge(*keyed, key=lambda pair: pair[0]):
+        """Every member in join order (merging the per-shard listings)."""
+        listings = (self._listed(shard) for shard in range(SHARDS))
+        for _, item in heapq.merge(*listings, key=lambda pair: pair[0]):
             yield member_record(item)
+
+    def _listed(
+        self, shard: int, attributes: Sequence[str] | None = None, *, consistent: bool = True
+    ) -> list[tuple[str, Item]]:
+        """One shard's members as ``(join order, member item)``.
+
+        The index lists roster items (written at join, never updated, so member writes
+        cost nothing in the index); member items indexed themselves by an older version
+        are listed as they are, once each, until ``migrate_roster`` moves them.
+        """
+        wanted = None if attributes is None else sorted({*attributes, "member", "gsi1sk", "sk"})
+        listed = list(self.table.query_index(f"MEMBERS#{shard:03d}", attributes=wanted))
+        order: dict[str, str] = {}
+        items: dict[str, Item] = {}
+        for item in listed:
+            name = text(item, "member")
+            order[name] = str(item["gsi1sk"])
+            if item.get("sk") != ROSTER_SK:
+                items[name] = item
+        missing = [member_key(name) for name in order if name not in items]
+        for start in range(0, len(missing), MEMBER_BATCH):
+            for item in self.table.batch_get(
+                missing[start : start + MEMBER_BATCH], attributes=attributes, consistent=consistent
+            ):
+                items[text(item, "member")] = item
+        return [(order[name], items[name]) for name in order if name in items]
+
+    def migrate_roster(self, limit: int | None = None) -> int:
+        """Move members indexed by their own item (before issue 16) to roster items: the
+        roster put (if absent) and the member's index keys removed, one transaction each.
+        Idempotent; returns how many it moved."""
+        moved = 0
+        for shard in range(SHARDS):
+            for item in self.table.query_index(
+                f"MEMBERS#{shard:03d}", attributes=("member", "sk", "referrer", "joined_at")
+            ):
+                if item.get("sk") == ROSTER_SK:
+                    continue
+                if limit is not None and moved >= limit:
+                    return moved
+                name = text(item, "member")
+                referrer = optional_text(item, "referrer")
+                roster = roster_item(name, referrer, number(item, "joined_at"))
+                try:
+                    self.table.transact(
+                        [
+                            Put(roster, condition=Absent(), label=f"roster:{name}"),
+                            Update(
+                                member_key(name),
+                                set={"gsi1pk": None, "gsi1sk": None},
+                                condition=Exists(),
+                                label=f"member:{name}",
+                            ),
+                        ],
+                        hashlib.sha256(f"roster|{name}".encode()).hexdigest()[:36],
+                    )
+                except TransactionCancelled:
+                    # already moved by an overlapping run: drop the index keys only
+                    self.table.write(
+                        Update(
+                            member_key(name),
+                            set={"gsi1pk": None, "gsi1sk": None},
+                            condition=Exists(),
+                        )
+                    )
+                moved += 1
+        return moved
 
     def children(self, member: str, *, limit: int | None = None) -> list[str]:
         """Direct invitees in join order."""

@@ -134,10 +134,21 @@ class MemoryTable:
             found = self._items.get(key)
             return copy.deepcopy(found) if found is not None else None
 
-    def batch_get(self, keys: Sequence[Key]) -> list[Item]:
+    def batch_get(
+        self,
+        keys: Sequence[Key],
+        *,
+        attributes: Sequence[str] | None = None,
+        consistent: bool = True,
+    ) -> list[Item]:
+        del consistent  # always consistent
         with self._lock:
             self.requests += 1
-            return [copy.deepcopy(self._items[key]) for key in set(keys) if key in self._items]
+            found = [copy.deepcopy(self._items[key]) for key in set(keys) if key in self._items]
+        if attributes is not None:
+            wanted = set(attributes)
+            found = [{name: v for name, v in item.items() if name in wanted} for item in found]
+        return found
 
     def query(
         self,

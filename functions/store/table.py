@@ -201,8 +201,15 @@ class Table(Protocol):
         """The item (strongly consistent), or None."""
         ...
 
-    def batch_get(self, keys: Sequence[Key]) -> list[Item]:
-        """Every item found among ``keys`` (strongly consistent), in no set order."""
+    def batch_get(
+        self,
+        keys: Sequence[Key],
+        *,
+        attributes: Sequence[str] | None = None,
+        consistent: bool = True,
+    ) -> list[Item]:
+        """Every item found among ``keys`` (strongly consistent unless told), in no set
+        order; only ``attributes`` of each when given."""
         ...
 
     def query(

@@ -50,6 +50,7 @@ from .items import (
     member_key,
     member_pk,
     order_key,
+    roster_item,
     shard_of,
     system_key,
     withdrawal_item,
@@ -176,8 +177,6 @@ def _new_member(chain: NewMember, entry: JournalEntry, deltas: _Deltas) -> list[
         "journal_seq": entry.seq,
         "journal_head": entry.hash,
         "version": 1,
-        "gsi1pk": f"MEMBERS#{shard_of(chain.member):03d}",
-        "gsi1sk": f"{chain.joined_at:020d}#{chain.member}",
     }
     for name, value in chain.profile.items():
         if name not in SETTABLE:
@@ -189,7 +188,13 @@ def _new_member(chain: NewMember, entry: JournalEntry, deltas: _Deltas) -> list[
             keyed(member_key(chain.member), Kind.MEMBER, **attributes),
             Absent(),
             _label(Target.MEMBER, chain.member),
-        )
+        ),
+        # the listing's entry (issue 16): the member item stays out of the index
+        Put(
+            roster_item(chain.member, chain.referrer, chain.joined_at),
+            Absent(),
+            _label(Target.MEMBER, chain.member),
+        ),
     ]
     if chain.referrer is not None:
         edge = keyed(

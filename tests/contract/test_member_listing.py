@@ -1,0 +1,83 @@
+"""The member listing (issue 16): roster items in the index, member items out of it.
+
+A member item is written by every settlement; while it carried the index keys, each of
+those writes was written again to the index (one more write unit per member-day). The
+listing is now a roster item per member, written at join and never updated; members
+indexed by their own item (tables written before) are still listed, once, until
+``migrate_roster`` moves them.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from functions.rewards.events import Join
+from functions.rewards.plan import load_plan_text
+from functions.services.ledger import Ledger
+from functions.store.items import member_key, roster_key
+from functions.store.storage import Storage
+from functions.store.table import Delete, Update
+
+ONE = load_plan_text("name: one\ngrant: {ratio: '1'}")
+
+
+def _joined(storage: Storage, names: list[tuple[str, str | None]]) -> Ledger:
+    ledger = Ledger(storage.ledger, ONE, clock=itertools.count(1).__next__)
+    for name, referrer in names:
+        ledger.join(Join(name, referrer), f"join:{name}")
+    return ledger
+
+
+FAMILY = [("a", None), ("b", "a"), ("c", "a"), ("d", "c"), ("e", None)]
+
+
+def test_a_joined_member_is_listed_by_its_roster_item_not_its_member_item(
+    storage: Storage,
+) -> None:
+    """Given five members who joined through the service
+    When the members are listed (whole, and for the settlement's projection)
+    Then both listings give them once each in join order, every member item is out of
+    the index (no gsi1 keys) and every roster item is in it."""
+    _joined(storage, FAMILY)
+    table = storage.ledger.table
+    assert [m.member for m in storage.ledger.iter_members()] == list("abcde")
+    projected = list(storage.ledger.iter_settlement_members())
+    assert [(m.member, m.referrer) for m in projected] == [
+        (name, referrer) for name, referrer in FAMILY
+    ]
+    for name, _ in FAMILY:
+        member = table.get(member_key(name))
+        roster = table.get(roster_key(name))
+        assert member is not None
+        assert "gsi1pk" not in member
+        assert roster is not None
+        assert str(roster["gsi1pk"]).startswith("MEMBERS#")
+
+
+def test_members_indexed_by_their_own_item_are_listed_once_and_migrated(
+    storage: Storage,
+) -> None:
+    """Given members of which two are laid out as before issue 16 (the member item in the
+    index, no roster item)
+    When the members are listed, then migrated twice, then listed again
+    Then every listing gives each member once in join order, the first migration moves
+    exactly the two (the second none), and afterwards no member item is in the index."""
+    _joined(storage, FAMILY)
+    table = storage.ledger.table
+    for name in ("b", "d"):  # the old layout: the member item carries the index keys
+        roster = table.get(roster_key(name))
+        assert roster is not None
+        table.write(
+            Update(member_key(name), set={"gsi1pk": roster["gsi1pk"], "gsi1sk": roster["gsi1sk"]})
+        )
+        table.write(Delete(roster_key(name)))
+    assert [m.member for m in storage.ledger.iter_members()] == list("abcde")
+    assert [m.member for m in storage.ledger.iter_settlement_members()] == list("abcde")
+    assert storage.ledger.migrate_roster() == 2
+    assert storage.ledger.migrate_roster() == 0
+    assert [m.member for m in storage.ledger.iter_members()] == list("abcde")
+    for name, _ in FAMILY:
+        member = table.get(member_key(name))
+        assert member is not None
+        assert "gsi1pk" not in member
+        assert table.get(roster_key(name)) is not None
