@@ -47,7 +47,7 @@ from functions.services.settlement import run_settlement
 from functions.store.client import dynamodb_client
 from functions.store.dynamodb_table import DynamoTable
 from functions.store.dynamodb_wire import encode_item
-from functions.store.items import Kind, grant_maps, keyed, member_key, shard_of
+from functions.store.items import Kind, grant_maps, keyed, member_key, roster_item
 from functions.store.ledger_store import LedgerStore
 from functions.store.records import GrantRecord
 from functions.store.storage import dynamodb_ledger
@@ -316,10 +316,9 @@ def seed(
                 journal_seq=2 if amount else 1,
                 journal_head=hashlib.sha256(name.encode()).hexdigest(),
                 version=2 if amount else 1,
-                gsi1pk=f"MEMBERS#{shard_of(name):03d}",
-                gsi1sk=f"{joined_at:020d}#{name}",
             )
         )
+        items.append(roster_item(name, referrer, joined_at))
     for start in range(0, len(items), 2_000):
         store.table.batch_put(items[start : start + 2_000])
     meter.learn(items)
