@@ -107,9 +107,12 @@ def units(size: int) -> int:
 def item_class(pk: str, sk: str) -> str:
     """Which kind of item a key names (for the write-unit breakdown)."""
     if pk.startswith("M#"):
-        return {"ACCOUNT": "member", "J#": "journal", "CHILD#": "referral edge"}.get(
-            sk if sk == "ACCOUNT" else sk[: sk.index("#") + 1], "member other"
-        )
+        return {
+            "ACCOUNT": "member",
+            "ROSTER": "member roster",
+            "J#": "journal",
+            "CHILD#": "referral edge",
+        }.get(sk if "#" not in sk else sk[: sk.index("#") + 1], "member other")
     if pk.startswith("SETTLE#"):
         return "settlement run" if sk == "RUN" else "settlement page"
     return {

@@ -259,11 +259,17 @@ def _share(
         if released:
             first[parent] += released
     parts = [
-        [mass * rate.numerator // rate.denominator if mass else 0 for mass in masses]
+        _rate_of(masses, rate.numerator, rate.denominator)
         for rate, masses in zip(rates, below, strict=True)
     ]
     share = parts[0] if len(parts) == 1 else [sum(column) for column in zip(*parts, strict=True)]
     return share, parts
+
+
+def _rate_of(masses: Sequence[Cents], numerator: int, denominator: int) -> list[Cents]:
+    """``floor(mass × numerator / denominator)`` for every mass (the rate's parts read once:
+    ``Fraction.numerator`` is a property, too slow to read per member)."""
+    return [mass * numerator // denominator if mass else 0 for mass in masses]
 
 
 def _differential(
@@ -297,22 +303,27 @@ def _differential(
     arriving: list[dict[int, Cents] | None] = [None] * n
     for index in order:
         buckets = arriving[index]
+        released = static[index]
+        parent = parents[index]
+        if buckets is None:  # nothing arrives from below (most members): only its own release
+            if released and parent != NO_PARENT:
+                into = arriving[parent]
+                if into is None:
+                    arriving[parent] = {0: released}
+                else:
+                    into[0] = into.get(0, 0) + released
+            continue
         arriving[index] = None
         rank = rank_of_level[level[index]]
-        if buckets is not None and rank > 0:
+        if rank > 0:
             buckets, team_numerator, peer_mass = _pass_member(rank, rate_numerator, buckets)
             if team_numerator:
                 team[index] = team_numerator // denominator
             if peer_mass:
                 peer[index] = peer_mass * peer_rate.numerator // peer_rate.denominator
-        released = static[index]
         if released:
-            if buckets is None:
-                buckets = {0: released}
-            else:
-                buckets[0] = buckets.get(0, 0) + released
-        parent = parents[index]
-        if buckets is None or parent == NO_PARENT:
+            buckets[0] = buckets.get(0, 0) + released
+        if parent == NO_PARENT:
             continue
         into = arriving[parent]
         if into is None:
