@@ -299,6 +299,7 @@ def _differential(
     # level -1 (none) reads the trailing 0: rank 0 is "no rate"
     rank_of_level = [*(distinct.index(level_.rate) for level_ in levels), 0]
     peer_rate = plan.team.peer_rate
+    peer_numerator, peer_denominator = peer_rate.numerator, peer_rate.denominator
 
     arriving: list[dict[int, Cents] | None] = [None] * n
     for index in order:
@@ -316,11 +317,23 @@ def _differential(
         arriving[index] = None
         rank = rank_of_level[level[index]]
         if rank > 0:
-            buckets, team_numerator, peer_mass = _pass_member(rank, rate_numerator, buckets)
-            if team_numerator:
-                team[index] = team_numerator // denominator
-            if peer_mass:
-                peer[index] = peer_mass * peer_rate.numerator // peer_rate.denominator
+            if len(buckets) == 1:  # one state arriving (common): no dict to rebuild
+                ((state, mass),) = buckets.items()
+                current = state >> 1
+                if rank > current:
+                    team[index] = (
+                        (rate_numerator[rank] - rate_numerator[current]) * mass // denominator
+                    )
+                    buckets = {rank << 1: mass}
+                elif rank == current and not state & 1:
+                    peer[index] = mass * peer_numerator // peer_denominator
+                    buckets = {state | 1: mass}
+            else:
+                buckets, team_numerator, peer_mass = _pass_member(rank, rate_numerator, buckets)
+                if team_numerator:
+                    team[index] = team_numerator // denominator
+                if peer_mass:
+                    peer[index] = peer_mass * peer_numerator // peer_denominator
         if released:
             buckets[0] = buckets.get(0, 0) + released
         if parent == NO_PARENT:
