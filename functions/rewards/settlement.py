@@ -246,18 +246,31 @@ def _share(
     # below[k][u] = Σ S over u's generation-(k+1) descendants
     below = [[0] * n for _ in rates]
     first = below[0]
-    deeper = list(zip(below[1:], below[:-1], strict=True))
-    for index in order:
-        parent = parents[index]
-        if parent == NO_PARENT:
-            continue
-        for upper, lower in deeper:
-            carried = lower[index]
+    if len(below) == 2:  # two generations, the common plan: the inner loop unrolled
+        second = below[1]
+        for index in order:
+            parent = parents[index]
+            if parent == NO_PARENT:
+                continue
+            carried = first[index]
             if carried:
-                upper[parent] += carried
-        released = static[index]
-        if released:
-            first[parent] += released
+                second[parent] += carried
+            released = static[index]
+            if released:
+                first[parent] += released
+    else:
+        deeper = list(zip(below[1:], below[:-1], strict=True))
+        for index in order:
+            parent = parents[index]
+            if parent == NO_PARENT:
+                continue
+            for upper, lower in deeper:
+                carried = lower[index]
+                if carried:
+                    upper[parent] += carried
+            released = static[index]
+            if released:
+                first[parent] += released
     parts = [
         _rate_of(masses, rate.numerator, rate.denominator)
         for rate, masses in zip(rates, below, strict=True)
