@@ -235,6 +235,9 @@ class FanoutSettings(JifenSettings):
     settlement_inline_pages: int = Field(default=20, ge=0)
     settlement_pages_per_batch: int = Field(default=10, ge=1, le=1000)
     settlement_shard_count: int = Field(default=16, ge=1, le=10_000)
+    settlement_apply_threads: int = Field(default=1, ge=1, le=64)
+    """Members of a page applied at once (issue 16): the apply step waits on DynamoDB,
+    not the CPU, so threads cut its Lambda time (docs/operations.md, "Capacity")."""
 
 
 class PayoutSettings(JifenSettings):

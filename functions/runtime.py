@@ -290,7 +290,12 @@ class Runtime:
             from functions.services.ledger import Ledger
 
             return Ledger(
-                self.stores.ledger, self.plan, clock=self.clock, plans=self.plans, zone=self.zone
+                self.stores.ledger,
+                self.plan,
+                clock=self.clock,
+                plans=self.plans,
+                zone=self.zone,
+                apply_threads=self.settings.fanout.settlement_apply_threads,
             )
 
         return self.memo("ledger", build)

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from functions.rewards.errors import RejectCode, Rejected
@@ -322,35 +323,64 @@ def apply_page(ledger: Ledger, run: SettlementRun, page: SettlementPage) -> int:
 
     Members' entries are put in batches after their updates; the entries of members an
     earlier attempt settled are rebuilt if missing, so a page is marked applied only
-    once every entry of it exists.
+    once every entry of it exists. With ``ledger.apply_threads`` > 1 the page's members
+    are applied in that many contiguous slices at once, each slice by one thread from
+    its first update to its entries' put (members are independent writes; the wait is
+    DynamoDB's, not the CPU's).
     """
     store = ledger.store
     results = decode_page(page.payload)
-    loaded = store.get_members([result.member for result in results])
-    store.discard_settlement_entries()
-    applied = 0
+    # a stale read costs a retry, never a wrong write: the update checks the version
+    loaded = store.get_members([result.member for result in results], consistent=False)
     settled: list[Commit] = []
-    for result in results:
-        applied += apply_member(ledger, run, result, loaded.get(result.member), settled)
-    for attempt in range(ledger.max_attempts):
-        try:
-            store.flush_settlement_entries()
-            store.restore_settlement_entries(settled)
-            break
-        except UnavailableError:
-            ledger.sleep(min(0.2, 0.002 * 2**attempt))
+
+    def apply_slice(chunk: Sequence[MemberResult]) -> int:
+        store.discard_settlement_entries()
+        applied = sum(
+            apply_member(ledger, run, result, loaded.get(result.member), settled)
+            for result in chunk
+        )
+        _retried(ledger, store.flush_settlement_entries, f"the entries of page {page.page}")
+        return applied
+
+    slices = _slices(results, ledger.apply_threads)
+    if len(slices) == 1:
+        applied = apply_slice(slices[0])
     else:
-        raise UnavailableError(f"could not write the entries of page {page.page} of {page.date}")
+        with ThreadPoolExecutor(max_workers=len(slices)) as pool:
+            applied = sum(pool.map(apply_slice, slices))
+    _retried(
+        ledger,
+        lambda: store.restore_settlement_entries(settled),
+        f"the missing entries of page {page.page}",
+    )
     released = sum(result.static + result.paid for result in results)
     released += sum(r.stakes.credited for r in results if r.stakes)  # issue 13: into available
     released += sum(r.pool_points for r in results)  # issue 12: dividend pools' points
+    _retried(
+        ledger,
+        lambda: store.apply_page_totals(page, released, ledger.clock()),
+        f"page {page.page} of {page.date}",
+    )
+    return applied
+
+
+def _slices(results: Sequence[MemberResult], threads: int) -> list[Sequence[MemberResult]]:
+    """``results`` cut into at most ``threads`` contiguous slices of near-equal size."""
+    count = max(1, min(threads, len(results)))
+    size = -(-len(results) // count) if results else 0
+    return [results[start : start + size] for start in range(0, len(results), size)] or [[]]
+
+
+def _retried(ledger: Ledger, write: Callable[[], object], what: str) -> None:
+    """``write`` until it is not :class:`UnavailableError` (backing off), or give up."""
     for attempt in range(ledger.max_attempts):
         try:
-            store.apply_page_totals(page, released, ledger.clock())
-            return applied
+            write()
+            return
         except UnavailableError:
             ledger.sleep(min(0.2, 0.002 * 2**attempt))
-    raise UnavailableError(f"could not record page {page.page} of {page.date}")
+    raise UnavailableError(f"could not write {what}")
 
 
 def run_settlement(ledger: Ledger, date: str) -> SettlementRow:

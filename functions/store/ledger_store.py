@@ -129,9 +129,11 @@ class LedgerStore(
         item = self.table.get(member_key(member))
         return member_record(item) if item is not None else None
 
-    def get_members(self, members: Sequence[str]) -> dict[str, MemberRecord]:
+    def get_members(
+        self, members: Sequence[str], *, consistent: bool = True
+    ) -> dict[str, MemberRecord]:
         keys = [member_key(name) for name in dict.fromkeys(members)]
-        found = (member_record(item) for item in self.table.batch_get(keys))
+        found = (member_record(item) for item in self.table.batch_get(keys, consistent=consistent))
         return {record.member: record for record in found}
 
     def ancestors(self, member: MemberRecord, generations: int) -> list[str]:

@@ -148,3 +148,25 @@ def test_a_settlement_commit_is_not_a_transaction_but_keeps_its_conditions(
         store.commit(settlement_commit(run, result, stale, 1))
     assert store.flush_settlement_entries() == 0
     assert table_dump(module_tables.client, table) == before
+
+
+def test_members_of_a_page_applied_by_several_threads_store_what_one_thread_does(
+    module_tables: Tables, history: str, clean: Dump
+) -> None:
+    """Given the ledger applies a page's members in three slices at once
+    When the day is settled, and on another copy a crash hits the third member update
+    (in whichever thread sends it) before a rerun by one thread
+    Then both tables equal the clean one-thread run's (each slice put its own entries)."""
+    for crash in (False, True):
+        table = module_tables.clone(history)
+        store = module_tables.store(table)
+        threaded = dataclasses.replace(ledger_on(store), apply_threads=3)
+        if crash:
+            third = Crasher(lambda phase, kind, n: (phase, kind, n) == ("before", "member", 3))
+            with install(store, third), pytest.raises(Crash):
+                run_settlement(threaded, FIRST_DAY)
+            assert run_settlement(ledger_on(store), FIRST_DAY).status == "settled"
+        else:
+            assert run_settlement(threaded, FIRST_DAY).status == "settled"
+        assert table_dump(module_tables.client, table) == clean
+        assert verify(store).ok

@@ -74,6 +74,9 @@ class LedgerCore:
     plans: PlanSource | None = None
     """Where the plan's versions come from (None: ``plan`` alone, from the start)."""
     zone: ZoneInfo = BUSINESS_ZONE
+    apply_threads: int = 1
+    """Members of one settlement page applied at once (each member is its own conditional
+    write, so their order within a page does not matter)."""
 
     def __post_init__(self) -> None:
         if self.plans is None:
