@@ -145,6 +145,8 @@ def cloud(
             dynamodb_table,
             "infra/plans/dividend.yaml",
             notify={"notify_queue_url": queue_url},
+            # issue 16: every release worth telling, so each member is told once a day
+            notify_policy={"notify_release_threshold_bp": 1},
             fanout={
                 "settlement_state_machine_arn": machine,
                 "settlement_pages_per_batch": 10,
@@ -155,11 +157,12 @@ def cloud(
 
 
 def seed(ledger: Ledger, count: int = 12) -> list[str]:
-    """``count`` members in a binary referral tree, each with one 3,000 yuan order."""
+    """``count`` members in a binary referral tree, each with one 3,000 yuan order and a
+    Telegram chat (members without one are not messaged)."""
     names = [f"m{index:02d}" for index in range(count)]
     for index, name in enumerate(names):
         referrer = names[(index - 1) // 2] if index else None
-        ledger.join(Join(name, referrer), f"join:{name}")
+        ledger.join(Join(name, referrer), f"join:{name}", profile={"telegram_id": 9000 + index})
         ledger.purchase(Purchase(name, f"order-{name}", 300_000), f"order:{name}")
     return names
 
