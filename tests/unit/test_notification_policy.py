@@ -1,0 +1,243 @@
+"""The notification policy (issue 16): which settlement statements become messages.
+
+Pure: member results and the members as they were in, categories and budget grants out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+
+from functions.services.notification_policy import (
+    Candidate,
+    Category,
+    MemberBefore,
+    NotificationRules,
+    allot,
+    before_of,
+    classify,
+    digest_weekday,
+    is_digest_day,
+    reconstructed_before,
+    select,
+    tier_counts,
+)
+from functions.services.programs.settlement import StakeStep
+from functions.services.settlement_results import MemberResult
+from functions.store.records import GrantRecord, MemberRecord
+
+RULES = NotificationRules(daily_budget=1_000, release_threshold_bp=2_500)
+
+
+def result(member: str = "m1", *, static: int = 90_00, **changes: object) -> MemberResult:
+    """A member whose one grant (seq 1) released ``static`` today, level unchanged."""
+    base = MemberResult(member, static, (), 0, 0, 0, 0, ((1, static),) if static else ())
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def before(locked: int = 7_500_00, **changes: object) -> MemberBefore:
+    """Locked points in one grant (seq 1), no level, a Telegram chat."""
+    return replace(MemberBefore(None, locked, {1: locked}), **changes)  # type: ignore[arg-type]
+
+
+def quiet_date(member: str) -> str:
+    """A date that is not ``member``'s digest day."""
+    day = dt.date(2026, 1, 5)  # a Monday
+    while day.weekday() == digest_weekday(member):
+        day += dt.timedelta(days=1)
+    return day.isoformat()
+
+
+def digest_date(member: str) -> str:
+    return (dt.date(2026, 1, 5) + dt.timedelta(days=digest_weekday(member))).isoformat()
+
+
+# -- categories ---------------------------------------------------------------------
+
+
+def test_a_member_without_a_chat_is_never_messaged_whatever_happened() -> None:
+    # Given a member who reached a level but has no Telegram chat
+    # When classified
+    category = classify(result(level="gold"), before(has_chat=False), quiet_date("m1"), RULES)
+    # Then nothing is sent (and no budget used)
+    assert category is Category.NO_CHAT
+
+
+def test_a_level_change_is_told_the_same_day() -> None:
+    # Given a member who moves from bronze to silver with a small release
+    # When classified
+    category = classify(result(level="silver"), before(level="bronze"), quiet_date("m1"), RULES)
+    # Then it is an event of the day
+    assert category is Category.LEVEL
+
+
+def test_points_forfeited_by_the_cap_are_told_the_same_day() -> None:
+    # Given a member whose acceleration was capped
+    # When classified
+    category = classify(result(forfeited=5_00), before(), quiet_date("m1"), RULES)
+    # Then it is an event of the day
+    assert category is Category.FORFEITED
+
+
+def test_a_grant_fully_released_is_told_the_same_day() -> None:
+    # Given a member whose grant had exactly today's release left, among larger locked points
+    outcome = result(static=40_00, releases=((1, 40_00),))
+    # When classified
+    category = classify(outcome, before(locked=1_000_00, grants={1: 40_00}), "2026-01-06", RULES)
+    # Then the completed grant is told
+    assert category is Category.COMPLETED
+
+
+def test_a_matured_stake_or_a_pool_payout_is_told_the_same_day() -> None:
+    # Given a stake that matured, and another member paid by a dividend pool
+    stake = StakeStep(1_000_00, 50_00, 0, 0, 0, (1,), (1,))
+    date = quiet_date("m1")
+    # When classified
+    matured = classify(result(stakes=stake), before(), date, RULES)
+    pooled = classify(result(pool_points=3_00), before(), date, RULES)
+    # Then both are events of the day
+    assert matured is pooled is Category.PROGRAM
+
+
+def test_a_release_from_the_threshold_share_of_locked_points_is_told_below_it_is_not() -> None:
+    # Given a 25 % threshold and 400.00 locked points
+    date = quiet_date("m1")
+    # When 100.00 (exactly 25 %) and 99.99 are released
+    at = classify(result(static=100_00), before(locked=400_00, grants={1: 900_00}), date, RULES)
+    under = classify(result(static=99_99), before(locked=400_00, grants={1: 900_00}), date, RULES)
+    # Then the first is told today, the second waits (Mini App, not its digest day)
+    assert at is Category.RELEASE
+    assert under is Category.APP
+
+
+def test_a_small_release_on_the_members_digest_day_is_a_digest_else_mini_app_only() -> None:
+    # Given a daily release of 1.2 % of locked points
+    small = result(static=90_00)
+    # When classified on the member's digest day and on another day
+    on = classify(small, before(), digest_date("m1"), RULES)
+    off = classify(small, before(), quiet_date("m1"), RULES)
+    # Then the digest carries it once a week; the Mini App shows it every day
+    assert on is Category.DIGEST
+    assert off is Category.APP
+
+
+def test_the_member_before_is_rebuilt_from_the_item_after_the_run() -> None:
+    # Given a member item read after the run emptied grant 1 (gone) and took 10.00 of grant 2
+    record = MemberRecord(
+        member="m1",
+        referrer=None,
+        joined_at=0,
+        frozen=False,
+        available=0,
+        locked=500_00,
+        withdrawing=0,
+        commission=0,
+        payable=0,
+        released=0,
+        forfeited=0,
+        withdrawn_cash=0,
+        withdrawn_points=0,
+        spent=0,
+        transferred_out=0,
+        transferred_in=0,
+        personal_volume=0,
+        adjusted=0,
+        grants=(GrantRecord(2, "o2", 1_000_00, 500_00, 10_00),),
+        grant_seq=2,
+        journal_seq=0,
+        journal_head="",
+        last_settled="2026-01-05",
+        version=1,
+        level="silver",
+        telegram_id=7,
+    )
+    outcome = result(static=50_00, releases=((1, 40_00), (2, 10_00)), level="silver")
+    # When the member before the run is rebuilt
+    rebuilt = reconstructed_before(record, outcome)
+    # Then locked and both grants are as they were, the level is taken as unchanged
+    assert rebuilt == MemberBefore("silver", 550_00, {1: 40_00, 2: 510_00}, True)
+    assert classify(outcome, rebuilt, quiet_date("m1"), RULES) is Category.COMPLETED
+    # And an item read before the run is taken as it is
+    assert before_of(record) == MemberBefore("silver", 500_00, {2: 500_00}, True)
+
+
+# -- the digest day -------------------------------------------------------------------
+
+
+def test_digest_days_spread_members_evenly_over_the_week() -> None:
+    # Given 70,000 members
+    members = [f"m{index}" for index in range(70_000)]
+    # When each gets its digest day
+    days = Counter(digest_weekday(member) for member in members)
+    # Then every weekday carries about a seventh (within 2 %)
+    assert sorted(days) == list(range(7))
+    assert all(abs(count - 10_000) < 200 for count in days.values())
+
+
+def test_a_member_has_exactly_one_digest_day_in_any_seven_consecutive_dates() -> None:
+    # Given any week, starting on any day
+    for start in range(7):
+        dates = [(dt.date(2026, 3, 1) + dt.timedelta(days=start + n)).isoformat() for n in range(7)]
+        # When the member's digest day is looked for
+        # Then it is found exactly once
+        assert sum(is_digest_day("m42", date) for date in dates) == 1
+
+
+# -- the budget ---------------------------------------------------------------------
+
+
+def candidates(events: int, releases: int, digests: int) -> list[Candidate]:
+    found = [Candidate(f"e{n}", Category.LEVEL) for n in range(events)]
+    found += [Candidate(f"r{n}", Category.RELEASE, 100 + n) for n in range(releases)]
+    found += [Candidate(f"d{n}", Category.DIGEST) for n in range(digests)]
+    return [*found, Candidate("a", Category.APP), Candidate("x", Category.NO_CHAT)]
+
+
+def test_tiers_are_counted_and_app_only_or_chatless_members_use_no_budget() -> None:
+    # Given 2 events, 3 releases, 4 digests, one Mini App only, one without a chat
+    # When counted by tier
+    # Then the last two are not counted
+    assert tier_counts(candidates(2, 3, 4)) == (2, 3, 4)
+
+
+def test_with_room_for_everything_every_tier_is_granted_in_full() -> None:
+    # Given a page of 10 events, 20 releases, 30 digests on a fresh date (budget 1,000)
+    # When allotted
+    # Then all are granted
+    assert allot((10, 20, 30), 0, RULES) == (10, 20, 30)
+
+
+@pytest.mark.parametrize(
+    ("used", "granted"),
+    [
+        (840, (10, 20, 30)),  # 900 after: everything still fits
+        (860, (10, 20, 10)),  # digests stop at their ceiling, 90 % (900) …
+        (870, (10, 20, 0)),  # … so they are dropped first
+        (925, (10, 15, 0)),  # then releases, at 95 % (950)
+        (940, (10, 0, 0)),
+        (995, (5, 0, 0)),  # events use the rest of the budget, never past it
+        (1_000, (0, 0, 0)),
+    ],
+)
+def test_over_budget_the_lowest_priority_is_dropped_first(
+    used: int, granted: tuple[int, int, int]
+) -> None:
+    # Given a page of 10 events, 20 releases and 30 digests, ``used`` already granted
+    # When allotted under a budget of 1,000 (ceilings: digests 90 %, releases 95 %)
+    # Then digests go first, then releases, and events never pass the budget
+    allotted = allot((10, 20, 30), used, RULES)
+    assert allotted == granted
+    assert used + sum(allotted) <= RULES.daily_budget
+
+
+def test_within_a_tier_the_larger_releases_are_sent_first() -> None:
+    # Given 2 events, 5 releases (100 … 104 cents), 3 digests and room for 3 releases
+    found = candidates(2, 5, 3)
+    # When selected
+    sent, deferred = select(found, (2, 3, 0))
+    # Then the events and the 3 largest releases go; the rest are deferred, counted
+    assert [c.member for c in sent] == ["e0", "e1", "r4", "r3", "r2"]
+    assert sorted(c.member for c in deferred) == ["d0", "d1", "d2", "r0", "r1"]
