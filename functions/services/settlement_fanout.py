@@ -249,6 +249,8 @@ def _reserve(
         category = classify(result, before, run.date, rules)
         candidates.append(Candidate(result.member, category, result.static + result.paid))
     counts = tier_counts(candidates)
+    if not any(counts):  # nobody to message (no chats, Mini App only): nothing to reserve
+        return PageReservation((), 0)
 
     def decide(used: int) -> tuple[list[tuple[str, str]], int]:
         sent, deferred = select(candidates, allot(counts, used, rules))
