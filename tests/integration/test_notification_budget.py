@@ -125,7 +125,7 @@ def test_a_crash_between_a_pages_reservation_and_its_application_converges(
 ) -> None:
     # Given the function dies applying the second page, after reserving its messages
     rules = NotificationRules(daily_budget=100, release_threshold_bp=1, tier_ceiling_bp=EVERYONE)
-    real_apply_page = fanout.apply_page
+    real_apply_page = settlement_service.apply_page
 
     def dying(ledger: Ledger, run: Any, page: Any) -> int:
         if page.page == 1:
