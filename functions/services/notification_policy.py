@@ -12,9 +12,13 @@ end. Each member result of a run is sorted into one :class:`Category`:
   against the date's weekday), so each day carries a seventh of them;
 * *Mini App only*: everything else (the history screen shows every statement).
 
-A date's messages are bounded by a budget (:func:`allot`): the tiers are granted in order,
-and each lower tier only while the date's total stays under its ceiling, so digests are
-dropped first, then small releases, whatever order the pages arrive in.
+A date's messages are bounded by a budget. Pages are applied in any order and hold
+members in join order (old members' pages are full of events and releases, new members'
+of digests), so a page may not spend the budget first-come. Before the first page
+reserves, the day's demand per tier is estimated from an evenly spread sample of pages,
+and :func:`cut` turns it into the share of each tier the day can send: events in full,
+then releases, then digests, with whatever is left. Every page sends that share of each
+tier (:func:`allot`, its largest releases first), and the date's counter is the hard cap.
 """
 
 from __future__ import annotations
@@ -71,13 +75,6 @@ class NotificationRules:
     daily_budget: int = 1_440_000
     release_threshold_bp: int = 2_500
     """A release of at least this share of the member's locked points is sent the same day."""
-    tier_ceiling_bp: tuple[int, int, int] = (10_000, 9_500, 9_000)
-    """A tier is granted only while the date's total stays under this share of the budget:
-    the room above a lower tier's ceiling is kept for the tiers above it (pages arrive in
-    any order)."""
-
-    def ceiling(self, tier: int) -> int:
-        return self.daily_budget * self.tier_ceiling_bp[tier] // BASIS_POINTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,16 +167,33 @@ def tier_counts(candidates: Sequence[Candidate]) -> tuple[int, ...]:
     return tuple(counts)
 
 
-def allot(counts: Sequence[int], used: int, rules: NotificationRules) -> tuple[int, ...]:
-    """How many of each tier a page may send, given ``used`` messages already granted for
-    the date: tier by tier, each within its ceiling (never past the budget)."""
+def cut(demand: Sequence[int], rules: NotificationRules) -> tuple[int, ...]:
+    """The share (basis points) of each tier the day can send, given the day's estimated
+    ``demand`` per tier: the tiers in order, each with what the ones above it left."""
+    left = rules.daily_budget
+    shares: list[int] = []
+    for wanted in demand:
+        if wanted <= left:
+            shares.append(BASIS_POINTS)
+            left -= wanted
+        else:
+            shares.append(left * BASIS_POINTS // wanted)
+            left = 0
+    return tuple(shares)
+
+
+def allot(
+    counts: Sequence[int], used: int, shares: Sequence[int], rules: NotificationRules
+) -> tuple[int, ...]:
+    """How many of each tier a page may send: the day's share of each (rounded up, so a
+    small page still sends its first), in tier order, never past what is left of the
+    budget after the ``used`` messages already granted for the date."""
+    left = max(0, rules.daily_budget - used)
     granted: list[int] = []
-    total = used
-    for tier, wanted in enumerate(counts):
-        room = max(0, rules.ceiling(tier) - total)
-        take = min(wanted, room)
+    for wanted, share in zip(counts, shares, strict=True):
+        take = min(-(-wanted * share // BASIS_POINTS), left)
         granted.append(take)
-        total += take
+        left -= take
     return tuple(granted)
 
 

@@ -45,12 +45,14 @@ from functions.store.settlement_store import RunStatus
 from .daily_aggregates import record_daily_aggregate
 from .ledger import Ledger
 from .notification_policy import (
+    TIERS,
     Candidate,
     Category,
     NotificationRules,
     allot,
     before_of,
     classify,
+    cut,
     reconstructed_before,
     select,
     tier_counts,
@@ -221,21 +223,18 @@ def _budget(ledger: Ledger) -> NotificationBudget:
     return NotificationBudget(store.table)
 
 
-def _reserve(
+SAMPLE_PAGES = 16
+"""Pages read, evenly spread over the run, to estimate the day's demand per tier once."""
+
+
+def _candidates(
     ledger: Ledger,
-    budget: NotificationBudget,
     run: SettlementRun,
-    page: SettlementPage,
     movers: list[MemberResult],
     applied: bool,
     rules: NotificationRules,
-) -> PageReservation:
-    """The page's reservation (found, or made from its members as they were before it)."""
-    if not movers:  # team figures only: nothing to tell, nothing to write
-        return PageReservation((), 0)
-    found = budget.reservation(run.date, run.run_id, page.page)
-    if found is not None:
-        return found
+) -> list[Candidate]:
+    """The page's members, classified from how they were before the run (one batch read)."""
     records = ledger.store.get_members([result.member for result in movers])
     candidates: list[Candidate] = []
     for result in movers:
@@ -248,12 +247,64 @@ def _reserve(
         before = reconstructed_before(record, result) if settled else before_of(record)
         category = classify(result, before, run.date, rules)
         candidates.append(Candidate(result.member, category, result.static + result.paid))
+    return candidates
+
+
+def _day_shares(
+    ledger: Ledger,
+    budget: NotificationBudget,
+    run: SettlementRun,
+    rules: NotificationRules,
+    known: dict[int, list[Candidate]],
+) -> tuple[int, ...]:
+    """The tiers' shares of the day: set once, from the demand of an evenly spread sample
+    of the run's pages (all of them in a small run), scaled to the run."""
+    held = budget.shares(run.date)
+    if held is not None:
+        return held
+    pages = int(run.pages)
+    sample = sorted({index * pages // SAMPLE_PAGES for index in range(SAMPLE_PAGES)})
+    applied = ledger.store.applied_pages(run.date, run.run_id)
+    demand = [0] * TIERS
+    for number in sample:
+        if number not in known:
+            page = ledger.store.get_page(run.date, run.run_id, number)
+            if page is None:
+                raise SettlementError(f"page {number} of {run.date} is missing")
+            movers = [result for result in decode_page(page.payload) if result.moves_points]
+            known[number] = _candidates(ledger, run, movers, number in applied, rules)
+        for tier, count in enumerate(tier_counts(known[number])):
+            demand[tier] += count
+    scaled = [-(-count * pages // len(sample)) for count in demand]
+    return budget.set_shares(run.date, cut(scaled, rules))
+
+
+def _reserve(
+    ledger: Ledger,
+    budget: NotificationBudget,
+    run: SettlementRun,
+    page: SettlementPage,
+    movers: list[MemberResult],
+    applied: bool,
+    rules: NotificationRules,
+    known: dict[int, list[Candidate]],
+) -> PageReservation:
+    """The page's reservation (found, or made from its members as they were before it)."""
+    if not movers:  # team figures only: nothing to tell, nothing to write
+        return PageReservation((), 0)
+    found = budget.reservation(run.date, run.run_id, page.page)
+    if found is not None:
+        return found
+    if page.page not in known:
+        known[page.page] = _candidates(ledger, run, movers, applied, rules)
+    candidates = known[page.page]
     counts = tier_counts(candidates)
     if not any(counts):  # nobody to message (no chats, Mini App only): nothing to reserve
         return PageReservation((), 0)
+    shares = _day_shares(ledger, budget, run, rules, known)
 
     def decide(used: int) -> tuple[list[tuple[str, str]], int]:
-        sent, deferred = select(candidates, allot(counts, used, rules))
+        sent, deferred = select(candidates, allot(counts, used, shares, rules))
         return [(c.member, c.category.value) for c in sent], len(deferred)
 
     return budget.reserve(run.date, run.run_id, page.page, decide)
@@ -289,13 +340,14 @@ def apply_batch(
     budget = budget or _budget(ledger)
     applied_before = store.applied_pages(date, run.run_id)
     applied = notified = deferred = 0
+    known: dict[int, list[Candidate]] = {}  # pages classified in this batch (the sample too)
     for number in range(first, first + count):
         page = store.get_page(date, run.run_id, number)
         if page is None:
             raise SettlementError(f"page {number} of {date} (run {run.run_id}) is missing")
         movers = [result for result in decode_page(page.payload) if result.moves_points]
         done = number in applied_before
-        reservation = _reserve(ledger, budget, run, page, movers, done, rules)
+        reservation = _reserve(ledger, budget, run, page, movers, done, rules, known)
         if not done:
             applied += apply_page(ledger, run, page)
         if reservation.fresh:

@@ -3,6 +3,8 @@
 Items (docs/storage.md, "Notification budget"):
 
 * ``NOTIFY#<date>`` / ``BUDGET`` — ``used``: messages granted for the date so far;
+  ``shares``: the share of each tier the day sends (basis points, ``"10000,6000,0"``), set
+  once before the first page reserves (put only if absent: racing workers agree);
 * ``NOTIFY#<date>`` / ``PAGE#<run_id>#<n:06d>`` — the page's reservation: the members to
   message and how (``send``, ``[[member, category], …]`` as JSON) and how many were
   deferred; written once.
@@ -17,16 +19,18 @@ run is applied).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .errors import UnavailableError
-from .items import Kind, keyed, number, text
+from .items import Kind, keyed, number, optional_text, text
 from .table import (
     Absent,
     Compare,
+    ConditionFailed,
     Key,
     LacksAttr,
     Put,
@@ -77,6 +81,30 @@ class NotificationBudget:
     def used(self, date: str) -> int:
         item = self.table.get(budget_key(date))
         return number(item, "used") if item is not None else 0
+
+    def shares(self, date: str) -> tuple[int, ...] | None:
+        """The tiers' shares of the day, once set."""
+        item = self.table.get(budget_key(date))
+        found = optional_text(item, "shares") if item is not None else None
+        return tuple(int(part) for part in found.split(",")) if found else None
+
+    def set_shares(self, date: str, shares: Sequence[int]) -> tuple[int, ...]:
+        """Set the day's shares unless a racing worker did first; the ones that hold."""
+        with contextlib.suppress(ConditionFailed):  # a racing worker set them first
+            self.table.write(
+                Update(
+                    budget_key(date),
+                    set={
+                        "kind": Kind.NOTIFY_BUDGET.value,
+                        "shares": ",".join(str(share) for share in shares),
+                        "expires_at": int(self.clock_s()) + BUDGET_TTL_S,
+                    },
+                    condition=LacksAttr("shares"),
+                )
+            )
+        held = self.shares(date)
+        assert held is not None, "the shares were just set"
+        return held
 
     def reservation(self, date: str, run_id: str, page: int) -> PageReservation | None:
         item = self.table.get(reservation_key(date, run_id, page))

@@ -31,8 +31,6 @@ from .lambda_env import handler_runtime
 
 DATE = "2026-03-04"
 NOW_S = 1_772_600_000
-EVERYONE = (10_000, 10_000, 10_000)
-"""Tier ceilings that let every tier use the whole budget (the order tests use the default)."""
 
 
 class RecordingQueue:
@@ -90,7 +88,7 @@ def day(
 
 def test_a_date_enqueues_at_most_its_budget_and_counts_the_rest_as_deferred(day: Day) -> None:
     # Given every release worth telling and a budget of 8 messages for the date
-    rules = NotificationRules(daily_budget=8, release_threshold_bp=1, tier_ceiling_bp=EVERYONE)
+    rules = NotificationRules(daily_budget=8, release_threshold_bp=1)
     # When the date's three pages are applied
     outcome = day.apply(rules)
     # Then all twelve are settled, eight are told, four deferred, and the counter says 8
@@ -107,7 +105,7 @@ def test_a_retried_batch_reuses_its_reservations_and_never_counts_the_budget_twi
     day: Day,
 ) -> None:
     # Given a budget of 10 and the batch applied once
-    rules = NotificationRules(daily_budget=10, release_threshold_bp=1, tier_ceiling_bp=EVERYONE)
+    rules = NotificationRules(daily_budget=10, release_threshold_bp=1)
     first = day.apply(rules)
     told = day.queue.take()
     # When Step Functions retries the same batch
@@ -124,7 +122,7 @@ def test_a_crash_between_a_pages_reservation_and_its_application_converges(
     day: Day, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given the function dies applying the second page, after reserving its messages
-    rules = NotificationRules(daily_budget=100, release_threshold_bp=1, tier_ceiling_bp=EVERYONE)
+    rules = NotificationRules(daily_budget=100, release_threshold_bp=1)
     real_apply_page = settlement_service.apply_page
 
     def dying(ledger: Ledger, run: Any, page: Any) -> int:
@@ -148,34 +146,31 @@ def test_a_crash_between_a_pages_reservation_and_its_application_converges(
 
 
 @pytest.mark.parametrize(
-    ("threshold_bp", "lowest"),
-    [(1, "settlement"), (9_999, "digest")],
-    ids=["small releases", "digests"],
+    ("budget", "told"),
+    [(3, {"m00", "m01", "m02"}), (2, {"m00", "m01"})],
+    ids=["digests dropped", "then the smaller release"],
 )
-def test_over_budget_the_lowest_priority_is_deferred_and_the_days_events_still_go(
-    day: Day, threshold_bp: int, lowest: str
+def test_over_budget_digests_are_deferred_first_then_the_smaller_releases(
+    day: Day, budget: int, told: set[str]
 ) -> None:
-    # Given a budget of 100 of which other pages already took 96: above the digests'
-    # ceiling (90) and the small releases' (95), under the budget
-    rules = NotificationRules(daily_budget=100, release_threshold_bp=threshold_bp)
-    day.budget.reserve(DATE, "other-pages", 0, lambda used: ([("x", "release")] * 96, 0))
-    # When the date's pages are applied
+    # Given releases of 1 % of locked points worth telling: the root reaches a level (an
+    # event), m01 and m02 release more than 1 % (their shares), the rest 0.48 … 0.96 %
+    # (a digest on their digest day, else the Mini App only); and a budget of 3, or 2
+    rules = NotificationRules(daily_budget=budget, release_threshold_bp=100)
+    # When the date's three pages are applied
     outcome = day.apply(rules)
-    # Then only the day's events are told (a level reached, points forfeited by the cap:
-    # the members' first settlement, so their counters are the day's); every other member
-    # with something to hear (a release, or a digest on its digest day) is deferred, counted
-    records = day.ledger.store.get_members(day.names)
-    events = {name for name, record in records.items() if record.level or record.forfeited}
-    assert any(record.level for record in records.values())  # the root reaches a level
+    # Then the event goes, then the releases, largest first, as the budget allows; every
+    # digest is deferred, and counted with the releases that did not fit
     messages = day.queue.take()
-    assert {message["member"] for message in messages} == events
-    if lowest == "digest":
-        hoped = {name for name in day.names if name not in events and is_digest_day(name, DATE)}
-    else:
-        hoped = set(day.names) - events
-    assert hoped
-    assert outcome.deferred == len(hoped)
-    assert day.budget.used(DATE) == 96 + len(events)
+    assert {message["member"] for message in messages} == told
+    assert all(message["kind"] == "settlement" for message in messages)
+    digests = {name for name in day.names[3:] if is_digest_day(name, DATE)}
+    assert digests  # some members have their digest day on this date
+    assert outcome.deferred == len(digests) + 3 - len(told)
+    assert day.budget.used(DATE) == len(told)
+    # And the day's shares were set once, from all three pages: every event, then the
+    # releases the budget had room for, no digest
+    assert day.budget.shares(DATE) == (10_000, 10_000 * (budget - 1) // 2, 0)
 
 
 def test_members_without_a_chat_use_no_budget_and_get_no_message(

@@ -19,6 +19,7 @@ from functions.services.notification_policy import (
     allot,
     before_of,
     classify,
+    cut,
     digest_weekday,
     is_digest_day,
     reconstructed_before,
@@ -203,32 +204,45 @@ def test_tiers_are_counted_and_app_only_or_chatless_members_use_no_budget() -> N
     assert tier_counts(candidates(2, 3, 4)) == (2, 3, 4)
 
 
-def test_with_room_for_everything_every_tier_is_granted_in_full() -> None:
-    # Given a page of 10 events, 20 releases, 30 digests on a fresh date (budget 1,000)
-    # When allotted
-    # Then all are granted
-    assert allot((10, 20, 30), 0, RULES) == (10, 20, 30)
+def test_the_days_shares_fill_the_budget_events_first_then_releases_then_digests() -> None:
+    # Given a budget of 1,000 for the day
+    # When the day's estimated demand fits, overflows into digests, or into releases
+    roomy = cut((100, 300, 500), RULES)
+    digests_cut = cut((100, 300, 1_200), RULES)
+    releases_cut = cut((200, 1_000, 5_000), RULES)
+    # Then every tier is sent in full while it fits; the first that does not gets what is
+    # left (in basis points) and the ones below it nothing
+    assert roomy == (10_000, 10_000, 10_000)
+    assert digests_cut == (10_000, 10_000, 5_000)
+    assert releases_cut == (10_000, 8_000, 0)
+
+
+def test_events_are_sent_even_beyond_the_estimate_never_past_the_budget() -> None:
+    # Given more events than the day's estimate expected
+    shares = cut((10, 0, 0), RULES)
+    # When a page with 40 events reserves after 980 messages were granted
+    # Then it gets the 20 the budget has left
+    assert allot((40, 0, 0), 980, shares, RULES) == (20, 0, 0)
 
 
 @pytest.mark.parametrize(
-    ("used", "granted"),
+    ("shares", "used", "granted"),
     [
-        (840, (10, 20, 30)),  # 900 after: everything still fits
-        (860, (10, 20, 10)),  # digests stop at their ceiling, 90 % (900) …
-        (870, (10, 20, 0)),  # … so they are dropped first
-        (925, (10, 15, 0)),  # then releases, at 95 % (950)
-        (940, (10, 0, 0)),
-        (995, (5, 0, 0)),  # events use the rest of the budget, never past it
-        (1_000, (0, 0, 0)),
+        ((10_000, 10_000, 10_000), 0, (10, 20, 30)),  # everything fits
+        ((10_000, 10_000, 5_000), 0, (10, 20, 15)),  # half the digests …
+        ((10_000, 8_000, 0), 0, (10, 16, 0)),  # … or none, and 80 % of the releases
+        ((10_000, 10_000, 3_333), 0, (10, 20, 10)),  # a share rounds up: 9.999 → 10
+        ((10_000, 10_000, 10_000), 975, (10, 15, 0)),  # the counter caps, lowest tier first
+        ((10_000, 10_000, 10_000), 1_000, (0, 0, 0)),
     ],
 )
-def test_over_budget_the_lowest_priority_is_dropped_first(
-    used: int, granted: tuple[int, int, int]
+def test_a_page_sends_the_days_share_of_each_tier_under_the_counter(
+    shares: tuple[int, int, int], used: int, granted: tuple[int, int, int]
 ) -> None:
     # Given a page of 10 events, 20 releases and 30 digests, ``used`` already granted
-    # When allotted under a budget of 1,000 (ceilings: digests 90 %, releases 95 %)
-    # Then digests go first, then releases, and events never pass the budget
-    allotted = allot((10, 20, 30), used, RULES)
+    # When allotted under a budget of 1,000 with the day's shares
+    allotted = allot((10, 20, 30), used, shares, RULES)
+    # Then it sends each tier's share, in tier order, never past the budget
     assert allotted == granted
     assert used + sum(allotted) <= RULES.daily_budget
 
