@@ -6,8 +6,9 @@ releases every day: the worst case for the cap), every member with a Telegram ch
 1 % of members buying again between two days (so uplines cross team levels). The real
 engine settles day 0, then day 1 from day 0's outcome; the policy
 (functions/services/notification_policy.py) classifies each member of day 1, and the
-date's budget is applied page by page (1,000 members a page, pages in random order, as
-the fan-out applies them). Printed per size: each category, what the budget sends and
+date's budget is applied as apply_batch does (the day's shares per tier estimated from
+64 evenly spread pages of 1,000 members, then every page, in random order, its share).
+Printed per size: each category, what the budget sends and
 defers per tier, and the hours the sender needs at 24 messages a second; then the
 shares scaled to 10M, and the same at other thresholds for the operator's choice.
 
@@ -37,8 +38,8 @@ from functions.services.notification_policy import (
     allot,
     classify,
     cut,
+    sample_pages,
 )
-from functions.services.settlement_fanout import SAMPLE_PAGES
 from functions.services.settlement_results import MemberResult
 
 TARGET = 10_000_000
@@ -153,10 +154,10 @@ def budgeted(
     found: list[Category], rules: NotificationRules, rng: random.Random
 ) -> tuple[list[int], list[int], tuple[int, ...]]:
     """Sent and deferred per tier, as apply_batch does it: the day's shares estimated from
-    16 evenly spread pages of 1,000, then every page (in random order) its share of each
+    64 evenly spread pages of 1,000, then every page (in random order) its share of each
     tier, under the date's counter."""
     pages = [tiers_of(found[start : start + PAGE]) for start in range(0, len(found), PAGE)]
-    sample = sorted({index * len(pages) // SAMPLE_PAGES for index in range(SAMPLE_PAGES)})
+    sample = sample_pages(len(pages))
     demand = [sum(pages[number][tier] for number in sample) for tier in range(TIERS)]
     shares = cut([-(-count * len(pages) // len(sample)) for count in demand], rules)
     rng.shuffle(pages)

@@ -167,6 +167,18 @@ def tier_counts(candidates: Sequence[Candidate]) -> tuple[int, ...]:
     return tuple(counts)
 
 
+SAMPLE_PAGES = 64
+"""Pages read to estimate the day's demand per tier (64 × 1,000 members: ~640 reads)."""
+
+
+def sample_pages(pages: int) -> list[int]:
+    """The pages read for the estimate: the middles of equal slices of the run (pages hold
+    members in join order, so an even spread sees old and new members alike)."""
+    if pages <= SAMPLE_PAGES:
+        return list(range(pages))
+    return sorted({(2 * index + 1) * pages // (2 * SAMPLE_PAGES) for index in range(SAMPLE_PAGES)})
+
+
 def cut(demand: Sequence[int], rules: NotificationRules) -> tuple[int, ...]:
     """The share (basis points) of each tier the day can send, given the day's estimated
     ``demand`` per tier: the tiers in order, each with what the ones above it left."""

@@ -54,6 +54,7 @@ from .notification_policy import (
     classify,
     cut,
     reconstructed_before,
+    sample_pages,
     select,
     tier_counts,
 )
@@ -223,10 +224,6 @@ def _budget(ledger: Ledger) -> NotificationBudget:
     return NotificationBudget(store.table)
 
 
-SAMPLE_PAGES = 16
-"""Pages read, evenly spread over the run, to estimate the day's demand per tier once."""
-
-
 def _candidates(
     ledger: Ledger,
     run: SettlementRun,
@@ -263,7 +260,7 @@ def _day_shares(
     if held is not None:
         return held
     pages = int(run.pages)
-    sample = sorted({index * pages // SAMPLE_PAGES for index in range(SAMPLE_PAGES)})
+    sample = sample_pages(pages)
     applied = ledger.store.applied_pages(run.date, run.run_id)
     demand = [0] * TIERS
     for number in sample:

@@ -6,6 +6,7 @@ Pure: member results and the members as they were in, categories and budget gran
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 from dataclasses import replace
 
@@ -23,6 +24,7 @@ from functions.services.notification_policy import (
     digest_weekday,
     is_digest_day,
     reconstructed_before,
+    sample_pages,
     select,
     tier_counts,
 )
@@ -255,3 +257,16 @@ def test_within_a_tier_the_larger_releases_are_sent_first() -> None:
     # Then the events and the 3 largest releases go; the rest are deferred, counted
     assert [c.member for c in sent] == ["e0", "e1", "r4", "r3", "r2"]
     assert sorted(c.member for c in deferred) == ["d0", "d1", "d2", "r0", "r1"]
+
+
+def test_the_demand_is_estimated_from_every_page_of_a_small_run_and_a_spread_of_a_large() -> None:
+    # Given a run of 10 pages and one of 10,000
+    # When the pages to sample are chosen
+    small, large = sample_pages(10), sample_pages(10_000)
+    # Then the small run is read whole; the large one at the middle of 64 equal slices,
+    # neither its first page (the oldest members) nor its last
+    assert small == list(range(10))
+    assert len(large) == 64
+    assert large[0] == 78
+    assert large[-1] == 9_921
+    assert all(b - a in (156, 157) for a, b in itertools.pairwise(large))
