@@ -239,7 +239,7 @@ class NotificationPolicySettings(JifenSettings):
 
     notify_daily_budget: int = Field(default=1_440_000, ge=0, le=100_000_000)
     """Settlement messages enqueued per date at most (20/s for 20 h by default)."""
-    notify_release_threshold_bp: int = Field(default=2_500, ge=1, le=10_000)
+    notify_release_threshold_bp: int = Field(default=5_000, ge=1, le=10_000)
     """A release of at least this share (basis points) of locked points is sent that day."""
 
 
