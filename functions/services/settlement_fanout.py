@@ -500,6 +500,9 @@ def settle_or_fan_out(
         if after_finish is not None:
             settled["after_finish"] = after_finish(settled)
         return settled
+    # The day's notification shares, estimated here once: otherwise every map item that
+    # starts at once would sample the run for them (the first to write wins; same result).
+    _day_shares(ledger, _budget(ledger), run, policy.notifications, {})
     batches = page_batches(pages, policy.pages_per_batch)
     execution = starter.start(
         date, {"date": date, "batches": batches, "max_concurrency": policy.max_concurrency}

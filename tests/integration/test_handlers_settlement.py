@@ -38,6 +38,7 @@ from functions.services.settlement import prepare_run
 from functions.services.settlement_results import SettlementError
 from functions.store.commit import Commit
 from functions.store.ledger_store import LedgerStore
+from functions.store.notify_store import NotificationBudget
 from functions.store.ports import LedgerPort
 from functions.store.records import MemberRecord
 from local.lambda_fakes import LambdaContext
@@ -320,6 +321,11 @@ def test_a_large_run_fans_out_and_the_map_items_and_finish_step_complete_it(
     # And no member is settled yet (the pages are only persisted), but the run is open
     assert all(r.last_settled is None for r in members(cloud.store(), names).values())
     assert gate(cloud.store()) == "open"
+    # And the day's notification shares are set here, once, not by each map item (issue 16):
+    # the budget's default room holds every member's statement
+    store = cloud.store()
+    assert isinstance(store, LedgerStore)
+    assert NotificationBudget(store.table).shares(DATE) == (10_000, 10_000, 10_000)
     # When the schedule fires again while that execution still runs
     again = cloud.handler(event("scheduled.json"))
     # Then the running execution is reported, not a second one started
