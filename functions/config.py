@@ -144,6 +144,8 @@ class NotificationSettings(JifenSettings):
         frozenset()
     )
     """Operators' Telegram user ids: told of failed or blocked settlement runs."""
+    web_app_url: str | None = Field(default=None, max_length=300)
+    """The web side's base URL: weekly digests link to the Mini App's history (issue 16)."""
 
 
 class BotSettings(JifenSettings):
@@ -224,6 +226,21 @@ class NotifySettings(JifenSettings):
     model_config = _ENV
 
     notify_queue_url: str | None = None
+
+
+class NotificationPolicySettings(JifenSettings):
+    """Which settlement statements are sent (issue 16): at most ``notify_daily_budget``
+    messages per date, and a release told the same day from this share of locked points.
+
+    Deployment parameters, not plan fields: they follow Telegram's cap and the sender's
+    rate, not the plan's economics (docs/operations.md, "Notifications")."""
+
+    model_config = _ENV
+
+    notify_daily_budget: int = Field(default=1_440_000, ge=0, le=100_000_000)
+    """Settlement messages enqueued per date at most (20/s for 20 h by default)."""
+    notify_release_threshold_bp: int = Field(default=5_000, ge=1, le=10_000)
+    """A release of at least this share (basis points) of locked points is sent that day."""
 
 
 class FanoutSettings(JifenSettings):
@@ -354,6 +371,7 @@ class Settings:
     plan: PlanSettings
     schedule: ScheduleSettings
     notify: NotifySettings
+    notify_policy: NotificationPolicySettings
     fanout: FanoutSettings
     payout: PayoutSettings
     merchant_api: MerchantApiSettings
@@ -414,6 +432,7 @@ _GROUPS = (
     _Group("plan", PlanSettings),
     _Group("schedule", ScheduleSettings),
     _Group("notify", NotifySettings),
+    _Group("notify_policy", NotificationPolicySettings),
     _Group("fanout", FanoutSettings),
     _Group("payout", PayoutSettings),
     _Group("merchant_api", MerchantApiSettings),

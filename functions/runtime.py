@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from functions.config import BotSettings
     from functions.rewards.plan import Plan
     from functions.services.ledger import Ledger
+    from functions.services.notification_policy import NotificationRules
     from functions.services.payouts import PayoutProvider
     from functions.services.plan_sources import StoredPlans
     from functions.services.plan_versions import PlanPublisher
@@ -351,6 +352,18 @@ class Runtime:
             inline_pages=config.settlement_inline_pages,
             pages_per_batch=config.settlement_pages_per_batch,
             max_concurrency=config.settlement_shard_count,
+            notifications=self.notification_rules,
+        )
+
+    @property
+    def notification_rules(self) -> NotificationRules:
+        """Which settlement statements are sent, within the date's budget (issue 16)."""
+        from functions.services.notification_policy import NotificationRules
+
+        config = self.settings.notify_policy
+        return NotificationRules(
+            daily_budget=config.notify_daily_budget,
+            release_threshold_bp=config.notify_release_threshold_bp,
         )
 
     @property

@@ -458,6 +458,15 @@ MESSAGES: Final[dict[str, str]] = {
     ),
     "notice.withdrawal.reason": "Reason: {reason}",
     "notice.withdrawal.paid": "💰 Withdrawal {number} paid: ¥{net:money}.",
+    # issue 16: the weekly digest (statements not sent the day they happened)
+    "notice.digest.header": "🗓 Your week, {first} – {last}: {points:+money} points credited",
+    "notice.digest.days": "• Settlements with a release: {days}",
+    "notice.digest.static": "• Daily release of your locked points: {points:+money}",
+    "notice.digest.paid": "• Shares and team rewards: {points:+money}",
+    "notice.digest.pools": "• Dividend pools: {points:+money}",
+    "notice.digest.forfeited": "• Above your locked points, not paid: {points:money}",
+    "notice.digest.history_app": "Every daily statement is in the Mini App: {url}",
+    "notice.digest.history_bot": "Every daily statement: /history",
     "notice.operator.settlement_blocked": (
         "⚠️ The settlement of {date} did not run (blocked by {detail}). Members are not credited "
         "until "

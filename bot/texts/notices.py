@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from functions.rewards.money import parse_cents
 from functions.services.notifications import (
+    DigestNotice,
     OperatorNotice,
     RefundNotice,
     SettlementNotice,
@@ -22,7 +23,7 @@ from functions.store.records import WithdrawalStatus
 from . import DEFAULT_LANGUAGE, language_for, t
 from .statements import settlement_lines
 
-Notice = SettlementNotice | WithdrawalNotice | OperatorNotice | RefundNotice
+Notice = SettlementNotice | WithdrawalNotice | OperatorNotice | RefundNotice | DigestNotice
 
 
 def settlement_text(language: str, notice: SettlementNotice) -> str:
@@ -71,8 +72,39 @@ def refund_text(language: str, notice: RefundNotice) -> str:
     return text
 
 
-def notice_text(notice: Notice, language: str) -> str:
+def digest_text(language: str, notice: DigestNotice, web_app_url: str | None = None) -> str:
+    """Issue 16: the week's statements summed, zero lines left out, and where every daily
+    statement is (the Mini App's history when the web is deployed, else /history)."""
+    week = notice.week
+    if week is None:
+        raise ValueError("a digest is rendered once the sender has summed its week")
+    lines = [
+        t(
+            language,
+            "notice.digest.header",
+            first=week.first,
+            last=notice.date,
+            points=week.credited,
+        ),
+        t(language, "notice.digest.days", days=week.days),
+    ]
+    for key, amount in (("static", week.static), ("paid", week.paid), ("pools", week.pools)):
+        if amount:
+            lines.append(t(language, f"notice.digest.{key}", points=amount))
+    if week.forfeited:
+        lines.append(t(language, "notice.digest.forfeited", points=-week.forfeited))
+    base = (web_app_url or "").strip().rstrip("/")
+    if base:
+        lines.append(t(language, "notice.digest.history_app", url=f"{base}/app/history"))
+    else:
+        lines.append(t(language, "notice.digest.history_bot"))
+    return "\n".join(lines)
+
+
+def notice_text(notice: Notice, language: str, web_app_url: str | None = None) -> str:
     """``notice`` in ``language`` (one of ours)."""
+    if isinstance(notice, DigestNotice):
+        return digest_text(language, notice, web_app_url)
     if isinstance(notice, SettlementNotice):
         return settlement_text(language, notice)
     if isinstance(notice, OperatorNotice):
@@ -82,10 +114,13 @@ def notice_text(notice: Notice, language: str) -> str:
     return withdrawal_text(language, notice)
 
 
-def renderer(default_language: str = DEFAULT_LANGUAGE) -> Callable[[Notice, str | None], str]:
-    """Renders a notice in the member's stored language (``default_language`` when none)."""
+def renderer(
+    default_language: str = DEFAULT_LANGUAGE, web_app_url: str | None = None
+) -> Callable[[Notice, str | None], str]:
+    """Renders a notice in the member's stored language (``default_language`` when none);
+    digests link to the Mini App at ``web_app_url`` when it is deployed."""
 
     def render(notice: Notice, member_language: str | None) -> str:
-        return notice_text(notice, language_for(member_language, default_language))
+        return notice_text(notice, language_for(member_language, default_language), web_app_url)
 
     return render

@@ -388,6 +388,15 @@ MESSAGES: Final[dict[str, str]] = {
     "notice.withdrawal.rejected": "❌ 提现 {number} 未通过：{points:money} 积分已退回您的账户。",
     "notice.withdrawal.reason": "原因：{reason}",
     "notice.withdrawal.paid": "💰 提现 {number} 已打款：¥{net:money}。",
+    # issue 16: the weekly digest (statements not sent the day they happened)
+    "notice.digest.header": "🗓 本周（{first} – {last}）：入账 {points:+money} 积分",
+    "notice.digest.days": "• 有释放的结算：{days} 次",
+    "notice.digest.static": "• 锁定积分每日释放：{points:+money}",
+    "notice.digest.paid": "• 分享与团队收益：{points:+money}",
+    "notice.digest.pools": "• 分红池：{points:+money}",
+    "notice.digest.forfeited": "• 超出锁定积分，未发放：{points:money}",
+    "notice.digest.history_app": "每日结算明细请在小程序中查看：{url}",
+    "notice.digest.history_bot": "每日结算明细：/history",
     "notice.operator.settlement_blocked": (
         "⚠️ {date} 的结算未能执行（受阻于 {detail}）。问题解决前会员不会入账（见 docs/operations."
         "md）。"

@@ -393,6 +393,15 @@ MESSAGES: Final[dict[str, str]] = {
     "notice.withdrawal.rejected": "❌ 提現 {number} 未通過：{points:money} 積分已退回您的帳戶。",
     "notice.withdrawal.reason": "原因：{reason}",
     "notice.withdrawal.paid": "💰 提現 {number} 已打款：¥{net:money}。",
+    # issue 16: the weekly digest (statements not sent the day they happened)
+    "notice.digest.header": "🗓 本週（{first} – {last}）：入帳 {points:+money} 積分",
+    "notice.digest.days": "• 有釋放的結算：{days} 次",
+    "notice.digest.static": "• 鎖定積分每日釋放：{points:+money}",
+    "notice.digest.paid": "• 分享與團隊收益：{points:+money}",
+    "notice.digest.pools": "• 分紅池：{points:+money}",
+    "notice.digest.forfeited": "• 超出鎖定積分，未發放：{points:money}",
+    "notice.digest.history_app": "每日結算明細請在小程式中查看：{url}",
+    "notice.digest.history_bot": "每日結算明細：/history",
     "notice.operator.settlement_blocked": (
         "⚠️ {date} 的結算未能執行（受阻於 {detail}）。問題解決前會員不會入帳（見 docs/operations."
         "md）。"

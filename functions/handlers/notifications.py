@@ -7,7 +7,8 @@ Records are sent one after another under Telegram's limits; the answer lists
 only the records to redeliver:
 
 * sent, already sent, or nothing to send (no such member, no Telegram chat,
-  an empty statement, a chat that blocked the bot) — done;
+  an empty statement, a chat that blocked the bot, a statement or digest queued over
+  24 hours ago: stale, the Mini App has it) — done;
 * not sent for now (Telegram failed or asked to wait longer than this
   invocation has left, or the rate limit leaves no time) — reported failed,
   SQS redelivers it after the visibility timeout;
@@ -43,11 +44,13 @@ from functions.observability import logger, metrics, tracer
 from functions.runtime import Runtime, container_runtime
 from functions.services.notifications import (
     NS_PER_S,
+    DigestNotice,
     Notice,
     Notifier,
     Outcome,
     RateLimiter,
     RetryLater,
+    SettlementNotice,
 )
 from functions.services.telegram_api import TelegramBotApi
 
@@ -69,6 +72,7 @@ METRIC_NAMES: dict[str, str] = {
     Outcome.UNDELIVERABLE: "NotificationsUndeliverable",
     Outcome.UNCONFIRMED: "NotificationsUnconfirmed",
     Outcome.ABANDONED: "NotificationsAbandoned",
+    Outcome.STALE: "NotificationsStale",
     "deferred": "NotificationsDeferred",
 }
 
@@ -100,12 +104,23 @@ def notifier(runtime: Runtime) -> Notifier:
             store=runtime.stores.ledger,
             log=runtime.notification_log,
             telegram=telegram,
-            render=renderer(config.notify_default_language),
+            render=renderer(config.notify_default_language, config.web_app_url),
             limiter=limiter,
             operators=config.notify_operator_ids,
+            journal=runtime.stores.ledger,
         )
 
     return runtime.per_version("notifications:notifier", token, build)
+
+
+def stamped(record: NotificationRecord) -> Notice:
+    """The record's notice; a statement or digest queued without ``queued_at`` (before
+    issue 16) is stamped with the queue's own send time, so it can go stale too."""
+    notice = record.body
+    if isinstance(notice, SettlementNotice | DigestNotice) and notice.queued_at is None:
+        sent_s = int(record.attributes.SentTimestamp.timestamp())
+        return notice.model_copy(update={"queued_at": sent_s})
+    return notice
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -126,7 +141,7 @@ def handle(
     counts: dict[str, int] = {}
 
     def record_handler(record: NotificationRecord) -> str:
-        notice = record.body
+        notice = stamped(record)
         try:
             outcome = sender.deliver(notice, deadline_ns)
         except RetryLater as later:

@@ -28,6 +28,7 @@ from pydantic_settings import BaseSettings
 from functions.config import (
     ChainKeySettings,
     FanoutSettings,
+    NotificationPolicySettings,
     NotifySettings,
     PlanSettings,
     ProofSettings,
@@ -52,11 +53,18 @@ SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
         PlanSettings,
         ScheduleSettings,
         NotifySettings,
+        NotificationPolicySettings,
         FanoutSettings,
         ChainKeySettings,
         ProofSettings,
     ),
-    "apply_pages_handler": (StoreSettings, PlanSettings, NotifySettings, ChainKeySettings),
+    "apply_pages_handler": (
+        StoreSettings,
+        PlanSettings,
+        NotifySettings,
+        NotificationPolicySettings,
+        ChainKeySettings,
+    ),
     "finish_handler": (StoreSettings, PlanSettings),
 }
 """The settings each entry point reads (template.yaml must set their variables)."""
@@ -104,6 +112,8 @@ def handle(runtime: Runtime, event: dict[str, Any], context: LambdaContext) -> d
     elif outcome.get("mode") == "inline":
         count("SettlementRunsCompleted", MetricUnit.Count, 1)
         count("MembersSettled", MetricUnit.Count, outcome["members_applied"])
+        # issue 16: statements the date's notification budget had no room for
+        count("NotificationsDeferred", MetricUnit.Count, outcome["notifications_deferred"])
     elif outcome.get("mode") == "fan_out":
         count("SettlementFanOuts", MetricUnit.Count, 1)
     logger.info("settlement", extra={"outcome": outcome})
@@ -128,10 +138,19 @@ def apply_pages(runtime: Runtime, event: dict[str, Any], context: LambdaContext)
     """Apply one batch of pages (a Distributed Map item) and notify its members."""
     task = parse(event=event, model=ShardTask)
     logger.append_keys(settlement_date=task.date, first_page=task.first)
-    outcome = apply_batch(runtime.ledger, task.date, task.first, task.count, runtime.queue)
+    outcome = apply_batch(
+        runtime.ledger,
+        task.date,
+        task.first,
+        task.count,
+        runtime.queue,
+        rules=runtime.notification_rules,
+    )
     runtime.metrics.add_metric("PagesApplied", MetricUnit.Count, outcome.pages)
     runtime.metrics.add_metric("MembersSettled", MetricUnit.Count, outcome.members_applied)
     runtime.metrics.add_metric("NotificationsEnqueued", MetricUnit.Count, outcome.notifications)
+    # issue 16: the budget's deferrals (counted once: a retry reuses its pages' reservations)
+    runtime.metrics.add_metric("NotificationsDeferred", MetricUnit.Count, outcome.deferred)
     return outcome.as_json()
 
 

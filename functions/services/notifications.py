@@ -3,7 +3,9 @@
 Messages (queued by settlement and withdrawal decisions) are
 ``{"kind": "settlement", "date", "member", "statement": {...}}`` and
 ``{"kind": "withdrawal", "member", "request_id", "status", "points", "net", ...}`` and
-``{"kind": "refund", "member", "order", "cash", "debt"}`` (a merchant's refund);
+``{"kind": "refund", "member", "order", "cash", "debt"}`` (a merchant's refund) and
+``{"kind": "digest", "date", "member"}`` (issue 16: the week's statements, summed here from
+the member's journal);
 the settlement function also queues operator alerts,
 ``{"kind": "operator", "event": "settlement_blocked" | "settlement_failed", "date", ...}``,
 sent to every operator (``JIFEN_NOTIFY_OPERATOR_IDS``) under a key per operator chat.
@@ -24,6 +26,10 @@ Delivery guarantee — **at most once**, with retries wherever non-delivery is c
    When the request may have reached Telegram but no answer came back, the
    claim becomes ``unknown`` and is never retried.
 
+Settlement statements and digests carry ``queued_at`` (epoch seconds): one older than
+``max_age_s`` (24 h) is dropped as stale (the Mini App shows every statement), so a queue
+that fell behind sends today's news, not yesterday's.
+
 So a member never gets the same notice twice. The price: a crash between the
 claim and Telegram's answer (or an unanswered request) loses that one message —
 a settlement notice is informational (the bot shows the balance), a duplicate
@@ -35,10 +41,12 @@ and counts as handled (logged).
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -49,7 +57,8 @@ from functions.rewards.errors import Rejected
 from functions.rewards.events import valid_date
 from functions.rewards.money import AmountError, parse_cents
 from functions.store.ops_store import DeliveryRecord, DeliveryState
-from functions.store.ports import DeliveryLogPort, MemberReads
+from functions.store.ports import DeliveryLogPort, JournalReads, MemberReads
+from functions.store.records import EntryKind, JournalEntry
 
 from .telegram_api import (
     SEND_TIMEOUT_S,
@@ -64,6 +73,13 @@ NS_PER_S = 1_000_000_000
 CLAIM_LEASE_S = 120
 """A ``sending`` claim this old belongs to a crashed sender (the function timeout is lower)."""
 MAX_RETRY_AFTER_ATTEMPTS = 3
+STALE_AFTER_S = 24 * 3600
+"""A settlement statement or digest queued longer ago than this is dropped (issue 16)."""
+DIGEST_DAYS = 7
+DIGEST_SCAN_ENTRIES = 64
+"""The digest reads one page of the member's journal, newest first: a week of daily
+settlements and the member's other entries between them (a busier week is summed as far
+as the page reaches, and says how many settlements it counted)."""
 
 
 # -- messages ------------------------------------------------------------------------
@@ -114,6 +130,8 @@ class SettlementNotice(_Message):
     date: DateText
     member: Name
     statement: Statement
+    queued_at: int | None = None
+    """When the settlement queued it (epoch s; issue 16): stale after a day."""
 
     @property
     def key(self) -> str:
@@ -185,7 +203,74 @@ class RefundNotice(_Message):
         return False
 
 
-MemberNotice = SettlementNotice | WithdrawalNotice | OperatorNotice | RefundNotice
+class DigestWeek(_Message):
+    """The week's settlements of a member summed (cents), filled in by the sender."""
+
+    first: DateText
+    days: int = 0
+    static: int = 0
+    paid: int = 0
+    pools: int = 0
+    forfeited: int = 0
+
+    @property
+    def credited(self) -> int:
+        return self.static + self.paid + self.pools
+
+    @property
+    def empty(self) -> bool:
+        return not (self.credited or self.forfeited)
+
+
+class DigestNotice(_Message):
+    """Issue 16: the weekly digest of a member whose statements were not worth a message
+    the day they happened; the sender sums the week from the member's journal."""
+
+    kind: Literal["digest"]
+    date: DateText
+    member: Name
+    queued_at: int | None = None
+    week: DigestWeek | None = None
+
+    @property
+    def key(self) -> str:
+        return f"notify:digest:{self.date}:{self.member}"
+
+    @property
+    def empty(self) -> bool:
+        return self.week is not None and self.week.empty
+
+
+def digest_week(entries: Iterable[JournalEntry], date: str) -> DigestWeek:
+    """The settlements dated within the 7 days ending on ``date``, summed in cents.
+
+    ``entries`` come newest first; reading stops at the first settlement before the week.
+    """
+    last = dt.date.fromisoformat(date)
+    first = (last - dt.timedelta(days=DIGEST_DAYS - 1)).isoformat()
+    days = static = paid = pools = forfeited = 0
+    for entry in entries:
+        if entry.kind != EntryKind.SETTLEMENT:
+            continue
+        details = json.loads(entry.details)
+        day = str(details.get("date", ""))
+        if day > date:
+            continue
+        if day < first:
+            break
+        days += 1
+        static += parse_cents(str(details.get("static", "0.00")))
+        paid += parse_cents(str(details.get("paid", "0.00")))
+        forfeited += parse_cents(str(details.get("forfeited", "0.00")))
+        pooled = details.get("pools")
+        if isinstance(pooled, dict):
+            pools += int(pooled.get("points", 0))
+    return DigestWeek(
+        first=first, days=days, static=static, paid=paid, pools=pools, forfeited=forfeited
+    )
+
+
+MemberNotice = SettlementNotice | WithdrawalNotice | OperatorNotice | RefundNotice | DigestNotice
 Notice = Annotated[MemberNotice, Field(discriminator="kind")]
 
 
@@ -301,6 +386,8 @@ class Outcome(StrEnum):
     UNCONFIRMED = "unconfirmed"
     ABANDONED = "abandoned"
     """A crashed sender's claim: maybe sent, maybe not; never resent (at most once)."""
+    STALE = "stale"
+    """A settlement statement or digest queued over a day ago: dropped (issue 16)."""
 
 
 class RetryLater(Exception):
@@ -334,11 +421,22 @@ class Notifier:
     token: Callable[[], str] = new_token
     operators: frozenset[int] = frozenset()
     """Operators' chats: where :class:`OperatorNotice` alerts go."""
+    journal: JournalReads | None = None
+    """Where digests read the week's settlements (issue 16; None: digests are not sent)."""
+    max_age_s: int = STALE_AFTER_S
+
+    def stale(self, notice: MemberNotice) -> bool:
+        """A settlement statement or digest queued more than ``max_age_s`` ago."""
+        if not isinstance(notice, SettlementNotice | DigestNotice) or notice.queued_at is None:
+            return False
+        return self.clock_s() - notice.queued_at > self.max_age_s
 
     def deliver(self, notice: MemberNotice, deadline_ns: int) -> Outcome:
         """Send ``notice`` once or raise :class:`RetryLater` (``deadline_ns``: limiter's clock)."""
         if isinstance(notice, OperatorNotice):
             return self._alert(notice, deadline_ns)
+        if self.stale(notice):
+            return Outcome.STALE
         if notice.empty:
             return Outcome.EMPTY
         member = self.store.get_member(notice.member)
@@ -349,6 +447,13 @@ class Notifier:
         existing = self.log.get(notice.key)
         if existing is not None:
             return self._handled(existing)
+        if isinstance(notice, DigestNotice):
+            if self.journal is None:
+                return Outcome.EMPTY
+            entries = self.journal.journal_page(notice.member, limit=DIGEST_SCAN_ENTRIES)
+            notice = notice.model_copy(update={"week": digest_week(entries, notice.date)})
+            if notice.empty:
+                return Outcome.EMPTY
         return self._send_once(
             int(member.telegram_id), notice.key, self.render(notice, member.language), deadline_ns
         )

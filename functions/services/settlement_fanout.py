@@ -10,10 +10,14 @@ may run anywhere and in any order:
   with :func:`apply_batch`, which is safe to retry at any point because every
   member's transaction is conditioned on ``last_settled != date`` and a page's
   circulating total is added together with its ``applied`` flag;
-* after a page is applied, every member on it whose points moved gets ONE
-  notification message (id ``notify:<date>:<member>``). A retried batch sends
-  its pages' messages again; the sender drops ids it has already delivered, so
-  members hear once;
+* before a page is applied, the notification policy (issue 16,
+  :mod:`functions.services.notification_policy`) sorts its members into what they
+  hear, and the page *reserves* its messages in the date's budget (one transaction,
+  :mod:`functions.store.notify_store`); after it is applied, the reserved members get
+  ONE message each (a statement, id ``notify:<date>:<member>``, or the weekly digest),
+  the rest are deferred to the Mini App and counted. A retried batch finds its pages'
+  reservations (the budget is never counted twice) and sends their messages again; the
+  sender drops ids it has already delivered, so members hear once;
 * while the run is open (claimed, not yet done) reserve-priced withdrawals
   wait: circulating catches up page by page; :func:`finish` marks the run done,
   and closes the settlement sequence for the next date, only when every page is
@@ -29,19 +33,36 @@ import datetime as dt
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from functions.rewards.errors import Rejected
-from functions.store.records import SettlementRun
+from functions.store.ledger_store import LedgerStore
+from functions.store.notify_store import NotificationBudget, PageReservation
+from functions.store.records import SettlementPage, SettlementRun
 from functions.store.settlement_store import RunStatus
 
 from .daily_aggregates import record_daily_aggregate
 from .ledger import Ledger
+from .notification_policy import (
+    TIERS,
+    Candidate,
+    Category,
+    NotificationRules,
+    allot,
+    before_of,
+    classify,
+    cut,
+    reconstructed_before,
+    sample_pages,
+    select,
+    tier_counts,
+)
 from .settlement import SettlementBlocked, apply_page, prepare_run, row_of
 from .settlement_results import MemberResult, SettlementError, decode_page
 
 NOTIFICATION_KIND = "settlement"
+DIGEST_KIND = "digest"
 SQS_BATCH_MAX = 10
 """SendMessageBatch takes at most ten entries."""
 MAX_PAGES_PER_BATCH = 1000
@@ -68,6 +89,17 @@ def notification(date: str, result: MemberResult) -> dict[str, Any]:
         "date": date,
         "member": result.member,
         "statement": result.statement(),
+    }
+
+
+def digest_notification(date: str, member: str, queued_at_s: int) -> dict[str, Any]:
+    """The weekly digest's message: the sender sums the week from the member's journal."""
+    return {
+        "id": f"digest:{date}:{member}",
+        "kind": DIGEST_KIND,
+        "date": date,
+        "member": member,
+        "queued_at": queued_at_s,
     }
 
 
@@ -146,6 +178,8 @@ class BatchOutcome:
     pages: int
     members_applied: int
     notifications: int
+    deferred: int = 0
+    """Messages the date's budget had no room for (reserved by this batch, not a retry's)."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -154,6 +188,7 @@ class BatchOutcome:
             "pages": self.pages,
             "members_applied": self.members_applied,
             "notifications": self.notifications,
+            "deferred": self.deferred,
         }
 
 
@@ -182,13 +217,113 @@ def _published_run(ledger: Ledger, date: str) -> SettlementRun:
     return run
 
 
+def _budget(ledger: Ledger) -> NotificationBudget:
+    store = ledger.store
+    if not isinstance(store, LedgerStore):
+        raise TypeError("the notification budget needs the ledger's table")
+    return NotificationBudget(store.table)
+
+
+def _candidates(
+    ledger: Ledger,
+    run: SettlementRun,
+    movers: list[MemberResult],
+    applied: bool,
+    rules: NotificationRules,
+) -> list[Candidate]:
+    """The page's members, classified from how they were before the run (one batch read)."""
+    records = ledger.store.get_members([result.member for result in movers])
+    candidates: list[Candidate] = []
+    for result in movers:
+        record = records.get(result.member)
+        if record is None:
+            continue
+        # a member this run already settled (a page applied without a reservation, or
+        # half applied before a crash): how it was before is rebuilt from the item after
+        settled = applied or record.settled_seq >= int(run.run_seq)
+        before = reconstructed_before(record, result) if settled else before_of(record)
+        category = classify(result, before, run.date, rules)
+        candidates.append(Candidate(result.member, category, result.static + result.paid))
+    return candidates
+
+
+def _day_shares(
+    ledger: Ledger,
+    budget: NotificationBudget,
+    run: SettlementRun,
+    rules: NotificationRules,
+    known: dict[int, list[Candidate]],
+) -> tuple[int, ...]:
+    """The tiers' shares of the day: set once, from the demand of an evenly spread sample
+    of the run's pages (all of them in a small run), scaled to the run."""
+    held = budget.shares(run.date)
+    if held is not None:
+        return held
+    pages = int(run.pages)
+    sample = sample_pages(pages)
+    applied = ledger.store.applied_pages(run.date, run.run_id)
+    demand = [0] * TIERS
+    for number in sample:
+        if number not in known:
+            page = ledger.store.get_page(run.date, run.run_id, number)
+            if page is None:
+                raise SettlementError(f"page {number} of {run.date} is missing")
+            movers = [result for result in decode_page(page.payload) if result.moves_points]
+            known[number] = _candidates(ledger, run, movers, number in applied, rules)
+        for tier, count in enumerate(tier_counts(known[number])):
+            demand[tier] += count
+    scaled = [-(-count * pages // len(sample)) for count in demand]
+    return budget.set_shares(run.date, cut(scaled, rules))
+
+
+def _reserve(
+    ledger: Ledger,
+    budget: NotificationBudget,
+    run: SettlementRun,
+    page: SettlementPage,
+    movers: list[MemberResult],
+    applied: bool,
+    rules: NotificationRules,
+    known: dict[int, list[Candidate]],
+) -> PageReservation:
+    """The page's reservation (found, or made from its members as they were before it)."""
+    if not movers:  # team figures only: nothing to tell, nothing to write
+        return PageReservation((), 0)
+    found = budget.reservation(run.date, run.run_id, page.page)
+    if found is not None:
+        return found
+    if page.page not in known:
+        known[page.page] = _candidates(ledger, run, movers, applied, rules)
+    candidates = known[page.page]
+    counts = tier_counts(candidates)
+    if not any(counts):  # nobody to message (no chats, Mini App only): nothing to reserve
+        return PageReservation((), 0)
+    shares = _day_shares(ledger, budget, run, rules, known)
+
+    def decide(used: int) -> tuple[list[tuple[str, str]], int]:
+        sent, deferred = select(candidates, allot(counts, used, shares, rules))
+        return [(c.member, c.category.value) for c in sent], len(deferred)
+
+    return budget.reserve(run.date, run.run_id, page.page, decide)
+
+
 def apply_batch(
-    ledger: Ledger, date: str, first: int, count: int, queue: NotificationQueue
+    ledger: Ledger,
+    date: str,
+    first: int,
+    count: int,
+    queue: NotificationQueue,
+    *,
+    rules: NotificationRules | None = None,
+    budget: NotificationBudget | None = None,
 ) -> BatchOutcome:
     """Apply pages ``first … first+count-1`` of the date's run, then notify their members.
 
-    Pages with an applied marker are not applied again, but their messages are
-    sent again: a crash may have come between the marker and the queue.
+    Each page's messages are reserved in the date's budget before it is applied (the
+    policy reads its members as they were). Pages with an applied marker are not applied
+    again, but their reserved messages are sent again: a crash may have come between the
+    marker and the queue. Messages carry their reservation's time (``queued_at``: the
+    sender drops stale ones), so a retry's bodies are the first attempt's.
     """
     if first < 0 or not 1 <= count <= MAX_PAGES_PER_BATCH:
         raise SettlementError(f"bad page range first={first} count={count}")
@@ -198,22 +333,33 @@ def apply_batch(
         raise SettlementError(f"pages {first}..{first + count - 1} beyond the run's {run.pages}")
     if run.status == RunStatus.DONE:  # a late retry: every page was applied and announced
         return BatchOutcome(date, first, count, 0, 0)
+    rules = rules or NotificationRules()
+    budget = budget or _budget(ledger)
     applied_before = store.applied_pages(date, run.run_id)
-    applied = notified = 0
+    applied = notified = deferred = 0
+    known: dict[int, list[Candidate]] = {}  # pages classified in this batch (the sample too)
     for number in range(first, first + count):
         page = store.get_page(date, run.run_id, number)
         if page is None:
             raise SettlementError(f"page {number} of {date} (run {run.run_id}) is missing")
-        if number not in applied_before:
+        movers = [result for result in decode_page(page.payload) if result.moves_points]
+        done = number in applied_before
+        reservation = _reserve(ledger, budget, run, page, movers, done, rules, known)
+        if not done:
             applied += apply_page(ledger, run, page)
-        notified += queue.send(
-            [
-                notification(date, result)
-                for result in decode_page(page.payload)
-                if result.moves_points
-            ]
-        )
-    return BatchOutcome(date, first, count, applied, notified)
+        if reservation.fresh:
+            deferred += reservation.deferred
+        by_member = {result.member: result for result in movers}
+        queued_at = reservation.at_s
+        messages = [
+            digest_notification(date, member, queued_at)
+            if category == Category.DIGEST.value
+            else {**notification(date, by_member[member]), "queued_at": queued_at}
+            for member, category in reservation.send
+            if member in by_member
+        ]
+        notified += queue.send(messages)
+    return BatchOutcome(date, first, count, applied, notified, deferred)
 
 
 def finish(ledger: Ledger, date: str) -> dict[str, Any]:
@@ -283,6 +429,8 @@ class FanoutPolicy:
     inline_pages: int = 20
     pages_per_batch: int = 10
     max_concurrency: int = 16
+    notifications: NotificationRules = field(default_factory=NotificationRules)
+    """Which statements are sent and the date's budget (issue 16)."""
 
 
 AfterFinish = Callable[[dict[str, Any]], dict[str, Any]]
@@ -329,20 +477,32 @@ def settle_or_fan_out(
         return {"date": date, "status": "already_settled", "pages": int(done.pages if done else 0)}
     pages = int(run.pages)
     if starter is None or pages <= policy.inline_pages:
-        members = notified = 0
+        members = notified = deferred = 0
         for batch in page_batches(pages, MAX_PAGES_PER_BATCH):
-            outcome = apply_batch(ledger, date, batch["first"], batch["count"], queue)
+            outcome = apply_batch(
+                ledger,
+                date,
+                batch["first"],
+                batch["count"],
+                queue,
+                rules=policy.notifications,
+            )
             members += outcome.members_applied
             notified += outcome.notifications
+            deferred += outcome.deferred
         settled = {
             **finish(ledger, date),
             "mode": "inline",
             "members_applied": members,
             "notifications": notified,
+            "notifications_deferred": deferred,
         }
         if after_finish is not None:
             settled["after_finish"] = after_finish(settled)
         return settled
+    # The day's notification shares, estimated here once: otherwise every map item that
+    # starts at once would sample the run for them (the first to write wins; same result).
+    _day_shares(ledger, _budget(ledger), run, policy.notifications, {})
     batches = page_batches(pages, policy.pages_per_batch)
     execution = starter.start(
         date, {"date": date, "batches": batches, "max_concurrency": policy.max_concurrency}

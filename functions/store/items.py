@@ -73,6 +73,9 @@ class Kind(StrEnum):
     MONTH_RUN = "month_run"
     MONTH_PAGE = "month_page"
     MONTH_APPLIED = "month_applied"
+    # settlement notifications' daily budget (issue 16; functions/store/notify_store.py)
+    NOTIFY_BUDGET = "notify_budget"
+    NOTIFY_PAGE = "notify_page"
 
 
 NON_LEDGER_IDEMPOTENCY = (

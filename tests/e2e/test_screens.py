@@ -12,9 +12,10 @@ from bot.qr import qr_matrix
 from bot.texts.notices import settlement_text
 from bot.views import day
 from functions.rewards.events import Purchase
+from functions.services.notification_policy import NotificationRules
 from functions.services.notifications import SettlementNotice
 from functions.services.settlement import run_settlement
-from functions.services.settlement_fanout import settle_or_fan_out
+from functions.services.settlement_fanout import FanoutPolicy, settle_or_fan_out
 from functions.store.ledger_store import LedgerStore
 from tests.support.botapi_server import User
 
@@ -65,7 +66,9 @@ def test_balance_explains_the_last_settlement_as_the_notice_does(
     for user, order in ((ALICE, "o-a"), (BOB, "o-b")):
         bot.ledger.purchase(Purchase(member_of(user), order, 300_000), order)
     queue = _Captured()
-    settle_or_fan_out(bot.ledger, "2026-01-01", queue=queue, starter=None)
+    # every release worth a notice (issue 16's policy would leave a 0.72 % one to the digest)
+    told = FanoutPolicy(notifications=NotificationRules(release_threshold_bp=1))
+    settle_or_fan_out(bot.ledger, "2026-01-01", queue=queue, starter=None, policy=told)
 
     lines = bot.command(ALICE, "/balance").text.splitlines()
 

@@ -38,6 +38,7 @@ from functions.services.settlement import prepare_run
 from functions.services.settlement_results import SettlementError
 from functions.store.commit import Commit
 from functions.store.ledger_store import LedgerStore
+from functions.store.notify_store import NotificationBudget
 from functions.store.ports import LedgerPort
 from functions.store.records import MemberRecord
 from local.lambda_fakes import LambdaContext
@@ -145,6 +146,8 @@ def cloud(
             dynamodb_table,
             "infra/plans/dividend.yaml",
             notify={"notify_queue_url": queue_url},
+            # issue 16: every release worth telling, so each member is told once a day
+            notify_policy={"notify_release_threshold_bp": 1},
             fanout={
                 "settlement_state_machine_arn": machine,
                 "settlement_pages_per_batch": 10,
@@ -155,11 +158,12 @@ def cloud(
 
 
 def seed(ledger: Ledger, count: int = 12) -> list[str]:
-    """``count`` members in a binary referral tree, each with one 3,000 yuan order."""
+    """``count`` members in a binary referral tree, each with one 3,000 yuan order and a
+    Telegram chat (members without one are not messaged)."""
     names = [f"m{index:02d}" for index in range(count)]
     for index, name in enumerate(names):
         referrer = names[(index - 1) // 2] if index else None
-        ledger.join(Join(name, referrer), f"join:{name}")
+        ledger.join(Join(name, referrer), f"join:{name}", profile={"telegram_id": 9000 + index})
         ledger.purchase(Purchase(name, f"order-{name}", 300_000), f"order:{name}")
     return names
 
@@ -317,6 +321,11 @@ def test_a_large_run_fans_out_and_the_map_items_and_finish_step_complete_it(
     # And no member is settled yet (the pages are only persisted), but the run is open
     assert all(r.last_settled is None for r in members(cloud.store(), names).values())
     assert gate(cloud.store()) == "open"
+    # And the day's notification shares are set here, once, not by each map item (issue 16):
+    # the budget's default room holds every member's statement
+    store = cloud.store()
+    assert isinstance(store, LedgerStore)
+    assert NotificationBudget(store.table).shares(DATE) == (10_000, 10_000, 10_000)
     # When the schedule fires again while that execution still runs
     again = cloud.handler(event("scheduled.json"))
     # Then the running execution is reported, not a second one started

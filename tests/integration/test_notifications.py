@@ -12,6 +12,8 @@ Telegram chat yet).
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,8 +22,9 @@ import pytest
 
 from bot.texts.notices import renderer
 from functions.handlers import notifications
-from functions.rewards.events import Join
-from functions.runtime import Runtime
+from functions.rewards.events import Join, Purchase
+from functions.rewards.money import format_cents, parse_cents
+from functions.runtime import CountingMetrics, Runtime
 from functions.services.notifications import (
     CLAIM_LEASE_S,
     NS_PER_S,
@@ -31,6 +34,7 @@ from functions.services.notifications import (
     RetryLater,
     SettlementNotice,
 )
+from functions.services.settlement import run_settlement
 from functions.services.telegram_api import DeliveryUnknown, MessageSender, TelegramBotApi
 from functions.store.ops_store import DeliveryState
 from functions.store.ports import DeliveryLogPort, LedgerPort
@@ -503,3 +507,92 @@ def test_operator_alerts_reach_every_operator_once(
         [call] = sender.sent(chat)
         assert call.params["text"].startswith("⚠️ 2026-01-02 的结算未能执行（受阻于 2026-01-01）。")
     runtime.close()
+
+
+# -- issue 16: stale statements, weekly digests ------------------------------------------------
+
+
+def test_a_statement_queued_over_a_day_ago_is_dropped_as_stale_and_counted(
+    sender: Sender,
+) -> None:
+    # Given alice's statement queued 24 h and a second ago, and bob's queued a minute ago
+    now = int(time.time())
+    old = {**settlement("alice"), "queued_at": now - 24 * 3600 - 1}
+    fresh = {**settlement("bob"), "queued_at": now - 60}
+    # When the sender handles both
+    response = sender.handle(sqs_event(old, fresh))
+    # Then alice's is dropped (not sent, not retried: the Mini App shows it), bob's is sent
+    assert failed_ids(response) == []
+    assert sender.sent(ALICE_CHAT) == []
+    assert len(sender.sent(BOB_CHAT)) == 1
+    assert sender.log.get(SettlementNotice.model_validate(old).key) is None
+    metrics = sender.runtime.metrics
+    assert isinstance(metrics, CountingMetrics)
+    assert metrics.totals["NotificationsStale"] == 1
+
+
+def test_a_statement_queued_before_issue_16_goes_stale_by_the_queues_send_time(
+    sender: Sender,
+) -> None:
+    # Given a statement without queued_at that SQS has held for two days
+    event = sqs_event(settlement("alice"))
+    two_days_ago_ms = int((time.time() - 2 * 24 * 3600) * 1000)
+    event["Records"][0]["attributes"]["SentTimestamp"] = str(two_days_ago_ms)
+    # When the sender handles it
+    response = sender.handle(event)
+    # Then it is dropped as stale
+    assert failed_ids(response) == []
+    assert sender.sent(ALICE_CHAT) == []
+
+
+def test_a_digest_sums_the_members_week_from_its_journal_and_links_to_the_mini_app(
+    sender: Sender,
+) -> None:
+    # Given alice bought points and was settled on three days, two inside the week
+    # that ends on 2026-01-09 and one before it
+    ledger = sender.runtime.ledger
+    ledger.purchase(Purchase("alice", "order-alice", 300_000), "order:alice")
+    for date in ("2026-01-02", "2026-01-03", "2026-01-09"):
+        run_settlement(ledger, date)
+    week = [
+        entry
+        for entry in ledger.store.journal("alice")
+        if entry.kind == "settlement" and json.loads(entry.details)["date"] >= "2026-01-03"
+    ]
+    credited = sum(
+        parse_cents(json.loads(entry.details)[part])
+        for entry in week
+        for part in ("static", "paid")
+    )
+    assert len(week) == 2
+    assert credited > 0
+    # When her digest of 2026-01-09 is handled by a sender that knows the web's URL
+    sender.runtime = Runtime(
+        sender.runtime.settings.replace(notification={"web_app_url": "https://jifen.example"})
+    )
+    digest = {"kind": "digest", "date": "2026-01-09", "member": "alice", "queued_at": None}
+    response = sender.handle(sqs_event(digest))
+    # Then she gets one message: the two settlements summed, and the Mini App's history
+    assert failed_ids(response) == []
+    [message] = sender.sent(ALICE_CHAT)
+    lines = message.params["text"].splitlines()
+    assert (
+        lines[0]
+        == f"🗓 Your week, 2026-01-03 – 2026-01-09: +{format_cents(credited)} points credited"
+    )
+    assert lines[1] == "• Settlements with a release: 2"
+    assert (
+        lines[-1] == "Every daily statement is in the Mini App: https://jifen.example/app/history"
+    )
+    # And a redelivery sends nothing more (one digest per member and date)
+    sender.handle(sqs_event(digest))
+    assert len(sender.sent(ALICE_CHAT)) == 1
+
+
+def test_a_digest_of_a_week_without_settlements_is_not_sent(sender: Sender) -> None:
+    # Given bob was never settled
+    # When his digest is handled
+    response = sender.handle(sqs_event({"kind": "digest", "date": "2026-01-09", "member": "bob"}))
+    # Then nothing is sent, and nothing fails
+    assert failed_ids(response) == []
+    assert sender.sent(BOB_CHAT) == []
