@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -318,7 +318,12 @@ def _gate_sets(result: MemberResult) -> dict[str, int | None]:
     return {"gate_orders": orders, "gate_referrals": referrals, "active_run": active_run}
 
 
-def apply_page(ledger: Ledger, run: SettlementRun, page: SettlementPage) -> int:
+def apply_page(
+    ledger: Ledger,
+    run: SettlementRun,
+    page: SettlementPage,
+    read: Mapping[str, MemberRecord] | None = None,
+) -> int:
     """Step 2 for one page: every member, their entries, then the page's total, once.
 
     Members' entries are put in batches after their updates; the entries of members an
@@ -326,12 +331,15 @@ def apply_page(ledger: Ledger, run: SettlementRun, page: SettlementPage) -> int:
     once every entry of it exists. With ``ledger.apply_threads`` > 1 the page's members
     are applied in that many contiguous slices at once, each slice by one thread from
     its first update to its entries' put (members are independent writes; the wait is
-    DynamoDB's, not the CPU's).
+    DynamoDB's, not the CPU's). Members in ``read`` (read just before, e.g. by the
+    notification policy) are not read again.
     """
     store = ledger.store
     results = decode_page(page.payload)
-    # a stale read costs a retry, never a wrong write: the update checks the version
-    loaded = store.get_members([result.member for result in results], consistent=False)
+    loaded = dict(read or {})
+    unread = [result.member for result in results if result.member not in loaded]
+    if unread:  # a stale read costs a retry, never a wrong write: the update checks the version
+        loaded.update(store.get_members(unread, consistent=False))
     settled: list[Commit] = []
 
     def apply_slice(chunk: Sequence[MemberResult]) -> int:

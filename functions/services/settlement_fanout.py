@@ -39,7 +39,7 @@ from typing import Any, Protocol
 from functions.rewards.errors import Rejected
 from functions.store.ledger_store import LedgerStore
 from functions.store.notify_store import NotificationBudget, PageReservation
-from functions.store.records import SettlementPage, SettlementRun
+from functions.store.records import MemberRecord, SettlementPage, SettlementRun
 from functions.store.settlement_store import RunStatus
 
 from .daily_aggregates import record_daily_aggregate
@@ -230,9 +230,13 @@ def _candidates(
     movers: list[MemberResult],
     applied: bool,
     rules: NotificationRules,
+    into: dict[str, MemberRecord] | None = None,
 ) -> list[Candidate]:
-    """The page's members, classified from how they were before the run (one batch read)."""
+    """The page's members, classified from how they were before the run (one batch read,
+    kept in ``into`` when given: the page's application then reads only the others)."""
     records = ledger.store.get_members([result.member for result in movers])
+    if into is not None:
+        into.update(records)
     candidates: list[Candidate] = []
     for result in movers:
         record = records.get(result.member)
@@ -285,6 +289,7 @@ def _reserve(
     applied: bool,
     rules: NotificationRules,
     known: dict[int, list[Candidate]],
+    records: dict[str, MemberRecord] | None = None,
 ) -> PageReservation:
     """The page's reservation (found, or made from its members as they were before it)."""
     if not movers:  # team figures only: nothing to tell, nothing to write
@@ -293,7 +298,7 @@ def _reserve(
     if found is not None:
         return found
     if page.page not in known:
-        known[page.page] = _candidates(ledger, run, movers, applied, rules)
+        known[page.page] = _candidates(ledger, run, movers, applied, rules, records)
     candidates = known[page.page]
     counts = tier_counts(candidates)
     if not any(counts):  # nobody to message (no chats, Mini App only): nothing to reserve
@@ -344,9 +349,10 @@ def apply_batch(
             raise SettlementError(f"page {number} of {date} (run {run.run_id}) is missing")
         movers = [result for result in decode_page(page.payload) if result.moves_points]
         done = number in applied_before
-        reservation = _reserve(ledger, budget, run, page, movers, done, rules, known)
+        records: dict[str, MemberRecord] = {}  # read once: for the policy, then the page
+        reservation = _reserve(ledger, budget, run, page, movers, done, rules, known, records)
         if not done:
-            applied += apply_page(ledger, run, page)
+            applied += apply_page(ledger, run, page, records)
         if reservation.fresh:
             deferred += reservation.deferred
         by_member = {result.member: result for result in movers}
