@@ -234,7 +234,9 @@ def _candidates(
 ) -> list[Candidate]:
     """The page's members, classified from how they were before the run (one batch read,
     kept in ``into`` when given: the page's application then reads only the others)."""
-    records = ledger.store.get_members([result.member for result in movers])
+    # eventually consistent: a stale member only misfiles a message (the reservation is
+    # kept for retries) or costs the page's update a retry, never a wrong write
+    records = ledger.store.get_members([result.member for result in movers], consistent=False)
     if into is not None:
         into.update(records)
     candidates: list[Candidate] = []
