@@ -121,11 +121,16 @@ def settle(plan: Plan, state: SettlementInput) -> SettlementResult:
     for index, accelerated in enumerate(accelerated_all):
         if not accelerated:
             continue
-        pay = min(accelerated, locked_after[index])
+        capacity = locked_after[index]
+        pay = accelerated if accelerated < capacity else capacity
         paid[index] = pay
         forfeited[index] = accelerated - pay
         if pay:
-            remaining[index] = _consume_oldest_first(remaining[index], pay)
+            left = remaining[index]
+            if left is not None and len(left) == 1:  # one grant (common): pay from it
+                remaining[index] = (left[0] - pay,)
+            else:
+                remaining[index] = _consume_oldest_first(left, pay)
     return SettlementResult(
         team_volume=team_volume,
         level=level,
