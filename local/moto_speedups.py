@@ -49,7 +49,7 @@ import functools
 import inspect
 import json
 import types
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from typing import Any
 
 from local.moto_updates import ITEM_LIMIT, bumping, index_partition, models_bytesize, simple_update
@@ -225,6 +225,42 @@ def _patch_parsers(comparisons: Any, expressions: Any) -> None:
 
     setattr(condition_parser, "parse", cached_parse)  # noqa: B010
 
+    # The lexing alone depends on the text only (conditions whose values differ, e.g. the
+    # settlement's version checks, miss the cache above but share their tokens). Nodes are
+    # namedtuples, so one lexed tuple can seed every parse's fresh deque.
+    lex: Any = getattr(condition_parser, "_lex_condition_expression", None)
+    _require(callable(lex), "ConditionExpressionParser._lex_condition_expression")
+
+    @functools.lru_cache(maxsize=_CACHE_SIZE)
+    def lexed(expression: str) -> tuple[Any, ...]:
+        probe = object.__new__(condition_parser)
+        probe.condition_expression = expression
+        return tuple(lex(probe))
+
+    def cached_lex(self: Any) -> Any:
+        return deque(lexed(self.condition_expression))
+
+    setattr(condition_parser, "_lex_condition_expression", cached_lex)  # noqa: B010
+
+
+def _patch_method_names(core_responses: Any) -> None:
+    """moto lists a response class's methods (``inspect.getmembers``) on every request to
+    find the action's handler; a class's methods do not change while the process runs."""
+    names = core_responses.method_names_from_class
+
+    @functools.lru_cache(maxsize=64)
+    def cached(clazz: Any) -> tuple[str, ...]:
+        return tuple(names(clazz))
+
+    setattr(core_responses, "method_names_from_class", lambda clazz: list(cached(clazz)))  # noqa: B010
+
+
+def _patch_backend_listing(backends: Any) -> None:
+    """moto lists its own package directory on every request to find the backend of a
+    host; the directory does not change while the process runs."""
+    listing = tuple(backends.list_of_moto_modules())
+    setattr(backends, "list_of_moto_modules", lambda: listing)  # noqa: B010
+
 
 PURE_CHECKS = ("ActionCountValidator", "OverlappingPathsValidator", "UpdateHashRangeKeyValidator")
 """moto's update validators that look only at the expression, its names and the table's keys."""
@@ -303,6 +339,12 @@ def apply() -> None:
     _patch_responses(core_responses)
     _patch_parsers(comparisons, expressions)
     _patch_validator(validators)
+    from moto import backends
+
+    _require(callable(getattr(backends, "list_of_moto_modules", None)), "list_of_moto_modules")
+    _patch_backend_listing(backends)
+    _require(callable(getattr(core_responses, "method_names_from_class", None)), "method names")
+    _patch_method_names(core_responses)
 
     item_class: Any = getattr(dynamodb_models, "Item")  # noqa: B009 - not re-exported
     streamless = [False]  # inside update_item of a table without a stream
