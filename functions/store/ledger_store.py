@@ -70,7 +70,7 @@ from .records import (
 )
 from .settlement_store import SettlementRuns
 from .settlement_writes import SettlementWrites
-from .table import Absent, Exists, Item, Put, Table, TransactionCancelled, Update
+from .table import Absent, Exists, Item, Key, Put, Table, TransactionCancelled, Update
 from .transaction import commit
 
 SETTLEMENT_ATTRIBUTES = (
@@ -103,7 +103,7 @@ tests (tests/contract/test_scenarios.py, test_programs.py) fail if one is missin
 LISTING_THREADS = 8
 """Shard listings read at once by the compute step."""
 MEMBER_BATCH = 100
-"""Member items per ``BatchGetItem`` (DynamoDB's limit)."""
+"""Member items per ``BatchGetItem`` (DynamoDB's limit; the listing's chunks)."""
 
 
 class LedgerStore(
@@ -150,52 +150,62 @@ class LedgerStore(
         """Every member in join order, carrying only what the engine reads
         (:data:`SETTLEMENT_ATTRIBUTES`; every other field is its default).
 
-        The 32 shard listings are read concurrently (the wire, not the CPU, bounds one
-        listing), members fetched eventually consistent (the listing itself is an index,
-        so the compute step never read fresher than that) and only those attributes:
-        fewer bytes to fetch and decode than whole member items (bench/load.py).
+        The 32 shard listings and the member reads run :data:`LISTING_THREADS` at a time
+        (the wire, not the CPU, bounds one request), members fetched eventually consistent
+        (the listing itself is an index, so the compute step never read fresher than that)
+        and only those attributes: fewer bytes to fetch and decode (bench/load.py).
         """
-        with ThreadPoolExecutor(max_workers=LISTING_THREADS) as pool:
-            listings = list(
-                pool.map(
-                    lambda shard: self._listed(shard, SETTLEMENT_ATTRIBUTES, consistent=False),
-                    range(SHARDS),
-                )
-            )
-        for _, item in heapq.merge(*listings, key=lambda pair: pair[0]):
-            yield member_record(item)
+        yield from self._listing(SETTLEMENT_ATTRIBUTES, consistent=False, threads=LISTING_THREADS)
 
     def iter_members(self) -> Iterator[MemberRecord]:
         """Every member in join order (merging the per-shard listings)."""
-        listings = (self._listed(shard) for shard in range(SHARDS))
-        for _, item in heapq.merge(*listings, key=lambda pair: pair[0]):
-            yield member_record(item)
+        yield from self._listing(None, consistent=True, threads=1)
 
-    def _listed(
-        self, shard: int, attributes: Sequence[str] | None = None, *, consistent: bool = True
-    ) -> list[tuple[str, Item]]:
-        """One shard's members as ``(join order, member item)``.
-
-        The index lists roster items (written at join, never updated, so member writes
-        cost nothing in the index); member items indexed themselves by an older version
-        are listed as they are, once each, until ``migrate_roster`` moves them.
-        """
+    def _listing(
+        self, attributes: Sequence[str] | None, *, consistent: bool, threads: int
+    ) -> Iterator[MemberRecord]:
+        """The members in join order: the index lists roster items (written at join, never
+        updated, so member writes cost nothing in the index), whose member items are then
+        read 100 to a request across all shards; member items indexed themselves by an
+        older version are listed as they are, once each, until ``migrate_roster`` moves
+        them."""
         wanted = None if attributes is None else sorted({*attributes, "member", "gsi1sk", "sk"})
-        listed = list(self.table.query_index(f"MEMBERS#{shard:03d}", attributes=wanted))
-        order: dict[str, str] = {}
-        items: dict[str, Item] = {}
-        for item in listed:
-            name = text(item, "member")
-            order[name] = str(item["gsi1sk"])
-            if item.get("sk") != ROSTER_SK:
-                items[name] = item
-        missing = [member_key(name) for name in order if name not in items]
-        for start in range(0, len(missing), MEMBER_BATCH):
-            for item in self.table.batch_get(
-                missing[start : start + MEMBER_BATCH], attributes=attributes, consistent=consistent
-            ):
+
+        def shard_listing(shard: int) -> list[Item]:
+            return list(self.table.query_index(f"MEMBERS#{shard:03d}", attributes=wanted))
+
+        def read(keys: Sequence[Key]) -> list[Item]:
+            return self.table.batch_get(keys, attributes=attributes, consistent=consistent)
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            listings = list(pool.map(shard_listing, range(SHARDS)))
+            orders: list[list[tuple[str, str]]] = []
+            items: dict[str, Item] = {}
+            for listed in listings:
+                order: dict[str, str] = {}
+                for item in listed:
+                    name = text(item, "member")
+                    order[name] = str(item["gsi1sk"])
+                    if item.get("sk") != ROSTER_SK:
+                        items[name] = item
+                orders.append(sorted((sk, name) for name, sk in order.items()))
+            missing = [name for listed in orders for _, name in listed if name not in items]
+            step = MEMBER_BATCH
+            chunks = [
+                [member_key(name) for name in missing[at : at + step]]
+                for at in range(0, len(missing), step)
+            ]
+            for found in pool.map(read, chunks):
+                for item in found:
+                    items[text(item, "member")] = item
+        late = [member_key(name) for name in missing if name not in items]
+        if late:  # listed but not read (a replica behind a very recent join): read strongly
+            for item in self.table.batch_get(late, attributes=attributes, consistent=True):
                 items[text(item, "member")] = item
-        return [(order[name], items[name]) for name in order if name in items]
+        for _, name in heapq.merge(*orders):
+            read_item = items.get(name)
+            if read_item is not None:  # gone since it was listed: not a member any more
+                yield member_record(read_item)
 
     def migrate_roster(self, limit: int | None = None) -> int:
         """Move members indexed by their own item (before issue 16) to roster items: the
