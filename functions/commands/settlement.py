@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         args.date,
         queue=runtime.queue,
         starter=None,
+        policy=runtime.fanout_policy,  # the deployment's notification rules
         after_finish=runtime.after_settlement,
     )
     print(json.dumps(outcome, indent=2, ensure_ascii=False))

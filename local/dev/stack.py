@@ -185,6 +185,7 @@ class DevStack:
                 date,
                 queue=queue,
                 starter=None,
+                policy=self.runtime.fanout_policy,  # the deployment's notification rules
                 after_finish=self.runtime.after_settlement,
             )
             if date not in self.settled and outcome.get("status") != "already_settled":
