@@ -11,7 +11,9 @@ three or more sizes, for:
 (B) ``projected``: the same path with the compute step's ``ProjectionExpression`` (only
     the attributes the engine reads), as ``LedgerStore.iter_settlement_members`` asks;
 (C) ``projected+json``: (B)'s bodies parsed by ``json.loads`` and the wire codec alone
-    (what a raw-HTTP loader would pay; not shipped, shown as the floor).
+    (what a raw-HTTP loader would pay; not shipped, shown as the floor);
+and the memory the loaded records hold per member (``tracemalloc``), which decides how
+many members one function's 10 GB can take.
 
 Members look like live ones (profile, statistics, one or two grants, ~1 KB), not the
 lean seeded ones of ``bench/store.py``. Run by hand:
@@ -24,6 +26,7 @@ import argparse
 import json
 import random
 import time
+import tracemalloc
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -142,6 +145,11 @@ def measure(size: int, seed: int) -> dict[str, float]:
         loaded = sum(len(run(body)) for body in pages)
         assert loaded == size
         figures[label] = time.process_time() - started
+    # what the compute step holds per member once loaded (the records, retained)
+    tracemalloc.start()
+    kept = [record for body in projected for record in json_path(body)]
+    figures["record_bytes"] = tracemalloc.get_traced_memory()[0] / len(kept)
+    tracemalloc.stop()
     return figures
 
 
@@ -153,9 +161,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     sizes = [int(size) for size in args.sizes.split(",")]
     print(
         f"{'members':>9} {'B/member':>9} {'B/member':>9}"
-        f" {'full s':>8} {'proj s':>8} {'json s':>8}   s per 1M: full / projected / json"
+        f" {'full s':>8} {'proj s':>8} {'json s':>8} {'record':>7}"
+        "   s per 1M: full / projected / json"
     )
-    print(f"{'':>9} {'full':>9} {'proj':>9}")
+    print(f"{'':>9} {'full':>9} {'proj':>9} {'':>8} {'':>8} {'':>8} {'B held':>7}")
     per_million: list[tuple[float, float, float]] = []
     for size in sizes:
         f = measure(size, args.seed)
@@ -164,12 +173,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(
             f"{size:>9,} {f['bytes_full']:>9.0f} {f['bytes_projected']:>9.0f}"
             f" {f['full']:>8.2f} {f['projected']:>8.2f} {f['projected+json']:>8.2f}"
+            f" {f['record_bytes']:>7.0f}"
             f"   {per_million[-1][0]:.0f} / {per_million[-1][1]:.0f} / {per_million[-1][2]:.0f}"
         )
     full, projected, raw = (sum(column) / len(column) for column in zip(*per_million, strict=True))
     print(
         f"10M members, one core (mean of the sizes, linear): full {full * 10:,.0f} s,"
-        f" projected {projected * 10:,.0f} s, projected+json {raw * 10:,.0f} s"
+        f" projected {projected * 10:,.0f} s, projected+json {raw * 10:,.0f} s;"
+        f" records held {f['record_bytes'] * 10_000_000 / 2**30:,.1f} GiB"
     )
 
 
