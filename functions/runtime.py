@@ -42,11 +42,8 @@ if TYPE_CHECKING:
     from functions.services.plan_sources import StoredPlans
     from functions.services.plan_versions import PlanPublisher
     from functions.services.proofs import ProofService, RecordPublisher
-    from functions.services.settlement_fanout import (
-        ExecutionStarter,
-        FanoutPolicy,
-        NotificationQueue,
-    )
+    from functions.services.settlement_fanout import ExecutionStarter, FanoutPolicy
+    from functions.services.settlement_notices import NotificationQueue
     from functions.store.bot_store import BotStore
     from functions.store.keyring import Keyring
     from functions.store.ops_store import NotificationLog
@@ -320,7 +317,7 @@ class Runtime:
         """Settlement notifications: SQS when a queue is named, else counted and dropped."""
 
         def build() -> NotificationQueue:
-            from functions.services.settlement_fanout import (
+            from functions.services.settlement_notices import (
                 DiscardingQueue,
                 SqsNotificationQueue,
             )

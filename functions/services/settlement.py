@@ -400,7 +400,8 @@ def run_settlement(ledger: Ledger, date: str) -> SettlementRow:
     an earlier date's run is unfinished, ``Rejected(settlement_out_of_order)`` for a date
     before the last one settled. While the run is open, reserve-valued withdrawals wait.
     """
-    from .settlement_fanout import DiscardingQueue, settle_or_fan_out  # builds on this module
+    from .settlement_fanout import settle_or_fan_out
+    from .settlement_notices import DiscardingQueue  # builds on this module
 
     outcome = settle_or_fan_out(ledger, date, queue=DiscardingQueue(), starter=None)
     status = outcome["status"]

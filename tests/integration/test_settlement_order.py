@@ -31,7 +31,8 @@ from functions.rewards.plan import Plan, load_plan_text
 from functions.runtime import Runtime
 from functions.services.ledger import Ledger
 from functions.services.settlement import SettlementBlocked, run_settlement
-from functions.services.settlement_fanout import DiscardingQueue, settle_scheduled
+from functions.services.settlement_fanout import settle_scheduled
+from functions.services.settlement_notices import DiscardingQueue
 from functions.services.verify import verify
 from functions.store.commit import Commit
 from functions.store.ledger_store import LedgerStore

@@ -27,7 +27,8 @@ from functions.services.proofs import (
 )
 from functions.services.proofs.audit import ProofAudit
 from functions.services.settlement import run_settlement
-from functions.services.settlement_fanout import DiscardingQueue, settle_or_fan_out
+from functions.services.settlement_fanout import settle_or_fan_out
+from functions.services.settlement_notices import DiscardingQueue
 from functions.store.items import journal_key, member_key, proof_day_key, proof_page_key
 from functions.store.keyring import Keyring
 from functions.store.storage import Storage, memory_storage

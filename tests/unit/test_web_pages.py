@@ -11,7 +11,7 @@ import pytest
 from bot import texts as bot_texts
 from functions.services.members import Members
 from functions.services.settlement import run_settlement
-from functions.services.settlement_fanout import DiscardingQueue
+from functions.services.settlement_notices import DiscardingQueue
 from functions.store.records import EntryKind, WithdrawalStatus
 from tests.support.web import (
     MEMBER_TELEGRAM,
