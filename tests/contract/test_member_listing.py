@@ -14,6 +14,7 @@ import itertools
 from functions.rewards.events import Join
 from functions.rewards.plan import load_plan_text
 from functions.services.ledger import Ledger
+from functions.services.verify import verify
 from functions.store.items import member_key, roster_key
 from functions.store.storage import Storage
 from functions.store.table import Delete, Update
@@ -81,3 +82,16 @@ def test_members_indexed_by_their_own_item_are_listed_once_and_migrated(
         assert member is not None
         assert "gsi1pk" not in member
         assert table.get(roster_key(name)) is not None
+
+
+def test_a_member_dropped_from_the_listing_is_reported_by_verify(storage: Storage) -> None:
+    """Given members who joined, one of whose roster item is then deleted (so no listing,
+    and no settlement, would find them)
+    When the ledger is verified
+    Then the audit is not clean and names that member (its journal has no listed item)."""
+    _joined(storage, FAMILY)
+    assert verify(storage.ledger).ok
+    storage.ledger.table.write(Delete(roster_key("c")))
+    report = verify(storage.ledger)
+    assert not report.ok
+    assert any(mismatch.subject == "c" for mismatch in report.mismatches)
