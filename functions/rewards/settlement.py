@@ -12,7 +12,8 @@ Step 3 caps acceleration by each member's remaining locked points.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from array import array
+from collections.abc import MutableSequence, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -20,6 +21,9 @@ from .money import Cents
 from .plan import Plan
 from .release_schedule import throttle_factor
 from .tree import NO_PARENT, bottom_up_order, team_volumes
+
+INT64_LIMIT = 2**63
+"""Sums below this fit the tree passes' machine-integer arrays."""
 
 GrantBalance = tuple[Cents, Cents]
 """One open grant as ``(remaining, daily)``; lists of them are oldest first."""
@@ -100,7 +104,11 @@ def settle(plan: Plan, state: SettlementInput) -> SettlementResult:
     parents = state.parents
     n = len(parents)
     order = bottom_up_order(parents)
-    team_volume = team_volumes(parents, state.personal_volume, order)
+    # The tree passes read parents and releases millions of times in scattered order:
+    # machine integers in one block each (array) instead of int objects all over the
+    # heap; releases only when every sum they carry fits (at most the day's release).
+    walk_parents: Sequence[int] = array("q", parents)
+    team_volume = team_volumes(walk_parents, state.personal_volume, order)
     level = _levels(plan, team_volume)
 
     gated = state.gated
@@ -112,8 +120,10 @@ def settle(plan: Plan, state: SettlementInput) -> SettlementResult:
         static, remaining, locked_after = _release(state.grants)
     else:
         static, remaining, locked_after = _controlled_release(state.grants, gated, factor)
-    share, share_by_generation = _share(plan, parents, order, static)
-    team, peer = _differential(plan, parents, order, level, static)
+    packed = sum(static) < INT64_LIMIT
+    walk_static: Sequence[Cents] = array("q", static) if packed else static
+    share, share_by_generation = _share(plan, walk_parents, order, walk_static, packed)
+    team, peer = _differential(plan, walk_parents, order, level, walk_static)
 
     paid = [0] * n
     forfeited = [0] * n
@@ -237,7 +247,11 @@ def _controlled_release(
 
 
 def _share(
-    plan: Plan, parents: Sequence[int], order: Sequence[int], static: Sequence[Cents]
+    plan: Plan,
+    parents: Sequence[int],
+    order: Sequence[int],
+    static: Sequence[Cents],
+    packed: bool = False,
 ) -> tuple[list[Cents], list[list[Cents]]]:
     """Share: ``Σ_k floor(rate_k × Σ S(v))`` over generation-k descendants v.
 
@@ -249,7 +263,9 @@ def _share(
     if not rates:
         return [0] * n, []
     # below[k][u] = Σ S over u's generation-(k+1) descendants
-    below = [[0] * n for _ in rates]
+    below: list[MutableSequence[Cents]] = [
+        array("q", bytes(8 * n)) if packed else [0] * n for _ in rates
+    ]
     first = below[0]
     if len(below) == 2:  # two generations, the common plan: the inner loop unrolled
         second = below[1]
@@ -280,7 +296,12 @@ def _share(
         _rate_of(masses, rate.numerator, rate.denominator)
         for rate, masses in zip(rates, below, strict=True)
     ]
-    share = parts[0] if len(parts) == 1 else [sum(column) for column in zip(*parts, strict=True)]
+    if len(parts) == 1:
+        share = parts[0]
+    elif len(parts) == 2:  # the common plan: no tuple per member for sum()
+        share = [a + b for a, b in zip(parts[0], parts[1], strict=True)]
+    else:
+        share = [sum(column) for column in zip(*parts, strict=True)]
     return share, parts
 
 
