@@ -127,8 +127,8 @@ def settle(plan: Plan, state: SettlementInput) -> SettlementResult:
 
     paid = [0] * n
     forfeited = [0] * n
-    accelerated_all = [a + b + c for a, b, c in zip(share, team, peer, strict=True)]
-    for index, accelerated in enumerate(accelerated_all):
+    for index, (by_share, by_team, by_peer) in enumerate(zip(share, team, peer, strict=True)):
+        accelerated = by_share + by_team + by_peer
         if not accelerated:
             continue
         capacity = locked_after[index]
