@@ -22,8 +22,7 @@ from functions.store.ledger_store import LedgerStore
 from tests.support.books import constant_clock, ledger_for
 
 from .ledger_state import Tables, table_dump
-from .test_reliability import Crash, Crasher, install
-from .test_settlement_order import at_write
+from .test_settlement_order import assert_every_crash_then_rerun_converges
 
 pytestmark = pytest.mark.usefixtures("small_settlement_pages")
 DAY_0, DAY_1, DAY_2 = "2026-05-01", "2026-05-02", "2026-05-03"
@@ -106,20 +105,6 @@ def test_a_crash_at_any_write_of_a_pool_run_then_the_rerun_equals_the_clean_days
     When DAY_1 is rerun and DAY_2 settled
     Then every stored item equals the clean DAY_1, DAY_2 run: no payout twice, and the
     carried balances DAY_2 continues from are the clean run's."""
-    counter = Crasher(lambda *_: False)
-    probe = module_tables.store(module_tables.clone(day_0_settled))
-    with install(probe, counter):
-        run_settlement(ledger_on(probe), DAY_1)
-    writes = sum(counter.counts.values())
-    assert writes >= 8
-    for target in range(1, writes + 1):
-        for phase in ("before", "after"):
-            table = module_tables.clone(day_0_settled)
-            store = module_tables.store(table)
-            with install(store, Crasher(at_write(target, phase))), pytest.raises(Crash):
-                run_settlement(ledger_on(store), DAY_1)
-            ledger = ledger_on(module_tables.store(table))
-            assert run_settlement(ledger, DAY_1).status in {"settled", "already_settled"}
-            assert run_settlement(ledger, DAY_2).status == "settled"
-            dump = table_dump(module_tables.client, table)
-            assert dump == clean_days, (target, phase)
+    assert_every_crash_then_rerun_converges(
+        module_tables, day_0_settled, ledger_on, DAY_1, DAY_2, clean_days
+    )

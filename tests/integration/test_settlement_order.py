@@ -117,6 +117,35 @@ def writes_of_a_clean_run(tables: Tables, source: str) -> int:
     return sum(counter.counts.values())
 
 
+def assert_every_crash_then_rerun_converges(
+    tables: Tables,
+    source: str,
+    ledger_of: Callable[[LedgerStore], Ledger],
+    day: str,
+    next_day: str,
+    clean: Dump,
+) -> None:
+    """Crash ``day``'s run before and after each of its writes in turn (on a clone of
+    ``source``), rerun it and settle ``next_day``: every stored item must equal ``clean``
+    (the sweeps of runs with pools, stages, the gate and the throttle)."""
+    counter = Crasher(lambda *_: False)
+    probe = tables.store(tables.clone(source))
+    with install(probe, counter):
+        run_settlement(ledger_of(probe), day)
+    writes = sum(counter.counts.values())
+    assert writes >= 8
+    for target in range(1, writes + 1):
+        for phase in ("before", "after"):
+            table = tables.clone(source)
+            store = tables.store(table)
+            with install(store, Crasher(at_write(target, phase))), pytest.raises(Crash):
+                run_settlement(ledger_of(store), day)
+            ledger = ledger_of(tables.store(table))
+            assert run_settlement(ledger, day).status in {"settled", "already_settled"}
+            assert run_settlement(ledger, next_day).status == "settled"
+            assert table_dump(tables.client, table) == clean, (target, phase)
+
+
 def test_a_crash_at_any_write_then_the_next_day_then_the_rerun_equals_the_clean_days(
     module_tables: Tables, day_0_settled: str, clean_days: Dump
 ) -> None:
