@@ -113,6 +113,27 @@ def _rejected(rejection: Rejected) -> OrderOutcome:
     return OrderOutcome(reply, rejected=str(rejection.code))
 
 
+def signed_by(
+    directory: MerchantDirectory,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    now_s: int,
+    tolerance_s: int,
+) -> Merchant | OrderOutcome:
+    """The merchant a request's body is signed by, or the refusal (too large, bad
+    signature) every merchant route answers before reading the body."""
+    if len(body) > MAX_BODY_BYTES:
+        return OrderOutcome(
+            error_reply(413, "payload_too_large", f"the body exceeds {MAX_BODY_BYTES} bytes"),
+            rejected="payload_too_large",
+        )
+    try:
+        return authenticate(directory, headers, body, now_s=now_s, tolerance_s=tolerance_s)
+    except ApiError as error:
+        return OrderOutcome(error.reply(), rejected=error.code)
+
+
 def place_order(
     ledger: Ledger,
     directory: MerchantDirectory,
@@ -123,15 +144,9 @@ def place_order(
     tolerance_s: int = DEFAULT_TOLERANCE_S,
 ) -> tuple[OrderOutcome, str | None]:
     """The whole request: authenticate, validate, record. Returns the outcome and merchant."""
-    if len(body) > MAX_BODY_BYTES:
-        return OrderOutcome(
-            error_reply(413, "payload_too_large", f"the body exceeds {MAX_BODY_BYTES} bytes"),
-            rejected="payload_too_large",
-        ), None
-    try:
-        merchant = authenticate(directory, headers, body, now_s=now_s, tolerance_s=tolerance_s)
-    except ApiError as error:
-        return OrderOutcome(error.reply(), rejected=error.code), None
+    merchant = signed_by(directory, headers, body, now_s=now_s, tolerance_s=tolerance_s)
+    if isinstance(merchant, OrderOutcome):
+        return merchant, None
     try:
         order = parse_order(body)
     except ApiError as error:

@@ -24,10 +24,10 @@ from functions.rewards.errors import RejectCode, Rejected
 
 from ..ledger import Ledger
 from ..ledger.refunds import RefundResult, refund_fields
-from .auth import DEFAULT_TOLERANCE_S, authenticate
+from .auth import DEFAULT_TOLERANCE_S
 from .directory import Merchant, MerchantDirectory
-from .orders import MAX_BODY_BYTES, OrderOutcome
-from .replies import ApiError, Reply, error_reply
+from .orders import OrderOutcome, signed_by
+from .replies import ApiError, Reply
 
 _ORDER_ID_RE = re.compile(r"[!-~]{1,128}")
 """An order id as orders take it: visible ASCII, no spaces."""
@@ -100,15 +100,9 @@ def place_refund(
     tolerance_s: int = DEFAULT_TOLERANCE_S,
 ) -> tuple[OrderOutcome, str | None]:
     """The whole request: authenticate, check the body names the path's order, refund."""
-    if len(body) > MAX_BODY_BYTES:
-        return OrderOutcome(
-            error_reply(413, "payload_too_large", f"the body exceeds {MAX_BODY_BYTES} bytes"),
-            rejected="payload_too_large",
-        ), None
-    try:
-        merchant = authenticate(directory, headers, body, now_s=now_s, tolerance_s=tolerance_s)
-    except ApiError as error:
-        return OrderOutcome(error.reply(), rejected=error.code), None
+    merchant = signed_by(directory, headers, body, now_s=now_s, tolerance_s=tolerance_s)
+    if isinstance(merchant, OrderOutcome):
+        return merchant, None
     try:
         named = parse_refund(body, order_id)
     except ApiError as error:
