@@ -71,7 +71,7 @@ from .records import (
 from .settlement_store import SettlementRuns
 from .settlement_writes import SettlementWrites
 from .table import Absent, Exists, Item, Key, Put, Table, TransactionCancelled, Update
-from .transaction import commit
+from .transaction import build, transact_built
 
 SETTLEMENT_ATTRIBUTES = (
     "member",
@@ -375,11 +375,12 @@ class LedgerStore(
         for the page's batch put (:mod:`functions.store.settlement_writes`), 2 write
         units instead of 5.
         """
+        built = build(change, self.keyring)
         if change.settlement_seq is not None:
-            settled = self.settle_member(change)
+            settled = self.settle_member(change, built)
             if settled is not None:
                 return settled
-        return commit(self.table, self.keyring, change)
+        return transact_built(self.table, built)
 
     # -- audit (full scans) ------------------------------------------------------------
     def scan_journal(self) -> Iterator[StoredEntry]:

@@ -30,7 +30,7 @@ from .items import journal_key, member_key
 from .keyring import Keyring
 from .records import JournalEntry, MemberRecord
 from .table import ConditionFailed, Item, Put, Table, Unavailable, Update, Value
-from .transaction import build
+from .transaction import Built, build
 
 SETTLED_ENTRY = "settled_entry"
 SETTLED_AT = "settled_at"
@@ -41,11 +41,11 @@ class EntryMismatchError(RuntimeError):
     """A rebuilt settlement entry does not hash to the chain's link: nothing is written."""
 
 
-def _split(change: Commit, keyring: Keyring) -> tuple[JournalEntry, Put, Update] | None:
-    """The entry, its journal ``Put`` and the member ``Update`` of a settlement commit;
-    None when it writes more than those two (a platform account: pool payouts, a repaid
-    debt), which then stays one transaction."""
-    entry, items, _token = build(change, keyring)
+def _split(built: Built) -> tuple[JournalEntry, Put, Update] | None:
+    """The entry, its journal ``Put`` and the member ``Update`` of a built settlement
+    commit; None when it writes more than those two (a platform account: pool payouts, a
+    repaid debt), which then stays one transaction."""
+    entry, items, _token = built
     journal, member = items if len(items) == 2 else (None, None)
     if not isinstance(journal, Put) or not isinstance(member, Update):
         return None
@@ -71,14 +71,15 @@ class SettlementWrites:
     def keyring(self) -> Keyring:
         raise NotImplementedError
 
-    def settle_member(self, change: Commit) -> JournalEntry | None:
+    def settle_member(self, change: Commit, built: Built) -> JournalEntry | None:
         """Update the member (conditions as in the transaction) and queue its entry;
-        None (nothing written) when the commit also writes a platform account.
+        None (nothing written) when the commit, as ``built``, also writes a platform
+        account (the caller then sends ``built`` as one transaction).
 
         A failed condition is a :class:`ConflictError`: the caller re-reads the member,
         and finds it settled (its entry then restored) or tries again.
         """
-        split = _split(change, self.keyring)
+        split = _split(built)
         if split is None:
             return None
         entry, journal, member = split
@@ -180,7 +181,7 @@ class SettlementWrites:
                 chain, journal_seq=seq - 1, journal_head=str(previous["hash"])
             )
             again = dataclasses.replace(change, chain=at_slot, at=_number(item, SETTLED_AT))
-            split = _split(again, Keyring.of({key_id: key}, key_id))
+            split = _split(build(again, Keyring.of({key_id: key}, key_id)))
             if split is None or split[1].item["hash"] != link:
                 raise EntryMismatchError(
                     f"{member}: the rebuilt settlement entry {seq} does not match its chain"

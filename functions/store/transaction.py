@@ -340,7 +340,11 @@ def _withdrawal(change: WithdrawalChange, at: int) -> TransactItem:
     )
 
 
-def build(commit: Commit, keyring: Keyring) -> tuple[JournalEntry, list[TransactItem], str]:
+Built = tuple[JournalEntry, list[TransactItem], str]
+"""A commit as written: its journal entry, the transaction's items, the request token."""
+
+
+def build(commit: Commit, keyring: Keyring) -> Built:
     """The journal entry, the transaction's items and its client request token."""
     entry, journal = _journal(commit, keyring)
     deltas = _deltas(commit)
@@ -368,9 +372,9 @@ def build(commit: Commit, keyring: Keyring) -> tuple[JournalEntry, list[Transact
     return entry, items, token
 
 
-def commit(table: Table, keyring: Keyring, change: Commit) -> JournalEntry:
-    """Apply ``change`` atomically; return the journal entry it appended."""
-    entry, items, token = build(change, keyring)
+def transact_built(table: Table, built: Built) -> JournalEntry:
+    """Send a built commit as one transaction; return its journal entry."""
+    entry, items, token = built
     try:
         table.transact(items, token)
     except TransactionCancelled as exc:
