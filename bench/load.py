@@ -1,29 +1,30 @@
-"""Settlement input loading: CPU per member to turn ``Query`` answers into member records.
+"""Settlement input loading: CPU per member and memory held, records against the roll.
 
-The compute step lists every member (32 ``Query`` streams on ``gsi1``) and decodes them.
-Against DynamoDB the wire is fast and parallel; what one Lambda pays per member is the
-client's CPU: botocore's JSON parser, the wire decode and the record. This measures that
-CPU on real answer bodies (1 MB pages of member items, as DynamoDB returns them), at
-three or more sizes, for:
+The compute step lists every member (the 32 roster shards) and reads their items 100 to
+a ``BatchGetItem``. Against DynamoDB the wire is fast and parallel; what a function pays
+per member is CPU: botocore's JSON parser, the wire decode, and building what the compute
+step holds. This measures that on real answer bodies (1 MB pages of member items, as
+DynamoDB returns them), at three or more sizes:
 
-(A) ``full``: the path before this change: every attribute, botocore's parser, ``decode_item``,
-    ``member_record``;
-(B) ``projected``: the same path with the compute step's ``ProjectionExpression`` (only
-    the attributes the engine reads), as ``LedgerStore.iter_settlement_members`` asks;
-(C) ``projected+json``: (B)'s bodies parsed by ``json.loads`` and the wire codec alone
-    (what a raw-HTTP loader would pay; not shipped, shown as the floor);
-and the memory the loaded records hold per member (``tracemalloc``), which decides how
-many members one function's 10 GB can take.
+(A) ``records``: the path before the roll: projected items, botocore's parser,
+    ``decode_item``, ``member_record`` (a ``MemberRecord`` per member);
+(B) ``roll``: the same bodies into :class:`~functions.store.member_roll.RollPart`
+    columns, then merged in join order (``merge_parts``, timed apart as ``merge``);
+and the bytes each holds per member once loaded (``tracemalloc``), which decides how many
+members one function's 10 GB can take. With ``--processes P`` it also times (wall
+clock) the roll path with the bodies split over P forked workers that send their parts
+back through a pipe, as ``functions/store/member_listing.py`` does.
 
 Members look like live ones (profile, statistics, one or two grants, ~1 KB), not the
 lean seeded ones of ``bench/store.py``. Run by hand:
-``.venv/bin/python bench/load.py --sizes 25000,50000,100000`` (~1 minute, one core).
+``.venv/bin/python bench/load.py --sizes 25000,50000,100000 --processes 2`` (~2 minutes).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import random
 import time
 import tracemalloc
@@ -34,8 +35,17 @@ from botocore.parsers import create_parser  # type: ignore[import-untyped,unused
 from botocore.session import get_session  # type: ignore[import-untyped,unused-ignore]
 
 from functions.store.dynamodb_wire import decode_item, encode_item
-from functions.store.items import Kind, grant_maps, keyed, member_key, member_record, shard_of
+from functions.store.items import (
+    SHARDS,
+    Kind,
+    grant_maps,
+    keyed,
+    member_key,
+    member_record,
+    shard_of,
+)
 from functions.store.ledger_store import SETTLEMENT_ATTRIBUTES
+from functions.store.member_roll import MemberRoll, RollPart, merge_parts
 from functions.store.records import GrantRecord, MemberRecord
 
 PAGE_BYTES = 1024 * 1024
@@ -123,32 +133,112 @@ def botocore_path() -> Callable[[bytes], list[MemberRecord]]:
     return load
 
 
-def json_path(body: bytes) -> list[MemberRecord]:
-    return [member_record(decode_item(item)) for item in json.loads(body)["Items"]]
+def roster_item_wire(index: int, rng: random.Random) -> dict[str, Any]:
+    """A roster item as the listing's ``Query`` returns it (the projection it asks for)."""
+    name = f"m{index:08d}"
+    return encode_item(
+        {
+            "member": name,
+            "referrer": f"m{rng.randrange(max(index, 1)):08d}" if index else None,
+            "sk": "ROSTER",
+            "gsi1sk": f"{1_700_000_000_000_000 + index:020d}#{name}",
+        }
+    )
 
 
-def measure(size: int, seed: int) -> dict[str, float]:
+def listing_path() -> Callable[[bytes], int]:
+    """Roster bodies into the join order a shard's reads follow (``shard_members``)."""
+    model = get_session().get_service_model("dynamodb").operation_model("Query")
+    parser = create_parser("json")
+
+    def load(body: bytes) -> int:
+        parsed = parser.parse({"body": body, "headers": {}, "status_code": 200}, model.output_shape)
+        order = {}
+        for item in parsed["Items"]:
+            decoded = decode_item(item)
+            order[decoded["member"]] = str(decoded["gsi1sk"])
+        return len(sorted((key, name) for name, key in order.items()))
+
+    return load
+
+
+def roll_path() -> Callable[[bytes, RollPart], None]:
+    """Bodies into roll columns: botocore's parser, ``decode_item``, ``RollPart.add``."""
+    model = get_session().get_service_model("dynamodb").operation_model("Query")
+    parser = create_parser("json")
+
+    def load(body: bytes, part: RollPart) -> None:
+        parsed = parser.parse({"body": body, "headers": {}, "status_code": 200}, model.output_shape)
+        for item in parsed["Items"]:
+            decoded = decode_item(item)
+            part.add(str(decoded["member"]), decoded)
+
+    return load
+
+
+def parts_of(pages: Sequence[bytes], shards: int = SHARDS) -> list[RollPart]:
+    """The bodies as ``shards`` parts (pages dealt round-robin, as shards would be)."""
+    load = roll_path()
+    parts = [RollPart() for _ in range(shards)]
+    for index, body in enumerate(pages):
+        load(body, parts[index % shards])
+    return parts
+
+
+def forked_roll(pages: Sequence[bytes], processes: int) -> MemberRoll:
+    """The roll path over ``processes`` forked workers, parts sent back through pipes."""
+    context = multiprocessing.get_context("fork")
+    receivers = []
+    for worker in range(processes):
+        receiver, sender = context.Pipe(duplex=False)
+        mine = pages[worker::processes]
+        process = context.Process(target=lambda s=sender, m=mine: s.send(parts_of(m, 4)))
+        process.start()
+        sender.close()
+        receivers.append((process, receiver))
+    parts: list[RollPart] = []
+    for process, receiver in receivers:
+        parts.extend(receiver.recv())
+        process.join()
+    return merge_parts(parts)
+
+
+def measure(size: int, seed: int, processes: int) -> dict[str, float]:
     rng = random.Random(seed)
     items = [live_member(index, rng) for index in range(size)]
-    full, projected = bodies(items), bodies([project(item) for item in items])
+    projected = bodies([project(item) for item in items])
+    del items
+    figures: dict[str, float] = {"bytes_projected": sum(map(len, projected)) / size}
+    roster = bodies([roster_item_wire(index, rng) for index in range(size)])
+    listing = listing_path()
+    started = time.process_time()
+    assert sum(listing(body) for body in roster) == size
+    figures["listing"] = time.process_time() - started
     load = botocore_path()
-    figures: dict[str, float] = {
-        "bytes_full": sum(map(len, full)) / size,
-        "bytes_projected": sum(map(len, projected)) / size,
-    }
-    for label, pages, run in (
-        ("full", full, load),
-        ("projected", projected, load),
-        ("projected+json", projected, json_path),
-    ):
-        started = time.process_time()
-        loaded = sum(len(run(body)) for body in pages)
-        assert loaded == size
-        figures[label] = time.process_time() - started
-    # what the compute step holds per member once loaded (the records, retained)
+    started = time.process_time()
+    assert sum(len(load(body)) for body in projected) == size
+    figures["records"] = time.process_time() - started
+    started = time.process_time()
+    parts = parts_of(projected)
+    figures["roll"] = time.process_time() - started
+    started = time.process_time()
+    roll = merge_parts(parts)
+    figures["merge"] = time.process_time() - started
+    assert len(roll) == size
+    del parts, roll
+    if processes > 1:
+        started = time.perf_counter()
+        assert len(forked_roll(projected, processes)) == size
+        figures["forked_wall"] = time.perf_counter() - started
+    # what the compute step holds per member once loaded (retained, after the merge)
     tracemalloc.start()
-    kept = [record for body in projected for record in json_path(body)]
+    kept = [record for body in projected for record in load(body)]
     figures["record_bytes"] = tracemalloc.get_traced_memory()[0] / len(kept)
+    del kept
+    tracemalloc.stop()
+    tracemalloc.start()
+    roll = merge_parts(parts_of(projected))
+    figures["roll_bytes"] = tracemalloc.get_traced_memory()[0] / len(roll)
     tracemalloc.stop()
     return figures
 
@@ -156,32 +246,43 @@ def measure(size: int, seed: int) -> dict[str, float]:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="25000,50000,100000")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--lambda-vcpus", type=int, default=6)
     parser.add_argument("--seed", type=int, default=16)
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
     print(
-        f"{'members':>9} {'B/member':>9} {'B/member':>9}"
-        f" {'full s':>8} {'proj s':>8} {'json s':>8} {'record':>7}"
-        "   s per 1M: full / projected / json"
+        f"{'members':>9} {'B/member':>9} {'list s':>7} {'records s':>10} {'roll s':>8}"
+        f" {'merge s':>8}"
+        f" {'forked s':>9} {'record B':>9} {'roll B':>7}"
     )
-    print(f"{'':>9} {'full':>9} {'proj':>9} {'':>8} {'':>8} {'':>8} {'B held':>7}")
-    per_million: list[tuple[float, float, float]] = []
+    rates: list[dict[str, float]] = []
     for size in sizes:
-        f = measure(size, args.seed)
-        scale = 1_000_000 / size
-        per_million.append((f["full"] * scale, f["projected"] * scale, f["projected+json"] * scale))
+        f = measure(size, args.seed, args.processes)
+        rates.append({name: value * 10_000_000 / size for name, value in f.items()})
         print(
-            f"{size:>9,} {f['bytes_full']:>9.0f} {f['bytes_projected']:>9.0f}"
-            f" {f['full']:>8.2f} {f['projected']:>8.2f} {f['projected+json']:>8.2f}"
-            f" {f['record_bytes']:>7.0f}"
-            f"   {per_million[-1][0]:.0f} / {per_million[-1][1]:.0f} / {per_million[-1][2]:.0f}"
+            f"{size:>9,} {f['bytes_projected']:>9.0f} {f['listing']:>7.2f} {f['records']:>10.2f}"
+            f" {f['roll']:>8.2f}"
+            f" {f['merge']:>8.2f} {f.get('forked_wall', 0.0):>9.2f}"
+            f" {f['record_bytes']:>9.0f} {f['roll_bytes']:>7.0f}"
         )
-    full, projected, raw = (sum(column) / len(column) for column in zip(*per_million, strict=True))
+    mean = {name: sum(r[name] for r in rates) / len(rates) for name in rates[0]}
+    vcpus = args.lambda_vcpus
     print(
-        f"10M members, one core (mean of the sizes, linear): full {full * 10:,.0f} s,"
-        f" projected {projected * 10:,.0f} s, projected+json {raw * 10:,.0f} s;"
-        f" records held {f['record_bytes'] * 10_000_000 / 2**30:,.1f} GiB"
+        f"10M members (mean of the sizes, linear): listing {mean['listing']:,.0f} s;"
+        f" records {mean['records']:,.0f} s one core,"
+        f" {f['record_bytes'] * 10_000_000 / 2**30:,.1f} GiB held;"
+        f" roll {mean['roll']:,.0f} s of decoding + {mean['merge']:,.0f} s merge,"
+        f" {f['roll_bytes'] * 10_000_000 / 2**30:,.1f} GiB held;"
+        f" over {vcpus} processes {(mean['listing'] + mean['roll']) / vcpus + mean['merge']:,.0f} s"
+        " (listing and decoding split, merge in the parent)"
     )
+    if args.processes > 1:
+        print(
+            f"measured here: {args.processes} forked processes take"
+            f" {mean['forked_wall']:,.0f} s wall per 10M (decode, pipe, merge) against"
+            f" {mean['roll'] + mean['merge']:,.0f} s of CPU in one"
+        )
 
 
 if __name__ == "__main__":

@@ -243,6 +243,11 @@ class NotificationPolicySettings(JifenSettings):
     """A release of at least this share (basis points) of locked points is sent that day."""
 
 
+def _blank_is_none(value: object) -> object:
+    """A template parameter left empty arrives as ``""``: not set."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 class FanoutSettings(JifenSettings):
     """When the scheduled settlement applies pages itself and how it fans out otherwise."""
 
@@ -255,6 +260,12 @@ class FanoutSettings(JifenSettings):
     settlement_apply_threads: int = Field(default=1, ge=1, le=64)
     """Members of a page applied at once (issue 16): the apply step waits on DynamoDB,
     not the CPU, so threads cut its Lambda time (docs/operations.md, "Capacity")."""
+    settlement_load_processes: Annotated[int | None, BeforeValidator(_blank_is_none)] = Field(
+        default=None, ge=1, le=32
+    )
+    """Worker processes reading the members for the compute step (issue 16): decoding is
+    CPU work the GIL serialises. None: one per vCPU the function's memory buys (a Lambda
+    at 10,240 MB has six), one outside Lambda."""
 
 
 class PayoutSettings(JifenSettings):
@@ -264,11 +275,6 @@ class PayoutSettings(JifenSettings):
 
     payout_bucket: str | None = None
     payout_dir: Path = Field(default=REPO_ROOT / "var" / "payouts", json_schema_extra=LOCAL_ONLY)
-
-
-def _blank_is_none(value: object) -> object:
-    """A template parameter left empty arrives as ``""``: not set."""
-    return None if isinstance(value, str) and not value.strip() else value
 
 
 class ProofSettings(JifenSettings):

@@ -24,6 +24,8 @@ passes its URL as an explicit endpoint.
 
 from __future__ import annotations
 
+import math
+import os
 import threading
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -116,6 +118,20 @@ def chain_keyring(
     if endpoint is None:
         return default_keyring(None)  # refuses to MAC: AWS without JIFEN_CHAIN_KEY_PARAM
     return Keyring.local_file(config.chain_key_file, create=create_local)
+
+
+LAMBDA_MB_PER_VCPU = 1_769
+"""Lambda gives one vCPU per 1,769 MB of memory, up to six at 10,240 MB."""
+
+
+def load_processes(configured: int | None, lambda_memory_mb: str | None) -> int:
+    """Worker processes for the compute step's member reads: as configured, else one per
+    vCPU of the Lambda's memory, else (outside Lambda) one."""
+    if configured is not None:
+        return configured
+    if lambda_memory_mb is None or not lambda_memory_mb.isdigit():
+        return 1
+    return max(1, min(6, math.ceil(int(lambda_memory_mb) / LAMBDA_MB_PER_VCPU)))
 
 
 def open_stores(store: StoreSettings, endpoint: str | None, keyring: Keyring) -> Storage:
@@ -294,6 +310,10 @@ class Runtime:
                 plans=self.plans,
                 zone=self.zone,
                 apply_threads=self.settings.fanout.settlement_apply_threads,
+                load_processes=load_processes(
+                    self.settings.fanout.settlement_load_processes,
+                    os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"),
+                ),
             )
 
         return self.memo("ledger", build)

@@ -21,12 +21,15 @@ from functions.rewards.money import Cents
 from functions.rewards.plan import Plan
 from functions.rewards.release_schedule import gated, observe_activity, stage_step
 from functions.rewards.tree import NO_PARENT
-from functions.store.records import MemberRecord
+from functions.store.member_roll import MemberRoll
+from functions.store.records import GrantRecord
 
 from .ledger import Ledger
 
 GateMarks = tuple[int, int, int | None]
 """``(orders, direct referrals, active run)`` as a gated run leaves them on the member."""
+NO_MARKS: GateMarks = (0, 0, None)
+"""The marks of a member no gated run has seen."""
 StageMove = tuple[int, int, Cents]
 """``(grant seq, releases so far, daily)`` of a staged grant after the run."""
 
@@ -47,9 +50,7 @@ class Controls:
     price: Fraction | None
 
 
-def release_controls(
-    ledger: Ledger, plan: Plan, members: Sequence[MemberRecord], parents: Sequence[int]
-) -> Controls:
+def release_controls(ledger: Ledger, plan: Plan, roll: MemberRoll) -> Controls:
     """Read the run's number, the sales mark and the price; decide the gate (step 0)."""
     store = ledger.store
     sequence = store.settlement_sequence()
@@ -61,27 +62,28 @@ def release_controls(
     waits: list[bool] | None = None
     marks: dict[int, GateMarks] = {}
     if gate is not None:
-        referrals = [0] * len(parents)
-        for parent in parents:
+        referrals = [0] * len(roll)
+        for parent in roll.parents:
             if parent != NO_PARENT:
                 referrals[parent] += 1
-        waits = [False] * len(parents)
-        for position, record in enumerate(members):
-            seen = (record.gate_orders, record.gate_referrals)
-            now = (record.programs.orders, referrals[position])
-            after, active = observe_activity(seen, now, record.active_run, run)
+        waits = [False] * len(roll)
+        for position, orders in enumerate(roll.orders):
+            seen_orders, seen_referrals, active_run = roll.gate.get(position, NO_MARKS)
+            seen = (seen_orders, seen_referrals)
+            now = (orders, referrals[position])
+            after, active = observe_activity(seen, now, active_run, run)
             if after != seen:
                 marks[position] = (*after, active)
             waits[position] = gated(gate, active, run)
     return Controls(run, waits, marks, sales, sales - mark, price)
 
 
-def stage_moves(record: MemberRecord, waits: bool) -> tuple[StageMove, ...]:
+def stage_moves(grants: Sequence[GrantRecord], waits: bool) -> tuple[StageMove, ...]:
     """Every staged grant of a member not gated this run counts one more release."""
     if waits:
         return ()
     return tuple(
         (grant.seq, *stage_step(grant.schedule, grant.releases))
-        for grant in record.grants
+        for grant in grants
         if grant.schedule is not None
     )

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -38,6 +38,7 @@ from functions.rewards.refunds import commission_repay_postings, repay_postings,
 from functions.rewards.report import SettlementRow
 from functions.store.commit import Commit
 from functions.store.errors import ConflictError, GuardError, UnavailableError
+from functions.store.member_roll import UnlistedReferrer
 from functions.store.records import (
     EntryKind,
     GrantRecord,
@@ -71,9 +72,15 @@ class SettlementBlocked(SettlementError):
         self.blocked_by = blocked_by
 
 
-def _pages(results: Sequence[MemberResult]) -> Iterator[list[MemberResult]]:
-    for start in range(0, len(results), PAGE_SIZE):
-        yield list(results[start : start + PAGE_SIZE])
+def _pages(results: Iterable[MemberResult]) -> Iterator[list[MemberResult]]:
+    page: list[MemberResult] = []
+    for result in results:
+        page.append(result)
+        if len(page) == PAGE_SIZE:
+            yield page
+            page = []
+    if page:
+        yield page
 
 
 CLAIM_ATTEMPTS = 5
@@ -144,7 +151,11 @@ def prepare_run(ledger: Ledger, date: str) -> SettlementRun | None:
         run_id = _new_run_id()
         if not store.take_over_run(claimed.run, run_id):
             return _published(ledger, date)
-    results, summary = compute(ledger, list(store.iter_settlement_members()), date)
+    try:
+        roll = store.settlement_roll(ledger.load_processes)
+    except UnlistedReferrer as exc:  # the listing (an index) lags behind a very recent join
+        raise SettlementError(str(exc)) from exc
+    results, summary = compute(ledger, roll, date)
     payloads = [encode_page(page) for page in _pages(results)]
     store.write_pages(date, run_id, payloads)
     if not store.mark_run_computed(date, run_id, len(payloads), json.dumps(summary)):

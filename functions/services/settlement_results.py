@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,10 +19,8 @@ from functions.rewards.money import Cents, format_cents
 from functions.rewards.plan import Plan
 from functions.rewards.pools import PoolInput, PoolOutcome, distribute
 from functions.rewards.settlement import SettlementInput, settle
-from functions.rewards.tree import NO_PARENT, bottom_up_order, team_sizes
-from functions.store.records import (
-    MemberRecord,
-)
+from functions.rewards.tree import bottom_up_order, team_sizes
+from functions.store.member_roll import MemberRoll
 
 from .ledger import Ledger
 from .ledger.issuance import issuance_state  # issue 12
@@ -166,71 +164,98 @@ def decode_page(payload: bytes) -> list[MemberResult]:
 
 
 def compute(
-    ledger: Ledger, members: Sequence[MemberRecord], date: str | None = None
-) -> tuple[list[MemberResult], dict[str, Any]]:
+    ledger: Ledger, roll: MemberRoll, date: str | None = None
+) -> tuple[Iterator[MemberResult], dict[str, Any]]:
     """Run the engine over the loaded membership; return the listed members and totals.
 
     The plan is the version in effect on ``date`` (the run's date); grants keep the
-    daily amounts they were created with.
+    daily amounts they were created with. The results are produced as they are read
+    (at ten million members a list of them would be gigabytes); the totals are known
+    before the first one.
     """
     plan = ledger.plan_on(date) if date is not None else ledger.plan
-    index = {record.member: position for position, record in enumerate(members)}
-    missing = [r.member for r in members if r.referrer and r.referrer not in index][:5]
-    if missing:  # the listing (a GSI) lags behind a very recent join: try again shortly
-        raise SettlementError(f"referrers of {missing} are not listed yet; retry the run")
-    parents = [index[record.referrer] if record.referrer else NO_PARENT for record in members]
-    grants = [[(grant.remaining, grant.daily) for grant in record.grants] for record in members]
-    controls = release_controls(ledger, plan, members, parents)  # economics (issue 12)
+    parents = roll.parents
+    grants = [
+        [(remaining, daily) for _, remaining, daily in roll.grants(position)]
+        for position in range(len(roll))
+    ]
+    controls = release_controls(ledger, plan, roll)  # economics (issue 12)
     outcome = settle(
         plan,
         SettlementInput(
             parents,
-            [record.personal_volume for record in members],
+            roll.personal_volume,
             grants,
             gated=controls.gated,
             period_cash=controls.period_cash,
             price=controls.price,
         ),
     )
-    sizes = team_sizes(parents)
+    del grants
+    order = bottom_up_order(parents)
+    sizes = team_sizes(parents, order)
     levels = plan.levels
     level_names = [levels[position].name if position >= 0 else None for position in outcome.level]
     active = set(outcome.active())
-    pools = _pools(ledger, plan, members, outcome.level, outcome.team_volume, controls)
+    pools = _pools(ledger, plan, roll, outcome.level, outcome.team_volume, controls)
     pool_points = pools.credits("points") if pools is not None else {}
     pool_cash = pools.credits("cash") if pools is not None else {}
     # issue 13: the staking step, one more linear pass over the same tree
     steps, stake_totals, staked = stake_step(
         plan,
-        members,
+        roll.stakes,
+        roll.outstanding,
         parents,
-        bottom_up_order(parents),
+        order,
         lambda: -ledger.store.system_totals().sales,
     )
-    results: list[MemberResult] = []
-    for position, record in enumerate(members):
-        team_changed = (
-            record.team_volume != outcome.team_volume[position]
-            or record.team_size != sizes[position]
-            or record.level != level_names[position]
-        )
-        step = steps.get(position)
-        waits = controls.gated is not None and controls.gated[position]  # issue 12
-        stages = stage_moves(record, waits)
-        gate = controls.marks.get(position)
-        quiet = not stages and gate is None  # issue 12: no counter or mark moves
-        quiet = quiet and position not in pool_points and position not in pool_cash
-        if position not in active and not team_changed and step is None and quiet:
-            continue
-        remaining = outcome.remaining[position] or ()
-        releases = tuple(
-            (grant.seq, grant.remaining - left)
-            for grant, left in zip(record.grants, remaining, strict=False)
-            if grant.remaining != left
-        )
-        results.append(
-            MemberResult(
-                record.member,
+    totals = outcome.totals()
+    summary: dict[str, Any] = {
+        "static": totals.static,
+        "share": totals.share,
+        "team": totals.team,
+        "peer": totals.peer,
+        "paid": totals.paid,
+        "forfeited": totals.forfeited,
+        "members": len(active | staked) if staked else len(active),
+        "population": len(roll),
+        **stake_totals,  # issue 13: present when some member holds a stake
+        "sales_mark": controls.sales,  # economics (issue 12): the next run's throttle period
+    }
+    if pools is not None:  # dividend pools: the balances the next run continues from
+        summary["pool_carry"] = pools.carried
+        summary["pool_points"] = sum(pool_points.values())
+        summary["pool_cash"] = sum(pool_cash.values())
+    counted = region_sales(roll.region_cash.values())
+    if counted:  # every run moves the regions' marks, as the book's do (with or without pools)
+        summary["region_mark"] = counted
+    economics = settlement_extras(plan, outcome.throttle, outcome.gated, pools)
+    if economics:
+        summary["economics"] = economics
+
+    def results() -> Iterator[MemberResult]:
+        for position, name in enumerate(roll.names):
+            team_changed = (
+                roll.team_volume[position] != outcome.team_volume[position]
+                or roll.team_size[position] != sizes[position]
+                or roll.levels[position] != level_names[position]
+            )
+            step = steps.get(position)
+            waits = controls.gated is not None and controls.gated[position]  # issue 12
+            stages = stage_moves(roll.staged.get(position, ()), waits)
+            gate = controls.marks.get(position)
+            quiet = not stages and gate is None  # issue 12: no counter or mark moves
+            quiet = quiet and position not in pool_points and position not in pool_cash
+            if position not in active and not team_changed and step is None and quiet:
+                continue
+            remaining = outcome.remaining[position] or ()
+            releases = tuple(
+                (seq, before - left)
+                for (seq, before, _), left in zip(roll.grants(position), remaining, strict=False)
+                if before != left
+            )
+            yield MemberResult(
+                name,
                 outcome.static[position],
                 tuple(parts[position] for parts in outcome.share_by_generation),
                 outcome.team[position],
@@ -247,37 +272,14 @@ def compute(
                 pool_points.get(position, 0),
                 pool_cash.get(position, 0),
             )
-        )
-    totals = outcome.totals()
-    summary: dict[str, Any] = {
-        "static": totals.static,
-        "share": totals.share,
-        "team": totals.team,
-        "peer": totals.peer,
-        "paid": totals.paid,
-        "forfeited": totals.forfeited,
-        "members": len(active | staked) if staked else len(active),
-        "population": len(members),
-        **stake_totals,  # issue 13: present when some member holds a stake
-        "sales_mark": controls.sales,  # economics (issue 12): the next run's throttle period
-    }
-    if pools is not None:  # dividend pools: the balances the next run continues from
-        summary["pool_carry"] = pools.carried
-        summary["pool_points"] = sum(pool_points.values())
-        summary["pool_cash"] = sum(pool_cash.values())
-    counted = region_sales(members)
-    if counted:  # every run moves the regions' marks, as the book's do (with or without pools)
-        summary["region_mark"] = counted
-    economics = settlement_extras(plan, outcome.throttle, outcome.gated, pools)
-    if economics:
-        summary["economics"] = economics
-    return results, summary
+
+    return results(), summary
 
 
 def _pools(
     ledger: Ledger,
     plan: Plan,
-    members: Sequence[MemberRecord],
+    roll: MemberRoll,
     level: Sequence[int],
     team_volume: Sequence[Cents],
     controls: Controls,
@@ -293,16 +295,16 @@ def _pools(
     marks = (
         json.loads(sequence.region_mark) if sequence is not None and sequence.region_mark else {}
     )
-    regions = region_sales(members)
+    regions = region_sales(roll.region_cash.values())
     state = issuance_state(ledger.store, plan)
     return distribute(
         plan,
         PoolInput(
             level=level,
-            region=[record.region for record in members],
+            region=roll.regions,
             period_team=[
-                volume - record.team_volume
-                for volume, record in zip(team_volume, members, strict=True)
+                volume - before
+                for volume, before in zip(team_volume, roll.team_volume, strict=True)
             ],
             period_cash=controls.period_cash,
             region_cash={

@@ -281,7 +281,7 @@ def _schedule(entry: Mapping[str, Value]) -> tuple[tuple[int, int], ...] | None:
     return tuple(stages)
 
 
-def _grants(item: Mapping[str, Value]) -> tuple[GrantRecord, ...]:
+def grant_records(item: Mapping[str, Value]) -> tuple[GrantRecord, ...]:
     raw = item.get("grants") or []
     if not isinstance(raw, list):
         raise ValueError(f"{where(item)}: grants is not a list")
@@ -324,7 +324,7 @@ def member_record(item: Mapping[str, Value]) -> MemberRecord:
         transferred_in=number(item, "transferred_in"),
         personal_volume=number(item, "personal_volume"),
         adjusted=number(item, "adjusted"),
-        grants=_grants(item),
+        grants=grant_records(item),
         grant_seq=number(item, "grant_seq"),
         journal_seq=number(item, "journal_seq"),
         journal_head=optional_text(item, "journal_head") or GENESIS,

@@ -23,9 +23,7 @@ the item changes an event needs) into a single transaction:
 from __future__ import annotations
 
 import hashlib
-import heapq
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 
 from .aggregate_store import DailyAggregates
 from .commit import SYSTEM_BUCKETS, Commit
@@ -53,6 +51,8 @@ from .items import (
     withdrawal_record,
 )
 from .keyring import Keyring
+from .member_listing import listed_members, load_roll
+from .member_roll import MemberRoll
 from .payout_store import PayoutBatches
 from .plan_store import PlanVersions
 from .program_store import ProgramItems
@@ -70,7 +70,7 @@ from .records import (
 )
 from .settlement_store import SettlementRuns
 from .settlement_writes import SettlementWrites
-from .table import Absent, Exists, Item, Key, Put, Table, TransactionCancelled, Update
+from .table import Absent, Exists, Put, Table, TransactionCancelled, Update
 from .transaction import build, transact_built
 
 SETTLEMENT_ATTRIBUTES = (
@@ -100,10 +100,6 @@ SETTLEMENT_ATTRIBUTES = (
 """What the compute step reads of a member (functions/services/settlement_results.py and
 the release controls, pools and staking step it calls); the live-against-engine contract
 tests (tests/contract/test_scenarios.py, test_programs.py) fail if one is missing."""
-LISTING_THREADS = 8
-"""Shard listings read at once by the compute step."""
-MEMBER_BATCH = 100
-"""Member items per ``BatchGetItem`` (DynamoDB's limit; the listing's chunks)."""
 
 
 class LedgerStore(
@@ -111,9 +107,13 @@ class LedgerStore(
 ):
     """The only gateway to the ledger's items; services speak records and commits."""
 
-    def __init__(self, table: Table, keyring: Keyring) -> None:
+    def __init__(
+        self, table: Table, keyring: Keyring, reopen: Callable[[], Table] | None = None
+    ) -> None:
         self.table = table
         self._keyring = keyring
+        self._reopen = reopen
+        """The same table on a new client, for another process (None: in-process only)."""
         self._init_settlement_writes()
 
     @property
@@ -146,66 +146,19 @@ class LedgerStore(
             referrer = parent.referrer if parent is not None else None
         return found
 
-    def iter_settlement_members(self) -> Iterator[MemberRecord]:
-        """Every member in join order, carrying only what the engine reads
-        (:data:`SETTLEMENT_ATTRIBUTES`; every other field is its default).
-
-        The 32 shard listings and the member reads run :data:`LISTING_THREADS` at a time
-        (the wire, not the CPU, bounds one request), members fetched eventually consistent
-        (the listing itself is an index, so the compute step never read fresher than that)
-        and only those attributes: fewer bytes to fetch and decode (bench/load.py).
-        """
-        yield from self._listing(SETTLEMENT_ATTRIBUTES, consistent=False, threads=LISTING_THREADS)
+    def settlement_roll(self, processes: int = 1) -> MemberRoll:
+        """Every member in join order, as columns of what the compute step reads
+        (:data:`SETTLEMENT_ATTRIBUTES`), eventually consistent; read by ``processes``
+        worker processes when the table can be opened again in another one
+        (functions/store/member_listing.py)."""
+        return load_roll(
+            self.table, SETTLEMENT_ATTRIBUTES, reopen=self._reopen, processes=processes
+        )
 
     def iter_members(self) -> Iterator[MemberRecord]:
-        """Every member in join order (merging the per-shard listings)."""
-        yield from self._listing(None, consistent=True, threads=1)
-
-    def _listing(
-        self, attributes: Sequence[str] | None, *, consistent: bool, threads: int
-    ) -> Iterator[MemberRecord]:
-        """The members in join order: the index lists roster items (written at join, never
-        updated, so member writes cost nothing in the index), whose member items are then
-        read 100 to a request across all shards; member items indexed themselves by an
-        older version are listed as they are, once each, until ``migrate_roster`` moves
-        them."""
-        wanted = None if attributes is None else sorted({*attributes, "member", "gsi1sk", "sk"})
-
-        def shard_listing(shard: int) -> list[Item]:
-            return list(self.table.query_index(f"MEMBERS#{shard:03d}", attributes=wanted))
-
-        def read(keys: Sequence[Key]) -> list[Item]:
-            return self.table.batch_get(keys, attributes=attributes, consistent=consistent)
-
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            listings = list(pool.map(shard_listing, range(SHARDS)))
-            orders: list[list[tuple[str, str]]] = []
-            items: dict[str, Item] = {}
-            for listed in listings:
-                order: dict[str, str] = {}
-                for item in listed:
-                    name = text(item, "member")
-                    order[name] = str(item["gsi1sk"])
-                    if item.get("sk") != ROSTER_SK:
-                        items[name] = item
-                orders.append(sorted((sk, name) for name, sk in order.items()))
-            missing = [name for listed in orders for _, name in listed if name not in items]
-            step = MEMBER_BATCH
-            chunks = [
-                [member_key(name) for name in missing[at : at + step]]
-                for at in range(0, len(missing), step)
-            ]
-            for found in pool.map(read, chunks):
-                for item in found:
-                    items[text(item, "member")] = item
-        late = [member_key(name) for name in missing if name not in items]
-        if late:  # listed but not read (a replica behind a very recent join): read strongly
-            for item in self.table.batch_get(late, attributes=attributes, consistent=True):
-                items[text(item, "member")] = item
-        for _, name in heapq.merge(*orders):
-            read_item = items.get(name)
-            if read_item is not None:  # gone since it was listed: not a member any more
-                yield member_record(read_item)
+        """Every member in join order (the shards' listings merged as they are read)."""
+        for item in listed_members(self.table, None, consistent=True):
+            yield member_record(item)
 
     def migrate_roster(self, limit: int | None = None) -> int:
         """Move members indexed by their own item (before issue 16) to roster items: the

@@ -7,7 +7,9 @@ This is the only place that picks an adapter; the composition root calls
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from .bot_store import BotStore
 from .dynamodb_table import DynamoTable
@@ -33,10 +35,13 @@ class Storage:
     web: WebStore
 
 
-def storage_on(table: Table, keyring: Keyring) -> Storage:
+def storage_on(
+    table: Table, keyring: Keyring, reopen: Callable[[], Table] | None = None
+) -> Storage:
+    """The stores on ``table``; ``reopen`` opens it on a new client (for worker processes)."""
     return Storage(
         table,
-        LedgerStore(table, keyring),
+        LedgerStore(table, keyring, reopen),
         BotStore(table),
         NotificationLog(table),
         ProofStore(table),
@@ -48,7 +53,11 @@ def dynamodb_storage(
     table_name: str, *, endpoint: str | None, region: str = "us-east-1", keyring: Keyring
 ) -> Storage:
     """The stores of ``table_name`` at ``endpoint`` (None: real AWS), with their own client."""
-    return storage_on(DynamoTable.at(table_name, endpoint, region), keyring)
+    return storage_on(
+        DynamoTable.at(table_name, endpoint, region),
+        keyring,
+        partial(DynamoTable.at, table_name, endpoint, region),
+    )
 
 
 def memory_storage(keyring: Keyring | None = None, name: str = "memory") -> Storage:

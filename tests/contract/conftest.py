@@ -7,6 +7,7 @@ fresh table per case built from template.yaml.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 
@@ -48,5 +49,8 @@ def storage(adapter: str, request: pytest.FixtureRequest) -> Storage:
     if adapter == "memory":
         return memory_storage()
     tables: Tables = request.getfixturevalue("contract_tables")
-    table = DynamoTable.at(tables.create(), tables.endpoint)
-    return storage_on(table, default_keyring(tables.endpoint))
+    name = tables.create()
+    reopen = partial(DynamoTable.at, name, tables.endpoint)  # as dynamodb_storage does
+    return storage_on(
+        DynamoTable.at(name, tables.endpoint), default_keyring(tables.endpoint), reopen
+    )

@@ -16,6 +16,7 @@ from functions.rewards.plan import load_plan_text
 from functions.services.ledger import Ledger
 from functions.services.verify import verify
 from functions.store.items import member_key, roster_key
+from functions.store.member_roll import NO_PARENT
 from functions.store.storage import Storage
 from functions.store.table import Delete, Update
 
@@ -42,10 +43,9 @@ def test_a_joined_member_is_listed_by_its_roster_item_not_its_member_item(
     _joined(storage, FAMILY)
     table = storage.ledger.table
     assert [m.member for m in storage.ledger.iter_members()] == list("abcde")
-    projected = list(storage.ledger.iter_settlement_members())
-    assert [(m.member, m.referrer) for m in projected] == [
-        (name, referrer) for name, referrer in FAMILY
-    ]
+    roll = storage.ledger.settlement_roll()
+    assert roll.names == list("abcde")
+    assert list(roll.parents) == [NO_PARENT, 0, 0, 2, NO_PARENT]
     for name, _ in FAMILY:
         member = table.get(member_key(name))
         roster = table.get(roster_key(name))
@@ -53,6 +53,19 @@ def test_a_joined_member_is_listed_by_its_roster_item_not_its_member_item(
         assert "gsi1pk" not in member
         assert roster is not None
         assert str(roster["gsi1pk"]).startswith("MEMBERS#")
+
+
+def test_worker_processes_read_the_same_roll_as_this_process(storage: Storage) -> None:
+    """Given 60 members in a tree, spread over the roster shards
+    When the compute step's roll is read by this process, then by three worker processes
+    (on DynamoDB each with its own client; the in-memory twin has no other process to
+    read it, so it reads it here)
+    Then both rolls are the same, column by column, in join order."""
+    family = [(f"m{i:02d}", f"m{(i * 2) // 3:02d}" if i else None) for i in range(60)]
+    _joined(storage, family)
+    alone = storage.ledger.settlement_roll(1)
+    assert alone.names == [name for name, _ in family]
+    assert storage.ledger.settlement_roll(3) == alone
 
 
 def test_members_indexed_by_their_own_item_are_listed_once_and_migrated(
@@ -73,7 +86,7 @@ def test_members_indexed_by_their_own_item_are_listed_once_and_migrated(
         )
         table.write(Delete(roster_key(name)))
     assert [m.member for m in storage.ledger.iter_members()] == list("abcde")
-    assert [m.member for m in storage.ledger.iter_settlement_members()] == list("abcde")
+    assert storage.ledger.settlement_roll().names == list("abcde")
     assert storage.ledger.migrate_roster() == 2
     assert storage.ledger.migrate_roster() == 0
     assert [m.member for m in storage.ledger.iter_members()] == list("abcde")

@@ -77,6 +77,8 @@ class LedgerCore:
     apply_threads: int = 1
     """Members of one settlement page applied at once (each member is its own conditional
     write, so their order within a page does not matter)."""
+    load_processes: int = 1
+    """Worker processes reading the members for a settlement's compute step (issue 16)."""
 
     def __post_init__(self) -> None:
         if self.plans is None:

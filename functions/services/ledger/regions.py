@@ -47,12 +47,13 @@ def region_cash_sets(record: MemberRecord, region: str | None, cash: Cents) -> d
     return {"region_cash": json.dumps(counted, sort_keys=True)}
 
 
-def region_sales(members: Iterable[MemberRecord]) -> dict[str, Cents]:
-    """Cumulative cash per region over the membership (the settlement's scoped pools)."""
+def region_sales(counted: Iterable[str]) -> dict[str, Cents]:
+    """Cumulative cash per region over the members' ``region_cash`` (the settlement's
+    scoped pools)."""
     total: dict[str, Cents] = {}
-    for record in members:
-        if record.region_cash:
-            for region, cash in json.loads(record.region_cash).items():
+    for region_cash in counted:
+        if region_cash:
+            for region, cash in json.loads(region_cash).items():
                 total[region] = total.get(region, 0) + int(cash)
     return total
 

@@ -10,7 +10,7 @@ ages the stakes the run saw (stakes opened after the compute are left for the ne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,6 @@ from functions.rewards.money import Cents, format_cents
 from functions.rewards.plan import Plan
 from functions.rewards.program_issuance import IssuanceFacts, program_issuance_room
 from functions.rewards.staking import Stake, age_stakes, settle_stakes
-from functions.store.records import MemberRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,26 +98,24 @@ class StakeStep:
 
 def stake_step(
     plan: Plan,
-    members: Sequence[MemberRecord],
+    holders: Mapping[int, Sequence[Stake]],
+    outstanding: Cents,
     parents: Sequence[int],
     order: Sequence[int],
     sales: Callable[[], Cents],
 ) -> tuple[dict[int, StakeStep], dict[str, int], set[int]]:
     """Every holder's :class:`StakeStep`, the step's totals, and the members it pays.
 
-    Empty when nobody holds a stake (a plan without staking costs one scan of the
-    loaded records). ``sales`` reads the platform's cumulative cash sales (the cap's base),
-    only when some member holds a stake.
+    ``holders`` are the holders' stakes by position, ``outstanding`` the points outstanding
+    over every member (the issuance cap's measure). Empty when nobody holds a stake.
+    ``sales`` reads the platform's cumulative cash sales (the cap's base), only when some
+    member holds a stake.
     """
-    held = [record.programs.stakes for record in members]
-    if not any(held):
+    if not any(holders.values()):
         return {}, {}, set()
+    held: list[Sequence[Stake]] = [holders.get(position, ()) for position in range(len(parents))]
     # the issuance cap (issue 12): the room it leaves for stake bonuses, star and bole
     # rewards (None: the plan has no cap)
-    outstanding = sum(
-        r.available + r.locked + r.withdrawing + r.programs.staked + r.programs.spare
-        for r in members
-    )
     room = program_issuance_room(plan, IssuanceFacts(outstanding=outstanding, sales=sales()))
     outcome = settle_stakes(plan.staking, parents, order, held, room)
     steps: dict[int, StakeStep] = {}

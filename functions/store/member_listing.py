@@ -1,0 +1,169 @@
+"""Listing every member (issue 16): roster shards, member reads, and the compute step's roll.
+
+Members are listed by their roster items (``gsi1``, one partition per shard, in join
+order), written at join and never updated, so settling a member writes nothing to the
+index; the member items are then read 100 to a ``BatchGetItem``. Member items indexed
+themselves by an older version are listed as they are, once each, until
+``LedgerStore.migrate_roster`` moves them.
+
+The compute step reads every shard into a :class:`~functions.store.member_roll.RollPart`.
+Decoding is CPU work the GIL serialises, so at millions of members the shards are split
+over worker processes (``load_processes``; a Lambda at 10,240 MB has six vCPUs), each with
+its own client, each sending back its parts; the parent merges them in join order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+from .errors import UnavailableError
+from .items import ROSTER_SK, SHARDS, member_key, text
+from .member_roll import MemberRoll, RollPart, merge_parts
+from .table import Item, Table
+
+MEMBER_BATCH = 100
+"""Member items per ``BatchGetItem`` (DynamoDB's limit; the listing's chunks)."""
+READ_THREADS = 8
+"""Requests in flight at once (the wire, not the CPU, bounds one request)."""
+
+
+def shard_members(
+    table: Table,
+    shard: int,
+    attributes: Sequence[str] | None,
+    *,
+    consistent: bool,
+    pool: ThreadPoolExecutor | None = None,
+) -> Iterator[tuple[str, Item]]:
+    """One roster shard's member items in join order, ``(gsi1sk, item)``, read as they are
+    consumed (a few chunks at a time: ten million items are never held at once).
+
+    Only ``attributes`` of each item when given. Members listed but not read (a replica
+    behind a very recent join) are read again strongly; members gone since they were
+    listed are left out.
+    """
+    wanted = None if attributes is None else sorted({*attributes, "member", "gsi1sk", "sk"})
+    order: dict[str, str] = {}
+    indexed: dict[str, Item] = {}
+    for item in table.query_index(f"MEMBERS#{shard:03d}", attributes=wanted):
+        name = text(item, "member")
+        order[name] = str(item["gsi1sk"])
+        if item.get("sk") != ROSTER_SK:  # the old layout: the member item itself
+            indexed[name] = item
+    listed = sorted((sort_key, name) for name, sort_key in order.items())
+    del order
+
+    def read(chunk: Sequence[tuple[str, str]]) -> dict[str, Item]:
+        keys = [member_key(name) for _, name in chunk if name not in indexed]
+        found = (
+            {
+                text(item, "member"): item
+                for item in table.batch_get(keys, attributes=attributes, consistent=consistent)
+            }
+            if keys
+            else {}
+        )
+        late = [member_key(name) for _, name in chunk if name not in found and name not in indexed]
+        if late:
+            for item in table.batch_get(late, attributes=attributes, consistent=True):
+                found[text(item, "member")] = item
+        return found
+
+    chunks = [listed[at : at + MEMBER_BATCH] for at in range(0, len(listed), MEMBER_BATCH)]
+    window = READ_THREADS if pool is not None else 1
+    for at in range(0, len(chunks), window):
+        group = chunks[at : at + window]
+        answers = pool.map(read, group) if pool is not None else map(read, group)
+        for chunk, found in zip(group, answers, strict=True):
+            for sort_key, name in chunk:
+                member_item = indexed.pop(name) if name in indexed else found.get(name)
+                if member_item is not None:
+                    yield sort_key, member_item
+
+
+def listed_members(
+    table: Table, attributes: Sequence[str] | None, *, consistent: bool
+) -> Iterator[Item]:
+    """Every member item in join order (the shards merged as they are read)."""
+    shards = [
+        shard_members(table, shard, attributes, consistent=consistent) for shard in range(SHARDS)
+    ]
+    for _, item in heapq.merge(*shards, key=lambda row: row[0]):
+        yield item
+
+
+def roll_parts(table: Table, shards: Iterable[int], attributes: Sequence[str]) -> list[RollPart]:
+    """The shards' members as roll parts, :data:`READ_THREADS` shards at a time (one
+    request in flight each), read eventually consistent: the listing itself is an index,
+    so the compute step never reads fresher than that."""
+
+    def part_of(shard: int) -> RollPart:
+        part = RollPart()
+        for sort_key, item in shard_members(table, shard, attributes, consistent=False):
+            part.add(sort_key, item)
+        return part
+
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        return list(pool.map(part_of, shards))
+
+
+def load_roll(
+    table: Table,
+    attributes: Sequence[str],
+    *,
+    reopen: Callable[[], Table] | None,
+    processes: int,
+) -> MemberRoll:
+    """Every member as one roll; read by ``processes`` worker processes when the table can be
+    reopened in another process (DynamoDB), else in this one (the in-memory twin)."""
+    if reopen is None or processes <= 1:
+        return merge_parts(roll_parts(table, range(SHARDS), attributes))
+    context = multiprocessing.get_context("fork")
+    workers: list[tuple[BaseProcess, Connection]] = []
+    for worker in range(processes):
+        receiver, sender = context.Pipe(duplex=False)
+        shards = list(range(worker, SHARDS, processes))
+        started = context.Process(
+            target=_load_in_worker, args=(reopen, shards, attributes, sender), daemon=True
+        )
+        started.start()
+        sender.close()
+        workers.append((started, receiver))
+    parts: list[RollPart] = []
+    failures: list[str] = []
+    for process, receiver in workers:
+        try:
+            status, payload = receiver.recv()
+        except EOFError:
+            status, payload = "error", f"worker {process.pid} ended without an answer"
+        finally:
+            receiver.close()
+        if status == "ok":
+            parts.extend(payload)
+        else:
+            failures.append(str(payload))
+    for process, _ in workers:
+        process.join()
+    if failures:
+        raise UnavailableError(f"loading the members failed: {failures[0]}")
+    return merge_parts(parts)
+
+
+def _load_in_worker(
+    reopen: Callable[[], Table],
+    shards: Sequence[int],
+    attributes: Sequence[str],
+    answer: Connection,
+) -> None:
+    """A worker process: its own client, its shards, one answer (the parts or the error)."""
+    try:
+        answer.send(("ok", roll_parts(reopen(), shards, attributes)))
+    except BaseException as exc:  # the parent reports it; the worker just ends
+        answer.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        answer.close()
