@@ -8,8 +8,11 @@ DynamoDB returns them), at three or more sizes:
 
 (A) ``records``: the path before the roll: projected items, botocore's parser,
     ``decode_item``, ``member_record`` (a ``MemberRecord`` per member);
-(B) ``roll``: the same bodies into :class:`~functions.store.member_roll.RollPart`
-    columns, then merged in join order (``merge_parts``, timed apart as ``merge``);
+(B) ``roll``: the path now: the same bodies parsed by ``json.loads`` (the adapter keeps
+    bulk reads' bodies from botocore's parser), ``decode_item``, into
+    :class:`~functions.store.member_roll.RollPart` columns, then merged in join order
+    (``merge_parts``, timed apart as ``merge``);
+and (both paths) the roster listing that orders the reads (``list``, parsed as now);
 and the bytes each holds per member once loaded (``tracemalloc``), which decides how many
 members one function's 10 GB can take. With ``--processes P`` it also times (wall
 clock) the roll path with the bodies split over P forked workers that send their parts
@@ -147,14 +150,12 @@ def roster_item_wire(index: int, rng: random.Random) -> dict[str, Any]:
 
 
 def listing_path() -> Callable[[bytes], int]:
-    """Roster bodies into the join order a shard's reads follow (``shard_members``)."""
-    model = get_session().get_service_model("dynamodb").operation_model("Query")
-    parser = create_parser("json")
+    """Roster bodies into the join order a shard's reads follow (``shard_members``),
+    parsed as the adapter parses bulk reads (``json.loads``, then the wire decode)."""
 
     def load(body: bytes) -> int:
-        parsed = parser.parse({"body": body, "headers": {}, "status_code": 200}, model.output_shape)
         order = {}
-        for item in parsed["Items"]:
+        for item in json.loads(body)["Items"]:
             decoded = decode_item(item)
             order[decoded["member"]] = str(decoded["gsi1sk"])
         return len(sorted((key, name) for name, key in order.items()))
@@ -163,13 +164,12 @@ def listing_path() -> Callable[[bytes], int]:
 
 
 def roll_path() -> Callable[[bytes, RollPart], None]:
-    """Bodies into roll columns: botocore's parser, ``decode_item``, ``RollPart.add``."""
-    model = get_session().get_service_model("dynamodb").operation_model("Query")
-    parser = create_parser("json")
+    """Bodies into roll columns as the compute step reads them now: ``json.loads`` (the
+    adapter keeps bulk reads' bodies from botocore's parser), ``decode_item``,
+    ``RollPart.add``."""
 
     def load(body: bytes, part: RollPart) -> None:
-        parsed = parser.parse({"body": body, "headers": {}, "status_code": 200}, model.output_shape)
-        for item in parsed["Items"]:
+        for item in json.loads(body)["Items"]:
             decoded = decode_item(item)
             part.add(str(decoded["member"]), decoded)
 

@@ -12,6 +12,7 @@ answers (after botocore's own retries) :class:`Unavailable`.
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any
@@ -62,6 +63,12 @@ class DynamoTable:
     def __init__(self, client: DynamoDBClient, name: str) -> None:
         self.client = client
         self.name = name
+        for operation in RAW_READS:
+            client.meta.events.register(
+                f"before-parse.dynamodb.{operation}",
+                _keep_raw_body,
+                unique_id=f"jifen-raw-{operation}",
+            )
 
     @classmethod
     def at(cls, name: str, endpoint: str | None, region: str = "us-east-1") -> DynamoTable:
@@ -104,7 +111,7 @@ class DynamoTable:
                 if attempt:
                     time.sleep(_backoff_s(attempt))
                 with _translated():
-                    response = self.client.batch_get_item(RequestItems=pending)
+                    response = _answer(self.client.batch_get_item(RequestItems=pending))
                 found += [decode_item(item) for item in response["Responses"].get(self.name, [])]
                 pending = dict(response.get("UnprocessedKeys") or {})
                 if not pending:
@@ -199,7 +206,7 @@ class DynamoTable:
             if limit is not None:
                 request["Limit"] = limit - yielded + 1
             with _translated():
-                response = call(**request)
+                response = _answer(call(**request))
             for raw in response.get("Items", []):
                 item = decode_item(raw)
                 if not keep(item):
@@ -275,6 +282,29 @@ class DynamoTable:
     def raw(self) -> DynamoDBClient:
         """The client (benchmarks count its requests; tests install fault hooks on it)."""
         return self.client
+
+
+RAW_READS = ("BatchGetItem", "Query", "Scan")
+"""Bulk reads whose successful answers we parse ourselves (:func:`_keep_raw_body`)."""
+RAW_BODY = "JifenRawBody"
+
+
+def _keep_raw_body(
+    response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
+) -> None:
+    """Keep a successful bulk read's body for ``json.loads`` and hand botocore's parser an
+    empty one: its parser costs as much CPU again as the decode, and the compute step's
+    member reads at millions of members are bound by that CPU (bench/load.py). Errors
+    are left to botocore (its retries and error codes need them parsed)."""
+    if response_dict.get("status_code") == 200:
+        customized_response_dict[RAW_BODY] = response_dict["body"]
+        response_dict["body"] = b"{}"
+
+
+def _answer(response: Any) -> dict[str, Any]:
+    """A bulk read's answer: the body we kept, parsed; or botocore's parse."""
+    raw = response.get(RAW_BODY)
+    return dict(response) if raw is None else dict(json.loads(raw))
 
 
 def _backoff_s(attempt: int) -> float:

@@ -9,6 +9,7 @@ ever spliced into an expression.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
@@ -63,8 +64,8 @@ def decode(attribute: Mapping[str, Any]) -> Value:
         return int(text)
     if kind == "BOOL":
         return bool(raw)
-    if kind == "B":
-        return bytes(raw)
+    if kind == "B":  # bytes from botocore's parser, base64 text in a raw JSON body
+        return bytes(raw) if isinstance(raw, bytes | bytearray) else base64.b64decode(raw)
     if kind == "NULL":
         return None
     if kind == "L":

@@ -57,11 +57,15 @@ def test_put_then_get_returns_every_value_type_exactly(table: Table) -> None:
         grants=[{"seq": 1, "order": "o-1", "remaining": 7446}],
         nested={"a": [1, "two"]},
     )
-    # When it is put and read back
+    # When it is put and read back, alone and by the bulk reads (whose answers the
+    # DynamoDB adapter parses itself)
     table.write(Put(stored))
     # Then every value comes back with its type (integers as int, never float/Decimal)
     assert table.get(A) == stored
     assert table.get(B) is None
+    assert table.batch_get([A, B]) == [stored]
+    assert list(table.query(A.pk)) == [stored]
+    assert list(table.scan(["test"])) == [stored]
 
 
 def test_a_put_that_must_create_refuses_an_existing_item(table: Table) -> None:
