@@ -26,7 +26,7 @@ from pathlib import Path
 
 from functions.plans import PLANS_DIR, load_plan
 from functions.services.ledger import Ledger
-from functions.services.settlement import PAGE_SIZE
+from functions.services.settlement import PAGE_SIZE, paused_collector
 from functions.services.settlement_results import MemberResult, compute, encode_page
 from functions.store.items import grant_maps
 from functions.store.member_roll import RollPart, merge_parts
@@ -85,19 +85,21 @@ def one(size: int, seed: int) -> dict[str, float]:
     roll = merge_parts(parts)
     del parts
     roll_mb = resident_mb() - started_mb
+
     started = time.perf_counter()
-    results, summary = compute(ledger, roll, None)
-    page: list[MemberResult] = []
-    pages: list[bytes] = []
-    listed = 0
-    for result in results:
-        page.append(result)
-        listed += 1
-        if len(page) == PAGE_SIZE:
+    with paused_collector():  # as prepare_run computes
+        results, summary = compute(ledger, roll, None)
+        page: list[MemberResult] = []
+        pages: list[bytes] = []
+        listed = 0
+        for result in results:
+            page.append(result)
+            listed += 1
+            if len(page) == PAGE_SIZE:
+                pages.append(encode_page(page))
+                page = []
+        if page:
             pages.append(encode_page(page))
-            page = []
-    if page:
-        pages.append(encode_page(page))
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {

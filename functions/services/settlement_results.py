@@ -20,7 +20,7 @@ from functions.rewards.plan import Plan
 from functions.rewards.pools import PoolInput, PoolOutcome, distribute
 from functions.rewards.settlement import SettlementInput, settle
 from functions.rewards.tree import bottom_up_order, team_sizes
-from functions.store.member_roll import MemberRoll
+from functions.store.member_roll import GrantBalances, MemberRoll
 
 from .ledger import Ledger
 from .ledger.issuance import issuance_state  # issue 12
@@ -175,10 +175,7 @@ def compute(
     """
     plan = ledger.plan_on(date) if date is not None else ledger.plan
     parents = roll.parents
-    grants = [
-        [(remaining, daily) for _, remaining, daily in roll.grants(position)]
-        for position in range(len(roll))
-    ]
+    grants = GrantBalances(roll)  # made as read: no list of ten million lists
     controls = release_controls(ledger, plan, roll)  # economics (issue 12)
     outcome = settle(
         plan,
@@ -191,7 +188,6 @@ def compute(
             price=controls.price,
         ),
     )
-    del grants
     order = bottom_up_order(parents)
     sizes = team_sizes(parents, order)
     levels = plan.levels

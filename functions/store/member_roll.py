@@ -16,12 +16,13 @@ them in join order and resolves referrers to positions.
 from __future__ import annotations
 
 import heapq
+import itertools
 import sys
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Any
+from typing import Any, overload
 
 from functions.rewards.staking import Stake
 
@@ -215,6 +216,47 @@ class MemberRoll:
 
     def stakes_of(self, position: int) -> tuple[Stake, ...]:
         return self.stakes.get(position, ())
+
+
+class GrantBalances(Sequence[list[tuple[int, int]]]):
+    """Each member's ``(remaining, daily)`` per grant, made as the engine reads them: the
+    engine's input without a list of ten million lists beside the roll (~1.5 GB)."""
+
+    def __init__(self, roll: MemberRoll) -> None:
+        self._start = roll.grant_start
+        self._remaining = roll.grant_remaining
+        self._daily = roll.grant_daily
+
+    def __len__(self) -> int:
+        return len(self._start) - 1
+
+    @overload
+    def __getitem__(self, position: int) -> list[tuple[int, int]]: ...
+    @overload
+    def __getitem__(self, position: slice) -> list[list[tuple[int, int]]]: ...
+    def __getitem__(
+        self, position: int | slice
+    ) -> list[tuple[int, int]] | list[list[tuple[int, int]]]:
+        if isinstance(position, slice):
+            return [self[index] for index in range(*position.indices(len(self)))]
+        if position < 0:
+            position += len(self)
+        if not 0 <= position < len(self):
+            raise IndexError(position)
+        start, end = self._start[position], self._start[position + 1]
+        return list(zip(self._remaining[start:end], self._daily[start:end], strict=True))
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        remaining, daily = self._remaining, self._daily
+        start = 0
+        for end in itertools.islice(self._start, 1, None):
+            if end == start:
+                yield []
+            elif end == start + 1:
+                yield [(remaining[start], daily[start])]
+            else:
+                yield list(zip(remaining[start:end], daily[start:end], strict=True))
+            start = end
 
 
 def merge_parts(parts: Sequence[RollPart]) -> MemberRoll:

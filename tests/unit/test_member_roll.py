@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 from collections.abc import Callable
@@ -14,12 +15,14 @@ from functions.rewards.plan import load_plan_text
 from functions.rewards.staking import Stake
 from functions.runtime import load_processes
 from functions.services.ledger import Ledger
+from functions.services.settlement import paused_collector
 from functions.store.errors import UnavailableError
 from functions.store.items import grant_maps
 from functions.store.ledger_store import SETTLEMENT_ATTRIBUTES
 from functions.store.member_listing import load_roll
 from functions.store.member_roll import (
     NO_PARENT,
+    GrantBalances,
     RollPart,
     UnlistedReferrer,
     merge_parts,
@@ -218,3 +221,43 @@ def test_the_compute_step_reads_with_one_process_per_vcpu_unless_told(
     Then it is the configured count, else one per vCPU Lambda gives that memory (1,769 MB
     each, six at most), else one."""
     assert load_processes(configured, memory_mb) == processes
+
+
+def test_the_collector_is_paused_while_a_run_is_computed_and_resumed_after() -> None:
+    """Given the cyclic garbage collector running
+    When a computation inside the pause fails
+    Then the collector was off inside and is on again afterwards."""
+    assert gc.isenabled()
+    seen: list[bool] = []
+
+    def failing_run() -> None:
+        with paused_collector():
+            seen.append(gc.isenabled())
+            raise RuntimeError("the run failed")
+
+    with pytest.raises(RuntimeError, match="the run failed"):
+        failing_run()
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_the_engine_reads_grant_balances_made_from_the_roll() -> None:
+    """Given a roll of members with none, one and two grants
+    When the engine's grant balances are read by iteration, index and slice
+    Then each gives every member's (remaining, daily) per grant, in stored order."""
+    roll = roll_of(
+        [
+            _member("a", grants=grant_maps(PLAIN)),
+            _member("b", "a"),
+            _member("c", "a", grants=grant_maps(STAGED)),
+        ]
+    )
+    balances = GrantBalances(roll)
+    expected = [[(700, 30), (300, 10)], [], [(500, 20)]]
+    assert len(balances) == 3
+    assert list(balances) == expected
+    assert [balances[position] for position in range(3)] == expected
+    assert balances[-1] == expected[-1]
+    assert balances[1:] == expected[1:]
+    with pytest.raises(IndexError):
+        balances[3]
