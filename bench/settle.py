@@ -15,6 +15,7 @@ import tracemalloc
 
 from functions.plans import PLANS_DIR, load_plan
 from functions.rewards.settlement import SettlementInput, settle
+from functions.services.settlement import paused_collector
 
 
 def bushy(members: int, rng: random.Random) -> list[int]:
@@ -44,7 +45,8 @@ def measure(name: str, parents: list[int], rng: random.Random, trace: bool) -> N
     if trace:
         tracemalloc.start()
     started = time.perf_counter()
-    result = settle(plan, state)
+    with paused_collector():  # as the compute step runs it (prepare_run)
+        result = settle(plan, state)
     seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1] if trace else 0
     if trace:

@@ -73,7 +73,7 @@ METRIC_NAMES: dict[str, str] = {
     Outcome.UNCONFIRMED: "NotificationsUnconfirmed",
     Outcome.ABANDONED: "NotificationsAbandoned",
     Outcome.STALE: "NotificationsStale",
-    "deferred": "NotificationsDeferred",
+    "deferred": "NotificationsRedelivered",
 }
 
 
