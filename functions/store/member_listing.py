@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -32,84 +32,102 @@ READ_THREADS = 8
 """Requests in flight at once (the wire, not the CPU, bounds one request)."""
 
 
-def shard_members(
+Listed = tuple[str, int, str]
+"""One listed member: ``(gsi1sk, shard, member)``; sorting by it is join order."""
+
+
+def roster(
+    table: Table, shards: Sequence[int], attributes: Sequence[str] | None, *, threads: int
+) -> tuple[list[Listed], dict[str, Item]]:
+    """The shards' roster listings merged in join order, and the member items the index
+    held itself (the old layout), by member.
+
+    Only the roster (small items) is held whole; the members are read from it in chunks.
+    """
+    wanted = None if attributes is None else sorted({*attributes, "member", "gsi1sk", "sk"})
+
+    def listing(shard: int) -> tuple[list[Listed], dict[str, Item]]:
+        order: dict[str, str] = {}
+        indexed: dict[str, Item] = {}
+        for item in table.query_index(f"MEMBERS#{shard:03d}", attributes=wanted):
+            name = text(item, "member")
+            order[name] = str(item["gsi1sk"])
+            if item.get("sk") != ROSTER_SK:  # the old layout: the member item itself
+                indexed[name] = item
+        return sorted((key, shard, name) for name, key in order.items()), indexed
+
+    if threads > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            listings = list(pool.map(listing, shards))
+    else:
+        listings = [listing(shard) for shard in shards]
+    indexed: dict[str, Item] = {}
+    for _, held in listings:
+        indexed.update(held)
+    return list(heapq.merge(*(listed for listed, _ in listings))), indexed
+
+
+def members_in_order(
     table: Table,
-    shard: int,
+    shards: Sequence[int],
     attributes: Sequence[str] | None,
     *,
     consistent: bool,
-    pool: ThreadPoolExecutor | None = None,
-) -> Iterator[tuple[str, Item]]:
-    """One roster shard's member items in join order, ``(gsi1sk, item)``, read as they are
-    consumed (a few chunks at a time: ten million items are never held at once).
+    threads: int = 1,
+) -> Iterator[tuple[Listed, Item]]:
+    """The shards' member items in join order, read 100 to a request across shards as
+    they are consumed (``threads`` requests at a time: ten million items are never held
+    at once).
 
     Only ``attributes`` of each item when given. Members listed but not read (a replica
     behind a very recent join) are read again strongly; members gone since they were
     listed are left out.
     """
-    wanted = None if attributes is None else sorted({*attributes, "member", "gsi1sk", "sk"})
-    order: dict[str, str] = {}
-    indexed: dict[str, Item] = {}
-    for item in table.query_index(f"MEMBERS#{shard:03d}", attributes=wanted):
-        name = text(item, "member")
-        order[name] = str(item["gsi1sk"])
-        if item.get("sk") != ROSTER_SK:  # the old layout: the member item itself
-            indexed[name] = item
-    listed = sorted((sort_key, name) for name, sort_key in order.items())
-    del order
+    listed, indexed = roster(table, shards, attributes, threads=threads)
 
-    def read(chunk: Sequence[tuple[str, str]]) -> dict[str, Item]:
-        keys = [member_key(name) for _, name in chunk if name not in indexed]
-        found = (
-            {
-                text(item, "member"): item
-                for item in table.batch_get(keys, attributes=attributes, consistent=consistent)
-            }
-            if keys
-            else {}
-        )
-        late = [member_key(name) for _, name in chunk if name not in found and name not in indexed]
+    def read(chunk: Sequence[Listed]) -> dict[str, Item]:
+        keys = [member_key(name) for _, _, name in chunk if name not in indexed]
+        found: dict[str, Item] = {}
+        if keys:
+            for item in table.batch_get(keys, attributes=attributes, consistent=consistent):
+                found[text(item, "member")] = item
+        late = [
+            member_key(name) for _, _, name in chunk if name not in indexed and name not in found
+        ]
         if late:
             for item in table.batch_get(late, attributes=attributes, consistent=True):
                 found[text(item, "member")] = item
         return found
 
     chunks = [listed[at : at + MEMBER_BATCH] for at in range(0, len(listed), MEMBER_BATCH)]
-    window = READ_THREADS if pool is not None else 1
-    for at in range(0, len(chunks), window):
-        group = chunks[at : at + window]
-        answers = pool.map(read, group) if pool is not None else map(read, group)
-        for chunk, found in zip(group, answers, strict=True):
-            for sort_key, name in chunk:
-                member_item = indexed.pop(name) if name in indexed else found.get(name)
-                if member_item is not None:
-                    yield sort_key, member_item
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for at in range(0, len(chunks), threads):
+            group = chunks[at : at + threads]
+            for chunk, found in zip(group, pool.map(read, group), strict=True):
+                for row in chunk:
+                    name = row[2]
+                    member_item = indexed.pop(name) if name in indexed else found.get(name)
+                    if member_item is not None:
+                        yield row, member_item
 
 
 def listed_members(
     table: Table, attributes: Sequence[str] | None, *, consistent: bool
 ) -> Iterator[Item]:
-    """Every member item in join order (the shards merged as they are read)."""
-    shards = [
-        shard_members(table, shard, attributes, consistent=consistent) for shard in range(SHARDS)
-    ]
-    for _, item in heapq.merge(*shards, key=lambda row: row[0]):
+    """Every member item in join order."""
+    for _, item in members_in_order(table, range(SHARDS), attributes, consistent=consistent):
         yield item
 
 
-def roll_parts(table: Table, shards: Iterable[int], attributes: Sequence[str]) -> list[RollPart]:
-    """The shards' members as roll parts, :data:`READ_THREADS` shards at a time (one
-    request in flight each), read eventually consistent: the listing itself is an index,
-    so the compute step never reads fresher than that."""
-
-    def part_of(shard: int) -> RollPart:
-        part = RollPart()
-        for sort_key, item in shard_members(table, shard, attributes, consistent=False):
-            part.add(sort_key, item)
-        return part
-
-    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-        return list(pool.map(part_of, shards))
+def roll_parts(table: Table, shards: Sequence[int], attributes: Sequence[str]) -> list[RollPart]:
+    """The shards' members as roll parts, one per shard, read eventually consistent (the
+    listing itself is an index: the compute step never reads fresher than that),
+    :data:`READ_THREADS` requests in flight."""
+    parts = {shard: RollPart() for shard in shards}
+    rows = members_in_order(table, shards, attributes, consistent=False, threads=READ_THREADS)
+    for (sort_key, shard, _), item in rows:
+        parts[shard].add(sort_key, item)
+    return list(parts.values())
 
 
 def load_roll(
