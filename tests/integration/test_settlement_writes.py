@@ -9,16 +9,19 @@ and the refusal to write an entry that does not match its chain.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections import Counter
 from typing import Any
 
 import pytest
 
-from functions.services.settlement import run_settlement, settlement_commit
+from functions.services.settlement import SettlementBlocked, run_settlement, settlement_commit
 from functions.services.settlement_results import decode_page
 from functions.services.verify import verify
-from functions.store.errors import ConflictError
+from functions.store import member_listing
+from functions.store.errors import ConflictError, UnavailableError
 from functions.store.items import journal_key, member_key
+from functions.store.member_roll import RollPart
 from functions.store.settlement_writes import EntryMismatchError
 from functions.store.table import Update
 
@@ -26,6 +29,7 @@ from .ledger_state import Faults, Tables, table_dump
 from .test_reliability import (
     FIRST_DAY,
     MEMBERS,
+    SECOND_DAY,
     Crash,
     Crasher,
     install,
@@ -170,3 +174,37 @@ def test_members_of_a_page_applied_by_several_threads_store_what_one_thread_does
             assert run_settlement(threaded, FIRST_DAY).status == "settled"
         assert table_dump(module_tables.client, table) == clean
         assert verify(store).ok
+
+
+def _dies_in_the_worker(*_args: object) -> list[RollPart]:
+    os._exit(9)  # the worker process is killed mid-read (out of memory, a timeout)
+
+
+def test_a_reader_process_that_dies_fails_the_attempt_and_the_rerun_converges(
+    module_tables: Tables, history: str, clean: Dump, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given the members are read by two worker processes, one of which dies while reading
+    When the date is settled (and fails), the next day's schedule fires, and the date is
+    settled again with healthy readers
+    Then the failed attempt wrote nothing but its claim, the next day waits for it, and
+    the rerun ends with exactly the clean run's table (read by one process)."""
+    table = module_tables.clone(history)
+    store = module_tables.store(table)
+    ledger = ledger_on(store)
+    ledger.load_processes = 2
+    before = table_dump(module_tables.client, table)
+    with monkeypatch.context() as patched:
+        patched.setattr(member_listing, "roll_parts", _dies_in_the_worker)
+        with pytest.raises(UnavailableError, match="without an answer"):
+            run_settlement(ledger, FIRST_DAY)
+    claimed = table_dump(module_tables.client, table)
+    assert {key for key in claimed if key not in before} == {
+        "SETTLE#SEQ SEQ",
+        f"SETTLE#{FIRST_DAY} RUN",
+    }  # the claim: the run record and the sequence it takes a number from
+    assert all(claimed[key] == item for key, item in before.items())
+    with pytest.raises(SettlementBlocked):
+        run_settlement(ledger, SECOND_DAY)
+    assert run_settlement(ledger, FIRST_DAY).status == "settled"
+    assert table_dump(module_tables.client, table) == clean
+    assert verify(store).ok
