@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import multiprocessing
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
@@ -30,6 +31,8 @@ MEMBER_BATCH = 100
 """Member items per ``BatchGetItem`` (DynamoDB's limit; the listing's chunks)."""
 READ_THREADS = 8
 """Requests in flight at once (the wire, not the CPU, bounds one request)."""
+LOAD_TIMEOUT_S = 600.0
+"""How long the workers may take in all (10M members take ~2 minutes; Lambda stops at 15)."""
 
 
 Listed = tuple[str, int, str]
@@ -136,9 +139,15 @@ def load_roll(
     *,
     reopen: Callable[[], Table] | None,
     processes: int,
+    timeout_s: float = LOAD_TIMEOUT_S,
 ) -> MemberRoll:
     """Every member as one roll; read by ``processes`` worker processes when the table can be
-    reopened in another process (DynamoDB), else in this one (the in-memory twin)."""
+    reopened in another process (DynamoDB), else in this one (the in-memory twin).
+
+    A worker that fails, dies or does not answer within ``timeout_s`` fails the load
+    (``UnavailableError``); the other workers are stopped, so none is left blocked on
+    its pipe in a warm container.
+    """
     if reopen is None or processes <= 1:
         return merge_parts(roll_parts(table, range(SHARDS), attributes))
     context = multiprocessing.get_context("fork")
@@ -153,23 +162,42 @@ def load_roll(
         sender.close()
         workers.append((started, receiver))
     parts: list[RollPart] = []
-    failures: list[str] = []
-    for process, receiver in workers:
-        try:
-            status, payload = receiver.recv()
-        except EOFError:
-            status, payload = "error", f"worker {process.pid} ended without an answer"
-        finally:
+    failure: str | None = None
+    deadline = time.monotonic() + timeout_s
+    try:
+        for process, receiver in workers:
+            failure = _receive(process, receiver, deadline, timeout_s, parts)
+            if failure is not None:
+                break
+    finally:
+        for process, receiver in workers:
             receiver.close()
-        if status == "ok":
-            parts.extend(payload)
-        else:
-            failures.append(str(payload))
-    for process, _ in workers:
-        process.join()
-    if failures:
-        raise UnavailableError(f"loading the members failed: {failures[0]}")
+            if failure is not None and process.is_alive():
+                process.terminate()
+            process.join()
+    if failure is not None:
+        raise UnavailableError(f"loading the members failed: {failure}")
     return merge_parts(parts)
+
+
+def _receive(
+    process: BaseProcess,
+    receiver: Connection,
+    deadline: float,
+    timeout_s: float,
+    parts: list[RollPart],
+) -> str | None:
+    """One worker's answer into ``parts``; what went wrong otherwise."""
+    if not receiver.poll(max(0.0, deadline - time.monotonic())):
+        return f"worker {process.pid} did not answer within {timeout_s:g} s"
+    try:
+        status, payload = receiver.recv()
+    except EOFError:
+        return f"worker {process.pid} ended without an answer"
+    if status != "ok":
+        return str(payload)
+    parts.extend(payload)
+    return None
 
 
 def _load_in_worker(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gc
 import itertools
+import multiprocessing
 import os
+import time
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -261,3 +263,20 @@ def test_the_engine_reads_grant_balances_made_from_the_roll() -> None:
     assert balances[1:] == expected[1:]
     with pytest.raises(IndexError):
         balances[3]
+
+
+def test_a_worker_that_does_not_answer_in_time_is_stopped_and_fails_the_load() -> None:
+    """Given a worker whose table never opens (it hangs), and a deadline of one second
+    When the roll is loaded by two worker processes
+    Then the load fails as unavailable, saying the worker did not answer, and no worker
+    process is left running."""
+    table = _joined_table(5)
+    before = set(multiprocessing.active_children())
+    with pytest.raises(UnavailableError, match="did not answer within 1 s"):
+        load_roll(table, SETTLEMENT_ATTRIBUTES, reopen=_hang, processes=2, timeout_s=1)
+    assert set(multiprocessing.active_children()) <= before
+
+
+def _hang() -> MemoryTable:
+    time.sleep(60)
+    raise AssertionError("the parent stops a worker that does not answer")
