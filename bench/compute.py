@@ -26,7 +26,7 @@ from pathlib import Path
 
 from functions.plans import PLANS_DIR, load_plan
 from functions.services.ledger import Ledger
-from functions.services.settlement import PAGE_SIZE, paused_collector
+from functions.services.settlement_compute import PAGE_SIZE, paused_collector
 from functions.services.settlement_results import MemberResult, compute, encode_page
 from functions.store.items import grant_maps
 from functions.store.member_roll import RollPart, merge_parts

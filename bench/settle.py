@@ -15,7 +15,7 @@ import tracemalloc
 
 from functions.plans import PLANS_DIR, load_plan
 from functions.rewards.settlement import SettlementInput, settle
-from functions.services.settlement import paused_collector
+from functions.services.settlement_compute import paused_collector
 
 
 def bushy(members: int, rng: random.Random) -> list[int]:

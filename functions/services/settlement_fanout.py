@@ -49,7 +49,8 @@ from .notification_policy import (
     Category,
     NotificationRules,
 )
-from .settlement import SettlementBlocked, apply_page, prepare_run, row_of
+from .settlement import apply_page, row_of
+from .settlement_compute import SettlementBlocked, prepare_run
 from .settlement_notices import (
     NotificationQueue,
     budget_of,

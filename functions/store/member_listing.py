@@ -31,6 +31,9 @@ MEMBER_BATCH = 100
 """Member items per ``BatchGetItem`` (DynamoDB's limit; the listing's chunks)."""
 READ_THREADS = 8
 """Requests in flight at once (the wire, not the CPU, bounds one request)."""
+PARALLEL_FROM = 100_000
+"""Members from which reading forks worker processes: below, one process reads them in a
+few seconds, less than starting the workers and their clients costs."""
 LOAD_TIMEOUT_S = 600.0
 """How long the workers may take in all (10M members take ~2 minutes; Lambda stops at 15)."""
 
@@ -140,15 +143,18 @@ def load_roll(
     reopen: Callable[[], Table] | None,
     processes: int,
     timeout_s: float = LOAD_TIMEOUT_S,
+    parallel_from: int | None = None,
 ) -> MemberRoll:
     """Every member as one roll; read by ``processes`` worker processes when the table can be
-    reopened in another process (DynamoDB), else in this one (the in-memory twin).
+    reopened in another process (DynamoDB) and the membership is large enough to gain
+    from it (:data:`PARALLEL_FROM`, estimated from one shard's roster), else in this one.
 
     A worker that fails, dies or does not answer within ``timeout_s`` fails the load
     (``UnavailableError``); the other workers are stopped, so none is left blocked on
     its pipe in a warm container.
     """
-    if reopen is None or processes <= 1:
+    smallest = PARALLEL_FROM if parallel_from is None else parallel_from
+    if reopen is None or processes <= 1 or _estimated_members(table) < smallest:
         return merge_parts(roll_parts(table, range(SHARDS), attributes))
     context = multiprocessing.get_context("fork")
     workers: list[tuple[BaseProcess, Connection]] = []
@@ -178,6 +184,11 @@ def load_roll(
     if failure is not None:
         raise UnavailableError(f"loading the members failed: {failure}")
     return merge_parts(parts)
+
+
+def _estimated_members(table: Table) -> int:
+    """Members listed, estimated from shard 0's roster (shards are even by a hash)."""
+    return SHARDS * sum(1 for _ in table.query_index("MEMBERS#000", attributes=("member",)))
 
 
 def _receive(

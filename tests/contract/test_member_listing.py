@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from functions.rewards.events import Join
 from functions.rewards.plan import load_plan_text
 from functions.services.ledger import Ledger
 from functions.services.verify import verify
+from functions.store import member_listing
 from functions.store.items import member_key, roster_key
 from functions.store.member_roll import NO_PARENT
 from functions.store.storage import Storage
@@ -55,7 +58,9 @@ def test_a_joined_member_is_listed_by_its_roster_item_not_its_member_item(
         assert str(roster["gsi1pk"]).startswith("MEMBERS#")
 
 
-def test_worker_processes_read_the_same_roll_as_this_process(storage: Storage) -> None:
+def test_worker_processes_read_the_same_roll_as_this_process(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Given 60 members in a tree, spread over the roster shards
     When the compute step's roll is read by this process, then by three worker processes
     (on DynamoDB each with its own client; the in-memory twin has no other process to
@@ -63,6 +68,7 @@ def test_worker_processes_read_the_same_roll_as_this_process(storage: Storage) -
     Then both rolls are the same, column by column, in join order."""
     family = [(f"m{i:02d}", f"m{(i * 2) // 3:02d}" if i else None) for i in range(60)]
     _joined(storage, family)
+    monkeypatch.setattr(member_listing, "PARALLEL_FROM", 0)  # fork even for 60 members
     alone = storage.ledger.settlement_roll(1)
     assert alone.names == [name for name, _ in family]
     assert storage.ledger.settlement_roll(3) == alone

@@ -27,7 +27,8 @@ from functions.services.daily_aggregates import record_daily_aggregate
 from functions.services.ledger import Ledger
 from functions.services.programs.month_close import MonthCloseBlocked, run_month_close
 from functions.services.scenario_backend import DynamoBackend
-from functions.services.settlement import prepare_run, run_settlement
+from functions.services.settlement import run_settlement
+from functions.services.settlement_compute import prepare_run
 from functions.services.verify import verify
 from functions.store.items import member_key
 from functions.store.storage import Storage

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from functions.services import settlement
+from functions.services import settlement_compute
 
 from .ledger_state import Tables
 
@@ -35,5 +35,5 @@ def module_tables(dynamodb_endpoint: str) -> Iterator[Tables]:
 def small_settlement_pages() -> Iterator[None]:
     """Settlement pages of :data:`SETTLEMENT_PAGE_SIZE` members for one module's cases."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(settlement, "PAGE_SIZE", SETTLEMENT_PAGE_SIZE)
+        patch.setattr(settlement_compute, "PAGE_SIZE", SETTLEMENT_PAGE_SIZE)
         yield

@@ -32,9 +32,9 @@ from functions.handlers import settlement as handlers
 from functions.handlers._events import settlement_date
 from functions.rewards.events import Join, Purchase
 from functions.runtime import Runtime
-from functions.services import settlement as settlement_service
+from functions.services import settlement_compute
 from functions.services.ledger import Ledger
-from functions.services.settlement import prepare_run
+from functions.services.settlement_compute import prepare_run
 from functions.services.settlement_results import SettlementError
 from functions.store.commit import Commit
 from functions.store.ledger_store import LedgerStore
@@ -125,7 +125,7 @@ def cloud(
     client, table = dynamodb_table
     region = client.meta.region_name
     # Small pages, so a dozen members make a multi-page run.
-    monkeypatch.setattr(settlement_service, "PAGE_SIZE", 1)
+    monkeypatch.setattr(settlement_compute, "PAGE_SIZE", 1)
     with mock_aws():
         sqs = boto3.client("sqs", region_name=region)
         queue_url = sqs.create_queue(QueueName="jifen-test-notifications")["QueueUrl"]
@@ -414,7 +414,7 @@ def test_a_batch_of_a_run_that_was_never_prepared_fails(cloud: Cloud) -> None:
 def test_a_map_item_outside_the_run_is_refused(cloud: Cloud) -> None:
     # Given a prepared run of two pages (left to the state machine)
     seed(cloud.ledger(), 2)
-    settlement_service.prepare_run(cloud.ledger(), DATE)
+    prepare_run(cloud.ledger(), DATE)
     # When an item names pages past its end, or a malformed range
     # Then it is refused
     with pytest.raises(SettlementError, match="beyond"):

@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 
 import functions.services.settlement as settlement_service
+import functions.services.settlement_compute as settlement_compute
 import functions.services.settlement_fanout as fanout
 from functions.rewards.events import Join, Purchase
 from functions.runtime import Runtime
 from functions.services.ledger import Ledger
 from functions.services.notification_policy import NotificationRules, is_digest_day
-from functions.services.settlement import prepare_run
+from functions.services.settlement_compute import prepare_run
 from functions.services.settlement_fanout import apply_batch
 from functions.store.ledger_store import LedgerStore
 from functions.store.notify_store import NotificationBudget, budget_key
@@ -67,7 +68,7 @@ def day(
     dynamodb_endpoint: str, dynamodb_table: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Day]:
     """Given twelve members with chats, the date computed into three pages of four."""
-    monkeypatch.setattr(settlement_service, "PAGE_SIZE", 4)
+    monkeypatch.setattr(settlement_compute, "PAGE_SIZE", 4)
     runtime = handler_runtime(dynamodb_endpoint, dynamodb_table, "infra/plans/demo.yaml")
     ledger = runtime.ledger
     names = [f"m{index:02d}" for index in range(12)]

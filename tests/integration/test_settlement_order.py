@@ -30,7 +30,8 @@ from functions.rewards.events import Join, Purchase, Withdraw
 from functions.rewards.plan import Plan, load_plan_text
 from functions.runtime import Runtime
 from functions.services.ledger import Ledger
-from functions.services.settlement import SettlementBlocked, run_settlement
+from functions.services.settlement import run_settlement
+from functions.services.settlement_compute import SettlementBlocked
 from functions.services.settlement_fanout import settle_scheduled
 from functions.services.settlement_notices import DiscardingQueue
 from functions.services.verify import verify

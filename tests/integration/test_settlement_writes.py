@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from functions.services.settlement import SettlementBlocked, run_settlement, settlement_commit
+from functions.services.settlement import run_settlement, settlement_commit
+from functions.services.settlement_compute import SettlementBlocked
 from functions.services.settlement_results import decode_page
 from functions.services.verify import verify
 from functions.store import member_listing
@@ -185,7 +186,7 @@ def test_a_reader_process_that_dies_fails_the_attempt_and_the_rerun_converges(
 ) -> None:
     """Given the members are read by two worker processes, one of which dies while reading
     When the date is settled (and fails), the next day's schedule fires, and the date is
-    settled again with healthy readers
+    settled again (read in this process, as five members are)
     Then the failed attempt wrote nothing but its claim, the next day waits for it, and
     the rerun ends with exactly the clean run's table (read by one process)."""
     table = module_tables.clone(history)
@@ -194,6 +195,7 @@ def test_a_reader_process_that_dies_fails_the_attempt_and_the_rerun_converges(
     ledger.load_processes = 2
     before = table_dump(module_tables.client, table)
     with monkeypatch.context() as patched:
+        patched.setattr(member_listing, "PARALLEL_FROM", 0)  # fork even for five members
         patched.setattr(member_listing, "roll_parts", _dies_in_the_worker)
         with pytest.raises(UnavailableError, match="without an answer"):
             run_settlement(ledger, FIRST_DAY)

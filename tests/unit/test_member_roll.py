@@ -17,7 +17,7 @@ from functions.rewards.plan import load_plan_text
 from functions.rewards.staking import Stake
 from functions.runtime import load_processes
 from functions.services.ledger import Ledger
-from functions.services.settlement import paused_collector
+from functions.services.settlement_compute import paused_collector
 from functions.store.errors import UnavailableError
 from functions.store.items import grant_maps
 from functions.store.ledger_store import SETTLEMENT_ATTRIBUTES
@@ -184,7 +184,9 @@ def test_worker_processes_load_the_roll_one_process_loads() -> None:
     Then both rolls are the same, column by column, in join order."""
     table = _joined_table(120)
     alone = load_roll(table, SETTLEMENT_ATTRIBUTES, reopen=None, processes=3)
-    forked = load_roll(table, SETTLEMENT_ATTRIBUTES, reopen=lambda: table, processes=3)
+    forked = load_roll(
+        table, SETTLEMENT_ATTRIBUTES, reopen=lambda: table, processes=3, parallel_from=0
+    )
     assert alone.names == [f"m{index:03d}" for index in range(120)]
     assert forked == alone
 
@@ -208,7 +210,7 @@ def test_a_failed_worker_fails_the_load_and_says_why(
     Then the load fails as unavailable (the run is retried), saying why."""
     table = _joined_table(5)
     with pytest.raises(UnavailableError, match=said):
-        load_roll(table, SETTLEMENT_ATTRIBUTES, reopen=reopen, processes=2)
+        load_roll(table, SETTLEMENT_ATTRIBUTES, reopen=reopen, processes=2, parallel_from=0)
 
 
 @pytest.mark.parametrize(
@@ -273,10 +275,27 @@ def test_a_worker_that_does_not_answer_in_time_is_stopped_and_fails_the_load() -
     table = _joined_table(5)
     before = set(multiprocessing.active_children())
     with pytest.raises(UnavailableError, match="did not answer within 1 s"):
-        load_roll(table, SETTLEMENT_ATTRIBUTES, reopen=_hang, processes=2, timeout_s=1)
+        load_roll(
+            table,
+            SETTLEMENT_ATTRIBUTES,
+            reopen=_hang,
+            processes=2,
+            timeout_s=1,
+            parallel_from=0,
+        )
     assert set(multiprocessing.active_children()) <= before
 
 
 def _hang() -> MemoryTable:
     time.sleep(60)
     raise AssertionError("the parent stops a worker that does not answer")
+
+
+def test_a_small_membership_is_read_here_even_when_workers_are_allowed() -> None:
+    """Given 40 members (far fewer than reading in workers gains from) and a reopening that
+    would fail in any worker
+    When the roll is loaded with four worker processes allowed
+    Then it is read in this process: no worker is started, and every member is there."""
+    table = _joined_table(40)
+    roll = load_roll(table, SETTLEMENT_ATTRIBUTES, reopen=_refuse, processes=4)
+    assert len(roll) == 40
