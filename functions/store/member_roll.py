@@ -5,7 +5,7 @@ CPython; ten million of them (12.6 GiB) do not fit the 10 GB of one Lambda besid
 engine's ~5.6 GB. The compute step reads only a dozen fields (``SETTLEMENT_ATTRIBUTES``),
 most of them integers every member has, a few (stakes, staged grants, the gate's marks,
 regional cash) held by few members. :class:`MemberRoll` keeps the common ones as packed
-``array("q")`` columns and the rare ones in dictionaries by position: about 200 bytes a
+``array("q")`` columns and the rare ones in dictionaries by position: about 170 bytes a
 member (``bench/load.py`` measures it).
 
 A roll is built per roster shard (:class:`RollPart`, in the shard's join order, referrers
@@ -21,18 +21,15 @@ import sys
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Any, overload
 
 from functions.rewards.staking import Stake
+from functions.rewards.tree import NO_PARENT
 
 from .items import grant_records, number, optional_number, optional_text, text
 from .program_records import stakes_of
 from .records import GrantRecord
 from .table import Value
-
-NO_PARENT = -1
-"""A member without a referrer (the engine's ``functions.rewards.tree.NO_PARENT``)."""
 
 Column = MutableSequence[int]
 GateMarks = tuple[int, int, int | None]
@@ -100,7 +97,7 @@ class RollPart:
             number(item, "gate_referrals"),
             optional_number(item, "active_run"),
         )
-        outstanding = sum(number(item, name) for name in _OUTSTANDING)
+        outstanding = sum(number(item, balance) for balance in _OUTSTANDING)
         slots = [(grant.seq, grant.remaining, grant.daily) for grant in grants]
         try:
             self._append_numbers(row, slots)
@@ -214,9 +211,6 @@ class MemberRoll:
             strict=True,
         )
 
-    def stakes_of(self, position: int) -> tuple[Stake, ...]:
-        return self.stakes.get(position, ())
-
 
 class GrantBalances(Sequence[list[tuple[int, int]]]):
     """Each member's ``(remaining, daily)`` per grant, made as the engine reads them: the
@@ -267,7 +261,7 @@ def merge_parts(parts: Sequence[RollPart]) -> MemberRoll:
     order = list(
         heapq.merge(
             *(
-                zip(part.sort_keys, repeat(index), range(len(part)), strict=False)
+                zip(part.sort_keys, itertools.repeat(index), range(len(part)), strict=False)
                 for index, part in enumerate(parts)
             )
         )

@@ -15,11 +15,11 @@ import pytest
 
 from functions.rewards.events import Join
 from functions.rewards.plan import load_plan_text
+from functions.rewards.tree import NO_PARENT
 from functions.services.ledger import Ledger
 from functions.services.verify import verify
 from functions.store import member_listing
 from functions.store.items import member_key, roster_key
-from functions.store.member_roll import NO_PARENT
 from functions.store.storage import Storage
 from functions.store.table import Delete, Update
 

@@ -15,6 +15,7 @@ import pytest
 from functions.rewards.events import Join
 from functions.rewards.plan import load_plan_text
 from functions.rewards.staking import Stake
+from functions.rewards.tree import NO_PARENT
 from functions.runtime import load_processes
 from functions.services.ledger import Ledger
 from functions.services.settlement_compute import paused_collector
@@ -23,7 +24,6 @@ from functions.store.items import grant_maps
 from functions.store.ledger_store import SETTLEMENT_ATTRIBUTES
 from functions.store.member_listing import load_roll
 from functions.store.member_roll import (
-    NO_PARENT,
     GrantBalances,
     RollPart,
     UnlistedReferrer,
@@ -100,7 +100,7 @@ def test_common_fields_are_columns_and_rare_ones_are_kept_by_position() -> None:
     assert roll.gate == {1: (2, 0, 4)}
     assert roll.region_cash == {1: '{"east": 600}'}
     assert roll.stakes == {1: (stake,)}
-    assert roll.stakes_of(0) == ()
+    assert 0 not in roll.stakes
     assert roll.outstanding == 5 + 1_000 + 5_000
 
 
