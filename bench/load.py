@@ -45,6 +45,7 @@ from functions.store.items import (
     keyed,
     member_key,
     member_record,
+    roster_partition,
     shard_of,
 )
 from functions.store.ledger_store import SETTLEMENT_ATTRIBUTES
@@ -98,7 +99,7 @@ def live_member(index: int, rng: random.Random) -> dict[str, Any]:
         language="zh-hans",
         display_name=f"会员 {index}",
         version=rng.randrange(2, 400),
-        gsi1pk=f"MEMBERS#{shard_of(name):03d}",
+        gsi1pk=roster_partition(shard_of(name)),
         gsi1sk=f"{1_700_000_000_000_000 + index:020d}#{name}",
     )
     return encode_item(item)

@@ -32,7 +32,14 @@ from functions.config import Settings  # noqa: E402
 from functions.runtime import CountingMetrics, Runtime  # noqa: E402
 from functions.services.members import Members  # noqa: E402
 from functions.services.settlement import run_settlement  # noqa: E402
-from functions.store.items import Kind, keyed, member_key, member_pk, shard_of  # noqa: E402
+from functions.store.items import (  # noqa: E402
+    Kind,
+    keyed,
+    member_key,
+    member_pk,
+    roster_partition,
+    shard_of,
+)
 from functions.store.table import Item, Key  # noqa: E402
 from local.endpoint import LocalDynamoDB  # noqa: E402
 from tests.support.web import (  # noqa: E402
@@ -65,7 +72,7 @@ def seed_descendants(runtime: Runtime, root: str, count: int) -> None:
                 team_volume=300_000 * (count // (index + 1)),
                 journal_seq=1,
                 version=1,
-                gsi1pk=f"MEMBERS#{shard_of(name):03d}",
+                gsi1pk=roster_partition(shard_of(name)),
                 gsi1sk=f"{joined_at:020d}#{name}",
             )
         )

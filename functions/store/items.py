@@ -107,6 +107,11 @@ def member_key(member: str) -> Key:
     return Key(member_pk(member), "ACCOUNT")
 
 
+def roster_partition(shard: int) -> str:
+    """The listing's ``gsi1pk`` of one shard: its members' roster items, in join order."""
+    return f"MEMBERS#{shard:03d}"
+
+
 def roster_key(member: str) -> Key:
     return Key(member_pk(member), ROSTER_SK)
 
@@ -122,7 +127,7 @@ def roster_item(member: str, referrer: str | None, joined_at: int) -> Item:
         member=member,
         referrer=referrer,
         joined_at=joined_at,
-        gsi1pk=f"MEMBERS#{shard_of(member):03d}",
+        gsi1pk=roster_partition(shard_of(member)),
         gsi1sk=f"{joined_at:020d}#{member}",
     )
 

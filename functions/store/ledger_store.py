@@ -45,6 +45,7 @@ from .items import (
     optional_text,
     order_key,
     roster_item,
+    roster_partition,
     system_key,
     text,
     withdrawal_key,
@@ -167,7 +168,7 @@ class LedgerStore(
         moved = 0
         for shard in range(SHARDS):
             for item in self.table.query_index(
-                f"MEMBERS#{shard:03d}", attributes=("member", "sk", "referrer", "joined_at")
+                roster_partition(shard), attributes=("member", "sk", "referrer", "joined_at")
             ):
                 if item.get("sk") == ROSTER_SK:
                     continue

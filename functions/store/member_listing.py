@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 from .errors import UnavailableError
-from .items import ROSTER_SK, SHARDS, member_key, text
+from .items import ROSTER_SK, SHARDS, member_key, roster_partition, text
 from .member_roll import MemberRoll, RollPart, merge_parts
 from .table import Item, Table
 
@@ -55,7 +55,7 @@ def roster(
     def listing(shard: int) -> tuple[list[Listed], dict[str, Item]]:
         order: dict[str, str] = {}
         indexed: dict[str, Item] = {}
-        for item in table.query_index(f"MEMBERS#{shard:03d}", attributes=wanted):
+        for item in table.query_index(roster_partition(shard), attributes=wanted):
             name = text(item, "member")
             order[name] = str(item["gsi1sk"])
             if item.get("sk") != ROSTER_SK:  # the old layout: the member item itself
@@ -188,7 +188,7 @@ def load_roll(
 
 def _estimated_members(table: Table) -> int:
     """Members listed, estimated from shard 0's roster (shards are even by a hash)."""
-    return SHARDS * sum(1 for _ in table.query_index("MEMBERS#000", attributes=("member",)))
+    return SHARDS * sum(1 for _ in table.query_index(roster_partition(0), attributes=("member",)))
 
 
 def _receive(
