@@ -41,7 +41,7 @@ from functions.store.records import (
 
 from .ledger import Ledger
 from .settlement_compute import SettlementBlocked
-from .settlement_results import MemberResult, decode_page
+from .settlement_results import MemberResult
 
 
 def settlement_commit(
@@ -205,9 +205,11 @@ def apply_page(
     ledger: Ledger,
     run: SettlementRun,
     page: SettlementPage,
+    results: Sequence[MemberResult],
     read: Mapping[str, MemberRecord] | None = None,
 ) -> int:
-    """Step 2 for one page: every member, their entries, then the page's total, once.
+    """Step 2 for one page (``results``: its payload, decoded once by the caller): every
+    member, their entries, then the page's total, once.
 
     Members' entries are put in batches after their updates; the entries of members an
     earlier attempt settled are rebuilt if missing, so a page is marked applied only
@@ -218,7 +220,6 @@ def apply_page(
     notification policy) are not read again.
     """
     store = ledger.store
-    results = decode_page(page.payload)
     loaded = dict(read or {})
     unread = [result.member for result in results if result.member not in loaded]
     if unread:  # a stale read costs a retry, never a wrong write: the update checks the version

@@ -151,12 +151,13 @@ def apply_batch(
         page = store.get_page(date, run.run_id, number)
         if page is None:
             raise SettlementError(f"page {number} of {date} (run {run.run_id}) is missing")
-        movers = [result for result in decode_page(page.payload) if result.moves_points]
+        results = decode_page(page.payload)
+        movers = [result for result in results if result.moves_points]
         done = number in applied_before
         records: dict[str, MemberRecord] = {}  # read once: for the policy, then the page
         reservation = reserve(ledger, budget, run, page, movers, done, rules, known, records)
         if not done:
-            applied += apply_page(ledger, run, page, records)
+            applied += apply_page(ledger, run, page, results, records)
         if reservation.fresh:
             deferred += reservation.deferred
         by_member = {result.member: result for result in movers}

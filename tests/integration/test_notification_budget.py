@@ -126,10 +126,10 @@ def test_a_crash_between_a_pages_reservation_and_its_application_converges(
     rules = NotificationRules(daily_budget=100, release_threshold_bp=1)
     real_apply_page = settlement_service.apply_page
 
-    def dying(ledger: Ledger, run: Any, page: Any, read: Any = None) -> int:
+    def dying(ledger: Ledger, run: Any, page: Any, results: Any, read: Any = None) -> int:
         if page.page == 1:
             raise RuntimeError("Task timed out")
-        return real_apply_page(ledger, run, page, read)
+        return real_apply_page(ledger, run, page, results, read)
 
     monkeypatch.setattr(fanout, "apply_page", dying)
     with pytest.raises(RuntimeError, match="timed out"):
