@@ -2,7 +2,9 @@
 
 Two shapes: a random bushy tree, and the same with a single chain of 100,000
 members hanging under the bushy rest. Prints members, seconds and peak memory.
-Run by hand:  .venv/bin/python bench/settle.py [--members N] [--chain N]
+``--scalar`` times the member-by-member tree passes (the oracle) instead of the layered
+array passes ``settle`` uses.
+Run by hand:  .venv/bin/python bench/settle.py [--members N] [--chain N] [--scalar]
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def with_chain(members: int, chain: int, rng: random.Random) -> list[int]:
     return parents
 
 
-def measure(name: str, parents: list[int], rng: random.Random, trace: bool) -> None:
+def measure(name: str, parents: list[int], rng: random.Random, trace: bool, scalar: bool) -> None:
     plan = load_plan(PLANS_DIR / "dividend.yaml")
     members = len(parents)
     amounts = [rng.choice((300000, 900000, 2700000, 5100000)) for _ in range(members)]
@@ -46,7 +48,7 @@ def measure(name: str, parents: list[int], rng: random.Random, trace: bool) -> N
         tracemalloc.start()
     started = time.perf_counter()
     with paused_collector():  # as the compute step runs it (prepare_run)
-        result = settle(plan, state)
+        result = settle(plan, state, scalar=scalar)
     seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1] if trace else 0
     if trace:
@@ -65,14 +67,16 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--chain", type=int, default=100_000)
     parser.add_argument("--trace-memory", action="store_true", help="tracemalloc (slower)")
+    parser.add_argument("--scalar", action="store_true", help="the member-by-member passes")
     args = parser.parse_args()
     rng = random.Random(2026)
-    measure("bushy", bushy(args.members, rng), rng, args.trace_memory)
+    measure("bushy", bushy(args.members, rng), rng, args.trace_memory, args.scalar)
     measure(
         f"bushy+chain({args.chain:,})",
         with_chain(args.members, args.chain, rng),
         rng,
         args.trace_memory,
+        args.scalar,
     )
 
 

@@ -11,16 +11,20 @@ Step 3 caps acceleration by each member's remaining locked points.
 
 from __future__ import annotations
 
-import math
 from array import array
 from collections.abc import MutableSequence, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from .money import Cents
 from .plan import Plan
 from .release_schedule import throttle_factor
+from .team_walk import pass_member, team_rates
 from .tree import NO_PARENT, bottom_up_order, team_volumes
+
+if TYPE_CHECKING:
+    from .tree_arrays import Int64s
 
 INT64_LIMIT = 2**63
 """Sums below this fit the tree passes' machine-integer arrays."""
@@ -99,18 +103,15 @@ class SettlementResult:
         ]
 
 
-def settle(plan: Plan, state: SettlementInput) -> SettlementResult:
-    """Run one settlement over the whole membership; pure and O(members + grants)."""
+def settle(plan: Plan, state: SettlementInput, *, scalar: bool = False) -> SettlementResult:
+    """Run one settlement over the whole membership; pure and O(members + grants).
+
+    The tree passes run as array operations a depth layer at a time (``tree_arrays``)
+    whenever every sum fits 64 bits; ``scalar`` (or a run whose sums could not fit)
+    takes the member-by-member passes, the oracle the array passes are tested against.
+    """
     parents = state.parents
     n = len(parents)
-    order = bottom_up_order(parents)
-    # The tree passes read parents and releases millions of times in scattered order:
-    # machine integers in one block each (array) instead of int objects all over the
-    # heap; releases only when every sum they carry fits (at most the day's release).
-    walk_parents: Sequence[int] = array("q", parents)
-    team_volume = team_volumes(walk_parents, state.personal_volume, order)
-    level = _levels(plan, team_volume)
-
     gated = state.gated
     factor: Fraction | None = None
     if plan.release.throttle is not None:  # economics (issue 12): throttle
@@ -120,10 +121,10 @@ def settle(plan: Plan, state: SettlementInput) -> SettlementResult:
         static, remaining, locked_after = _release(state.grants)
     else:
         static, remaining, locked_after = _controlled_release(state.grants, gated, factor)
-    packed = sum(static) < INT64_LIMIT
-    walk_static: Sequence[Cents] = array("q", static) if packed else static
-    share, share_by_generation = _share(plan, walk_parents, order, walk_static, packed)
-    team, peer = _differential(plan, walk_parents, order, level, walk_static)
+    passes = None if scalar else _array_passes(plan, parents, state.personal_volume, static)
+    if passes is None:
+        passes = _scalar_passes(plan, parents, state.personal_volume, static)
+    team_volume, level, share, share_by_generation, team, peer = passes
 
     paid = [0] * n
     forfeited = [0] * n
@@ -157,6 +158,78 @@ def settle(plan: Plan, state: SettlementInput) -> SettlementResult:
         if gated is not None
         else 0,
     )
+
+
+TreePasses = tuple[list[Cents], list[int], list[Cents], list[list[Cents]], list[Cents], list[Cents]]
+"""Team volume, level, share, share by generation, team differential, peer bonus."""
+
+
+def _scalar_passes(
+    plan: Plan, parents: Sequence[int], personal: Sequence[Cents], static: list[Cents]
+) -> TreePasses:
+    """The tree passes member by member: the oracle, and the path past 64 bits."""
+    order = bottom_up_order(parents)
+    # The tree passes read parents and releases millions of times in scattered order:
+    # machine integers in one block each (array) instead of int objects all over the
+    # heap; releases only when every sum they carry fits (at most the day's release).
+    walk_parents: Sequence[int] = array("q", parents)
+    team_volume = team_volumes(walk_parents, personal, order)
+    level = _levels(plan, team_volume)
+    packed = sum(static) < INT64_LIMIT
+    walk_static: Sequence[Cents] = array("q", static) if packed else static
+    share, share_by_generation = _share(plan, walk_parents, order, walk_static, packed)
+    team, peer = _differential(plan, walk_parents, order, level, walk_static)
+    return team_volume, level, share, share_by_generation, team, peer
+
+
+def _array_passes(
+    plan: Plan, parents: Sequence[int], personal: Sequence[Cents], static: list[Cents]
+) -> TreePasses | None:
+    """The tree passes a depth layer at a time; None when a sum could leave 64 bits."""
+    from . import tree_arrays  # numpy loads with the first run: the bot's cold start skips it
+
+    try:
+        released = tree_arrays.int64s(array("q", static))
+        volumes = tree_arrays.int64s(personal)
+    except OverflowError:
+        return None
+    total_release = tree_arrays.nonnegative_total(released)
+    total_volume = tree_arrays.nonnegative_total(volumes)
+    if total_release is None or total_volume is None or not tree_arrays.fits(total_volume):
+        return None
+    rates = team_rates(plan)
+    factors = [rate.numerator for rate in plan.share]
+    if rates is not None:
+        factors += [*rates.rate_numerator, rates.peer_numerator]
+    if not tree_arrays.fits(total_release, *factors):
+        return None
+    walk_parents = tree_arrays.int64s(parents)
+    share, share_by_generation = _array_share(plan, walk_parents, released)
+    passes = tree_arrays.team_passes(
+        tree_arrays.layers_of(walk_parents), walk_parents, volumes, released, rates
+    )
+    del released, volumes  # each column below is freed once it is a list: the peak stays low
+    team_volume = passes.team_volume.tolist()
+    level = passes.level.tolist()
+    team = passes.team.tolist()
+    peer = passes.peer.tolist()
+    return team_volume, level, share, share_by_generation, team, peer
+
+
+def _array_share(
+    plan: Plan, parents: Int64s, released: Int64s
+) -> tuple[list[Cents], list[list[Cents]]]:
+    """Share per member and per generation, a generation's masses in one scatter."""
+    from . import tree_arrays
+
+    share = tree_arrays.zeros(len(parents))
+    by_generation: list[list[Cents]] = []
+    masses = tree_arrays.generation_masses(parents, released)
+    for rate, mass in zip(plan.share, masses, strict=False):
+        part = mass * rate.numerator // rate.denominator
+        share += part
+        by_generation.append(part.tolist())
+    return share.tolist(), by_generation
 
 
 def _levels(plan: Plan, team_volume: Sequence[Cents]) -> list[int]:
@@ -329,16 +402,12 @@ def _differential(
     n = len(parents)
     team = [0] * n
     peer = [0] * n
-    if plan.team is None or not plan.team.levels:
+    rates = team_rates(plan)
+    if rates is None:
         return team, peer
-    levels = plan.team.levels
-    distinct = sorted({Fraction(0), *(level_.rate for level_ in levels)})
-    denominator = math.lcm(*(rate.denominator for rate in distinct))
-    rate_numerator = [rate.numerator * (denominator // rate.denominator) for rate in distinct]
-    # level -1 (none) reads the trailing 0: rank 0 is "no rate"
-    rank_of_level = [*(distinct.index(level_.rate) for level_ in levels), 0]
-    peer_rate = plan.team.peer_rate
-    peer_numerator, peer_denominator = peer_rate.numerator, peer_rate.denominator
+    denominator, rate_numerator = rates.denominator, rates.rate_numerator
+    rank_of_level = rates.rank_of_level
+    peer_numerator, peer_denominator = rates.peer_numerator, rates.peer_denominator
 
     arriving: list[dict[int, Cents] | None] = [None] * n
     for index in order:
@@ -368,7 +437,7 @@ def _differential(
                     peer[index] = mass * peer_numerator // peer_denominator
                     buckets = {state | 1: mass}
             else:
-                buckets, team_numerator, peer_mass = _pass_member(rank, rate_numerator, buckets)
+                buckets, team_numerator, peer_mass = pass_member(rank, rate_numerator, buckets)
                 if team_numerator:
                     team[index] = team_numerator // denominator
                 if peer_mass:
@@ -387,28 +456,6 @@ def _differential(
         for state, mass in buckets.items():
             into[state] = into.get(state, 0) + mass
     return team, peer
-
-
-def _pass_member(
-    rank: int, rate_numerator: Sequence[int], buckets: dict[int, Cents]
-) -> tuple[dict[int, Cents], int, Cents]:
-    """Apply one member of rank ``rank`` to the arriving buckets (rank > 0)."""
-    passed: dict[int, Cents] = {}
-    team_numerator = 0
-    peer_mass = 0
-    reset = rank << 1
-    for state, mass in buckets.items():
-        current = state >> 1
-        if rank > current:
-            team_numerator += (rate_numerator[rank] - rate_numerator[current]) * mass
-            key = reset
-        elif rank == current and not state & 1:
-            peer_mass += mass
-            key = state | 1
-        else:
-            key = state
-        passed[key] = passed.get(key, 0) + mass
-    return passed, team_numerator, peer_mass
 
 
 def _consume_oldest_first(

@@ -1,0 +1,316 @@
+"""Settlement's tree passes as array operations, one depth layer at a time (numpy).
+
+The scalar passes of ``settlement.py`` visit members one by one in bottom-up order; at
+ten million members that is most of a run. Here the members of one depth layer move
+together: every member of a layer has all its descendants in deeper layers, so a layer
+can be finished in a handful of array operations once the layer below it has been.
+The rules are not restated: a member's step is the scalar pass's step (``team_walk.pass_member``
+for a layer too narrow to be worth the arrays' overhead, the same transition written
+over a whole layer otherwise), and the tests hold these passes to the scalar ones on
+random trees and plans. Every sum here fits a signed 64-bit integer: ``fits`` is
+checked first, and a run that could leave that range takes the scalar passes.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .money import Cents
+from .team_walk import TeamRates, pass_member
+from .tree import NO_PARENT, TreeError, bottom_up_order
+
+Int64s = NDArray[np.int64]
+
+INT64_MAX = 2**63 - 1
+
+NARROW_LAYER = 8
+"""Layers with at most this many members are stepped member by member: one array
+operation costs about as much as stepping eight members, and a 100,000-deep line is
+100,000 layers of one."""
+
+
+def int64s(values: Sequence[int]) -> Int64s:
+    """``values`` as a 64-bit array; an ``array('q')`` (the roll's columns) is not copied."""
+    if isinstance(values, np.ndarray):
+        return values.astype(np.int64, copy=False)
+    try:
+        return np.frombuffer(values, dtype=np.int64)  # type: ignore[call-overload,no-any-return]
+    except TypeError:
+        return np.fromiter(values, dtype=np.int64, count=len(values))
+
+
+def zeros(length: int) -> Int64s:
+    return np.zeros(length, dtype=np.int64)
+
+
+def fits(total: int, *factors: int) -> bool:
+    """Whether ``total`` times the largest factor stays a 64-bit integer: then so does
+    every partial sum of ``total``'s non-negative parts times any factor."""
+    return max(total, 1) * max((1, *factors)) <= INT64_MAX
+
+
+def nonnegative_total(values: Int64s) -> int | None:
+    """The exact sum of ``values``, or None if one is negative (no bound on partial sums)."""
+    if not len(values):
+        return 0
+    if int(values.min()) < 0:
+        return None
+    if int(values.max()) * len(values) <= INT64_MAX:
+        return int(values.sum())
+    exact: list[int] = values.tolist()
+    return sum(exact)
+
+
+@dataclass(frozen=True, slots=True)
+class Layers:
+    """Members grouped by depth: layer ``d`` is ``members[starts[d]:starts[d + 1]]``."""
+
+    members: Int64s
+    """Roots first; within a layer, in member order."""
+    starts: list[int]
+    position: Int64s
+    """Each member's place within its layer."""
+
+    @property
+    def depth(self) -> int:
+        return len(self.starts) - 1
+
+    def width(self, depth: int) -> int:
+        return self.starts[depth + 1] - self.starts[depth]
+
+
+def layers_of(parents: Int64s) -> Layers:
+    """Group the forest's members by depth; a cycle or an unknown parent is a ``TreeError``.
+
+    Depth is found by pointer doubling (about log2 of the deepest line rounds of array
+    gathers), never by walking a member's ancestors one by one.
+    """
+    n = len(parents)
+    numbered = np.arange(n, dtype=np.int64)
+    if n and not bool(np.all((parents >= NO_PARENT) & (parents < numbered))):
+        bottom_up_order(parents.tolist())  # not in join order: validates, or raises TreeError
+    jump = np.where(parents == NO_PARENT, n, parents)
+    jump = np.append(jump, n)  # member n: a virtual root above every root
+    depth = np.append(parents != NO_PARENT, False).astype(np.int64)
+    for _ in range(64):
+        pending = jump[:n] != n
+        if not bool(pending.any()):
+            break
+        depth += depth[jump]
+        jump = jump[jump]
+    else:  # pragma: no cover - bottom_up_order has rejected cycles
+        raise TreeError("the referral tree has a cycle")
+    depth = depth[:n]
+    members = np.argsort(depth, kind="stable").astype(np.int64)
+    counts = np.bincount(depth) if n else np.zeros(0, dtype=np.int64)
+    starts = [0, *np.cumsum(counts).tolist()]
+    position = np.empty(n, dtype=np.int64)
+    position[members] = numbered - np.repeat(np.asarray(starts[:-1], dtype=np.int64), counts)
+    return Layers(members=members, starts=starts, position=position)
+
+
+def generation_masses(parents: Int64s, released: Int64s) -> Iterator[Int64s]:
+    """``Σ`` release over each member's generation-1 descendants, then generation 2, and
+    so on for as long as asked: one scatter per generation, no walk up the tree."""
+    has_parent = parents != NO_PARENT
+    referrers = parents[has_parent]
+    mass = released
+    while True:
+        arriving = mass[has_parent]
+        mass = np.zeros(len(parents), dtype=np.int64)
+        np.add.at(mass, referrers, arriving)
+        yield mass
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPasses:
+    team_volume: Int64s
+    level: Int64s
+    team: Int64s
+    peer: Int64s
+
+
+def team_passes(
+    layers: Layers,
+    parents: Int64s,
+    personal: Int64s,
+    released: Int64s,
+    rates: TeamRates | None,
+) -> TeamPasses:
+    """Team volume, level, differential and peer bonus, deepest layer first.
+
+    What arrives at a layer's members from below is a row per member of mass by walk
+    state; a member applies its rank to its row, adds its own release at state 0 and
+    hands the row to its referrer's row in the layer above. A run of narrow layers
+    (a long line of single invitations) is walked member by member instead.
+    """
+    walk = _TeamWalk(layers, parents, personal, released, rates)
+    depth = layers.depth - 1
+    arriving = np.zeros((layers.width(depth) if depth >= 0 else 0, walk.states), dtype=np.int64)
+    while depth >= 0:
+        if layers.width(depth) > NARROW_LAYER:
+            arriving = walk.layer(depth, arriving)
+            depth -= 1
+            continue
+        top = depth
+        while top > 0 and layers.width(top - 1) <= NARROW_LAYER:
+            top -= 1
+        arriving = walk.narrow_run(top, depth, arriving)
+        depth = top - 1
+    return TeamPasses(
+        team_volume=walk.team_volume, level=walk.level, team=walk.team, peer=walk.peer
+    )
+
+
+class _TeamWalk:
+    """The passes' arrays and the two ways of moving a layer up."""
+
+    def __init__(
+        self,
+        layers: Layers,
+        parents: Int64s,
+        personal: Int64s,
+        released: Int64s,
+        rates: TeamRates | None,
+    ) -> None:
+        n = len(parents)
+        self.layers, self.parents, self.personal, self.released = (
+            layers,
+            parents,
+            personal,
+            released,
+        )
+        self.rates = rates
+        self.states = rates.states if rates is not None else 1
+        self.team_volume = np.zeros(n, dtype=np.int64)
+        self.level = np.full(n, -1, dtype=np.int64)
+        self.team = np.zeros(n, dtype=np.int64)
+        self.peer = np.zeros(n, dtype=np.int64)
+        self.mins = np.asarray(rates.level_mins if rates is not None else [], dtype=np.int64)
+        self.rank_of_level = np.asarray(
+            rates.rank_of_level if rates is not None else [0], dtype=np.int64
+        )
+
+    def members(self, top: int, bottom: int) -> Int64s:
+        """Layers ``top..bottom`` (top shallowest), shallowest first."""
+        return self.layers.members[self.layers.starts[top] : self.layers.starts[bottom + 1]]
+
+    def layer(self, depth: int, rows: Int64s) -> Int64s:
+        """One wide layer in array operations; returns what arrives at the layer above."""
+        members = self.members(depth, depth)
+        volumes = self.team_volume[members]
+        rates = self.rates
+        if rates is not None:
+            levels = np.searchsorted(self.mins, volumes, side="right") - 1
+            self.level[members] = levels
+            _step_layer(members, self.rank_of_level[levels], rows, rates, self.team, self.peer)
+        rows[:, 0] += self.released[members]
+        if depth == 0:
+            return rows[:0]
+        above = self.parents[members]
+        referred = above != NO_PARENT
+        referrers = above[referred]
+        np.add.at(self.team_volume, referrers, (volumes + self.personal[members])[referred])
+        upper = np.zeros((self.layers.width(depth - 1), self.states), dtype=np.int64)
+        slots = self.layers.position[referrers] * self.states
+        np.add.at(
+            upper.reshape(-1),
+            (slots[:, None] + np.arange(self.states)).reshape(-1),
+            rows[referred].reshape(-1),
+        )
+        return upper
+
+    def narrow_run(self, top: int, bottom: int, rows: Int64s) -> Int64s:
+        """Layers ``bottom`` up to ``top``, each narrow, member by member in Python.
+
+        ``rows`` is what arrived at layer ``bottom``; returns what arrives at ``top - 1``.
+        """
+        members = self.members(top, bottom)
+        walked = members[::-1].tolist()  # deepest first
+        parents = self.parents[members].tolist()[::-1]
+        personal = self.personal[members].tolist()[::-1]
+        released = self.released[members].tolist()[::-1]
+        volumes = self.team_volume[members].tolist()[::-1]
+        bottom_members = self.members(bottom, bottom).tolist()
+        arriving: dict[int, dict[int, Cents]] = {
+            member: {state: mass for state, mass in enumerate(row) if mass}
+            for member, row in zip(bottom_members, rows.tolist(), strict=True)
+        }
+        arriving_volume: dict[int, Cents] = {}
+        rates = self.rates
+        levels: list[int] = []
+        team: list[Cents] = []
+        peer: list[Cents] = []
+        for index, member in enumerate(walked):
+            volume = volumes[index] + arriving_volume.pop(member, 0)
+            volumes[index] = volume
+            buckets = arriving.pop(member, None) or {}
+            team_numerator = peer_mass = 0
+            level = -1
+            if rates is not None:
+                level = bisect.bisect_right(rates.level_mins, volume) - 1
+                rank = rates.rank_of_level[level]
+                if rank > 0 and buckets:
+                    buckets, team_numerator, peer_mass = pass_member(
+                        rank, rates.rate_numerator, buckets
+                    )
+            levels.append(level)
+            team.append(team_numerator // rates.denominator if rates is not None else 0)
+            peer.append(
+                peer_mass * rates.peer_numerator // rates.peer_denominator
+                if rates is not None
+                else 0
+            )
+            if released[index]:
+                buckets[0] = buckets.get(0, 0) + released[index]
+            parent = parents[index]
+            if parent == NO_PARENT:
+                continue
+            arriving_volume[parent] = arriving_volume.get(parent, 0) + volume + personal[index]
+            into = arriving.setdefault(parent, {})
+            for state, mass in buckets.items():
+                into[state] = into.get(state, 0) + mass
+        order = members[::-1]
+        self.team_volume[order] = volumes
+        self.level[order] = levels
+        self.team[order] = team
+        self.peer[order] = peer
+        if top == 0:
+            return rows[:0]
+        upper = np.zeros((self.layers.width(top - 1), self.states), dtype=np.int64)
+        for parent, volume in arriving_volume.items():  # all at layer top - 1 by now
+            self.team_volume[parent] += volume
+        for parent, buckets in arriving.items():
+            slot = int(self.layers.position[parent])
+            for state, mass in buckets.items():
+                upper[slot, state] += mass
+        return upper
+
+
+def _step_layer(
+    members: Int64s, ranks: Int64s, rows: Int64s, rates: TeamRates, team: Int64s, peer: Int64s
+) -> None:
+    """One layer's members at once: ``pass_member``'s transition on every row."""
+    ranked = np.flatnonzero(ranks > 0)  # rank 0 passes every state through
+    if not len(ranked):
+        return
+    rank = ranks[ranked]
+    sub = rows[ranked]
+    numerators = np.asarray(rates.rate_numerator, dtype=np.int64)
+    state_rank = np.arange(rates.states, dtype=np.int64) >> 1
+    below = state_rank[None, :] < rank[:, None]  # states whose rate is under the member's
+    lift = (numerators[rank][:, None] - numerators[state_rank][None, :]) * below
+    team[members[ranked]] = (sub * lift).sum(axis=1) // rates.denominator
+    reset = (sub * below).sum(axis=1)
+    line = np.arange(len(ranked))
+    unpaid = sub[line, rank << 1]  # same rate, peer bonus not yet paid: paid now
+    peer[members[ranked]] = unpaid * rates.peer_numerator // rates.peer_denominator
+    sub[below] = 0
+    sub[line, (rank << 1) | 1] += unpaid
+    sub[line, rank << 1] = reset
+    rows[ranked] = sub
