@@ -1,7 +1,8 @@
 """Settlement benchmark: one run over 1,000,000 members, one grant each.
 
-Two shapes: a random bushy tree, and the same with a single chain of 100,000
-members hanging under the bushy rest. Prints members, seconds and peak memory.
+Three shapes: a random bushy tree, the same with a single chain of 100,000 members
+hanging under the bushy rest, and a wide one (everyone invited by one of ten promoters:
+one layer of millions). Prints members, seconds and peak memory.
 ``--scalar`` times the member-by-member tree passes (the oracle) instead of the layered
 array passes ``settle`` uses.
 Run by hand:  .venv/bin/python bench/settle.py [--members N] [--chain N] [--scalar]
@@ -16,6 +17,7 @@ import time
 import tracemalloc
 
 from functions.plans import PLANS_DIR, load_plan
+from functions.rewards import tree_arrays  # noqa: F401  (numpy loads here, not in the timing)
 from functions.rewards.settlement import SettlementInput, settle
 from functions.services.settlement_compute import paused_collector
 
@@ -35,6 +37,12 @@ def with_chain(members: int, chain: int, rng: random.Random) -> list[int]:
     for _ in range(chain - 1):
         parents.append(len(parents) - 1)
     return parents
+
+
+def wide(members: int, promoters: int, rng: random.Random) -> list[int]:
+    """A root, ``promoters`` members under it, and everyone else under one of them."""
+    head = [-1, *([0] * promoters)]
+    return head + [1 + rng.randrange(promoters) for _ in range(members - len(head))]
 
 
 def measure(name: str, parents: list[int], rng: random.Random, trace: bool, scalar: bool) -> None:
@@ -78,6 +86,7 @@ def main() -> None:
         args.trace_memory,
         args.scalar,
     )
+    measure("wide(10 promoters)", wide(args.members, 10, rng), rng, args.trace_memory, args.scalar)
 
 
 if __name__ == "__main__":

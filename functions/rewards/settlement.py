@@ -7,6 +7,9 @@ seen so far (``cur``) and whether the peer bonus was paid at that rate. There
 are at most ``2 × levels + 1`` states, so each member does constant work. The
 share per generation is carried the same way, one running sum per generation.
 Step 3 caps acceleration by each member's remaining locked points.
+
+The tree passes run a depth layer at a time as array operations (``tree_arrays``) when
+every sum fits 64 bits; the member-by-member passes here are their oracle.
 """
 
 from __future__ import annotations

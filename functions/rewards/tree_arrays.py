@@ -34,6 +34,10 @@ operation costs about as much as stepping eight members, and a 100,000-deep line
 100,000 layers of one."""
 
 
+STEP_BLOCK = 1 << 16
+"""Ranked rows stepped together: bounds the temporaries (rows × states) of a wide layer."""
+
+
 def int64s(values: Sequence[int]) -> Int64s:
     """``values`` as a 64-bit array; an ``array('q')`` (the roll's columns) is not copied."""
     if isinstance(values, np.ndarray):
@@ -73,8 +77,11 @@ class Layers:
     members: Int64s
     """Roots first; within a layer, in member order."""
     starts: list[int]
-    position: Int64s
-    """Each member's place within its layer."""
+    slot: Int64s
+    """Each referrer's place among its layer's referrers (members with an invitee), in
+    member order; -1 for a member nobody joined under (nothing ever arrives at it)."""
+    referrer_counts: list[int]
+    """How many referrers each layer has."""
 
     @property
     def depth(self) -> int:
@@ -91,27 +98,41 @@ def layers_of(parents: Int64s) -> Layers:
     gathers), never by walking a member's ancestors one by one.
     """
     n = len(parents)
+    if not n:
+        return Layers(members=parents[:0], starts=[0], slot=parents[:0], referrer_counts=[])
     numbered = np.arange(n, dtype=np.int64)
-    if n and not bool(np.all((parents >= NO_PARENT) & (parents < numbered))):
+    if not bool(np.all((parents >= NO_PARENT) & (parents < numbered))):
         bottom_up_order(parents.tolist())  # not in join order: validates, or raises TreeError
     jump = np.where(parents == NO_PARENT, n, parents)
     jump = np.append(jump, n)  # member n: a virtual root above every root
     depth = np.append(parents != NO_PARENT, False).astype(np.int64)
     for _ in range(64):
-        pending = jump[:n] != n
-        if not bool(pending.any()):
+        if not bool((jump[:n] != n).any()):
             break
         depth += depth[jump]
         jump = jump[jump]
     else:  # pragma: no cover - bottom_up_order has rejected cycles
         raise TreeError("the referral tree has a cycle")
+    del jump
     depth = depth[:n]
     members = np.argsort(depth, kind="stable").astype(np.int64)
-    counts = np.bincount(depth) if n else np.zeros(0, dtype=np.int64)
+    counts = np.bincount(depth)
+    del depth
     starts = [0, *np.cumsum(counts).tolist()]
-    position = np.empty(n, dtype=np.int64)
-    position[members] = numbered - np.repeat(np.asarray(starts[:-1], dtype=np.int64), counts)
-    return Layers(members=members, starts=starts, position=position)
+    is_referrer = np.zeros(n, dtype=bool)
+    is_referrer[parents[parents != NO_PARENT]] = True
+    referrer_in_order = is_referrer[members]
+    before = np.cumsum(referrer_in_order) - referrer_in_order  # referrers ahead, all layers
+    layer_base = np.append(before, before[-1:] + referrer_in_order[-1:])[starts]
+    slot = np.full(n, -1, dtype=np.int64)
+    referrer_members = members[referrer_in_order]
+    slot[referrer_members] = (before - np.repeat(layer_base[:-1], counts))[referrer_in_order]
+    return Layers(
+        members=members,
+        starts=starts,
+        slot=slot,
+        referrer_counts=np.diff(layer_base).tolist(),
+    )
 
 
 def generation_masses(parents: Int64s, released: Int64s) -> Iterator[Int64s]:
@@ -144,14 +165,15 @@ def team_passes(
 ) -> TeamPasses:
     """Team volume, level, differential and peer bonus, deepest layer first.
 
-    What arrives at a layer's members from below is a row per member of mass by walk
-    state; a member applies its rank to its row, adds its own release at state 0 and
-    hands the row to its referrer's row in the layer above. A run of narrow layers
-    (a long line of single invitations) is walked member by member instead.
+    What arrives at a layer's referrers from below is a row per referrer of mass by walk
+    state; a referrer applies its rank to its row, adds its own release at state 0 and
+    hands the row to its own referrer's row in the layer above. A member nobody joined
+    under hands up only its release, at state 0. A run of narrow layers (a long line of
+    single invitations) is walked member by member instead.
     """
     walk = _TeamWalk(layers, parents, personal, released, rates)
     depth = layers.depth - 1
-    arriving = np.zeros((layers.width(depth) if depth >= 0 else 0, walk.states), dtype=np.int64)
+    arriving = np.zeros((0, walk.states), dtype=np.int64)  # the deepest layer: no referrers
     while depth >= 0:
         if layers.width(depth) > NARROW_LAYER:
             arriving = walk.layer(depth, arriving)
@@ -201,28 +223,32 @@ class _TeamWalk:
         return self.layers.members[self.layers.starts[top] : self.layers.starts[bottom + 1]]
 
     def layer(self, depth: int, rows: Int64s) -> Int64s:
-        """One wide layer in array operations; returns what arrives at the layer above."""
+        """One wide layer in array operations; ``rows`` is what arrived at its referrers.
+
+        Returns what arrives at the referrers of the layer above.
+        """
         members = self.members(depth, depth)
+        inner = self.layers.slot[members] >= 0
+        referrers = members[inner]  # in slot order: rows[k] is referrers[k]'s
         volumes = self.team_volume[members]
         rates = self.rates
         if rates is not None:
             levels = np.searchsorted(self.mins, volumes, side="right") - 1
             self.level[members] = levels
-            _step_layer(members, self.rank_of_level[levels], rows, rates, self.team, self.peer)
-        rows[:, 0] += self.released[members]
+            ranks = self.rank_of_level[levels[inner]]
+            _step_layer(referrers, ranks, rows, rates, self.team, self.peer)
+        rows[:, 0] += self.released[referrers]
         if depth == 0:
             return rows[:0]
-        above = self.parents[members]
-        referred = above != NO_PARENT
-        referrers = above[referred]
-        np.add.at(self.team_volume, referrers, (volumes + self.personal[members])[referred])
-        upper = np.zeros((self.layers.width(depth - 1), self.states), dtype=np.int64)
-        slots = self.layers.position[referrers] * self.states
-        np.add.at(
-            upper.reshape(-1),
-            (slots[:, None] + np.arange(self.states)).reshape(-1),
-            rows[referred].reshape(-1),
-        )
+        above = self.parents[members]  # below the roots' layer every member has a referrer
+        np.add.at(self.team_volume, above, volumes + self.personal[members])
+        upper = np.zeros((self.layers.referrer_counts[depth - 1], self.states), dtype=np.int64)
+        into = self.layers.slot[above]
+        leaves = ~inner
+        np.add.at(upper[:, 0], into[leaves], self.released[members[leaves]])
+        into = into[inner]
+        for state in np.flatnonzero(rows.any(axis=0)).tolist():
+            np.add.at(upper[:, state], into, rows[:, state])
         return upper
 
     def narrow_run(self, top: int, bottom: int, rows: Int64s) -> Int64s:
@@ -236,10 +262,11 @@ class _TeamWalk:
         personal = self.personal[members].tolist()[::-1]
         released = self.released[members].tolist()[::-1]
         volumes = self.team_volume[members].tolist()[::-1]
-        bottom_members = self.members(bottom, bottom).tolist()
+        bottom_members = self.members(bottom, bottom)
+        bottom_referrers = bottom_members[self.layers.slot[bottom_members] >= 0].tolist()
         arriving: dict[int, dict[int, Cents]] = {
             member: {state: mass for state, mass in enumerate(row) if mass}
-            for member, row in zip(bottom_members, rows.tolist(), strict=True)
+            for member, row in zip(bottom_referrers, rows.tolist(), strict=True)
         }
         arriving_volume: dict[int, Cents] = {}
         rates = self.rates
@@ -282,11 +309,11 @@ class _TeamWalk:
         self.peer[order] = peer
         if top == 0:
             return rows[:0]
-        upper = np.zeros((self.layers.width(top - 1), self.states), dtype=np.int64)
+        upper = np.zeros((self.layers.referrer_counts[top - 1], self.states), dtype=np.int64)
         for parent, volume in arriving_volume.items():  # all at layer top - 1 by now
             self.team_volume[parent] += volume
         for parent, buckets in arriving.items():
-            slot = int(self.layers.position[parent])
+            slot = int(self.layers.slot[parent])
             for state, mass in buckets.items():
                 upper[slot, state] += mass
         return upper
@@ -295,22 +322,25 @@ class _TeamWalk:
 def _step_layer(
     members: Int64s, ranks: Int64s, rows: Int64s, rates: TeamRates, team: Int64s, peer: Int64s
 ) -> None:
-    """One layer's members at once: ``pass_member``'s transition on every row."""
+    """A layer's referrers at once: ``pass_member``'s transition on every row.
+
+    Ranked rows go through in blocks of ``STEP_BLOCK``, so the temporaries stay small
+    however wide the layer."""
     ranked = np.flatnonzero(ranks > 0)  # rank 0 passes every state through
-    if not len(ranked):
-        return
-    rank = ranks[ranked]
-    sub = rows[ranked]
     numerators = np.asarray(rates.rate_numerator, dtype=np.int64)
     state_rank = np.arange(rates.states, dtype=np.int64) >> 1
-    below = state_rank[None, :] < rank[:, None]  # states whose rate is under the member's
-    lift = (numerators[rank][:, None] - numerators[state_rank][None, :]) * below
-    team[members[ranked]] = (sub * lift).sum(axis=1) // rates.denominator
-    reset = (sub * below).sum(axis=1)
-    line = np.arange(len(ranked))
-    unpaid = sub[line, rank << 1]  # same rate, peer bonus not yet paid: paid now
-    peer[members[ranked]] = unpaid * rates.peer_numerator // rates.peer_denominator
-    sub[below] = 0
-    sub[line, (rank << 1) | 1] += unpaid
-    sub[line, rank << 1] = reset
-    rows[ranked] = sub
+    for begin in range(0, len(ranked), STEP_BLOCK):
+        block = ranked[begin : begin + STEP_BLOCK]
+        rank = ranks[block]
+        sub = rows[block]
+        below = state_rank[None, :] < rank[:, None]  # states whose rate is under the member's
+        lift = (numerators[rank][:, None] - numerators[state_rank][None, :]) * below
+        team[members[block]] = (sub * lift).sum(axis=1) // rates.denominator
+        reset = (sub * below).sum(axis=1)
+        line = np.arange(len(block))
+        unpaid = sub[line, rank << 1]  # same rate, peer bonus not yet paid: paid now
+        peer[members[block]] = unpaid * rates.peer_numerator // rates.peer_denominator
+        sub[below] = 0
+        sub[line, (rank << 1) | 1] += unpaid
+        sub[line, rank << 1] = reset
+        rows[block] = sub

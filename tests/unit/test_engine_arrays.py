@@ -62,10 +62,12 @@ def test_layered_passes_settle_exactly_as_the_scalar_passes(
     preset: str, narrow: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Given a preset plan and random forests of up to 600 members (some with long lines,
-    some numbered out of join order), layers stepped in arrays, member by member, or mixed
+    some numbered out of join order), layers stepped in arrays (rows in blocks of three),
+    member by member, or mixed
     When each is settled by the layered passes and by the scalar passes
     Then both results are equal, figure for figure."""
     monkeypatch.setattr(tree_arrays, "NARROW_LAYER", narrow)
+    monkeypatch.setattr(tree_arrays, "STEP_BLOCK", 3)  # a wide layer's rows in several blocks
     plan = load_plan(PLANS_DIR / preset)
     rng = random.Random(f"{preset}/{narrow}")
     for round_ in range(16):
@@ -160,13 +162,14 @@ def test_a_large_rate_numerator_is_checked_against_the_day_release() -> None:
 def test_layers_group_members_by_depth_in_member_order() -> None:
     """Given a forest numbered out of join order
     When it is layered
-    Then each layer holds the members at that depth, in member order, and each member's
-    position is its place in its layer."""
-    parents = np.asarray([2, -1, 1, 2, -1, 0], dtype=np.int64)
+    Then each layer holds the members at that depth, in member order, and each referrer's
+    slot is its place among its layer's referrers (-1 for members nobody joined under)."""
+    parents = np.asarray([2, -1, 1, 2, -1, 0, 3], dtype=np.int64)
     layers = tree_arrays.layers_of(parents)
-    assert layers.starts == [0, 2, 3, 5, 6]
-    assert layers.members.tolist() == [1, 4, 2, 0, 3, 5]
-    assert layers.position.tolist() == [0, 0, 0, 1, 1, 0]
+    assert layers.starts == [0, 2, 3, 5, 7]
+    assert layers.members.tolist() == [1, 4, 2, 0, 3, 5, 6]
+    assert layers.slot.tolist() == [0, 0, 0, 1, -1, -1, -1]
+    assert layers.referrer_counts == [1, 1, 2, 0]
 
 
 @pytest.mark.parametrize("parents", [[1, 0], [0], [-1, 5], [-1, -2]])
