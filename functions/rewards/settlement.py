@@ -18,16 +18,12 @@ from array import array
 from collections.abc import MutableSequence, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from .money import Cents
 from .plan import Plan
 from .release_schedule import throttle_factor
 from .team_walk import pass_member, team_rates
 from .tree import NO_PARENT, bottom_up_order, team_volumes
-
-if TYPE_CHECKING:
-    from .tree_arrays import Int64s
 
 INT64_LIMIT = 2**63
 """Sums below this fit the tree passes' machine-integer arrays."""
@@ -207,7 +203,7 @@ def _array_passes(
     if not tree_arrays.fits(total_release, *factors):
         return None
     walk_parents = tree_arrays.int64s(parents)
-    share, share_by_generation = _array_share(plan, walk_parents, released)
+    share, share_by_generation = tree_arrays.share_columns(walk_parents, released, plan.share)
     passes = tree_arrays.team_passes(
         tree_arrays.layers_of(walk_parents), walk_parents, volumes, released, rates
     )
@@ -217,22 +213,6 @@ def _array_passes(
     team = passes.team.tolist()
     peer = passes.peer.tolist()
     return team_volume, level, share, share_by_generation, team, peer
-
-
-def _array_share(
-    plan: Plan, parents: Int64s, released: Int64s
-) -> tuple[list[Cents], list[list[Cents]]]:
-    """Share per member and per generation, a generation's masses in one scatter."""
-    from . import tree_arrays
-
-    share = tree_arrays.zeros(len(parents))
-    by_generation: list[list[Cents]] = []
-    masses = tree_arrays.generation_masses(parents, released)
-    for rate, mass in zip(plan.share, masses, strict=False):
-        part = mass * rate.numerator // rate.denominator
-        share += part
-        by_generation.append(part.tolist())
-    return share.tolist(), by_generation
 
 
 def _levels(plan: Plan, team_volume: Sequence[Cents]) -> list[int]:

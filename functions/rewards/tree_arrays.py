@@ -4,18 +4,19 @@ The scalar passes of ``settlement.py`` visit members one by one in bottom-up ord
 ten million members that is most of a run. Here the members of one depth layer move
 together: every member of a layer has all its descendants in deeper layers, so a layer
 can be finished in a handful of array operations once the layer below it has been.
-The rules are not restated: a member's step is the scalar pass's step (``team_walk.pass_member``
-for a layer too narrow to be worth the arrays' overhead, the same transition written
-over a whole layer otherwise), and the tests hold these passes to the scalar ones on
-random trees and plans. Every sum here fits a signed 64-bit integer: ``fits`` is
+The rules are not restated: a narrow layer's members take the scalar pass's own step
+(``team_walk.pass_member``), a wide layer takes the same transition written over all its
+rows, and the tests hold these passes to the scalar ones on random trees and plans. Every sum here fits a signed 64-bit integer: ``fits`` is
 checked first, and a run that could leave that range takes the scalar passes.
 """
 
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,17 +40,12 @@ STEP_BLOCK = 1 << 16
 
 
 def int64s(values: Sequence[int]) -> Int64s:
-    """``values`` as a 64-bit array; an ``array('q')`` (the roll's columns) is not copied."""
-    if isinstance(values, np.ndarray):
-        return values.astype(np.int64, copy=False)
-    try:
-        return np.frombuffer(values, dtype=np.int64)  # type: ignore[call-overload,no-any-return]
-    except TypeError:
-        return np.fromiter(values, dtype=np.int64, count=len(values))
+    """``values`` as a 64-bit array; an ``array('q')`` (the roll's columns) is not copied.
 
-
-def zeros(length: int) -> Int64s:
-    return np.zeros(length, dtype=np.int64)
+    Raises ``OverflowError`` for a value past 64 bits."""
+    if isinstance(values, array) and values.typecode == "q":
+        return np.frombuffer(values, dtype=np.int64)
+    return np.fromiter(values, dtype=np.int64, count=len(values))
 
 
 def fits(total: int, *factors: int) -> bool:
@@ -146,6 +142,19 @@ def generation_masses(parents: Int64s, released: Int64s) -> Iterator[Int64s]:
         mass = np.zeros(len(parents), dtype=np.int64)
         np.add.at(mass, referrers, arriving)
         yield mass
+
+
+def share_columns(
+    parents: Int64s, released: Int64s, rates: Sequence[Fraction]
+) -> tuple[list[Cents], list[list[Cents]]]:
+    """Share per member and per generation (``floor(rate_k × mass_k)``), as lists."""
+    share = np.zeros(len(parents), dtype=np.int64)
+    by_generation: list[list[Cents]] = []
+    for rate, mass in zip(rates, generation_masses(parents, released), strict=False):
+        part = mass * rate.numerator // rate.denominator
+        share += part
+        by_generation.append(part.tolist())
+    return share.tolist(), by_generation
 
 
 @dataclass(frozen=True, slots=True)
