@@ -6,8 +6,9 @@ together: every member of a layer has all its descendants in deeper layers, so a
 can be finished in a handful of array operations once the layer below it has been.
 The rules are not restated: a narrow layer's members take the scalar pass's own step
 (``team_walk.pass_member``), a wide layer takes the same transition written over all its
-rows, and the tests hold these passes to the scalar ones on random trees and plans. Every sum here fits a signed 64-bit integer: ``fits`` is
-checked first, and a run that could leave that range takes the scalar passes.
+rows, and the tests hold these passes to the scalar ones on random trees and plans.
+Every sum here fits a signed 64-bit integer: ``fits`` is checked first, and a run that
+could leave that range takes the scalar passes.
 """
 
 from __future__ import annotations
