@@ -211,12 +211,10 @@ class _TeamWalk:
         rates: TeamRates | None,
     ) -> None:
         n = len(parents)
-        self.layers, self.parents, self.personal, self.released = (
-            layers,
-            parents,
-            personal,
-            released,
-        )
+        self.layers = layers
+        self.parents = parents
+        self.personal = personal
+        self.released = released
         self.rates = rates
         self.states = rates.states if rates is not None else 1
         self.team_volume = np.zeros(n, dtype=np.int64)
@@ -287,8 +285,7 @@ class _TeamWalk:
             volume = volumes[index] + arriving_volume.pop(member, 0)
             volumes[index] = volume
             buckets = arriving.pop(member, None) or {}
-            team_numerator = peer_mass = 0
-            level = -1
+            level, by_team, by_peer = -1, 0, 0
             if rates is not None:
                 level = bisect.bisect_right(rates.level_mins, volume) - 1
                 rank = rates.rank_of_level[level]
@@ -296,13 +293,11 @@ class _TeamWalk:
                     buckets, team_numerator, peer_mass = pass_member(
                         rank, rates.rate_numerator, buckets
                     )
+                    by_team = team_numerator // rates.denominator
+                    by_peer = peer_mass * rates.peer_numerator // rates.peer_denominator
             levels.append(level)
-            team.append(team_numerator // rates.denominator if rates is not None else 0)
-            peer.append(
-                peer_mass * rates.peer_numerator // rates.peer_denominator
-                if rates is not None
-                else 0
-            )
+            team.append(by_team)
+            peer.append(by_peer)
             if released[index]:
                 buckets[0] = buckets.get(0, 0) + released[index]
             parent = parents[index]
