@@ -23,10 +23,7 @@ from .money import Cents
 from .plan import Plan
 from .release_schedule import throttle_factor
 from .team_walk import pass_member, team_rates
-from .tree import NO_PARENT, bottom_up_order, team_volumes
-
-INT64_LIMIT = 2**63
-"""Sums below this fit the tree passes' machine-integer arrays."""
+from .tree import INT64_LIMIT, NO_PARENT, bottom_up_order, team_volumes
 
 GrantBalance = tuple[Cents, Cents]
 """One open grant as ``(remaining, daily)``; lists of them are oldest first."""

@@ -15,6 +15,9 @@ from .money import Cents
 
 NO_PARENT = -1
 
+INT64_LIMIT = 2**63
+"""Sums below this fit the tree passes' machine integers (``array('q')``, numpy int64)."""
+
 
 class TreeError(ValueError):
     """The parent array does not describe a forest (a cycle or a bad index)."""

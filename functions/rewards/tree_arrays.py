@@ -24,11 +24,9 @@ from numpy.typing import NDArray
 
 from .money import Cents
 from .team_walk import TeamRates, pass_member
-from .tree import NO_PARENT, TreeError, bottom_up_order
+from .tree import INT64_LIMIT, NO_PARENT, TreeError, bottom_up_order
 
 Int64s = NDArray[np.int64]
-
-INT64_MAX = 2**63 - 1
 
 NARROW_LAYER = 8
 """Layers with at most this many members are stepped member by member: one array
@@ -52,7 +50,7 @@ def int64s(values: Sequence[int]) -> Int64s:
 def fits(total: int, *factors: int) -> bool:
     """Whether ``total`` times the largest factor stays a 64-bit integer: then so does
     every partial sum of ``total``'s non-negative parts times any factor."""
-    return max(total, 1) * max((1, *factors)) <= INT64_MAX
+    return max(total, 1) * max((1, *factors)) < INT64_LIMIT
 
 
 def nonnegative_total(values: Int64s) -> int | None:
@@ -61,7 +59,7 @@ def nonnegative_total(values: Int64s) -> int | None:
         return 0
     if int(values.min()) < 0:
         return None
-    if int(values.max()) * len(values) <= INT64_MAX:
+    if int(values.max()) * len(values) < INT64_LIMIT:
         return int(values.sum())
     exact: list[int] = values.tolist()
     return sum(exact)
